@@ -1,0 +1,3 @@
+"""trainers: TRL SFT, the Trajectory Synthesizer, GRPO against gem environments, multi-turn evaluation."""
+
+__all__: list[str] = []
