@@ -202,3 +202,32 @@ def require(condition: bool, message: str) -> None:
 
 
 __all__.append("require")
+
+
+def format_tool_output(value: Any) -> str:
+    """How a Python tool's return value becomes a tool message's content (one rule, used everywhere).
+
+    Strings stay as they are; everything else is compact JSON (pydantic models dumped first).
+    """
+    if isinstance(value, str):
+        return value
+    import orjson
+
+    return orjson.dumps(value, default=_json_default).decode()
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"tool output of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def format_tool_error(exc: BaseException) -> str:
+    """How a failed call is shown to the agent: a bare error message, no recovery hints."""
+    msg = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return f"Error: {msg}" if msg else f"Error: {type(exc).__name__}"
+
+
+__all__ += ["format_tool_output", "format_tool_error"]
