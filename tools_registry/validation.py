@@ -1,0 +1,186 @@
+"""Validation of tool definitions (JSON Schema meta-schema + GEM Stage-2 rules) and of call arguments.
+
+Definitions: ``tool_problems(specs)`` returns every problem at once, each naming the tool and the
+path; ``ensure_valid_tools`` raises ToolDefinitionError with all of them.
+Calls: ``ToolSet(specs).check_call(name, arguments)`` is the hot path of every environment step:
+a compiled jsonschema-rs validator cached per tool schema answers is-valid in well under a
+microsecond; the readable message ("missing required argument 'order_id'") is built only on failure.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Iterable
+
+import jsonschema
+import jsonschema_rs
+import orjson
+
+from .errors import ArgumentError, ToolDefinitionError, UnknownToolError
+from .specs import ToolSpec
+
+__all__ = ["tool_problems", "ensure_valid_tools", "ToolSet", "argument_problems", "SNAKE_CASE", "RULES"]
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_META = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
+_TYPED_KEYS = ("type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref")
+
+#: Rule ids and what they check (each problem string starts with "[rule]").
+RULES = {
+    "name": "tool name is snake_case, at most 64 characters",
+    "unique": "tool names are unique within the tool set",
+    "description": "tool has a non-empty description",
+    "schema": "parameters is a valid JSON Schema (draft 2020-12 meta-schema)",
+    "object": "parameters has type 'object'",
+    "required": "every name in 'required' is a key of 'properties'",
+    "param-described": "every parameter has a non-empty description",
+    "param-typed": "every parameter has a type (or enum/const/anyOf/oneOf/allOf/$ref)",
+}
+
+
+def _as_spec(tool: ToolSpec | dict[str, Any]) -> ToolSpec | str:
+    if isinstance(tool, ToolSpec):
+        return tool
+    try:
+        if isinstance(tool, dict) and "inputSchema" in tool:
+            return ToolSpec.from_mcp(tool)
+        return ToolSpec.from_openai(tool) if isinstance(tool, dict) and ("function" in tool or "parameters" in tool) \
+            else ToolSpec.model_validate(tool)
+    except Exception as exc:  # pydantic / conversion errors become one problem line
+        return f"not a tool definition: {exc}"
+
+
+def _path(parts: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in parts) or "(root)"
+
+
+def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
+    """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(tools):
+        spec = _as_spec(raw)
+        if isinstance(spec, str):
+            problems.append(f"[schema] tool #{i}: {spec}")
+            continue
+        label = f"tool '{spec.name}'"
+        if spec.name in seen:
+            problems.append(f"[unique] {label}: name already used by tool #{seen[spec.name]}")
+        seen.setdefault(spec.name, i)
+        if not SNAKE_CASE.match(spec.name) or len(spec.name) > 64:
+            problems.append(f"[name] {label}: name must be snake_case (lowercase letters, digits, single underscores)")
+        if not spec.description.strip():
+            problems.append(f"[description] {label}: description is empty")
+        params = spec.parameters
+        schema_errors = sorted(_META.iter_errors(params), key=lambda e: list(e.path))
+        for line in dict.fromkeys(f"[schema] {label}: parameters.{_path(e.path)}: {e.message}" for e in schema_errors):
+            problems.append(line)
+        if params.get("type") != "object":
+            problems.append(f"[object] {label}: parameters.type must be 'object', got {params.get('type')!r}")
+        props = params.get("properties", {})
+        if not isinstance(props, dict):
+            continue
+        required = params.get("required", [])
+        if isinstance(required, list):
+            for name in required:
+                if name not in props:
+                    problems.append(f"[required] {label}: parameters.required names '{name}', which is not in properties")
+        for pname, pschema in props.items():
+            where = f"{label}: parameters.properties.{pname}"
+            if not isinstance(pschema, dict):
+                continue  # the meta-schema check already reported it
+            if not str(pschema.get("description", "")).strip():
+                problems.append(f"[param-described] {where}: missing description")
+            if not any(k in pschema for k in _TYPED_KEYS):
+                problems.append(f"[param-typed] {where}: missing type")
+    return problems
+
+
+def ensure_valid_tools(tools: Iterable[ToolSpec | dict[str, Any]]) -> None:
+    problems = tool_problems(tools)
+    if problems:
+        raise ToolDefinitionError(problems)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(schema_json: str) -> Any:
+    return jsonschema_rs.validator_for(orjson.loads(schema_json))
+
+
+@lru_cache(maxsize=4096)
+def _slow(schema_json: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(orjson.loads(schema_json))
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    where = _path(err.absolute_path)
+    arg = f"'{where}'" if err.absolute_path else "arguments"
+    v = err.validator
+    if v == "required":
+        missing = [m for m in err.validator_value if isinstance(err.instance, dict) and m not in err.instance]
+        return "; ".join(f"missing required argument '{m}'" for m in missing) or err.message
+    if v == "type":
+        want = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
+        return f"{arg} must be {want}, got {type(err.instance).__name__} {orjson.dumps(err.instance).decode()[:60]}"
+    if v == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {}))) if isinstance(err.instance, dict) else []
+        return "; ".join(f"unexpected argument '{e}'" for e in extra) or err.message
+    if v == "enum":
+        return f"{arg} must be one of {err.validator_value}, got {err.instance!r}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+             "minItems", "maxItems", "pattern", "format", "const"):
+        return f"{arg}: {err.message}"
+    return f"{arg}: {err.message}"
+
+
+def argument_problems(parameters: dict[str, Any], arguments: Any) -> list[str]:
+    """All readable problems of ``arguments`` against a parameters schema (slow path)."""
+    key = orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS).decode()
+    return [_describe(e) for e in sorted(_slow(key).iter_errors(arguments), key=lambda e: list(e.absolute_path))]
+
+
+class ToolSet:
+    """A set of tools with cached compiled argument validators.
+
+    ``check_call(name, arguments)`` returns None or raises UnknownToolError / ArgumentError whose
+    message a model can act on.
+    """
+
+    __slots__ = ("specs", "_validators", "_keys")
+
+    def __init__(self, tools: Iterable[ToolSpec | dict[str, Any]]):
+        self.specs: dict[str, ToolSpec] = {}
+        for raw in tools:
+            spec = _as_spec(raw)
+            if isinstance(spec, str):
+                raise ToolDefinitionError([spec])
+            self.specs[spec.name] = spec
+        self._keys = {n: orjson.dumps(s.parameters, option=orjson.OPT_SORT_KEYS).decode() for n, s in self.specs.items()}
+        try:
+            self._validators = {n: _compiled(k) for n, k in self._keys.items()}
+        except (ValueError, jsonschema_rs.ValidationError) as exc:
+            raise ToolDefinitionError([f"[schema] cannot compile a tool's parameters schema: {exc}"]) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.specs
+
+    def __len__(self) -> int:
+        return len(self.specs)
+
+    def names(self) -> list[str]:
+        return list(self.specs)
+
+    def add(self, tools: Iterable[ToolSpec | dict[str, Any]]) -> "ToolSet":
+        """A new ToolSet with more tools (e.g. a tool revealed mid-episode)."""
+        return ToolSet([*self.specs.values(), *tools])
+
+    def check_call(self, name: str, arguments: Any) -> None:
+        validator = self._validators.get(name)
+        if validator is None:
+            raise UnknownToolError(f"unknown tool '{name}'; available tools: {', '.join(self.specs) or 'none'}")
+        if not validator.is_valid(arguments):
+            if not isinstance(arguments, dict):
+                raise ArgumentError(f"arguments for '{name}' must be a JSON object, got {type(arguments).__name__}")
+            problems = argument_problems(self.specs[name].parameters, arguments)
+            raise ArgumentError(f"invalid arguments for '{name}': " + "; ".join(problems or ["do not match the schema"]))
