@@ -1,6 +1,9 @@
 """LLM backends: one async ``chat`` interface over OpenAI-compatible HTTP, vLLM, transformers, scripts.
 
-Imports are lazy: ``import gem_env.llm`` loads neither openai, torch, transformers nor vllm.
+``make_backend("openai:<model>", base_url=...)`` (or ``vllm:``, ``hf:``, ``scripted:``) returns an
+:class:`LLMBackend`; ``await backend.chat(messages, tools, response_format, caller=..., **sampling)``
+returns a :class:`ChatReply`; ``backend.usage.summary()`` reports calls, tokens and cache hits per
+caller. Imports are lazy: ``import gem_env.llm`` loads neither openai, torch, transformers nor vllm.
 """
 
 from __future__ import annotations
@@ -8,9 +11,21 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["build_tiny_chat_model"]
+__all__ = [
+    "LLMBackend", "ChatReply", "TokenUsage", "Usage", "CallerStats", "make_backend", "BACKEND_KINDS",
+    "ScriptedBackend", "CachedBackend", "OpenAIBackend", "HFBackend", "VLLMBackend",
+    "parse_tool_calls", "parse_json", "split_reasoning", "ParsedText", "request_key",
+    "normalize_messages", "build_tiny_chat_model",
+]
 
-_LAZY = {"build_tiny_chat_model": ".tiny_model"}
+_LAZY = {
+    "LLMBackend": ".base", "ChatReply": ".types", "TokenUsage": ".types", "Usage": ".types",
+    "CallerStats": ".types", "normalize_messages": ".types", "make_backend": ".factory",
+    "BACKEND_KINDS": ".factory", "ScriptedBackend": ".scripted", "CachedBackend": ".cache",
+    "request_key": ".cache", "OpenAIBackend": ".openai_backend", "HFBackend": ".hf_backend",
+    "VLLMBackend": ".vllm_backend", "parse_tool_calls": ".parsing", "parse_json": ".parsing",
+    "split_reasoning": ".parsing", "ParsedText": ".parsing", "build_tiny_chat_model": ".tiny_model",
+}
 
 
 def __getattr__(name: str) -> Any:

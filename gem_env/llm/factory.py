@@ -1,0 +1,68 @@
+"""``make_backend``: a model string (``openai:``, ``vllm:``, ``hf:``, ``scripted:``) picks the backend.
+
+Cache options wrap the result in a ``CachedBackend``; every other option goes to the backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tools_registry.errors import ConfigError
+
+from .base import LLMBackend
+
+__all__ = ["make_backend", "BACKEND_KINDS"]
+
+BACKEND_KINDS = ("openai", "vllm", "hf", "scripted")
+
+
+def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str = "rw",
+                 **options: Any) -> LLMBackend:
+    """Build the backend a model string names.
+
+    Args:
+        model: ``openai:<model>`` (with ``base_url``), ``vllm:<model or path>`` (in-process
+            engine, optional extra), ``hf:<model id or path>`` (transformers) or
+            ``scripted:`` (``replies=`` a list, a callable or a recorded JSONL path).
+        cache: SQLite file for the reply cache (None: no cache).
+        cache_mode: ``"rw"``, ``"replay"`` or ``"off"``.
+        **options: Backend options, e.g. ``base_url``, ``api_key``, ``concurrency``,
+            ``timeout``, ``max_retries``, ``default_sampling`` (see each backend's class).
+
+    Raises:
+        ConfigError: Unknown prefix, unknown option, or a missing optional dependency.
+    """
+    kind, sep, name = model.partition(":")
+    if not sep or kind not in BACKEND_KINDS:
+        raise ConfigError(f"model string {model!r} must start with one of "
+                          f"{', '.join(k + ':' for k in BACKEND_KINDS)}")
+    if kind != "scripted" and not name:
+        raise ConfigError(f"model string {model!r} names no model after {kind!r}")
+    if kind == "openai":
+        from .openai_backend import OpenAIBackend as cls
+    elif kind == "vllm":
+        from .vllm_backend import VLLMBackend as cls
+    elif kind == "hf":
+        from .hf_backend import HFBackend as cls
+    else:
+        from .scripted import ScriptedBackend
+
+        replies = options.pop("replies", ())
+        backend: LLMBackend = ScriptedBackend(replies, model=name or "scripted", **options)
+        return _wrap(backend, cache, cache_mode)
+    try:
+        backend = cls(name, **options)
+    except TypeError as exc:
+        raise ConfigError(f"bad options for {kind} backend: {exc}") from exc
+    return _wrap(backend, cache, cache_mode)
+
+
+def _wrap(backend: LLMBackend, cache: str | Path | None, cache_mode: str) -> LLMBackend:
+    if cache is None or cache_mode == "off":
+        if cache_mode == "replay":
+            raise ConfigError("cache_mode='replay' needs a cache path")
+        return backend
+    from .cache import CachedBackend
+
+    return CachedBackend(backend, cache, mode=cache_mode)

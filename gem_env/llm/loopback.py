@@ -1,0 +1,261 @@
+"""``LoopbackOpenAIServer``: a real OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks.
+
+Serves ``/v1/chat/completions`` and ``/v1/models`` with aiohttp (imported lazily), a pluggable
+responder, injectable latency, a slot limit like a serving engine's batch, and faults (500s,
+429 + Retry-After, hangs, truncated bodies, dropped connections). Runs in a background thread
+(``with``) or on the current loop (``async with``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import orjson
+
+__all__ = ["LoopbackOpenAIServer", "default_responder", "example_from_schema", "FAULTS"]
+
+#: Fault names understood by the server.
+FAULTS = ("500", "503", "429", "hang", "truncate", "drop")
+
+
+def example_from_schema(schema: dict[str, Any]) -> Any:
+    """A small deterministic value that satisfies a simple JSON Schema (required keys, types, enums)."""
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            return example_from_schema(schema[key][0])
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: example_from_schema(props.get(k, {})) for k in schema.get("required", list(props))}
+    if kind == "array":
+        return [example_from_schema(schema.get("items", {}))] * max(1, schema.get("minItems", 1))
+    return {"string": "x", "integer": 1, "number": 1.0, "boolean": True, "null": None}.get(kind, "x")
+
+
+def default_responder(body: dict[str, Any]) -> dict[str, Any]:
+    """Deterministic replies: a forced tool call, a schema-valid JSON object, or an echo.
+
+    - ``tool_choice`` "required" or naming a function: a call to it (or the first tool) with
+      arguments built from its parameters schema.
+    - ``response_format`` json_schema / json_object: content is a matching JSON object.
+    - otherwise: ``"echo: <last user content>"``.
+    """
+    tools = body.get("tools") or []
+    choice = body.get("tool_choice")
+    if tools and (choice == "required" or isinstance(choice, dict)):
+        fn = tools[0]["function"]
+        if isinstance(choice, dict):
+            fn = next((t["function"] for t in tools if t["function"]["name"] == choice["function"]["name"]), fn)
+        args = example_from_schema(fn.get("parameters") or {"type": "object"})
+        return {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_0", "type": "function",
+             "function": {"name": fn["name"], "arguments": orjson.dumps(args).decode()}}]}
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        value = example_from_schema(fmt["json_schema"].get("schema", {}))
+        return {"role": "assistant", "content": orjson.dumps(value).decode()}
+    if fmt.get("type") == "json_object":
+        return {"role": "assistant", "content": "{}"}
+    last = next((m.get("content") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
+    return {"role": "assistant", "content": f"echo: {last}"}
+
+
+class LoopbackOpenAIServer:
+    """An OpenAI-compatible chat server on 127.0.0.1 (random port unless ``port`` is given).
+
+    Args:
+        responder: ``body -> assistant message dict`` (or a full chat.completion dict with
+            ``choices``); may be async. Defaults to :func:`default_responder`.
+        latency_s: Time each request holds a slot before it is answered.
+        max_concurrency: Slots; requests beyond them queue (None: unlimited).
+        faults: Which requests fail: a sequence (request ``i`` gets ``faults[i]``, None = ok), a
+            mapping of fault name to probability (seeded by ``seed``), or a callable
+            ``(index, body) -> fault or None``. Names: see ``FAULTS``.
+        retry_after_s: ``Retry-After`` header value sent with 429s.
+        hang_s: How long a "hang" holds the request before dropping it.
+        model: Name listed by ``/v1/models`` and echoed in replies.
+
+    Attributes:
+        url: ``http://127.0.0.1:<port>/v1`` once started (pass as ``base_url``).
+        stats: Counter of outcomes (``ok``, fault names) and ``requests``.
+    """
+
+    def __init__(self, responder: Callable[[dict[str, Any]], Any] | None = None, *, latency_s: float = 0.0,
+                 max_concurrency: int | None = None,
+                 faults: Sequence[str | None] | Mapping[str, float] | Callable[[int, dict], str | None] | None = None,
+                 retry_after_s: float = 0.05, hang_s: float = 30.0, model: str = "loopback", seed: int = 0,
+                 port: int = 0) -> None:
+        self.responder = responder or default_responder
+        self.latency_s = latency_s
+        self.max_concurrency = max_concurrency
+        self.faults = faults
+        self.retry_after_s = retry_after_s
+        self.hang_s = hang_s
+        self.model = model
+        self.port = port
+        self.stats: Counter[str] = Counter()
+        self._rng = random.Random(seed)
+        self._counter = itertools.count()
+        self._runner: Any = None
+        self._slots: asyncio.Semaphore | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._async_responder = inspect.iscoroutinefunction(self.responder)
+
+    @property
+    def url(self) -> str:
+        """Base URL for OpenAI clients."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _fault_for(self, index: int, body: dict[str, Any]) -> str | None:
+        f = self.faults
+        if f is None:
+            return None
+        if callable(f):
+            return f(index, body)
+        if isinstance(f, Mapping):
+            x = self._rng.random()
+            for name, p in f.items():
+                if x < p:
+                    return name
+                x -= p
+            return None
+        return f[index] if index < len(f) else None
+
+    async def _completions(self, request: Any) -> Any:
+        from aiohttp import web
+
+        body = orjson.loads(await request.read())
+        index = next(self._counter)
+        self.stats["requests"] += 1
+        fault = self._fault_for(index, body)
+        if self._slots is not None:
+            async with self._slots:
+                return await self._answer(request, body, index, fault, web)
+        return await self._answer(request, body, index, fault, web)
+
+    async def _answer(self, request: Any, body: dict, index: int, fault: str | None, web: Any) -> Any:
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        if fault:
+            self.stats[fault] += 1
+        if fault in ("500", "503"):
+            return web.Response(status=int(fault), body=b'{"error": {"message": "injected fault"}}',
+                                content_type="application/json")
+        if fault == "429":
+            return web.Response(status=429, body=b'{"error": {"message": "rate limited"}}',
+                                content_type="application/json",
+                                headers={"Retry-After": f"{self.retry_after_s:g}"})
+        if fault == "hang":
+            await asyncio.sleep(self.hang_s)
+            request.transport.close()
+            return web.Response(status=500)
+        out = self.responder(body)
+        if self._async_responder:
+            out = await out
+        if "choices" not in out:
+            msg = out
+            finish = "tool_calls" if msg.get("tool_calls") else "stop"
+            prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+            out = {"id": f"chatcmpl-{index}", "object": "chat.completion", "created": int(time.time()),
+                   "model": body.get("model", self.model),
+                   "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}],
+                   "usage": {"prompt_tokens": prompt, "completion_tokens": len(str(msg.get("content") or "").split())
+                             + 8 * len(msg.get("tool_calls") or []), "total_tokens": 0}}
+        payload = orjson.dumps(out)
+        if fault in ("truncate", "drop"):
+            resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+            resp.content_length = len(payload)
+            if fault == "truncate":
+                await resp.prepare(request)
+                await resp.write(payload[: len(payload) // 2])
+            request.transport.close()
+            return resp
+        self.stats["ok"] += 1
+        return web.Response(body=payload, content_type="application/json")
+
+    async def _models(self, request: Any) -> Any:
+        from aiohttp import web
+
+        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model",
+                                                              "owned_by": "loopback"}]})
+
+    async def start(self) -> LoopbackOpenAIServer:
+        """Start serving on the running loop."""
+        from aiohttp import web
+
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
+        self._slots = asyncio.Semaphore(self.max_concurrency) if self.max_concurrency else None
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=4096, reuse_address=True)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        """Stop serving and close open connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> LoopbackOpenAIServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def __enter__(self) -> LoopbackOpenAIServer:
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            try:
+                self._loop.run_until_complete(self.start())
+            except Exception as exc:  # reported to the starting thread below
+                errors.append(exc)
+                ready.set()
+                return
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self.stop())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="loopback-openai", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if errors:
+            raise errors[0]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serve on this thread until interrupted (for a server in its own process)."""
+        async def main() -> None:
+            await self.start()
+            print(self.url, flush=True)
+            await asyncio.Event().wait()
+
+        asyncio.run(main())

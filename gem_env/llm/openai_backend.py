@@ -1,0 +1,223 @@
+"""OpenAI-compatible HTTP backend (vLLM/SGLang servers, any provider) on the official async client.
+
+Adds what serving at scale needs: a concurrency limit, a per-request timeout, retries with
+exponential backoff and jitter on 429 (honouring Retry-After), 5xx, timeouts and dropped
+connections, and one place where openai/httpx exceptions become ``BackendError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from typing import Any
+
+import orjson
+
+from tools_registry.errors import BackendError, ConfigError, ParseError
+
+from .base import LLMBackend
+from .parsing import _loads_repairing, parse_tool_calls, split_reasoning
+from .types import ChatReply, TokenUsage, as_response_format, normalize_messages
+
+__all__ = ["OpenAIBackend", "translate_error"]
+
+#: Sampling keys sent as top-level request fields; any other key goes into ``extra_body``.
+_TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "stop", "tool_choice",
+              "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias", "user",
+              "parallel_tool_calls", "reasoning_effort", "n"}
+
+
+class _Failure(Exception):
+    """One failed attempt, already classified."""
+
+    def __init__(self, reason: str, message: str, status: int | None, retryable: bool,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.reason, self.status, self.retryable, self.retry_after = reason, status, retryable, retry_after
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to the backoff schedule
+
+
+def translate_error(exc: BaseException) -> _Failure:
+    """Classify an openai/httpx exception (the one translation boundary of this backend)."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return _Failure("timeout", "request timed out", None, True)
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc
+        return _Failure("connection", f"connection failed: {type(cause).__name__}: {cause}", None, True)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        text = str(exc)[:300]
+        if status == 429:
+            return _Failure("rate_limited", text, status, True, _retry_after(exc.response.headers))
+        if status >= 500 or status in (408, 409):
+            return _Failure("server_error", text, status, True, _retry_after(exc.response.headers))
+        reason = {400: "bad_request", 401: "auth", 403: "auth", 404: "not_found", 422: "bad_request"}
+        return _Failure(reason.get(status, "http_error"), text, status, False)
+    if isinstance(exc, (orjson.JSONDecodeError, openai.APIResponseValidationError)):
+        return _Failure("bad_response", f"unreadable response body: {exc}", None, True)
+    if isinstance(exc, openai.OpenAIError):
+        return _Failure("error", str(exc), None, False)
+    raise exc
+
+
+class OpenAIBackend(LLMBackend):
+    """Chat through any OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+    Args:
+        model: Model name the server knows.
+        base_url: Endpoint root, e.g. ``http://127.0.0.1:8000/v1`` (default: ``OPENAI_BASE_URL``).
+        api_key: Key (default: ``OPENAI_API_KEY``, else ``"EMPTY"`` for local servers).
+        concurrency: Requests in flight at most.
+        timeout: Seconds per attempt.
+        max_retries: Retries after the first attempt.
+        backoff_s: First backoff delay; doubles each retry, with full jitter.
+        max_backoff_s: Cap on one delay (and on an honoured Retry-After).
+        http: ``"httpx"`` (the SDK default) or ``"aiohttp"`` (the SDK's aiohttp transport).
+        parser: Tool-call parser for servers that return tool calls as text.
+        default_sampling: Sampling applied when a call does not set it.
+    """
+
+    kind = "openai"
+
+    def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
+                 concurrency: int = 64, timeout: float = 120.0, max_retries: int = 6, backoff_s: float = 0.5,
+                 max_backoff_s: float = 30.0, http: str = "httpx", parser: str = "hermes",
+                 default_sampling: dict[str, Any] | None = None) -> None:
+        super().__init__(model, default_sampling=default_sampling)
+        if http not in ("httpx", "aiohttp"):
+            raise ConfigError(f"http must be 'httpx' or 'aiohttp', not {http!r}")
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.http = http
+        self.parser = parser
+        self._client: Any = None
+        self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._rng = random.Random()
+
+    def _ensure_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._loop is not loop:
+            self._client = None  # bound to another (e.g. a finished chat_sync) loop: start afresh
+        if self._client is None:
+            self._loop = loop
+            import openai
+
+            if self.http == "aiohttp":
+                http_client = openai.DefaultAioHttpClient(timeout=self.timeout)
+            else:
+                import httpx2
+
+                http_client = openai.DefaultAsyncHttpxClient(
+                    timeout=self.timeout,
+                    limits=httpx2.Limits(max_connections=self.concurrency + 8,
+                                         max_keepalive_connections=self.concurrency + 8))
+            self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, max_retries=0,
+                                              timeout=self.timeout, http_client=http_client)
+            self._slots = asyncio.Semaphore(self.concurrency)
+        return self._client
+
+    def _request(self, messages, tools, response_format, sampling) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": normalize_messages(messages, arguments="str")}
+        if tools:
+            body["tools"] = tools
+        rf = as_response_format(response_format)
+        if rf is not None:
+            body["response_format"] = rf
+        extra = {}
+        for key, value in sampling.items():
+            if value is None:
+                continue
+            if key in _TOP_LEVEL:
+                body[key] = value
+            else:
+                extra[key] = value
+        if extra:
+            body["extra_body"] = extra
+        return body
+
+    async def _attempt(self, client: Any, body: dict[str, Any]) -> dict[str, Any]:
+        assert self._slots is not None
+        async with self._slots:
+            try:
+                raw = await client.chat.completions.with_raw_response.create(**body)
+                data = orjson.loads(raw.http_response.content)
+            except Exception as exc:  # classified (or re-raised) by translate_error
+                raise translate_error(exc) from exc
+        if not isinstance(data, dict) or not data.get("choices"):
+            raise _Failure("bad_response", f"response has no choices: {str(data)[:200]}", None, True)
+        return data
+
+    async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
+        client = self._ensure_client()
+        body = self._request(messages, tools, response_format, sampling)
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                data = await self._attempt(client, body)
+                return self._to_reply(data, bool(tools))
+            except _Failure as fail:
+                if not fail.retryable or attempts > self.max_retries:
+                    why = "non-retryable" if not fail.retryable else f"gave up after {attempts} attempts"
+                    raise BackendError(f"{self.name} at {self.base_url}: {fail.reason} ({why}): {fail}",
+                                       reason=fail.reason, status=fail.status, attempts=attempts) from fail
+                delay = self._rng.uniform(0, min(self.max_backoff_s, self.backoff_s * 2 ** (attempts - 1)))
+                if fail.retry_after is not None:
+                    delay = min(self.max_backoff_s, fail.retry_after) + self._rng.uniform(0, self.backoff_s / 4)
+                await asyncio.sleep(delay)
+
+    def _to_reply(self, data: dict[str, Any], had_tools: bool) -> ChatReply:
+        choice = data["choices"][0]
+        raw = choice.get("message") or {}
+        repairs: list[str] = []
+        content = raw.get("content")
+        reasoning = raw.get("reasoning_content") or raw.get("reasoning")
+        if isinstance(content, str) and ("<think>" in content or "</think>" in content):
+            reasoning_text, content = split_reasoning(content)
+            reasoning = reasoning or reasoning_text
+        msg: dict[str, Any] = {"role": "assistant", "content": content}
+        calls = []
+        for i, c in enumerate(raw.get("tool_calls") or []):
+            fn = c.get("function") or {}
+            args = fn.get("arguments") or "{}"
+            if isinstance(args, str):
+                args = _loads_repairing(args, f"tool_call {i} arguments", repairs)
+            if not isinstance(args, dict):
+                raise ParseError(f"tool_call {i} arguments are not an object: {str(args)[:200]}")
+            calls.append({"id": c.get("id") or f"call_{i}", "type": "function",
+                          "function": {"name": fn.get("name"), "arguments": args}})
+        if not calls and had_tools and content and "<tool_call>" in content:
+            parsed = parse_tool_calls(content, self.parser)  # the server has no tool parser enabled
+            msg["content"], calls = parsed.content, parsed.tool_calls
+            repairs.extend(parsed.repairs)
+        if calls:
+            msg["tool_calls"] = calls
+        if reasoning:
+            msg["reasoning_content"] = reasoning
+        usage = data.get("usage") or {}
+        return ChatReply(message=msg, finish_reason=choice.get("finish_reason"),
+                         usage=TokenUsage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0),
+                         repairs=repairs)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,118 @@
+"""Reply cache: keys, rw and replay modes, in-flight sharing, many tasks, several processes."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+
+import pytest
+
+from gem_env.llm import CachedBackend, request_key
+from gem_env.llm.cache import ReplyCache
+from gem_env.llm.testing import ScriptedBackend
+from tools_registry.errors import CacheMissError, ConfigError
+
+USER = [{"role": "user", "content": "q"}]
+
+
+def _counting_backend():
+    state = {"n": 0}
+
+    async def fn(messages, tools, response_format, sampling):
+        state["n"] += 1
+        await asyncio.sleep(0.01)
+        return f"reply to {messages[-1]['content']} #{state['n']}"
+
+    return ScriptedBackend(fn), state
+
+
+def test_key_covers_every_part_and_normalizes_arguments():
+    base = ("openai", "m", USER, None, None, {"seed": 1})
+    k = request_key(*base)
+    assert k == request_key(*base)
+    assert k != request_key("hf", *base[1:])
+    assert k != request_key("openai", "m2", *base[2:])
+    assert k != request_key("openai", "m", [{"role": "user", "content": "r"}], None, None, {"seed": 1})
+    assert k != request_key("openai", "m", USER, [{"type": "function", "function": {"name": "f"}}], None, {"seed": 1})
+    assert k != request_key("openai", "m", USER, None, {"type": "json_object"}, {"seed": 1})
+    assert k != request_key("openai", "m", USER, None, None, {"seed": 2})
+    assert k != request_key("openai", "m", USER, None, None, {"seed": 1, "temperature": 0.7})
+    call = {"role": "assistant", "content": None,
+            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}]}
+    as_str = {**call, "tool_calls": [{**call["tool_calls"][0],
+                                      "function": {"name": "f", "arguments": '{"a": 1}'}}]}
+    assert request_key("x", "m", [call], None, None, {}) == request_key("x", "m", [as_str], None, None, {})
+
+
+def test_rw_then_replay(tmp_path):
+    inner, state = _counting_backend()
+    cached = CachedBackend(inner, tmp_path / "c.sqlite", mode="rw")
+    first = cached.chat_sync(USER, seed=1)
+    again = cached.chat_sync(USER, seed=1, caller="judge")
+    assert not first.cached and again.cached and again.content == first.content and state["n"] == 1
+    assert cached.usage.callers["judge"].cache_hits == 1
+    other = cached.chat_sync(USER, seed=2)
+    assert other.content != first.content and state["n"] == 2
+    replay = CachedBackend(ScriptedBackend([]), tmp_path / "c.sqlite", mode="replay-only")
+    assert replay.chat_sync(USER, seed=1).content == first.content
+    with pytest.raises(CacheMissError):
+        replay.chat_sync(USER, seed=3)
+    off = CachedBackend(inner, tmp_path / "c.sqlite", mode="off")
+    assert not off.chat_sync(USER, seed=1).cached and state["n"] == 3
+    with pytest.raises(ConfigError):
+        CachedBackend(inner, tmp_path / "c.sqlite", mode="sometimes")
+
+
+def test_many_concurrent_tasks_share_in_flight_calls(tmp_path):
+    inner, state = _counting_backend()
+    cached = CachedBackend(inner, tmp_path / "c.sqlite")
+
+    async def run():
+        prompts = [[{"role": "user", "content": f"q{i % 20}"}] for i in range(200)]
+        return await asyncio.gather(*(cached.chat(p) for p in prompts))
+
+    replies = asyncio.run(run())
+    assert state["n"] == 20  # one real call per distinct request
+    for i, r in enumerate(replies):
+        assert r.content.startswith(f"reply to q{i % 20} #")
+    assert len(cached.cache) == 20
+    assert cached.usage.total.calls == 200 and cached.usage.total.cache_hits == 180
+
+
+def test_inflight_failure_reaches_every_waiter(tmp_path):
+    async def boom(messages, tools, response_format, sampling):
+        await asyncio.sleep(0.01)
+        raise ConfigError("scripted failure")
+
+    cached = CachedBackend(ScriptedBackend(boom), tmp_path / "c.sqlite")
+
+    async def run():
+        return await asyncio.gather(*(cached.chat(USER) for _ in range(5)), return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, ConfigError) for r in results)
+    assert len(cached.cache) == 0
+
+
+def _writer(path: str, worker: int, n: int) -> None:
+    cache = ReplyCache(path)
+    for i in range(n):
+        key = f"k{i}"  # every worker writes the same keys: first writer wins, none fail
+        cache.put(key, "scripted", "m", {"message": {"role": "assistant", "content": f"w{worker}-{i}"}})
+        assert cache.get(key) is not None
+        cache.put(f"own{worker}-{i}", "scripted", "m", {"message": {"role": "assistant", "content": "x"}})
+
+
+def test_several_processes(tmp_path):
+    path = str(tmp_path / "mp.sqlite")
+    ReplyCache(path)
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, w, 60)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    cache = ReplyCache(path)
+    assert len(cache) == 60 + 4 * 60
+    assert cache.get("k0")["message"]["content"].startswith("w")
