@@ -89,7 +89,12 @@ class LoadedDomain:
 def load_toolkit(path: str | os.PathLike[str], domain_name: str = "domain") -> type[Toolkit]:
     """Import a domain's tools.py by path and return its one Toolkit subclass."""
     path = Path(path).resolve()
-    module_name = f"gem_domain_tools_{domain_name.replace('-', '_')}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        raise DomainError(f"{path}: cannot read: {exc}") from None
+    digest = hashlib.sha1(str(path).encode() + b"\0" + source).hexdigest()[:12]
+    module_name = f"gem_domain_tools_{domain_name.replace('-', '_')}_{digest}"
     if module_name in sys.modules:
         module = sys.modules[module_name]
     else:

@@ -97,7 +97,7 @@ class ToolSpec(BaseModel):
 
 BFCL_TYPE_MAP = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "int": "integer",
                  "str": "string", "bool": "boolean", "double": "number", "long": "integer", "char": "string"}
-_PROSE_ENUM = re.compile(r"(?:one of|must be one of|possible values(?: are)?|options(?: are)?|choose from)"
+_PROSE_ENUM = re.compile(r"(?:\[enum\]|one of|must be one of|possible values(?: are)?|options(?: are)?|choose from)"
                          r"\s*:?\s*\[([^\]]+)\]", re.IGNORECASE)
 
 

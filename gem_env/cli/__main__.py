@@ -1,0 +1,3 @@
+from gem_env.cli import main
+
+main()
