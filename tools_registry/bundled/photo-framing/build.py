@@ -658,7 +658,7 @@ def task_cancel_received() -> Task:
 
 def task_switch_to_shipping() -> Task:
     b = new()
-    b.user("Hey, I have a walnut frame order for a 16x20 set for pickup. I'll be out of town, can you ship it to my "
+    b.user("Hey, I have a walnut frame order, ORD-50214, for a 16x20 set for pickup. I'll be out of town, can you ship it to my "
            "place instead? Daniel Brennan, dan.brennan@outlook.com.")
     cust = js(b.call("find_customer", email="dan.brennan@outlook.com"))
     order = js(b.call("get_order", order_id="ORD-50214"))
@@ -690,13 +690,13 @@ def task_switch_to_shipping() -> Task:
     b.assistant("Anytime, Dan. Safe travels!")
     return finish(
         b, "switch_pickup_to_shipping", "Pickup order switched to shipping: glass blocks it, agent prices acrylic options, customer picks clear acrylic.",
-        instruction=("You are Dan Brennan. You have a walnut frame order for a 16x20 print set for pickup, but you will be "
+        instruction=("You are Dan Brennan. You have a walnut frame order (ORD-50214) for a 16x20 print set for pickup, but you will be "
                      "out of town, so you want it shipped to your home address (the one on your account). Give your name "
                      "and email (full name Daniel Brennan) in the first message. If told the glass must change, ask what each option costs in total "
                      "and choose the one closest to what you paid."),
         persona="Laid-back, brief.",
-        known_info="Email dan.brennan@outlook.com; full name Daniel Brennan (friends call you Dan); home address 4410 N Williams Ave Apt 3, Portland, OR 97217.",
-        unknown_info="Order id (you may not remember it), that glass cannot ship, prices.",
+        known_info="Order ORD-50214; email dan.brennan@outlook.com; full name Daniel Brennan (friends call you Dan); home address 4410 N Williams Ave Apt 3, Portland, OR 97217.",
+        unknown_info="That glass cannot ship; prices.",
         communicate=[money(mod["price"]["total"]), "acrylic"],
         patterns=["error recovery", "constraint conflict", "multi-hop", "write"])
 
