@@ -1,0 +1,111 @@
+"""JSON-schema constrained decoding for transformers ``generate`` with xgrammar logits processors.
+
+``GrammarFactory`` compiles (and caches) schemas for one tokenizer; ``GrammarLogitsProcessor``
+masks each batch row with its own grammar (None rows are free), so constrained and free requests
+share a batch. A finished row may only emit the stop/pad tokens.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import orjson
+
+from tools_registry.errors import ConfigError
+
+__all__ = ["GrammarFactory", "GrammarLogitsProcessor", "tool_call_schema"]
+
+
+def tool_call_schema(tools: list[dict[str, Any]], name: str | None = None) -> dict[str, Any]:
+    """Schema of one ``{"name", "arguments"}`` call to ``name`` (or to any of ``tools``)."""
+    options = []
+    for t in tools:
+        fn = t["function"]
+        if name is None or fn["name"] == name:
+            options.append({"type": "object", "properties": {
+                "name": {"const": fn["name"]},
+                "arguments": fn.get("parameters") or {"type": "object", "properties": {}}},
+                "required": ["name", "arguments"], "additionalProperties": False})
+    if not options:
+        raise ConfigError(f"tool_choice names {name!r}, which is not among the tools")
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+class GrammarFactory:
+    """Compile JSON schemas to xgrammar grammars for one tokenizer/vocabulary; cached by schema."""
+
+    def __init__(self, tokenizer: Any, vocab_size: int, stop_token_ids: list[int]) -> None:
+        try:
+            import xgrammar as xgr
+        except ImportError as exc:
+            raise ConfigError("constrained decoding needs xgrammar (pip install 'gem-env[hf]')") from exc
+        self._xgr = xgr
+        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
+                                                       stop_token_ids=stop_token_ids)
+        self.compiler = xgr.GrammarCompiler(self.info, max_threads=2)
+        self.vocab_size = vocab_size
+        self._cache: dict[bytes, Any] = {}
+        self._lock = threading.Lock()
+
+    def json_schema(self, schema: dict[str, Any]) -> Any:
+        """The compiled grammar for ``schema`` (compact JSON, no free whitespace)."""
+        key = orjson.dumps(schema)  # property order is kept: it is the order the model writes keys in
+        with self._lock:
+            grammar = self._cache.get(key)
+            if grammar is None:
+                try:
+                    grammar = self.compiler.compile_json_schema(key.decode(), any_whitespace=False,
+                                                                strict_mode=True)
+                except (RuntimeError, ValueError) as exc:
+                    raise ConfigError(f"xgrammar cannot compile the JSON schema: {exc}") from exc
+                self._cache[key] = grammar
+            return grammar
+
+    def processor(self, grammars: list[Any | None], fill_token_id: int) -> GrammarLogitsProcessor:
+        """A fresh processor for one ``generate`` call (one grammar or None per row)."""
+        return GrammarLogitsProcessor(self._xgr, grammars, self.vocab_size, fill_token_id)
+
+
+class GrammarLogitsProcessor:
+    """A transformers logits processor applying one xgrammar grammar per batch row (None: free)."""
+
+    def __init__(self, xgr: Any, grammars: list[Any | None], vocab_size: int, fill_token_id: int) -> None:
+        import torch
+
+        self._xgr = xgr
+        self._torch = torch
+        self.matchers = [xgr.GrammarMatcher(g) if g is not None else None for g in grammars]
+        self.rows = [i for i, m in enumerate(self.matchers) if m is not None]
+        self.vocab_size = vocab_size
+        self.fill_token_id = fill_token_id
+        self.bitmask = xgr.allocate_token_bitmask(len(grammars), vocab_size) if self.rows else None
+        self._started = False
+        self.rejected = 0
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if not self.rows:
+            return scores
+        if self._started:
+            for i in self.rows:
+                m = self.matchers[i]
+                if not m.is_terminated() and not m.accept_token(int(input_ids[i, -1])):
+                    self.rejected += 1  # cannot happen with the mask applied; counted, never hidden
+        self._started = True
+        live = []
+        for i in self.rows:
+            m = self.matchers[i]
+            if m.is_terminated():
+                row = self._torch.full_like(scores[i], float("-inf"))
+                row[self.fill_token_id] = 0.0
+                scores[i] = row
+            else:
+                m.fill_next_token_bitmask(self.bitmask, i)
+                live.append(i)
+        if live:
+            device = scores.device
+            masked = scores if device.type in ("cpu", "cuda") else scores.to("cpu")
+            self._xgr.apply_token_bitmask_inplace(masked, self.bitmask.to(masked.device), indices=live,
+                                                  vocab_size=min(self.vocab_size, masked.shape[-1]))
+            scores = masked.to(device)
+        return scores
