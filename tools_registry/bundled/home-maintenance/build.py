@@ -13,6 +13,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))  # the repository root, when run as a script
 
+import jsonpatch  # noqa: E402
+
 from tools_registry.domains import load_toolkit, save_domain  # noqa: E402
 from tools_registry.records import Domain, Task, UserScenario  # noqa: E402
 from tools_registry.reference import ReferenceBuilder  # noqa: E402
@@ -286,6 +288,11 @@ def add(b: ReferenceBuilder, task_id: str, description: str, *, instruction: str
     task = b.task(task_id, NAME, user=user, description=description, communicate=communicate,
                   meta={"patterns": patterns})
     assert task.criteria.actions or task.criteria.communicate, f"{task_id}: a do-nothing agent would pass"
+    # jsonpatch.make_patch orders operations by set iteration (string hashes vary per process): sort them so
+    # tasks.jsonl is byte-identical across builds, and check the sorted patch gives the same final state.
+    patch = sorted(task.criteria.final_state or [], key=lambda op: (op["path"], op["op"]))
+    assert jsonpatch.apply_patch(INITIAL_STATE, patch) == jsonpatch.apply_patch(INITIAL_STATE, task.criteria.final_state)
+    task.criteria.final_state = patch
     TASKS.append(task)
 
 
