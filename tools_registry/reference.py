@@ -18,7 +18,7 @@ from .pytools import Toolkit, format_tool_error, format_tool_output
 from .records import Criteria, GoldAction, Message, Task, UserScenario
 
 __all__ = ["ReferenceBuilder", "ReplayResult", "replay_calls", "expected_final_state", "check_task_reference",
-           "canonical_state"]
+           "canonical_state", "state_patch"]
 
 TOOL_EXCEPTIONS = (ToolError, ValueError, KeyError, LookupError, TypeError)
 
@@ -33,6 +33,31 @@ def canonical_state(value: Any) -> Any:
         items = [canonical_state(v) for v in value]
         return sorted(items, key=lambda v: orjson.dumps(v, option=orjson.OPT_SORT_KEYS))
     return value
+
+
+def _pointer(parts: tuple[str, ...]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def state_patch(before: Any, after: Any, _at: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """A deterministic JSON Patch from ``before`` to ``after``.
+
+    Objects are diffed key by key in sorted order (remove, then add, then recurse); any other
+    changed value, lists included, is replaced whole. Same inputs, same patch, on every run
+    (``jsonpatch.make_patch`` orders some operations by string hashing).
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        ops: list[dict[str, Any]] = []
+        for key in sorted(set(before) - set(after)):
+            ops.append({"op": "remove", "path": _pointer(_at + (key,))})
+        for key in sorted(set(after) - set(before)):
+            ops.append({"op": "add", "path": _pointer(_at + (key,)), "value": copy.deepcopy(after[key])})
+        for key in sorted(set(before) & set(after)):
+            ops += state_patch(before[key], after[key], _at + (key,))
+        return ops
+    if before == after and type(before) is type(after):
+        return []
+    return [{"op": "replace", "path": _pointer(_at), "value": copy.deepcopy(after)}]
 
 
 def expected_final_state(initial_state: dict[str, Any], criteria: Criteria) -> dict[str, Any] | None:
@@ -136,7 +161,7 @@ class ReferenceBuilder:
         return out
 
     def final_state_patch(self) -> list[dict[str, Any]]:
-        return jsonpatch.make_patch(self.initial_state, self.kit.dump_state()).patch
+        return state_patch(self.initial_state, self.kit.dump_state())
 
     def task(self, task_id: str, domain: str, *, user: UserScenario | dict[str, Any], description: str | None = None,
              communicate: list[str] | None = None, rubric: list[str] | None = None,
