@@ -1,0 +1,43 @@
+"""Configs: the paper's recipe as defaults, every TRL option reachable, clear errors for unknown keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tools_registry.errors import ConfigError
+
+
+def test_sft_defaults_are_the_paper_recipe(tmp_path):
+    from trainers.config import PAPER_SFT_DEFAULTS, GemSFTConfig
+
+    cfg = GemSFTConfig(output_dir=str(tmp_path))
+    for key, value in PAPER_SFT_DEFAULTS.items():
+        got = getattr(cfg, key)
+        assert (got.value if hasattr(got, "value") else got) == value, key
+    assert cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps == 64
+    import torch
+
+    assert cfg.bf16 == (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def test_overrides_and_config_file(tmp_path):
+    from trainers.config import GemGRPOConfig, GemSFTConfig, build_config, parse_overrides
+
+    assert parse_overrides(GemSFTConfig, ["packing=true", "max_length=512", "optim=adafactor",
+                                          "model_init_kwargs={\"dtype\": \"float32\"}"]) == {
+        "packing": True, "max_length": 512, "optim": "adafactor", "model_init_kwargs": {"dtype": "float32"}}
+    with pytest.raises(ConfigError, match="did you mean learning_rate"):
+        parse_overrides(GemSFTConfig, ["learnin_rate=1"])
+    with pytest.raises(ConfigError, match="key=value"):
+        parse_overrides(GemSFTConfig, ["packing"])
+    f = tmp_path / "c.yaml"
+    f.write_text("num_train_epochs: 3\nseed: 7\n")
+    cfg = build_config(GemSFTConfig, config_file=f, overrides=["seed=9"], output_dir=str(tmp_path), learning_rate=None)
+    assert cfg.num_train_epochs == 3 and cfg.seed == 9 and cfg.learning_rate == 5e-6
+    (tmp_path / "bad.json").write_text(json.dumps({"nope": 1}))
+    with pytest.raises(ConfigError, match="nope"):
+        build_config(GemSFTConfig, config_file=tmp_path / "bad.json", output_dir=str(tmp_path))
+    g = build_config(GemGRPOConfig, overrides=["num_generations=2", "max_turns=3"], output_dir=str(tmp_path))
+    assert g.num_generations == 2 and g.max_turns == 3

@@ -1,0 +1,115 @@
+"""SFT on the tiny model: exact row loading, the assistant mask, a few steps that change the weights."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools_registry.errors import ConfigError
+from trainers.data import corpus_dataset, load_corpus, normalize_row, render_row
+
+
+def _cfg(tmp_path, **kw):
+    from trainers.config import GemSFTConfig
+
+    base = dict(output_dir=str(tmp_path / "out"), max_steps=3, per_device_train_batch_size=2,
+                gradient_accumulation_steps=1, learning_rate=1e-3, logging_steps=1, save_strategy="no",
+                max_length=1024, dataset_num_proc=None, disable_tqdm=True)
+    base.update(kw)
+    return GemSFTConfig(**base)
+
+
+def test_loader_rows_render_exactly_like_the_original_dicts(corpus_file, corpus_rows, tiny_tokenizer):
+    import datasets
+
+    originals = [normalize_row(r) for r in corpus_rows]
+    # the trap this loader avoids: struct inference unions keys and fills None
+    naive = datasets.Dataset.from_list(originals)
+    assert naive[0]["messages"][2]["tool_calls"][0]["function"]["arguments"] != {"city": "Paris"}
+    assert render_row(naive[0], tiny_tokenizer) != render_row(originals[0], tiny_tokenizer)
+
+    ds = corpus_dataset(load_corpus(corpus_file))
+    assert len(ds) == 2
+    for i, orig in enumerate(originals):
+        assert ds[i]["messages"] == orig["messages"] and ds[i]["tools"] == orig["tools"]
+        expected = tiny_tokenizer.apply_chat_template(orig["messages"], tools=orig["tools"], tokenize=False)
+        assert render_row(ds[i], tiny_tokenizer) == expected
+    # JSON-string arguments were parsed, bare tool specs wrapped
+    assert originals[1]["messages"][1]["tool_calls"][0]["function"]["arguments"] == {"order_id": "A123", "count": 3}
+    assert originals[1]["tools"][1]["type"] == "function"
+
+
+def test_loader_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_corpus(tmp_path / "nope")
+    (tmp_path / "bad.jsonl").write_text('{"messages": []}\n')
+    with pytest.raises(ConfigError, match="non-empty 'messages'"):
+        load_corpus(tmp_path / "bad.jsonl")
+
+
+def test_parquet_with_inferred_structs_is_refused(tmp_path, corpus_rows):
+    import datasets
+
+    datasets.Dataset.from_list([normalize_row(r) for r in corpus_rows]).to_parquet(str(tmp_path / "c.parquet"))
+    with pytest.raises(ConfigError, match="inferred Arrow struct"):
+        load_corpus(tmp_path / "c.parquet")
+    corpus_dataset(corpus_rows).save_to_disk(str(tmp_path / "disk"))
+    assert load_corpus(tmp_path / "disk")[0] == normalize_row(corpus_rows[0])
+
+
+def _spans_mask(tok, template, msgs, tools, offsets):
+    """Independent expectation: a token is trained iff it lies inside an assistant turn's rendered text."""
+    render = lambda m, gen: tok.apply_chat_template(m, tools=tools, tokenize=False, add_generation_prompt=gen,  # noqa: E731
+                                                     chat_template=template)
+    full = render(msgs, False)
+    spans = []
+    for j, m in enumerate(msgs):
+        if m["role"] != "assistant":
+            continue
+        start, upto = render(msgs[:j], True), render(msgs[: j + 1], False)
+        assert full.startswith(upto) and upto.startswith(start)
+        spans.append((len(start), len(upto)))
+    return [any(s <= a and b <= e for s, e in spans) and b > a for a, b in offsets]
+
+
+def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(corpus_file, corpus_rows, tiny_model,
+                                                                               tiny_tokenizer, tmp_path):
+    import torch
+
+    from trainers.sft import build_sft_trainer, train_sft
+
+    trainer = build_sft_trainer(corpus_file, tiny_model, config=_cfg(tmp_path), tokenizer=tiny_tokenizer)
+    template = trainer.chat_template or tiny_tokenizer.chat_template
+    originals = [normalize_row(r) for r in corpus_rows]
+    total_trained = 0
+    for i, orig in enumerate(originals):
+        ex = trainer.train_dataset[i]
+        text = tiny_tokenizer.apply_chat_template(orig["messages"], tools=orig["tools"], tokenize=False,
+                                                  chat_template=template)
+        enc = tiny_tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        assert ex["input_ids"] == enc["input_ids"]  # the loader changed nothing on the way to TRL
+        got = [lab != -100 for lab in ex["labels"]]
+        want = _spans_mask(tiny_tokenizer, template, orig["messages"], orig["tools"], enc["offset_mapping"])
+        assert got == want
+        assert 0 < sum(got) < len(got)
+        trained = tiny_tokenizer.decode([t for t, g in zip(ex["input_ids"], got) if g])
+        assert "It is 21 degrees" in trained or "You are welcome." in trained
+        assert "Weather in Paris?" not in trained and "shipped\n</tool_response>" not in trained
+        total_trained += sum(got)
+    rep = trainer.gem_mask_report
+    assert rep.rows_kept == 2 and rep.trained_tokens == total_trained
+
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    result = train_sft(corpus_file, tiny_model, config=_cfg(tmp_path), tokenizer=tiny_tokenizer)
+    losses = [h["loss"] for h in result.log_history if "loss" in h]
+    assert losses and all(torch.isfinite(torch.tensor(losses)))
+    changed = [n for n, p in result.trainer.model.named_parameters() if not torch.equal(before[n], p.detach())]
+    assert len(changed) > 0.5 * len(before)
+    assert (tmp_path / "out" / "gem_train.json").is_file() and (tmp_path / "out" / "model.safetensors").is_file()
+
+
+def test_sft_refuses_rows_without_assistant_tokens(tiny_model, tiny_tokenizer, tmp_path):
+    from trainers.sft import build_sft_trainer
+
+    rows = [{"messages": [{"role": "user", "content": "hello"}], "tools": []}]
+    with pytest.raises(ConfigError, match="assistant"):
+        build_sft_trainer(rows, tiny_model, config=_cfg(tmp_path), tokenizer=tiny_tokenizer)

@@ -1,0 +1,196 @@
+"""Trainer configs: TRL's ``SFTConfig``/``GRPOConfig`` with the GEM paper's defaults, plus override parsing.
+
+Every TRL/transformers option stays a field of these dataclasses, so ``--trl key=value`` and config
+files (JSON or YAML) reach all of them; unknown keys fail with a "did you mean" hint. Importing this
+module imports trl (callers import it lazily).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from trl import GRPOConfig, SFTConfig
+
+from tools_registry.errors import ConfigError
+
+__all__ = ["GemSFTConfig", "GemGRPOConfig", "PAPER_SFT_DEFAULTS", "parse_overrides", "load_config_file",
+           "build_config", "config_field_names"]
+
+#: The paper's full-parameter SFT recipe (Appendix B). Batch 64 = per-device batch x accumulation x devices.
+PAPER_SFT_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 5e-6,
+    "warmup_steps": 0.1,  # transformers 5: a float in [0, 1) is a ratio of total steps
+    "lr_scheduler_type": "cosine",
+    "num_train_epochs": 2.0,
+    "weight_decay": 0.05,
+    "max_length": 32768,
+    "per_device_train_batch_size": 1,
+    "gradient_accumulation_steps": 64,
+    "assistant_only_loss": True,
+}
+
+
+def _bf16_supported() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+@dataclass
+class GemSFTConfig(SFTConfig):
+    """``trl.SFTConfig`` with the GEM paper's recipe as defaults.
+
+    lr 5e-6, warmup 0.1 of the steps, cosine schedule, 2 epochs, weight decay 0.05, max length 32K,
+    effective batch 64 on one device (1 x 64 accumulation), loss on assistant tokens only, bf16 when
+    the accelerator supports it (``bf16=None`` resolves to that; TRL alone would force it on).
+    Every other field is TRL's, unchanged.
+    """
+
+    learning_rate: float = field(default=5e-6, metadata={"help": "Peak learning rate (paper: 5e-6)."})
+    warmup_steps: float = field(default=0.1, metadata={"help": "Warmup: steps, or a ratio in [0, 1) (paper: 0.1)."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "Scheduler (paper: cosine)."})
+    num_train_epochs: float = field(default=2.0, metadata={"help": "Epochs (paper: 2)."})
+    weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay (paper: 0.05)."})
+    max_length: int | None = field(default=32768, metadata={"help": "Longest tokenized row (paper: 32K)."})
+    per_device_train_batch_size: int = field(default=1, metadata={"help": "Rows per device per micro-step."})
+    gradient_accumulation_steps: int = field(default=64, metadata={"help": "Micro-steps per update (64 x 1 = 64)."})
+    assistant_only_loss: bool = field(default=True, metadata={"help": "Loss on assistant tokens only."})
+    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
+    report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
+
+    def __post_init__(self):
+        if self.bf16 is None:
+            self.bf16 = (not self.fp16) and _bf16_supported()
+        super().__post_init__()
+
+
+@dataclass
+class GemGRPOConfig(GRPOConfig):
+    """``trl.GRPOConfig`` for multi-turn GRPO against gem environments.
+
+    Adds the episode limits the rollout needs; ``max_completion_length`` bounds the whole episode's
+    completion (model turns plus the tool and user messages between them). bf16 resolves as in
+    :class:`GemSFTConfig`. The paper gives no RL recipe: the learning rate and scheduler follow its SFT
+    choices scaled down for RL; everything else is TRL's default.
+    """
+
+    learning_rate: float = field(default=1e-6, metadata={"help": "Peak learning rate."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "Scheduler."})
+    warmup_steps: float = field(default=0.1, metadata={"help": "Warmup: steps, or a ratio in [0, 1)."})
+    weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay."})
+    max_completion_length: int | None = field(
+        default=4096, metadata={"help": "Token budget of one episode after the prompt (model + env tokens)."})
+    max_turns: int = field(default=16, metadata={"help": "Most assistant turns per episode."})
+    turn_max_new_tokens: int | None = field(
+        default=None, metadata={"help": "Most new tokens per assistant turn (None: what the episode budget allows)."})
+    episode_seed: int = field(default=0, metadata={"help": "Base seed of env.reset for each episode."})
+    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
+    report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
+
+    def __post_init__(self):
+        if self.bf16 is None:
+            self.bf16 = (not self.fp16) and _bf16_supported()
+        super().__post_init__()
+
+
+C = TypeVar("C")
+
+
+def config_field_names(cls: type) -> list[str]:
+    """Names of the init fields of a config dataclass."""
+    return [f.name for f in dataclasses.fields(cls) if f.init]
+
+
+def _check_keys(cls: type, keys: Iterable[str], where: str) -> None:
+    names = set(config_field_names(cls))
+    for key in keys:
+        if key not in names:
+            close = difflib.get_close_matches(key, sorted(names), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ConfigError(f"unknown {cls.__name__} option {key!r} in {where}{hint}")
+
+
+def _parse_value(text: str) -> Any:
+    """JSON when it parses (numbers, booleans, null, lists, objects), else the raw string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        low = text.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        if low in ("none", "null"):
+            return None
+        return text
+
+
+def parse_overrides(cls: type, pairs: Iterable[str]) -> dict[str, Any]:
+    """Turn ``["key=value", ...]`` into a dict of config fields; values are read as JSON when they parse.
+
+    Raises:
+        ConfigError: A pair has no ``=`` or names a field the config does not have.
+    """
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ConfigError(f"--trl expects key=value, got {pair!r}")
+        out[key] = _parse_value(value)
+    _check_keys(cls, out, "--trl")
+    return out
+
+
+def load_config_file(cls: type, path: str | Path) -> dict[str, Any]:
+    """Read a JSON or YAML mapping of config fields.
+
+    Raises:
+        ConfigError: Missing file, not a mapping, or an unknown key.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} does not exist")
+    text = p.read_text(encoding="utf-8")
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"config file {p} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p} must hold a mapping of options, got {type(data).__name__}")
+    _check_keys(cls, data, str(p))
+    return data
+
+
+def build_config(cls: type[C], *, config_file: str | Path | None = None, overrides: Iterable[str] = (),
+                 **options: Any) -> C:
+    """Build ``cls`` from defaults < config file < ``options`` (None values skipped) < ``overrides``.
+
+    Raises:
+        ConfigError: Unknown keys, or a value the config rejects.
+    """
+    merged: dict[str, Any] = {}
+    if config_file is not None:
+        merged.update(load_config_file(cls, config_file))
+    explicit = {k: v for k, v in options.items() if v is not None}
+    _check_keys(cls, explicit, "options")
+    merged.update(explicit)
+    merged.update(parse_overrides(cls, overrides))
+    try:
+        return cls(**merged)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid {cls.__name__}: {exc}") from exc
+
+
+def as_mapping(config: Any) -> Mapping[str, Any]:
+    """The init fields of a config dataclass as a dict (for result files)."""
+    return {f: getattr(config, f) for f in config_field_names(type(config))}
