@@ -1,0 +1,150 @@
+"""Agents: what produces the assistant messages of an episode.
+
+An :class:`Agent` has ``async act(observation) -> assistant message dict or raw text`` and
+``reset(task_id, seed)`` called at the start of each episode. Implementations:
+:class:`LLMAgent` (any ``gem_env.llm`` backend: OpenAI-compatible server, vLLM, transformers,
+scripted), :class:`OracleAgent` (replays the task's reference assistant messages: the upper
+bound, reward 1.0 on consistent tasks) and :class:`RandomAgent` (schema-valid random tool calls
+and random text: the lower bound). :func:`make_agent` builds one from a string
+(``oracle``, ``random``, or a model string such as ``openai:qwen3-8b``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from tools_registry.errors import ConfigError
+from tools_registry.records import Task
+from tools_registry.validation import ToolSet
+
+from .spaces import AssistantMessageSpace, random_text
+
+__all__ = ["Agent", "LLMAgent", "OracleAgent", "RandomAgent", "make_agent"]
+
+
+class Agent(ABC):
+    """Produces one assistant message per call, from the observation."""
+
+    name: str = "agent"
+
+    def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        """Called at the start of every episode with its task and seed (no-op by default)."""
+
+    @abstractmethod
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any] | str:
+        """The next assistant message (OpenAI dict) or raw model text."""
+
+    def clone(self) -> "Agent":
+        """A copy for another concurrent episode (agents with per-episode state override this)."""
+        return self
+
+
+class LLMAgent(Agent):
+    """A model behind any ``gem_env.llm`` backend.
+
+    Args:
+        backend: An ``LLMBackend`` or a model string (``openai:...``, ``vllm:...``, ``hf:...``).
+        sampling: Sampling options for every call (e.g. ``{"temperature": 0.7, "max_tokens": 1024}``).
+        seed_sampling: Pass the episode seed as the sampling ``seed`` (reproducible where served).
+    """
+
+    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, seed_sampling: bool = True):
+        if isinstance(backend, str):
+            from .llm import make_backend
+
+            backend = make_backend(backend)
+        self.backend = backend
+        self.sampling = dict(sampling or {})
+        self.seed_sampling = seed_sampling
+        self.name = getattr(backend, "name", "llm")
+        self._seed: int | None = None
+
+    def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        self._seed = seed
+
+    def clone(self) -> "LLMAgent":
+        twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling)
+        twin.name = self.name
+        return twin
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        sampling = dict(self.sampling)
+        if self.seed_sampling and self._seed is not None and "seed" not in sampling:
+            sampling["seed"] = self._seed
+        reply = await self.backend.chat(observation["messages"], tools=observation["tools"] or None,
+                                        caller="agent", **sampling)
+        return reply.message
+
+
+class OracleAgent(Agent):
+    """Replays the reference assistant messages of the task in play, one per step."""
+
+    name = "oracle"
+
+    def __init__(self) -> None:
+        self._replies: list[dict[str, Any]] = []
+        self._next = 0
+
+    def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        if task is None:
+            raise ConfigError("the oracle agent needs the task (run it through run_episode/rollout)")
+        self._replies = [m.to_dict() for m in task.reference if m.role == "assistant"]
+        if not self._replies:
+            raise ConfigError(f"task '{task.id}' has no reference assistant messages for the oracle")
+        self._next = 0
+
+    def clone(self) -> "OracleAgent":
+        return OracleAgent()
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        if self._next >= len(self._replies):
+            return {"role": "assistant", "content": ""}
+        reply = self._replies[self._next]
+        self._next += 1
+        return reply
+
+
+class RandomAgent(Agent):
+    """Random schema-valid tool calls, then random text that hands the turn back.
+
+    Args:
+        p_call: Probability that a step is a tool call (otherwise random text).
+        seed: Base seed; each episode reseeds from ``(seed, episode seed)`` so runs replay.
+    """
+
+    name = "random"
+
+    def __init__(self, p_call: float = 0.7, seed: int = 0):
+        self.p_call = p_call
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        self._rng = np.random.default_rng([self.seed, seed if seed is not None else 0])
+
+    def clone(self) -> "RandomAgent":
+        return RandomAgent(self.p_call, self.seed)
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        tools = observation["tools"]
+        if tools and self._rng.random() < self.p_call:
+            space = AssistantMessageSpace(lambda: ToolSet(tools), parser=None)
+            space._np_random = self._rng
+            return space.sample()
+        return {"role": "assistant", "content": random_text(self._rng)}
+
+
+def make_agent(spec: str | Agent, **kwargs: Any) -> Agent:
+    """``"oracle"``, ``"random"``, a model string (``openai:...``), or an Agent unchanged."""
+    if isinstance(spec, Agent):
+        return spec
+    if spec == "oracle":
+        return OracleAgent()
+    if spec == "random":
+        return RandomAgent(**kwargs)
+    if ":" in spec:
+        return LLMAgent(spec, **kwargs)
+    raise ConfigError(f"unknown agent {spec!r}: use oracle, random or a model string such as openai:<model>")

@@ -1,0 +1,513 @@
+"""``ToolUseEnv``: a Gymnasium environment where an agent talks to a user and calls tools.
+
+The env owns the episode loop (one fixed driver, sync and async): it accepts an assistant
+message, validates each call against the tool schemas, runs it on the tool backend, catches
+every tool failure in one place (:meth:`ToolUseEnv._failure`) and shows it to the agent as a
+tool message, hands the turn to the user when the agent stops calling tools, and scores the
+episode with the reward. Backends (``tool_backends``), users (``users``) and rewards
+(``rewards``) are pluggable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import orjson
+
+from tools_registry.domains import LoadedDomain
+from tools_registry.errors import ConfigError, GemError, ParseError, SimulatorError
+from tools_registry.pytools import format_tool_error
+from tools_registry.records import Domain, Task, parse_arguments
+from tools_registry.reference import TOOL_EXCEPTIONS
+from tools_registry.specs import ToolSpec
+from tools_registry.validation import ToolSet
+
+from .registration import resolve_domain
+from .rewards import EpisodeOutcome, ExecutedCall, JudgeRubric, Reward, RewardResult, TaskReward
+from .spaces import AssistantMessageSpace, ConversationSpace
+from .tool_backends import EpisodeSetup, PythonToolBackend, ReplayToolBackend, ToolBackend
+from .users import User, UserTurn, make_user
+
+__all__ = ["ToolUseEnv", "EnvSnapshot", "CAUGHT_TOOL_ERRORS"]
+
+#: Exceptions from a tool call that become a tool message (everything else propagates).
+CAUGHT_TOOL_ERRORS = (SimulatorError, *TOOL_EXCEPTIONS)
+
+
+@dataclass(frozen=True)
+class EnvSnapshot:
+    """Everything needed to continue an episode from a point (see :meth:`ToolUseEnv.snapshot`)."""
+
+    setup: EpisodeSetup | None
+    messages: tuple[dict[str, Any], ...]
+    calls: tuple[ExecutedCall, ...]
+    toolset: ToolSet | None
+    tools: list[dict[str, Any]]
+    counters: tuple[int, int, int, int, bool]
+    user: User | None
+    backend: Any
+    user_state: Any
+    rng_state: dict[str, Any] | None
+
+
+class ToolUseEnv(gym.Env):
+    """A multi-turn tool-use task as a Gymnasium environment.
+
+    ## Description
+    Each episode plays one task of a domain: a system prompt (the domain policy), a user with a
+    goal, and tools over a state. The agent acts one assistant message at a time; the episode ends
+    when the user stops (goal reached or given up) or a limit is hit, and the reward checks the
+    outcome against the task's criteria.
+
+    ## Tools
+    The task's tools (or the domain's), in OpenAI format in the observation. Calls run on the tool
+    backend: ``python`` (the domain's ``tools.py``, a fresh state per episode), ``replay`` (the
+    outputs of the task's reference conversation) or ``simulated`` (an LLM plays the tools and
+    patches the state), or any :class:`~gem_env.tool_backends.ToolBackend`. A user turn may
+    reveal more tools.
+
+    ## Observation
+    ``{"messages": [...], "tools": [...]}``: the conversation so far (OpenAI message dicts,
+    tool-call arguments as dicts; a new list each step, message dicts shared and read-only) and
+    the available tools (OpenAI tool dicts). Space: :class:`~gem_env.spaces.ConversationSpace`.
+
+    ## Action
+    An assistant message dict (OpenAI format; arguments as dict or JSON string) or raw model text,
+    parsed with ``parser`` (``hermes``). Call ids are reassigned ``call_1``, ``call_2``, ... per
+    episode (deterministic). Space: :class:`~gem_env.spaces.AssistantMessageSpace`. A bad action
+    never raises: an unknown tool, invalid arguments or a failing tool becomes a tool message
+    ``"Error: ..."``; unreadable text becomes a system message; all are counted in ``info``.
+
+    ## Reward
+    0 on every step but the last; at the end the reward (default
+    :class:`~gem_env.rewards.TaskReward`: the binary product of the parts named by the task's
+    ``reward_basis`` - final state, gold write actions, facts communicated, LLM-judge rubric),
+    with every part in ``info["reward_breakdown"]``.
+
+    ## Episode End
+    Terminated when the user ends the conversation (scripted or replayed turns run out, or the
+    LLM user writes its stop marker). Truncated after ``max_turns`` assistant messages, or when
+    the agent makes more than ``max_tool_calls_per_turn`` calls before handing the turn back
+    (``info["truncated_by"]`` says which), or when the user simulator fails. The reward is scored
+    on truncation too.
+
+    ## Arguments
+    ``ToolUseEnv(domain, tasks=None, *, toolkit=None, tools="auto", user="auto", reward=None,
+    model=None, tool_model=None, user_model=None, judge_model=None, max_turns=None,
+    max_tool_calls_per_turn=32, parser="hermes", task_ids=None, render_mode=None)``
+
+    - ``domain``: a domain name, ``gem/<name>-v0``, a folder, a ``LoadedDomain`` or a ``Domain``
+      record (then pass ``tasks`` and optionally ``toolkit``).
+    - ``tools``: ``"auto"`` (python if the domain has tools.py, else replay, else simulated),
+      ``"python"``, ``"replay"``, ``"simulated"`` or a ToolBackend instance.
+    - ``user``: ``"auto"`` (scripted when the task has ``user.turns``, else replay, else llm),
+      ``"scripted"``, ``"replay"``, ``"llm"`` or a User instance.
+    - ``reward``: a Reward (default ``TaskReward``, with a judge when a judge model is given).
+    - ``model`` / ``tool_model`` / ``user_model`` / ``judge_model``: LLMBackends or model strings
+      for the simulated tools, the LLM user and the judge (``model`` is the default of each).
+    - ``task_ids``: restrict the tasks sampled by ``reset``.
+
+    ## Version History
+    - v0: first version.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(self, domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None, *,
+                 toolkit: Any = None, tools: str | ToolBackend = "auto", user: str | User = "auto",
+                 reward: Reward | None = None, model: Any = None, tool_model: Any = None, user_model: Any = None,
+                 judge_model: Any = None, max_turns: int | None = None, max_tool_calls_per_turn: int = 32,
+                 parser: str | None = "hermes", task_ids: list[str] | None = None, render_mode: str | None = None,
+                 domains_path: list[str] | None = None, simulator_options: dict[str, Any] | None = None):
+        self.loaded = resolve_domain(domain, tasks, toolkit, domains_path)
+        self.domain: Domain = self.loaded.domain
+        if task_ids is not None:
+            self.tasks = [self.loaded.task(t) for t in task_ids]
+        else:
+            self.tasks = list(self.loaded.tasks)
+        if not self.tasks:
+            raise ConfigError(f"domain '{self.domain.name}' has no tasks")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']}, not {render_mode!r}")
+        self.render_mode = render_mode
+        self.max_turns = int(max_turns if max_turns is not None else self.domain.max_turns)
+        self.max_tool_calls_per_turn = int(max_tool_calls_per_turn)
+        self.parser = parser
+        self.backend = self._make_backend(tools, tool_model or model, simulator_options or {})
+        self._user_spec = user
+        self._user_model = user_model or model
+        self._users: dict[str, User] = {}
+        judge = judge_model or model
+        self.reward_fn = reward if reward is not None else TaskReward(
+            judge=JudgeRubric(judge) if judge is not None else None)
+        self._setups: dict[str, tuple[EpisodeSetup, ToolSet, list[dict[str, Any]]]] = {}
+        self.observation_space = ConversationSpace()
+        self.action_space = AssistantMessageSpace(self._current_toolset, parser=parser)
+        self._setup: EpisodeSetup | None = None
+        self._toolset: ToolSet | None = None
+        self._tools: list[dict[str, Any]] = []
+        self._user: User | None = None
+        self._messages: list[dict[str, Any]] = []
+        self._calls: list[ExecutedCall] = []
+        self._turns = self._call_seq = self._turn_calls = self._errors = 0
+        self._done = True
+        self._user_error = False
+        self.last_reward: RewardResult | None = None
+
+    # ---- construction helpers -----------------------------------------------------------------
+    def _make_backend(self, tools: str | ToolBackend, model: Any, sim_opts: dict[str, Any]) -> ToolBackend:
+        if isinstance(tools, ToolBackend):
+            return tools
+        kit = self.loaded.toolkit
+        if tools == "auto":
+            if kit is not None:
+                tools = "python"
+            elif any(t.reference for t in self.tasks):
+                tools = "replay"
+            elif model is not None:
+                tools = "simulated"
+            else:
+                raise ConfigError(f"domain '{self.domain.name}' has no tools.py and no references: "
+                                  "pass tools='simulated' with a tool_model, or a ToolBackend")
+        if tools == "python":
+            if kit is None:
+                raise ConfigError(f"domain '{self.domain.name}' has no tools.py for the python backend")
+            return PythonToolBackend(kit)
+        if tools == "replay":
+            return ReplayToolBackend(toolkit=kit)
+        if tools == "simulated":
+            if model is None:
+                raise ConfigError("the simulated tool backend needs a model (tool_model=... or model=...)")
+            from .simulated import SimulatedToolBackend
+
+            return SimulatedToolBackend(model, **sim_opts)
+        raise ConfigError(f"unknown tool backend {tools!r}; choose python, replay, simulated or pass a ToolBackend")
+
+    def _user_for(self, task: Task) -> User:
+        spec = self._user_spec
+        if isinstance(spec, User):
+            return spec
+        kind = spec
+        if kind == "auto":
+            if task.user.turns:
+                kind = "scripted"
+            elif any(m.role == "user" for m in task.reference):
+                kind = "replay"
+            elif self._user_model is not None:
+                kind = "llm"
+            else:
+                raise ConfigError(f"task '{task.id}' has no scripted or reference user turns: pass user_model=...")
+        user = self._users.get(kind)
+        if user is None:
+            user = self._users[kind] = make_user(kind, model=self._user_model)
+        return user
+
+    def _setup_for(self, task: Task) -> tuple[EpisodeSetup, ToolSet, list[dict[str, Any]]]:
+        hit = self._setups.get(task.id)
+        if hit is None:
+            initial = task.initial_state if task.initial_state is not None else self.domain.initial_state
+            specs = list(task.tools if task.tools is not None else self.domain.tools)
+            policy = task.system_prompt if task.system_prompt is not None else self.domain.policy
+            setup = EpisodeSetup(task=task, domain=self.domain, tools=specs, policy=policy,
+                                 initial_state=initial, initial_state_json=orjson.dumps(initial))
+            hit = self._setups[task.id] = (setup, ToolSet(specs), [s.to_openai() for s in specs])
+        return hit
+
+    def _current_toolset(self) -> ToolSet:
+        if self._toolset is None:
+            return self._setup_for(self.tasks[0])[1]
+        return self._toolset
+
+    # ---- episode driver -----------------------------------------------------------------------
+    def _pick_task(self, options: dict[str, Any] | None) -> Task:
+        if options and options.get("task_id") is not None:
+            return self.loaded.task(options["task_id"])
+        return self.tasks[int(self.np_random.integers(len(self.tasks)))]
+
+    def _start(self, seed: int | None, options: dict[str, Any] | None) -> User:
+        super().reset(seed=seed)
+        task = self._pick_task(options)
+        setup, toolset, tools = self._setup_for(task)
+        self._setup, self._toolset, self._tools = setup, toolset, tools
+        self.backend.reset(setup)
+        user = self._user = self._user_for(task)
+        user.reset(setup)
+        self._messages = [{"role": "system", "content": setup.policy}] if setup.policy else []
+        self._calls = []
+        self._turns = self._call_seq = self._turn_calls = self._errors = 0
+        self._done = False
+        self.last_reward = None
+        return user
+
+    def _opened(self, turn: UserTurn) -> tuple[dict[str, Any], dict[str, Any]]:
+        if turn.stop or turn.content is None:
+            raise ConfigError(f"the user of task '{self._setup.task.id}' gave no opening message")  # type: ignore[union-attr]
+        self._add_user_turn(turn)
+        info = {"task_id": self._setup.task.id, "new_messages": list(self._messages), "errors": [],  # type: ignore[union-attr]
+                "turn": 0, "tool_calls": 0, "error_count": 0}
+        return self._obs(), info
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        """Start an episode: ``options={"task_id": ...}`` names the task, else the seed picks one."""
+        user = self._start(seed, options)
+        return self._opened(user.reply(self._messages))
+
+    async def areset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        """Async twin of :meth:`reset`."""
+        user = self._start(seed, options)
+        return self._opened(await user.areply(self._messages))
+
+    def step(self, action: dict[str, Any] | str) -> tuple[dict, SupportsFloat, bool, bool, dict]:
+        """Take one assistant message; run its calls or hand the turn to the user."""
+        start, errors, calls, hand_back = self._accept(action)
+        for call in calls:
+            if call[2] is None:
+                try:
+                    content = self.backend.call(call[1], call[3], self._messages)
+                except CAUGHT_TOOL_ERRORS as exc:
+                    content = self._failure(call, exc, errors)
+                else:
+                    self._calls.append(ExecutedCall(call[1], call[3], True))
+            else:
+                content = call[2]
+            self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
+        turn = None
+        if hand_back:
+            try:
+                turn = self._user.reply(self._messages)  # type: ignore[union-attr]
+            except GemError as exc:
+                turn = self._user_failed(exc, errors)
+        terminated, truncated, info = self._conclude(start, errors, turn)
+        reward = 0.0
+        if terminated or truncated:
+            reward = self._scored(self.reward_fn.score(self._outcome()), info)
+        return self._obs(), reward, terminated, truncated, info
+
+    async def astep(self, action: dict[str, Any] | str) -> tuple[dict, SupportsFloat, bool, bool, dict]:
+        """Async twin of :meth:`step`."""
+        start, errors, calls, hand_back = self._accept(action)
+        for call in calls:
+            if call[2] is None:
+                try:
+                    content = await self.backend.acall(call[1], call[3], self._messages)
+                except CAUGHT_TOOL_ERRORS as exc:
+                    content = self._failure(call, exc, errors)
+                else:
+                    self._calls.append(ExecutedCall(call[1], call[3], True))
+            else:
+                content = call[2]
+            self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
+        turn = None
+        if hand_back:
+            try:
+                turn = await self._user.areply(self._messages)  # type: ignore[union-attr]
+            except GemError as exc:
+                turn = self._user_failed(exc, errors)
+        terminated, truncated, info = self._conclude(start, errors, turn)
+        reward = 0.0
+        if terminated or truncated:
+            reward = self._scored(await self.reward_fn.ascore(self._outcome()), info)
+        return self._obs(), reward, terminated, truncated, info
+
+    # ---- the pieces of a step -----------------------------------------------------------------
+    def _accept(self, action: Any) -> tuple[int, list[dict[str, Any]], list[tuple], bool]:
+        """Append the assistant message; return (start, errors, calls to run, hand back to user).
+
+        Each call is ``(id, name, error text or None, arguments)``; calls whose arguments fail
+        to parse or validate, or that exceed the per-turn limit, carry their error text already.
+        """
+        if self._done:
+            raise gym.error.ResetNeeded("the episode is over: call reset() before step()")
+        messages = self._messages
+        start = len(messages)
+        errors: list[dict[str, Any]] = []
+        self._turns += 1
+        self._user_error = False
+        if isinstance(action, str) and self.parser is not None:
+            from .llm.parsing import parse_tool_calls
+
+            try:
+                action = parse_tool_calls(action, self.parser).message
+            except GemError as exc:
+                return self._unreadable(action, exc, start, errors)
+        if not isinstance(action, dict):
+            exc = ParseError(f"an action must be an assistant message dict or text, got {type(action).__name__}")
+            return self._unreadable(action, exc, start, errors)
+        raw_calls = action.get("tool_calls")
+        msg: dict[str, Any] = {"role": "assistant", "content": action.get("content")}
+        if action.get("reasoning_content"):
+            msg["reasoning_content"] = action["reasoning_content"]
+        if not raw_calls:
+            messages.append(msg)
+            return start, errors, [], True
+        if not isinstance(raw_calls, list):
+            return self._unreadable(action, ParseError("tool_calls must be a list"), start, errors)
+        out_calls = []
+        pending = []
+        toolset = self._toolset
+        limit = self.max_tool_calls_per_turn
+        for raw in raw_calls:
+            fn = raw.get("function", raw) if isinstance(raw, dict) else {}
+            name = fn.get("name") if isinstance(fn, dict) else None
+            name = name if isinstance(name, str) else ""
+            args = fn.get("arguments") if isinstance(fn, dict) else None
+            self._call_seq += 1
+            cid = f"call_{self._call_seq}"
+            err: str | None = None
+            if type(args) is not dict:
+                try:
+                    args = parse_arguments(args)
+                except ParseError as exc:
+                    err = self._report(errors, "arguments", name, exc)
+            if err is None:
+                self._turn_calls += 1
+                if self._turn_calls > limit:
+                    err = self._report(errors, "limit", name, ConfigError(
+                        f"not run: at most {limit} tool calls before handing the turn back"))
+                else:
+                    try:
+                        toolset.check_call(name, args)  # type: ignore[union-attr]
+                    except GemError as exc:
+                        kind = "unknown_tool" if exc.__class__.__name__ == "UnknownToolError" else "arguments"
+                        err = self._report(errors, kind, name, exc)
+            out_calls.append({"id": cid, "type": "function", "function": {"name": name, "arguments": args}})
+            pending.append((cid, name, err, args))
+        msg["tool_calls"] = out_calls
+        messages.append(msg)
+        return start, errors, pending, False
+
+    def _unreadable(self, action: Any, exc: GemError, start: int, errors: list[dict[str, Any]]) -> tuple:
+        text = action if isinstance(action, str) else repr(action)
+        self._messages.append({"role": "assistant", "content": text})
+        content = self._report(errors, "parse", None, exc)
+        self._messages.append({"role": "system", "content": content})
+        return start, errors, [], False
+
+    def _report(self, errors: list[dict[str, Any]], kind: str, tool: str | None, exc: BaseException) -> str:
+        content = format_tool_error(exc)
+        errors.append({"kind": kind, "tool": tool, "message": content})
+        self._errors += 1
+        return content
+
+    def _failure(self, call: tuple, exc: BaseException, errors: list[dict[str, Any]]) -> str:
+        """The one place a failed tool call becomes the tool message the agent sees."""
+        self._calls.append(ExecutedCall(call[1], call[3], False))
+        return self._report(errors, "simulator" if isinstance(exc, SimulatorError) else "tool", call[1], exc)
+
+    def _user_failed(self, exc: GemError, errors: list[dict[str, Any]]) -> UserTurn:
+        self._report(errors, "user", None, exc)
+        self._user_error = True
+        return UserTurn(stop=True)
+
+    def _add_user_turn(self, turn: UserTurn) -> None:
+        self._messages.append({"role": "user", "content": turn.content})
+        self._turn_calls = 0
+        if turn.tools:
+            self._toolset = self._toolset.add(turn.tools)  # type: ignore[union-attr]
+            known = {t["function"]["name"] for t in self._tools}
+            self._tools = [*self._tools, *(t.to_openai() for t in turn.tools if t.name not in known)]
+
+    def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
+        terminated = truncated = False
+        why = None
+        if turn is not None:
+            if turn.stop:
+                if self._user_error:
+                    truncated, why = True, "user_error"
+                else:
+                    terminated = True
+            else:
+                self._add_user_turn(turn)
+        if not terminated and not truncated:
+            if any(e["kind"] == "limit" for e in errors):
+                truncated, why = True, "max_tool_calls_per_turn"
+            elif self._turns >= self.max_turns:
+                truncated, why = True, "max_turns"
+        info: dict[str, Any] = {"task_id": self._setup.task.id, "new_messages": self._messages[start:],  # type: ignore[union-attr]
+                                "errors": errors, "turn": self._turns, "tool_calls": self._call_seq,
+                                "error_count": self._errors}
+        if why is not None:
+            info["truncated_by"] = why
+        if terminated or truncated:
+            self._done = True
+        return terminated, truncated, info
+
+    def _outcome(self) -> EpisodeOutcome:
+        return EpisodeOutcome(setup=self._setup, messages=self._messages, calls=list(self._calls),  # type: ignore[arg-type]
+                              final_state=self.backend.state)
+
+    def _scored(self, result: RewardResult, info: dict[str, Any]) -> float:
+        self.last_reward = result
+        info["reward_breakdown"] = result.to_info()
+        return float(result.value)
+
+    def _obs(self) -> dict[str, Any]:
+        return {"messages": self._messages[:], "tools": self._tools}
+
+    # ---- introspection, snapshots, rendering ----------------------------------------------------
+    @property
+    def task(self) -> Task | None:
+        """The task in play (None before the first reset)."""
+        return self._setup.task if self._setup is not None else None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The conversation so far (a copy of the list)."""
+        return self._messages[:]
+
+    @property
+    def tools(self) -> list[ToolSpec]:
+        """The tools available now."""
+        return list(self._toolset.specs.values()) if self._toolset is not None else []
+
+    @property
+    def done(self) -> bool:
+        """True when the episode has ended (or before the first reset)."""
+        return self._done
+
+    def snapshot(self) -> EnvSnapshot:
+        """An immutable snapshot of the episode; :meth:`restore` continues from it (any number of times)."""
+        rng = self._np_random.bit_generator.state if self._np_random is not None else None
+        return EnvSnapshot(self._setup, tuple(self._messages), tuple(self._calls), self._toolset, self._tools,
+                           (self._turns, self._call_seq, self._turn_calls, self._errors, self._done), self._user,
+                           self.backend.snapshot() if self._setup is not None else None,
+                           self._user.snapshot() if self._user is not None else None, rng)
+
+    def restore(self, snap: EnvSnapshot) -> None:
+        """Continue from a snapshot taken on this environment (or one built the same way)."""
+        self._setup, self._toolset, self._tools, self._user = snap.setup, snap.toolset, snap.tools, snap.user
+        self._messages = list(snap.messages)
+        self._calls = list(snap.calls)
+        self._turns, self._call_seq, self._turn_calls, self._errors, self._done = snap.counters
+        if snap.backend is not None:
+            self.backend.restore(snap.backend)
+        if snap.user is not None:
+            snap.user.restore(snap.user_state)
+        if snap.rng_state is not None:
+            if self._np_random is None:
+                self.reset_rng()
+            self._np_random.bit_generator.state = snap.rng_state  # type: ignore[union-attr]
+        self.last_reward = None
+
+    def reset_rng(self) -> None:
+        super().reset(seed=None)
+
+    def render(self) -> str | None:
+        """``render_mode="ansi"``: the conversation as text."""
+        if self.render_mode != "ansi":
+            return None
+        lines = []
+        for m in self._messages:
+            for c in m.get("tool_calls") or ():
+                args = c["function"]["arguments"]
+                lines.append(f"[assistant -> {c['function']['name']}] "
+                             f"{args if isinstance(args, str) else orjson.dumps(args).decode()}")
+            if m.get("content"):
+                lines.append(f"[{m['role']}] {m['content']}")
+        return "\n".join(lines) + "\n"
+
+    def close(self) -> None:
+        self.backend.close()

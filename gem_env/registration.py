@@ -1,0 +1,142 @@
+"""Environment ids and registration: ``gem/<domain>-v<version>`` for every known domain.
+
+:func:`register_envs` scans the domain search path (bundled, ``GEM_DOMAINS_PATH``, extra
+folders) reading only each ``domain.json`` - no domain's tools are imported - and registers a
+Gymnasium id per domain with a string entry point, so ``gym.make("gem/<domain>-v0")`` builds a
+``ToolUseEnv`` on demand and ``gym.make("gem/<domain>")`` resolves to the latest version.
+Gymnasium >= 1.0 has no plugin entry points: ``import gem_env`` calls this once, and
+``gym.make("gem_env:gem/<domain>-v0")`` works without importing gem_env first.
+:func:`resolve_domain` turns a name, a path, an env id or records into a cached ``LoadedDomain``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tools_registry.domains import LoadedDomain, discover_domains, find_domain, load_domain
+from tools_registry.errors import ConfigError
+from tools_registry.records import Domain, Task
+
+__all__ = ["NAMESPACE", "ENTRY_POINT", "env_id", "parse_env_id", "register_envs", "resolve_domain", "registered_ids",
+           "make_env"]
+
+NAMESPACE = "gem"
+ENTRY_POINT = "gem_env.env:ToolUseEnv"
+_ENV_ID = re.compile(r"^(?:gem_env:)?gem/([a-z0-9][a-z0-9_\-]{0,63}?)(?:-v(\d+))?$")
+_cache: dict[tuple[str, float, float], LoadedDomain] = {}
+
+
+def env_id(domain: str, version: int = 0) -> str:
+    """``gem/<domain>-v<version>``."""
+    return f"{NAMESPACE}/{domain}-v{version}"
+
+
+def parse_env_id(value: str) -> tuple[str, int | None] | None:
+    """``(domain, version or None)`` for ``gem/<domain>[-vN]``, else None."""
+    m = _ENV_ID.match(value)
+    if not m:
+        return None
+    return m.group(1), (int(m.group(2)) if m.group(2) is not None else None)
+
+
+def _domain_header(path: Path) -> dict[str, Any]:
+    try:
+        raw = orjson.loads((path / "domain.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str]:
+    """Register ``gem/<domain>-v<version>`` for every discovered domain; return the ids.
+
+    Cheap: reads each ``domain.json`` for its version and turn limit; imports no tools.
+    Re-registering an id with the same domain folder is a no-op.
+    """
+    import gymnasium as gym
+    from gymnasium.envs.registration import registry
+
+    ids = []
+    for name, path in discover_domains(extra).items():
+        head = _domain_header(path)
+        version = head.get("version", 0)
+        version = version if isinstance(version, int) and version >= 0 else 0
+        max_turns = head.get("max_turns", 30)
+        eid = env_id(name, version)
+        kwargs = {"domain": str(path)}
+        spec = registry.get(eid)
+        if spec is None or spec.kwargs != kwargs:
+            if spec is not None:
+                del registry[eid]
+            gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=kwargs,
+                         max_episode_steps=max_turns if isinstance(max_turns, int) and max_turns > 0 else None)
+        ids.append(eid)
+    return ids
+
+
+def registered_ids() -> list[str]:
+    """Every ``gem/...`` id in Gymnasium's registry."""
+    from gymnasium.envs.registration import registry
+
+    return sorted(k for k in registry if k.startswith(f"{NAMESPACE}/"))
+
+
+def _load_cached(path: Path) -> LoadedDomain:
+    path = path.resolve()
+    stamps = []
+    for f in ("domain.json", "tasks.jsonl", "tools.py"):
+        try:
+            stamps.append((path / f).stat().st_mtime)
+        except OSError:
+            stamps.append(0.0)
+    key = (str(path), stamps[0], stamps[1] + stamps[2])
+    hit = _cache.get(key)
+    if hit is None:
+        hit = _cache[key] = load_domain(path)
+    return hit
+
+
+def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
+                   toolkit: Any = None, extra: list[str | os.PathLike[str]] | None = None) -> LoadedDomain:
+    """A ``LoadedDomain`` from a domain name, an env id, a folder, a ``LoadedDomain`` or records.
+
+    Loaded folders are cached (by path and modification times); tasks are shared read-only.
+    """
+    if isinstance(domain, LoadedDomain):
+        if tasks is None and toolkit is None:
+            return domain
+        return LoadedDomain(domain=domain.domain, tasks=list(tasks if tasks is not None else domain.tasks),
+                            path=domain.path, toolkit=toolkit or domain.toolkit)
+    if isinstance(domain, Domain):
+        return LoadedDomain(domain=domain, tasks=list(tasks or []), toolkit=toolkit)
+    if not isinstance(domain, (str, os.PathLike)):
+        raise ConfigError(f"domain must be a name, an env id, a folder or a Domain, got {type(domain).__name__}")
+    text = os.fspath(domain)
+    parsed = parse_env_id(text)
+    if parsed is not None:
+        text = parsed[0]
+    if os.sep in text or "/" in text or text.startswith("."):
+        loaded = _load_cached(Path(text))
+    else:
+        loaded = _load_cached(find_domain(text, extra))
+    if tasks is not None or toolkit is not None:
+        return resolve_domain(loaded, tasks, toolkit)
+    return loaded
+
+
+def make_env(env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
+             **kwargs: Any) -> Any:
+    """A bare ``ToolUseEnv`` (no Gymnasium wrappers) from an env id, a domain name or folder, or records.
+
+    ``make_env("gem/photo-framing-v0", tools="replay")`` equals
+    ``gym.make("gem/photo-framing-v0", tools="replay").unwrapped``, without the registry lookup;
+    keyword arguments go to :class:`~gem_env.env.ToolUseEnv`.
+    """
+    from .env import ToolUseEnv
+
+    return ToolUseEnv(env, tasks, **kwargs)

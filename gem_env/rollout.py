@@ -1,0 +1,260 @@
+"""Rollouts: run an agent through episodes, one at a time or thousands concurrently.
+
+:func:`arun_episode` / :func:`run_episode` drive one episode (reset, then ``agent.act`` and
+``env.astep`` until it ends) into an :class:`EpisodeRecord`. :func:`rollout` runs ``n`` episodes
+on up to ``concurrency`` environments at once in one event loop (each worker owns an env and a
+clone of the agent), shows a progress bar, appends every finished episode to a JSONL file as a
+corpus row (``{"messages", "tools", "meta"}``, the ``Trajectory.to_row()`` format, with reward,
+breakdown, env id, task id, seed and agent in ``meta.extra``) and returns the records. Episode
+``i`` uses seed ``seed + i``; with ``task_ids`` episodes cycle through those tasks in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tools_registry.errors import GemError
+from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
+
+from .agents import Agent, make_agent
+from .env import ToolUseEnv
+
+__all__ = ["EpisodeRecord", "arun_episode", "run_episode", "rollout", "arollout", "RolloutSummary"]
+
+
+@dataclass
+class EpisodeRecord:
+    """One finished episode."""
+
+    env_id: str
+    task_id: str
+    seed: int | None
+    agent: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    reward: float
+    breakdown: dict[str, Any]
+    terminated: bool
+    truncated: bool
+    truncated_by: str | None = None
+    turns: int = 0
+    tool_calls: int = 0
+    errors: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    models: dict[str, str] = field(default_factory=dict)
+
+    def to_row(self) -> dict[str, Any]:
+        """The corpus row, as ``Trajectory.to_row()`` writes it (messages, OpenAI tools, meta)."""
+        messages = [_row_message(m) for m in self.messages]
+        traj = Trajectory.model_validate({"messages": messages, "tools": self.tools, "meta": TrajectoryMeta(
+            provenance=Provenance(source_id=f"{self.env_id}/{self.task_id}", pipeline="rollout", seed=self.seed,
+                                  models={"agent": self.agent, **self.models},
+                                  created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                                  version=_version()),
+            extra={"reward": self.reward, "breakdown": self.breakdown, "env_id": self.env_id,
+                   "task_id": self.task_id, "seed": self.seed, "agent": self.agent,
+                   "terminated": self.terminated, "truncated": self.truncated, "truncated_by": self.truncated_by,
+                   "turns": self.turns, "errors": self.errors, "error": self.error})})
+        return traj.with_stats().to_row()
+
+
+def _version() -> str:
+    try:
+        from gem_env import __version__
+
+        return __version__
+    except ImportError:  # pragma: no cover
+        return "unknown"
+
+
+def _row_message(m: dict[str, Any]) -> dict[str, Any]:
+    calls = m.get("tool_calls")
+    if calls and any(not isinstance(c["function"]["arguments"], dict) for c in calls):
+        m = {**m, "tool_calls": [
+            c if isinstance(c["function"]["arguments"], dict) else
+            {**c, "function": {"name": c["function"]["name"],
+                               "arguments": {"_unparsed_arguments": str(c["function"]["arguments"])}}}
+            for c in calls]}
+    return m
+
+
+def _env_label(env: ToolUseEnv) -> str:
+    spec = getattr(env, "spec", None)
+    if spec is not None:
+        return spec.id
+    return f"gem/{env.domain.name}-v{env.domain.version}"
+
+
+def _models(env: ToolUseEnv) -> dict[str, str]:
+    out = {}
+    sim = getattr(env.backend, "llm", None)
+    if sim is not None:
+        out["tools"] = getattr(sim, "name", str(sim))
+    for user in env._users.values():
+        b = getattr(user, "backend", None)
+        if b is not None:
+            out["user"] = getattr(b, "name", str(b))
+    return out
+
+
+async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None, task_id: str | None = None,
+                       env_id: str | None = None) -> EpisodeRecord:
+    """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set."""
+    started = time.perf_counter()
+    options = {"task_id": task_id} if task_id is not None else None
+    obs, info = await env.areset(seed=seed, options=options)
+    agent.reset(env.task, seed)
+    reward, terminated, truncated, error = 0.0, False, False, None
+    breakdown: dict[str, Any] = {}
+    try:
+        while True:
+            action = await agent.act(obs)
+            obs, reward, terminated, truncated, info = await env.astep(action)
+            if terminated or truncated:
+                breakdown = info.get("reward_breakdown", {})
+                break
+    except GemError as exc:  # a backend or the agent's model failed for good: keep the episode, marked
+        error = f"{type(exc).__name__}: {exc}"
+        truncated = True
+    return EpisodeRecord(
+        env_id=env_id or _env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
+        messages=env.messages, tools=list(obs["tools"]), reward=float(reward), breakdown=breakdown,
+        terminated=bool(terminated), truncated=bool(truncated), truncated_by=info.get("truncated_by"),
+        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=info.get("error_count", 0),
+        error=error, seconds=time.perf_counter() - started, models=_models(env))
+
+
+def run_episode(env: ToolUseEnv, agent: Agent, **kwargs: Any) -> EpisodeRecord:
+    """Blocking :func:`arun_episode` (from code without a running event loop)."""
+    return asyncio.run(arun_episode(env, agent, **kwargs))
+
+
+@dataclass
+class RolloutSummary:
+    """Figures of a finished rollout."""
+
+    episodes: int
+    mean_reward: float
+    seconds: float
+    errors: int
+
+    def __str__(self) -> str:
+        return (f"{self.episodes} episodes, mean reward {self.mean_reward:.3f}, "
+                f"{self.errors} failed, {self.seconds:.1f}s")
+
+
+async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str | Agent, n: int, *,
+                   concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
+                   output: str | os.PathLike[str] | None = None, progress: bool = False,
+                   env_kwargs: dict[str, Any] | None = None) -> list[EpisodeRecord]:
+    """Run ``n`` episodes, up to ``concurrency`` at once; append rows to ``output`` as they finish.
+
+    Args:
+        env: An env id (``gem/<domain>-v0``), a domain name or folder, a factory returning a
+            ToolUseEnv, or one ToolUseEnv (then ``concurrency`` is 1).
+        agent: An Agent or a string for :func:`~gem_env.agents.make_agent`.
+        n: Number of episodes; episode ``i`` has seed ``seed + i``.
+        task_ids: Cycle through these tasks (``"all"`` in the CLI = every task); else the seed picks.
+        output: JSONL file the corpus rows are appended to.
+        progress: Show a progress bar (rich) on stderr.
+        env_kwargs: Keyword arguments for ``make_env`` when ``env`` is a string.
+
+    Returns:
+        The records, in episode order.
+    """
+    factory = _factory(env, env_kwargs or {})
+    agent = make_agent(agent)
+    if isinstance(env, ToolUseEnv):
+        concurrency = 1
+    concurrency = max(1, min(concurrency, n))
+    label = env if isinstance(env, str) and env.startswith("gem/") else None
+    records: list[EpisodeRecord | None] = [None] * n
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    out = open(Path(output), "ab") if output is not None else None
+    bar = _Progress(n, enabled=progress)
+
+    async def worker() -> None:
+        e = factory()
+        a = agent.clone()
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            tid = task_ids[i % len(task_ids)] if task_ids else None
+            rec = await arun_episode(e, a, seed=seed + i, task_id=tid, env_id=label)
+            records[i] = rec
+            if out is not None:
+                out.write(orjson.dumps(rec.to_row()) + b"\n")
+                out.flush()
+            bar.advance(rec.reward)
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        bar.close()
+        if out is not None:
+            out.close()
+    return [r for r in records if r is not None]
+
+
+def rollout(env: Any, agent: str | Agent, n: int, **kwargs: Any) -> list[EpisodeRecord]:
+    """Blocking :func:`arollout`."""
+    return asyncio.run(arollout(env, agent, n, **kwargs))
+
+
+def summarize(records: list[EpisodeRecord], seconds: float) -> RolloutSummary:
+    """Mean reward and failures of a rollout."""
+    mean = sum(r.reward for r in records) / len(records) if records else 0.0
+    return RolloutSummary(len(records), mean, seconds, sum(1 for r in records if r.error))
+
+
+__all__.append("summarize")
+
+
+def _factory(env: Any, kwargs: dict[str, Any]) -> Callable[[], ToolUseEnv]:
+    if isinstance(env, ToolUseEnv):
+        return lambda: env
+    if callable(env):
+        return env
+    from .registration import make_env
+
+    return lambda: make_env(env, **kwargs)
+
+
+class _Progress:
+    """A rich progress bar with the running mean reward (silent when disabled)."""
+
+    def __init__(self, total: int, enabled: bool):
+        self._bar = None
+        self._sum = 0.0
+        self._done = 0
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn("rollout"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("mean reward {task.fields[mean]:.3f}"), TimeRemainingColumn())
+            self._task = self._bar.add_task("rollout", total=total, mean=0.0)
+            self._bar.start()
+
+    def advance(self, reward: float) -> None:
+        self._sum += reward
+        self._done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, mean=self._sum / self._done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
