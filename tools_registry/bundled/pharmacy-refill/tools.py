@@ -38,7 +38,7 @@ OrderStatus = Literal["processing", "pending_pharmacist_review", "ready_for_pick
                       "picked_up", "delivered", "cancelled"]
 Fulfillment = Literal["pickup", "delivery"]
 Payment = Literal["insurance", "cash"]
-ConsultReason = Literal["clinical_question", "side_effects", "drug_interaction", "new_medication", "dosing"]
+ConsultReason = Literal["side_effects", "drug_interaction", "dosing"]
 
 OPEN_ORDER = ("processing", "pending_pharmacist_review", "ready_for_pickup")
 
@@ -465,6 +465,8 @@ class PharmacyRefillToolkit(Toolkit):
             order.delivery_date = (today + _dt.timedelta(days=1)).isoformat()
             order.delivery_address = patient.address.model_copy()
             order.ready_date = None
+            if order.status == "ready_for_pickup":
+                order.status = "processing"  # back to the queue, now for the delivery route
         else:
             order.ready_date = today.isoformat()
             order.delivery_date = None
@@ -561,7 +563,8 @@ class PharmacyRefillToolkit(Toolkit):
         Args:
             patient_id: Id of the verified patient.
             rx_number: Prescription the question is about.
-            reason: One of 'clinical_question', 'side_effects', 'drug_interaction', 'new_medication', 'dosing'.
+            reason: 'side_effects' for symptoms the patient has, 'drug_interaction' for combining the medicine with
+                other medicines, supplements or alcohol, 'dosing' for how much or when to take it (missed doses too).
         """
         patient = self._patient(patient_id)
         rx = self._rx(patient_id, rx_number)
