@@ -97,8 +97,18 @@ class LLMBackend(ABC):
 
     def chat_sync(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
                   response_format: dict[str, Any] | None = None, **kwargs: Any) -> ChatReply:
-        """Blocking :meth:`chat` for scripts and notebooks without a running event loop."""
-        return asyncio.run(self.chat(messages, tools, response_format, **kwargs))
+        """Blocking :meth:`chat` for scripts and notebooks without a running event loop.
+
+        Each call runs its own event loop and releases loop-bound resources (connections,
+        workers) before returning; use :meth:`chat` inside async code.
+        """
+        async def run() -> ChatReply:
+            try:
+                return await self.chat(messages, tools, response_format, **kwargs)
+            finally:
+                await self.aclose()
+
+        return asyncio.run(run())
 
     async def aclose(self) -> None:
         """Release connections, engines and files (a no-op by default)."""

@@ -47,11 +47,22 @@ def _retry_after(headers: Any) -> float | None:
         return None  # an HTTP date: fall back to the backoff schedule
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 16:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
 def translate_error(exc: BaseException) -> _Failure:
     """Classify an openai/httpx exception (the one translation boundary of this backend)."""
     import openai
 
     if isinstance(exc, openai.APITimeoutError):
+        # the SDK's aiohttp transport reports a refused connection as a connect timeout
+        if any(isinstance(e, ConnectionError) for e in _chain(exc)):
+            return _Failure("connection", f"connection failed: {exc.__cause__ or exc}", None, True)
         return _Failure("timeout", "request timed out", None, True)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
@@ -84,7 +95,8 @@ class OpenAIBackend(LLMBackend):
         max_retries: Retries after the first attempt.
         backoff_s: First backoff delay; doubles each retry, with full jitter.
         max_backoff_s: Cap on one delay (and on an honoured Retry-After).
-        http: ``"httpx"`` (the SDK default) or ``"aiohttp"`` (the SDK's aiohttp transport).
+        http: ``"aiohttp"`` (the SDK's aiohttp transport; about half the client CPU per request),
+            ``"httpx"`` (the SDK default) or ``"auto"`` (aiohttp when installed).
         parser: Tool-call parser for servers that return tool calls as text.
         default_sampling: Sampling applied when a call does not set it.
     """
@@ -93,11 +105,15 @@ class OpenAIBackend(LLMBackend):
 
     def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
                  concurrency: int = 64, timeout: float = 120.0, max_retries: int = 6, backoff_s: float = 0.5,
-                 max_backoff_s: float = 30.0, http: str = "httpx", parser: str = "hermes",
+                 max_backoff_s: float = 30.0, http: str = "auto", parser: str = "hermes",
                  default_sampling: dict[str, Any] | None = None) -> None:
         super().__init__(model, default_sampling=default_sampling)
-        if http not in ("httpx", "aiohttp"):
-            raise ConfigError(f"http must be 'httpx' or 'aiohttp', not {http!r}")
+        if http not in ("auto", "httpx", "aiohttp"):
+            raise ConfigError(f"http must be 'auto', 'httpx' or 'aiohttp', not {http!r}")
+        if http == "auto":
+            import importlib.util
+
+            http = "aiohttp" if importlib.util.find_spec("aiohttp") else "httpx"
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
         self.concurrency = concurrency
@@ -118,13 +134,12 @@ class OpenAIBackend(LLMBackend):
             self._client = None  # bound to another (e.g. a finished chat_sync) loop: start afresh
         if self._client is None:
             self._loop = loop
+            import httpx2
             import openai
 
             if self.http == "aiohttp":
                 http_client = openai.DefaultAioHttpClient(timeout=self.timeout)
             else:
-                import httpx2
-
                 http_client = openai.DefaultAsyncHttpxClient(
                     timeout=self.timeout,
                     limits=httpx2.Limits(max_connections=self.concurrency + 8,
@@ -132,16 +147,18 @@ class OpenAIBackend(LLMBackend):
             self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, max_retries=0,
                                               timeout=self.timeout, http_client=http_client)
             self._slots = asyncio.Semaphore(self.concurrency)
+            self._response_type = httpx2.Response
+            self._options = {"headers": {"Content-Type": "application/json"}, "timeout": self.timeout}
         return self._client
 
-    def _request(self, messages, tools, response_format, sampling) -> dict[str, Any]:
+    def _request(self, messages, tools, response_format, sampling) -> bytes:
         body: dict[str, Any] = {"model": self.model, "messages": normalize_messages(messages, arguments="str")}
         if tools:
             body["tools"] = tools
         rf = as_response_format(response_format)
         if rf is not None:
             body["response_format"] = rf
-        extra = {}
+        extra: dict[str, Any] = {}
         for key, value in sampling.items():
             if value is None:
                 continue
@@ -149,16 +166,18 @@ class OpenAIBackend(LLMBackend):
                 body[key] = value
             else:
                 extra[key] = value
-        if extra:
-            body["extra_body"] = extra
-        return body
+        body.update(extra)  # what the SDK's extra_body would do: vLLM reads top_k, min_p, ... here
+        return orjson.dumps(body)
 
-    async def _attempt(self, client: Any, body: dict[str, Any]) -> dict[str, Any]:
+    async def _attempt(self, client: Any, body: bytes) -> dict[str, Any]:
         assert self._slots is not None
         async with self._slots:
             try:
-                raw = await client.chat.completions.with_raw_response.create(**body)
-                data = orjson.loads(raw.http_response.content)
+                # The SDK's low-level post: its auth, headers, errors and HTTP stack, without the
+                # per-request TypedDict transform and pydantic parsing (the client's main CPU cost).
+                response = await client.post("/chat/completions", cast_to=self._response_type,
+                                             content=body, options=self._options)
+                data = orjson.loads(response.content)
             except Exception as exc:  # classified (or re-raised) by translate_error
                 raise translate_error(exc) from exc
         if not isinstance(data, dict) or not data.get("choices"):

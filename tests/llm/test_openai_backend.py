@@ -67,17 +67,20 @@ def test_text_tool_calls_and_reasoning_from_server_are_parsed():
         assert r.tool_calls[0]["function"]["arguments"] == {"city": "P", "days": 2}
 
 
-def test_faults_every_request_succeeds_once_none_lost_none_duplicated():
+@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+def test_faults_every_request_succeeds_once_none_lost_none_duplicated(http):
     def responder(body):
         return {"role": "assistant", "content": f"answer {body['messages'][-1]['content']}"}
 
     faults = {"500": 0.1, "503": 0.05, "429": 0.1, "truncate": 0.05, "drop": 0.05}
     with LoopbackOpenAIServer(responder, latency_s=0.002, max_concurrency=16, faults=faults,
                               retry_after_s=0.01, seed=7) as srv:
-        b = _backend(srv, concurrency=32, max_retries=12)
+        b = _backend(srv, concurrency=32, max_retries=12, http=http)
 
         async def run():
-            return await asyncio.gather(*(b.chat([{"role": "user", "content": f"req-{i}"}]) for i in range(300)))
+            out = await asyncio.gather(*(b.chat([{"role": "user", "content": f"req-{i}"}]) for i in range(300)))
+            await b.aclose()
+            return out
 
         replies = asyncio.run(run())
         assert [r.content for r in replies] == [f"answer req-{i}" for i in range(300)]
@@ -107,24 +110,26 @@ def test_retry_after_is_honoured():
         assert info.value.reason == "rate_limited" and info.value.status == 429
 
 
-def test_hang_times_out_then_retries():
+@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+def test_hang_times_out_then_retries(http):
     with LoopbackOpenAIServer(faults=["hang"], hang_s=3) as srv:
-        r = _backend(srv, timeout=0.3).chat_sync([{"role": "user", "content": "x"}])
+        r = _backend(srv, timeout=0.3, http=http).chat_sync([{"role": "user", "content": "x"}])
         assert r.content == "echo: x" and srv.stats["hang"] == 1
     with LoopbackOpenAIServer(faults=lambda i, body: "hang", hang_s=3) as srv:
         with pytest.raises(BackendError) as info:
-            _backend(srv, timeout=0.2, max_retries=1).chat_sync([{"role": "user", "content": "x"}])
+            _backend(srv, timeout=0.2, max_retries=1, http=http).chat_sync([{"role": "user", "content": "x"}])
         assert info.value.reason == "timeout" and info.value.attempts == 2
 
 
-def test_non_retryable_and_unreachable():
+@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+def test_non_retryable_and_unreachable(http):
     with LoopbackOpenAIServer() as srv:
-        b = make_backend("openai:m", base_url=srv.url.replace("/v1", "/nope"), max_retries=5)
+        b = make_backend("openai:m", base_url=srv.url.replace("/v1", "/nope"), max_retries=5, http=http)
         with pytest.raises(BackendError) as info:
             b.chat_sync([{"role": "user", "content": "x"}])
         assert info.value.reason == "not_found" and info.value.attempts == 1 and srv.stats["requests"] == 0
         port = srv.port
-    b = make_backend("openai:m", base_url=f"http://127.0.0.1:{port}/v1", max_retries=2, backoff_s=0.001)
+    b = make_backend("openai:m", base_url=f"http://127.0.0.1:{port}/v1", max_retries=2, backoff_s=0.001, http=http)
     with pytest.raises(BackendError) as info:
         b.chat_sync([{"role": "user", "content": "x"}])
     assert info.value.reason == "connection" and info.value.attempts == 3
