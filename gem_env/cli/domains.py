@@ -59,7 +59,7 @@ def list_domains(
     table = Table(title=f"{len(rows)} domains")
     cols = ["name", "env_id", "tools", "write_tools", "tasks", "python_tools"] + (["problems"] if validate else [])
     for c in cols:
-        table.add_column(c)
+        table.add_column(c, overflow="fold")
     for r in rows:
         table.add_row(*[str(r[c]) for c in cols])
     Console().print(table)
