@@ -14,8 +14,6 @@ from tools_registry.errors import ConfigError, ParseError
 
 def test_all_exports_resolve():
     for name in llm.__all__:
-        if name in ("HFBackend", "VLLMBackend"):
-            continue  # resolve below without needing their heavy imports at module import
         assert getattr(llm, name) is not None, name
     import gem_env.llm.testing as testing
 
@@ -70,3 +68,13 @@ def test_make_backend_kinds(tmp_path):
     assert c.kind == "cached" and c.inner.kind == "scripted"
     with pytest.raises(ConfigError):
         make_backend("scripted:", cache_mode="replay")
+
+
+def test_vllm_backend_without_vllm_says_how_to_install():
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:  # on a GPU box with vllm the error path does not apply
+        assert make_backend("vllm:some/model").kind == "vllm"
+        return
+    with pytest.raises(ConfigError, match="pip install 'gem-env\\[vllm\\]'"):
+        make_backend("vllm:Qwen/Qwen3-0.6B")

@@ -1,0 +1,142 @@
+"""In-process vLLM backend (optional extra ``gem-env[vllm]``, GPU): ``AsyncLLM`` with the model's chat
+template, hermes tool-call parsing and structured outputs (``StructuredOutputsParams``).
+
+vllm is imported lazily, on first use; without it a ``ConfigError`` says how to install it.
+Continuous batching is vLLM's own: every concurrent ``chat`` is one engine request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from tools_registry.errors import BackendError, ConfigError
+
+from .base import LLMBackend
+from .constrained import tool_call_schema
+from .parsing import parse_tool_calls, split_reasoning
+from .types import ChatReply, TokenUsage, normalize_messages, response_schema
+
+__all__ = ["VLLMBackend"]
+
+_SAMPLING = ("temperature", "top_p", "top_k", "min_p", "seed", "stop", "presence_penalty",
+             "frequency_penalty", "repetition_penalty")
+
+
+def _import_vllm() -> tuple[Any, Any, Any, Any, Any]:
+    try:
+        from vllm import SamplingParams
+        from vllm.engine.arg_utils import AsyncEngineArgs
+        from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
+        from vllm.v1.engine.async_llm import AsyncLLM
+    except ImportError as exc:
+        raise ConfigError("the vllm backend needs vLLM >= 0.12 (pip install 'gem-env[vllm]', on a GPU machine); "
+                          "or serve the model with `vllm serve` and use an openai: model string") from exc
+    return AsyncLLM, AsyncEngineArgs, SamplingParams, StructuredOutputsParams, RequestOutputKind
+
+
+class VLLMBackend(LLMBackend):
+    """Generate with an in-process vLLM engine.
+
+    Args:
+        model: Hub id or local path.
+        max_tokens: Default token budget (vLLM's own default is 16, so it is always set).
+        parser: Tool-call parser for the generated text.
+        engine_args: Extra ``AsyncEngineArgs`` (``gpu_memory_utilization``, ``max_model_len``,
+            ``tensor_parallel_size``, ``dtype``, ...).
+        default_sampling: Sampling applied when a call does not set it.
+    """
+
+    kind = "vllm"
+
+    def __init__(self, model: str, *, max_tokens: int = 1024, parser: str = "hermes",
+                 engine_args: dict[str, Any] | None = None, default_sampling: dict[str, Any] | None = None) -> None:
+        super().__init__(model, default_sampling=default_sampling)
+        self.max_tokens = max_tokens
+        self.parser = parser
+        self.engine_args = dict(engine_args or {})
+        self.engine: Any = None
+        self.tokenizer: Any = None
+        self._ids = itertools.count()
+        self._start_lock: asyncio.Lock | None = None
+        _import_vllm()  # fail early, with the install hint, when vllm is missing
+
+    async def _start(self) -> None:
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self.engine is not None:
+                return
+            AsyncLLM, AsyncEngineArgs, *_ = _import_vllm()
+            try:
+                self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(model=self.model, **self.engine_args))
+                self.tokenizer = await self.engine.get_tokenizer()
+            except (ValueError, OSError, RuntimeError) as exc:
+                raise ConfigError(f"cannot start vLLM engine for {self.model!r}: {exc}") from exc
+
+    def _params(self, sampling: dict[str, Any], schema: dict[str, Any] | None) -> Any:
+        _, _, SamplingParams, StructuredOutputsParams, RequestOutputKind = _import_vllm()
+        kw = {k: sampling[k] for k in _SAMPLING if sampling.get(k) is not None}
+        unknown = set(sampling) - set(_SAMPLING) - {"max_tokens", "tool_choice", "chat_template_kwargs"}
+        if unknown:
+            raise ConfigError(f"vllm backend does not support sampling options {sorted(unknown)}")
+        kw.setdefault("temperature", 0.0)
+        if schema is not None:
+            kw["structured_outputs"] = StructuredOutputsParams(json=schema)
+        return SamplingParams(max_tokens=int(sampling.get("max_tokens") or self.max_tokens),
+                              output_kind=RequestOutputKind.FINAL_ONLY, **kw)
+
+    async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
+        await self._start()
+        choice = sampling.get("tool_choice")
+        if tools and choice == "none":
+            tools = None
+        try:
+            prompt = self.tokenizer.apply_chat_template(normalize_messages(messages), tools=tools or None,
+                                                        add_generation_prompt=True, tokenize=False,
+                                                        **(sampling.get("chat_template_kwargs") or {}))
+        except Exception as exc:  # jinja errors from the model's template (the one boundary)
+            raise ConfigError(f"chat template of {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
+        schema, forced = None, False
+        if tools and (choice == "required" or isinstance(choice, dict)):
+            schema = tool_call_schema(tools, choice["function"]["name"] if isinstance(choice, dict) else None)
+            forced, prompt = True, prompt + "<tool_call>\n"
+        elif response_format is not None:
+            schema = response_schema(response_format)
+        params = self._params(sampling, schema)
+        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        final = None
+        try:
+            async for out in self.engine.generate({"prompt_token_ids": ids}, params, f"gem-{next(self._ids)}"):
+                final = out
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # vLLM engine errors (EngineGenerateError, EngineDeadError, ...)
+            raise BackendError(f"{self.name}: generation failed: {type(exc).__name__}: {exc}",
+                               reason="generation_error") from exc
+        if final is None or not final.outputs:
+            raise BackendError(f"{self.name}: engine returned no output", reason="bad_response")
+        gen = final.outputs[0]
+        text = gen.text
+        if forced:
+            text = "<tool_call>\n" + text.split("</tool_call>")[0] + "\n</tool_call>"
+        repairs: list[str] = []
+        if tools:
+            parsed = parse_tool_calls(text, self.parser)
+            msg, repairs = parsed.message, parsed.repairs
+        else:
+            reasoning, content = split_reasoning(text)
+            msg = {"role": "assistant", "content": content}
+            if reasoning:
+                msg["reasoning_content"] = reasoning
+        finish = gen.finish_reason or "stop"
+        if msg.get("tool_calls") and finish == "stop":
+            finish = "tool_calls"
+        usage = TokenUsage(len(final.prompt_token_ids or ids), len(gen.token_ids))
+        return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)
+
+    async def aclose(self) -> None:
+        if self.engine is not None:
+            self.engine.shutdown()
+            self.engine = None
