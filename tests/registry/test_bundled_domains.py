@@ -57,3 +57,23 @@ def test_tasks_cover_the_interaction_patterns(domain):
     refusals = sum(1 for t in domain.tasks if not t.criteria.actions)
     writes = sum(1 for t in domain.tasks if t.criteria.actions)
     assert errors >= 1 and refusals >= 1 and writes >= 3, (errors, refusals, writes)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_build_script_reproduces_the_committed_files(name, tmp_path):
+    """build.py regenerates domain.json and tasks.jsonl byte for byte, whatever the hash seed."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    src = bundled_dir() / name
+    dst = tmp_path / name
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("domain.json", "tasks.jsonl"):
+        (dst / f).unlink()
+    r = subprocess.run([sys.executable, str(dst / "build.py")], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    for f in ("domain.json", "tasks.jsonl"):
+        assert (dst / f).read_bytes() == (src / f).read_bytes(), f"{name}/{f} is not what build.py makes"
