@@ -1,0 +1,262 @@
+"""The driver: segments -> (dedup, decontam) -> select -> extract -> generate -> refine -> validate -> rows.
+
+Items run concurrently under a limit; each finished item is written at once (a kept row to
+corpus/, a Drop to drops/); a ``resume`` run skips finished items and replays finished LLM calls
+from the cache. ``SynthConfig`` switches stages off for the paper's ablations. The one-call
+Trajectory-Synthesizer mode swaps the four stages for ``synthesizer.SynthesizerStage``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from tools_registry.errors import ConfigError, GemError
+from tools_registry.records import Provenance, Trajectory
+
+from .dedup import Decontaminator, Deduplicator
+from .extract import Extractor
+from .generate import Generator
+from .judge import Judge
+from .records import Drop, EnvSpec, Segment
+from .refine import Refiner
+from .selection import Selector
+from .stage import ItemContext, StageDrop
+from .store import ShardWriter, finished_ids, next_run_number
+from .validate import Validator
+
+__all__ = ["SynthConfig", "Pipeline", "RunReport", "ROLES"]
+
+#: Model roles: tagger (select), teacher (extract, generate, refine), judge, simulator (replay oracle), synthesizer.
+ROLES = ("tagger", "teacher", "judge", "simulator", "synthesizer")
+
+
+@dataclass
+class SynthConfig:
+    """What a run does. Sampling dicts go to every call of the role (seed included in cache keys)."""
+
+    concurrency: int = 8
+    prefilter: bool = True
+    prefilter_threshold: float = 3.0
+    dedup: bool = True
+    near_dup_threshold: float = 0.8
+    refine: bool = True
+    judge: bool = True
+    consistency: bool = True
+    seed: int | None = 0
+    teacher_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.7})
+    tagger_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0})
+    judge_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0})
+    prompts_dir: str | None = None
+    mode: str = "pipeline"  # or "synthesizer"
+    shard_rows: int = 5000
+
+    def sampling(self, role: str) -> dict[str, Any]:
+        base = {"tagger": self.tagger_sampling, "judge": self.judge_sampling}.get(role, self.teacher_sampling)
+        return {**base, **({"seed": self.seed} if self.seed is not None else {})}
+
+
+@dataclass
+class RunReport:
+    """Counts of one run: kept, dropped per stage, errors (left unfinished for a resume), skipped."""
+
+    kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    skipped: int = 0
+    seen: int = 0
+    error_messages: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Pipeline:
+    """Run GEM on a corpus.
+
+    Args:
+        backends: ``{role: LLMBackend}``; missing roles fall back to ``"teacher"``. Wrap them in
+            ``gem_env.llm.cache.CachedBackend`` for resumable runs (``open_backends`` in the CLI does).
+        config: A SynthConfig.
+        decontaminate: Benchmark texts to filter against (see ``dedup.py`` for the overlap rule).
+        oracle: Optional async tool player for the replay check.
+        on_event: Called with ``(event, item_id, detail)`` for progress displays.
+    """
+
+    def __init__(self, backends: dict[str, Any], config: SynthConfig | None = None, *,
+                 decontaminate: Iterable[str] | None = None, oracle: Any = None,
+                 on_event: Callable[[str, str, dict[str, Any]], None] | None = None):
+        if "teacher" not in backends and not (config and config.mode == "synthesizer"):
+            raise ConfigError("the pipeline needs at least a 'teacher' backend")
+        self.config = cfg = config or SynthConfig()
+        self.backends = backends
+        get = lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer")  # noqa: E731
+        kw = {"prompts_dir": cfg.prompts_dir}
+        self.selector = Selector(get("tagger"), prefilter=cfg.prefilter, threshold=cfg.prefilter_threshold,
+                                 sampling=cfg.sampling("tagger"), **kw)
+        self.extractor = Extractor(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
+        self.generator = Generator(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
+        self.refiner = Refiner(get("teacher"), sampling=cfg.sampling("teacher"), **kw) if cfg.refine else None
+        judge = Judge(get("judge"), sampling=cfg.sampling("judge"), **kw) if cfg.judge else None
+        self.validator = Validator(judge, oracle, consistency=cfg.consistency)
+        self.synthesizer = None
+        if cfg.mode == "synthesizer":
+            from .synthesizer import SynthesizerStage
+
+            self.synthesizer = SynthesizerStage(get("synthesizer"), sampling=cfg.sampling("teacher"), **kw)
+        self.decontam = Decontaminator(decontaminate) if decontaminate is not None else None
+        self.on_event = on_event or (lambda *a: None)
+
+    # ---- one item --------------------------------------------------------------------------
+    def models(self) -> dict[str, str]:
+        return {r: b.name for r, b in self.backends.items() if b is not None}
+
+    async def process(self, seg: Segment) -> tuple[dict[str, Any] | None, Drop | None]:
+        """Run one segment through the stages: ``(kept_row, None)`` or ``(None, Drop)``."""
+        ctx = ItemContext(segment=seg)
+        try:
+            if self.synthesizer is not None:
+                traj, patterns, env, before = await self.synthesizer.run(ctx)
+                refined = True
+            else:
+                tags = await self.selector.run(ctx)
+                self.on_event("stage", seg.id, {"stage": "select"})
+                bp = await self.extractor.run(ctx, tags.model_dump())
+                self.on_event("stage", seg.id, {"stage": "extract"})
+                traj, patterns = await self.generator.run(ctx, bp)
+                before = traj.compute_stats().model_dump()
+                self.on_event("stage", seg.id, {"stage": "generate"})
+                env: EnvSpec | None = None
+                refined = False
+                if self.refiner is not None:
+                    traj, patterns, env = await self.refiner.run(ctx, traj)
+                    refined = True
+                    self.on_event("stage", seg.id, {"stage": "refine"})
+            await self.validator.run(ctx, traj, env, refined=refined)
+        except StageDrop as d:
+            return None, Drop(id=seg.id, stage=d.stage, reason=d.reason, details=d.details[:50], repairs=ctx.repairs,
+                              tags=ctx.tags, stats=ctx.stats, ledger=ctx.ledger, mode=self.config.mode)
+        return self.row(seg, ctx, traj, patterns, env, before), None
+
+    def row(self, seg: Segment, ctx: ItemContext, traj: Trajectory, patterns: Any, env: EnvSpec | None,
+            before: dict[str, Any] | None) -> dict[str, Any]:
+        traj.meta.provenance = Provenance(
+            source_id=seg.id, source_hash=seg.hash, pipeline="synthesizer" if self.synthesizer else "synth",
+            prompts=dict(ctx.prompts), models=self.models(),
+            sampling={r: self.config.sampling(r) for r in ("tagger", "teacher", "judge")},
+            seed=self.config.seed, created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            version=_version())
+        traj.with_stats()
+        traj.meta.extra = {
+            "tags": {k: ctx.tags.get(k) for k in ("summary", "domain", "platform", "task")},
+            "before_refine": before,
+            "patterns": [p if isinstance(p, dict) else {"pattern": str(p)} for p in (patterns or [])],
+            "env": None if env is None else {"state_schema": orjson.dumps(env.state_schema).decode(),
+                                             "initial_state": orjson.dumps(env.initial_state).decode()},
+            "ledger": ctx.ledger.model_dump(), "repairs": list(ctx.repairs), "mode": self.config.mode,
+            "verdict": ctx.stats.get("verdict"), "source_text": seg.text,
+        }
+        return traj.to_row()
+
+    # ---- a run -----------------------------------------------------------------------------
+    async def run(self, segments: Iterable[Segment], out: str | Path, *, resume: bool = False) -> RunReport:
+        """Process ``segments`` into ``out``. Without ``resume`` an ``out`` holding rows is an error."""
+        out = Path(out)
+        done = finished_ids(out) if out.exists() else set()
+        if done and not resume:
+            raise ConfigError(f"{out} already holds {len(done)} finished items; pass --resume to continue it")
+        out.mkdir(parents=True, exist_ok=True)
+        run_no = next_run_number(out)
+        with open(out / "runs.jsonl", "ab") as fh:
+            fh.write(orjson.dumps({"run": run_no, "event": "start", "config": asdict(self.config),
+                                   "models": self.models()}, default=str) + b"\n")
+        kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows)
+        drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows)
+        report = RunReport()
+        dedup = Deduplicator(self.config.near_dup_threshold) if self.config.dedup else None
+        sem = asyncio.Semaphore(self.config.concurrency)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def one(seg: Segment) -> None:
+            try:
+                async with sem:
+                    row, drop = await self.process(seg)
+            except (GemError, OSError) as exc:  # backend down after retries, script exhausted: retry on resume
+                report.errors += 1
+                report.error_messages.append(f"{seg.id}: {type(exc).__name__}: {exc}"[:500])
+                self.on_event("error", seg.id, {"error": str(exc)[:200]})
+                return
+            except Exception as exc:  # a bug: leave the item unfinished, log it, keep the run going
+                report.errors += 1
+                report.error_messages.append(f"{seg.id}: {type(exc).__name__}: {exc}"[:500])
+                with open(out / "errors.log", "a") as fh:
+                    fh.write(f"--- {seg.id}\n{traceback.format_exc()}\n")
+                self.on_event("error", seg.id, {"error": repr(exc)[:200]})
+                return
+            self._finish(seg.id, row, drop, kept_w, drop_w, report)
+
+        try:
+            for seg in segments:
+                report.seen += 1
+                pre = self._pre_drop(seg, dedup)
+                if seg.id in done:
+                    report.skipped += 1
+                    continue
+                done.add(seg.id)
+                if pre is not None:
+                    self._finish(seg.id, None, pre, kept_w, drop_w, report)
+                    continue
+                task = asyncio.ensure_future(one(seg))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                if len(pending) >= 2 * self.config.concurrency:
+                    await asyncio.wait(set(pending), return_when=asyncio.FIRST_COMPLETED)
+            if pending:
+                await asyncio.gather(*pending)
+        finally:
+            kept_w.close()
+            drop_w.close()
+            usage = {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
+            with open(out / "runs.jsonl", "ab") as fh:
+                fh.write(orjson.dumps({"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage},
+                                      default=str) + b"\n")
+        return report
+
+    def _pre_drop(self, seg: Segment, dedup: Deduplicator | None) -> Drop | None:
+        if dedup is not None:
+            hit = dedup.check(seg.id, seg.text)
+            if hit is not None:
+                return Drop(id=seg.id, stage="dedup", reason=hit[0], details=[f"duplicate of {hit[1]}"],
+                            mode=self.config.mode)
+        if self.decontam is not None:
+            idx = self.decontam.check(seg.text)
+            if idx is not None:
+                return Drop(id=seg.id, stage="decontam", reason="benchmark_overlap",
+                            details=[f"shares a {self.decontam.n}-gram with benchmark text #{idx}"], mode=self.config.mode)
+        return None
+
+    def _finish(self, sid: str, row: dict[str, Any] | None, drop: Drop | None, kept_w: ShardWriter,
+                drop_w: ShardWriter, report: RunReport) -> None:
+        if row is not None:
+            kept_w.write(row)
+            report.kept += 1
+            self.on_event("kept", sid, {"ledger": row["meta"]["extra"]["ledger"]})
+        elif drop is not None:
+            drop_w.write(drop.model_dump(mode="json"))
+            report.dropped[drop.stage] = report.dropped.get(drop.stage, 0) + 1
+            self.on_event("drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()})
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("gem-env")
+    except Exception:  # noqa: BLE001 - not installed: report unknown
+        return "unknown"

@@ -1,0 +1,103 @@
+"""The output folder: sharded JSONL of kept rows and drops, appended a whole line at a time, resumable.
+
+Layout of OUT:
+    corpus/part-<run>-<shard>.jsonl   kept rows {"messages", "tools", "meta"} (load_dataset("json"))
+    drops/part-<run>-<shard>.jsonl    one Drop per removed item
+    cache.sqlite                      the LLM reply cache (every finished call, replayed on resume)
+    runs.jsonl                        one line per run: config, counts, usage
+    domains/<name>/                   a domain folder per kept trajectory (gym.make("gem/<name>-v0"))
+An item is finished when its row is in corpus/ or drops/. Each row is one ``os.write`` of a whole
+line on an O_APPEND descriptor; a run killed mid-write leaves at most a torn last line, which
+``repair`` cuts off before a resume reads anything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+__all__ = ["ShardWriter", "repair", "iter_rows", "finished_ids", "next_run_number"]
+
+
+class ShardWriter:
+    """Append-only JSONL shards ``<dir>/part-<run:03d>-<n:05d>.jsonl`` of at most ``max_rows`` rows."""
+
+    def __init__(self, directory: str | Path, run: int, max_rows: int = 5000):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.run = run
+        self.max_rows = max_rows
+        self.shard = -1
+        self.rows = 0
+        self.fd: int | None = None
+
+    def _open(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+        self.shard += 1
+        self.rows = 0
+        path = self.dir / f"part-{self.run:03d}-{self.shard:05d}.jsonl"
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.fd is None or self.rows >= self.max_rows:
+            self._open()
+        data = orjson.dumps(row) + b"\n"
+        written = os.write(self.fd, data)  # type: ignore[arg-type]
+        while written < len(data):  # a short write: finish it (rare, large rows)
+            written += os.write(self.fd, data[written:])  # type: ignore[arg-type]
+        self.rows += 1
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def repair(directory: str | Path) -> int:
+    """Cut torn last lines off every shard in ``directory``; return how many files were repaired."""
+    fixed = 0
+    for path in sorted(Path(directory).glob("part-*.jsonl")):
+        data = path.read_bytes()
+        if not data or data.endswith(b"\n"):
+            continue
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as fh:
+            fh.truncate(cut)
+        fixed += 1
+    return fixed
+
+
+def iter_rows(directory: str | Path) -> Iterator[dict[str, Any]]:
+    """Every complete row of every shard in ``directory``, in file order."""
+    for path in sorted(Path(directory).glob("part-*.jsonl")):
+        with open(path, "rb") as fh:
+            for line in fh:
+                if line.endswith(b"\n") and line.strip():
+                    yield orjson.loads(line)
+
+
+def finished_ids(out: str | Path) -> set[str]:
+    """Ids of items with a row in corpus/ or drops/ (after repairing torn lines)."""
+    out = Path(out)
+    done: set[str] = set()
+    for sub in ("corpus", "drops"):
+        if (out / sub).is_dir():
+            repair(out / sub)
+    for row in iter_rows(out / "corpus"):
+        sid = row.get("meta", {}).get("provenance", {}).get("source_id")
+        if sid is not None:
+            done.add(sid)
+    for row in iter_rows(out / "drops"):
+        done.add(row["id"])
+    return done
+
+
+def next_run_number(out: str | Path) -> int:
+    runs = Path(out) / "runs.jsonl"
+    if not runs.is_file():
+        return 0
+    return sum(1 for line in runs.read_bytes().splitlines() if line.strip())
