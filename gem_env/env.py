@@ -88,8 +88,9 @@ class ToolUseEnv(gym.Env):
     with every part in ``info["reward_breakdown"]``.
 
     ## Episode End
-    Terminated when the user ends the conversation (scripted or replayed turns run out, or the
-    LLM user writes its stop marker). Truncated after ``max_turns`` assistant messages, or when
+    Terminated when the user ends the conversation (scripted or replayed turns run out, the
+    reference's closing user message is replayed, or the LLM user writes its stop marker; a
+    closing message is kept as the last message). Truncated after ``max_turns`` assistant messages, or when
     the agent makes more than ``max_tool_calls_per_turn`` calls before handing the turn back
     (``info["truncated_by"]`` says which), or when the user simulator fails. The reward is scored
     on truncation too.
@@ -103,7 +104,8 @@ class ToolUseEnv(gym.Env):
       record (then pass ``tasks`` and optionally ``toolkit``).
     - ``tools``: ``"auto"`` (python if the domain has tools.py, else replay, else simulated),
       ``"python"``, ``"replay"``, ``"simulated"`` or a ToolBackend instance.
-    - ``user``: ``"auto"`` (scripted when the task has ``user.turns``, else replay, else llm),
+    - ``user``: ``"auto"`` (replay when the task's reference has user turns, else scripted
+      ``user.turns``, else llm),
       ``"scripted"``, ``"replay"``, ``"llm"`` or a User instance.
     - ``reward``: a Reward (default ``TaskReward``, with a judge when a judge model is given).
     - ``model`` / ``tool_model`` / ``user_model`` / ``judge_model``: LLMBackends or model strings
@@ -192,10 +194,10 @@ class ToolUseEnv(gym.Env):
             return spec
         kind = spec
         if kind == "auto":
-            if task.user.turns:
-                kind = "scripted"
-            elif any(m.role == "user" for m in task.reference):
+            if any(m.role == "user" for m in task.reference):
                 kind = "replay"
+            elif task.user.turns:
+                kind = "scripted"
             elif self._user_model is not None:
                 kind = "llm"
             else:
@@ -419,6 +421,8 @@ class ToolUseEnv(gym.Env):
                     truncated, why = True, "user_error"
                 else:
                     terminated = True
+                    if turn.content:
+                        self._messages.append({"role": "user", "content": turn.content})
             else:
                 self._add_user_turn(turn)
         if not terminated and not truncated:

@@ -38,7 +38,7 @@ class UserTurn:
     Attributes:
         content: The user's message (None when the user only stops).
         tools: Tools revealed from this turn on (added to the episode's tools).
-        stop: The user ends the episode (``content``, if any, is not added).
+        stop: The user ends the episode (``content``, if any, is added as the last message).
     """
 
     content: str | None = None
@@ -119,10 +119,13 @@ class ReplayUser(_ListUser):
     kind = "replay"
 
     def reset(self, setup: EpisodeSetup) -> None:
-        turns = [m.content for m in setup.task.reference if m.role == "user" and m.content is not None]
+        ref = setup.task.reference
+        turns = [m.content for m in ref if m.role == "user" and m.content is not None]
         if not turns:
             raise ConfigError(f"task '{setup.task.id}' has no reference user messages to replay")
         self._turns = [UserTurn(content=t) for t in turns]
+        if ref[-1].role == "user" and len(turns) > 1:  # the reference ends with the user's goodbye
+            self._turns[-1].stop = True
         self._next = 0
 
 

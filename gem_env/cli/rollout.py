@@ -1,0 +1,70 @@
+"""``gem rollout ENV --agent ... -n N --concurrency C -o out.jsonl``: run episodes, write corpus rows."""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import typer
+
+__all__ = ["register", "rollout_command"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``rollout`` command to the ``gem`` app."""
+    app.command("rollout")(rollout_command)
+
+
+def rollout_command(
+    env: str = typer.Argument(..., help="Env id (gem/<domain>-v0), domain name, or domain folder."),
+    agent: str = typer.Option("oracle", "--agent", "-a",
+                              help="oracle, random, or a model string (openai:<model>, vllm:<path>, hf:<path>)."),
+    n: int = typer.Option(1, "-n", "--episodes", min=1, help="Number of episodes."),
+    concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Episodes in flight at once."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="JSONL file to append corpus rows to."),
+    seed: int = typer.Option(0, "--seed", help="Seed of episode 0 (episode i uses seed + i)."),
+    tasks: Optional[str] = typer.Option(None, "--tasks",
+                                        help="'all' (cycle through every task) or comma-separated task ids."),
+    tools: str = typer.Option("auto", "--tools", help="Tool backend: auto, python, replay, simulated."),
+    user: str = typer.Option("auto", "--user", help="User: auto, scripted, replay, llm."),
+    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for the llm user."),
+    tool_model: Optional[str] = typer.Option(None, "--tool-model", help="Model string for simulated tools."),
+    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Model string for the rubric judge."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", help="Agent sampling temperature."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
+    max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Roll an agent out on a gem environment; print the mean reward."""
+    from gem_env.agents import LLMAgent, make_agent
+    from gem_env.registration import make_env
+    from gem_env.rollout import rollout, summarize
+
+    def model(spec: Optional[str]):  # noqa: ANN202 - a backend or None
+        if spec is None:
+            return None
+        from gem_env.llm import make_backend
+
+        return make_backend(spec, **({"base_url": base_url} if base_url and spec.startswith("openai:") else {}))
+
+    sampling = {k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
+    if agent in ("oracle", "random"):
+        the_agent = make_agent(agent)
+    else:
+        the_agent = LLMAgent(model(agent), sampling=sampling)
+    env_kwargs = {"tools": tools, "user": user, "user_model": model(user_model), "tool_model": model(tool_model),
+                  "judge_model": model(judge_model), "max_turns": max_turns}
+    probe = make_env(env, **env_kwargs)
+    task_ids = None
+    if tasks == "all":
+        task_ids = [t.id for t in probe.tasks]
+    elif tasks:
+        task_ids = [t.strip() for t in tasks.split(",") if t.strip()]
+        for t in task_ids:
+            probe.loaded.task(t)  # unknown ids fail now, with close matches
+    started = time.perf_counter()
+    records = rollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency, seed=seed,
+                      task_ids=task_ids, output=output, progress=progress)
+    summary = summarize(records, time.perf_counter() - started)
+    typer.echo(str(summary) + (f"; wrote {output}" if output else ""))
