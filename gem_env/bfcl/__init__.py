@@ -1,0 +1,73 @@
+"""BFCL multi-turn (v3 and v4) as gem environments and an evaluation suite, executed by bfcl-eval.
+
+``register_bfcl_envs()`` registers ``gem/bfcl-multi-turn-{base,miss-func,miss-param,long-context}-v0``
+when bfcl-eval is installed (checked without importing it). Nothing here imports bfcl-eval at
+``import gem_env`` time; the env classes load it on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CATEGORIES",
+    "ENV_IDS",
+    "ENTRY_POINT",
+    "DATA_DIR_ENV",
+    "register_bfcl_envs",
+    "bfcl_available",
+    "env_id_for",
+    "category_of",
+]
+
+CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
+DATA_DIR_ENV = "GEM_BFCL_DATA_DIR"
+ENTRY_POINT = "gem_env.bfcl.env:BFCLMultiTurnEnv"
+
+
+def env_id_for(category: str) -> str:
+    """``miss_func`` -> ``gem/bfcl-multi-turn-miss-func-v0``."""
+    return f"gem/bfcl-multi-turn-{category.replace('_', '-')}-v0"
+
+
+#: The four environment ids, in the paper's column order.
+ENV_IDS = tuple(env_id_for(c) for c in CATEGORIES)
+
+
+def category_of(env_id: str) -> str | None:
+    """The BFCL category of one of the four env ids (None for any other id)."""
+    for c in CATEGORIES:
+        if env_id.split(":")[-1] in (env_id_for(c), env_id_for(c)[: -len("-v0")]):
+            return c
+    return None
+
+
+def bfcl_available() -> bool:
+    """True when bfcl-eval can be imported (checked without importing it)."""
+    from ._bfcl import bfcl_available as available
+
+    return available()
+
+
+def register_bfcl_envs(**kwargs: Any) -> list[str]:
+    """Register the four BFCL multi-turn env ids with Gymnasium when bfcl-eval is installed.
+
+    Cheap (no data is read, bfcl-eval is not imported); returns the registered ids, or ``[]``
+    without bfcl-eval. ``kwargs`` become default constructor arguments (e.g. ``data_dir``).
+    """
+    if not bfcl_available():
+        return []
+    import gymnasium as gym
+    from gymnasium.envs.registration import registry
+
+    for c in CATEGORIES:
+        eid = env_id_for(c)
+        want = {"category": c, **kwargs}
+        spec = registry.get(eid)
+        if spec is not None and spec.kwargs == want:
+            continue
+        if spec is not None:
+            del registry[eid]
+        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None,
+                     disable_env_checker=True)
+    return list(ENV_IDS)
