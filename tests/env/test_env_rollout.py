@@ -1,0 +1,128 @@
+"""Rollouts: the Python API, corpus rows, the CLI command, and LLM agents (scripted and over loopback HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from gem_env.agents import LLMAgent, OracleAgent, make_agent
+from gem_env.cli.rollout import register
+from gem_env.env import ToolUseEnv
+from gem_env.llm.testing import LoopbackOpenAIServer, ScriptedBackend
+from gem_env.rollout import arollout, rollout, run_episode
+from tools_registry.errors import ConfigError
+from tools_registry.records import Trajectory
+
+
+def oracle_responder(tasks):
+    """An OpenAI-compatible responder that answers like the reference of the task in the request."""
+    by_opening = {next(m.content for m in t.reference if m.role == "user"): t for t in tasks}
+
+    def respond(body):
+        msgs = body["messages"]
+        task = by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
+        k = sum(1 for m in msgs if m["role"] == "assistant")
+        ref = [m.to_dict(arguments_as="json") for m in task.reference if m.role == "assistant"]
+        return ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
+
+    return respond
+
+
+def test_rollout_writes_corpus_rows(tiny_domain, tmp_path):
+    out = tmp_path / "out.jsonl"
+    tids = tiny_domain.task_ids()
+    recs = rollout(lambda: ToolUseEnv(tiny_domain), "oracle", 6, concurrency=3, seed=100, task_ids=tids, output=out)
+    assert [r.task_id for r in recs] == tids * 2 and [r.seed for r in recs] == list(range(100, 106))
+    assert all(r.reward == 1.0 for r in recs)
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert len(rows) == 6
+    row = rows[0]
+    assert set(row) == {"messages", "tools", "meta"}
+    assert row["tools"][0]["type"] == "function"
+    extra = row["meta"]["extra"]
+    assert extra["reward"] == 1.0 and extra["env_id"] == "gem/tiny-shop-v0" and extra["agent"] == "oracle"
+    assert {"task_id", "seed", "breakdown"} <= set(extra)
+    assert row["meta"]["provenance"]["pipeline"] == "rollout" and row["meta"]["stats"]["tool_calls"] >= 1
+    assert any(isinstance(c["function"]["arguments"], dict) for m in row["messages"] for c in m.get("tool_calls") or [])
+    Trajectory.model_validate(row)  # a valid corpus row
+
+
+def test_unparsed_arguments_still_make_a_valid_row(tiny_domain):
+    class Sloppy(OracleAgent):
+        async def act(self, obs):
+            if len(obs["messages"]) < 3:
+                return {"role": "assistant", "tool_calls": [{"function": {"name": "get_item", "arguments": "{oops"}}]}
+            return {"role": "assistant", "content": "bye"}
+
+    rec = run_episode(ToolUseEnv(tiny_domain), Sloppy(), task_id="chair-price")
+    row = rec.to_row()
+    Trajectory.model_validate(row)
+    assert row["messages"][2]["tool_calls"][0]["function"]["arguments"] == {"_unparsed_arguments": "{oops"}
+    assert rec.errors == 1 and rec.reward == 0.0
+
+
+def test_llm_agent_on_scripted_backend_with_raw_text(tiny_domain):
+    llm = ScriptedBackend([
+        '<think>look it up</think><tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>',
+        "The chair is $80.",
+    ])
+    rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm, sampling={"temperature": 0.0}), task_id="chair-price", seed=4)
+    assert rec.reward == 1.0 and rec.agent == "scripted:scripted"
+    assert rec.messages[2]["reasoning_content"] == "look it up"
+    first = llm.calls[0]
+    assert first["caller"] == "agent" and first["sampling"] == {"temperature": 0.0, "seed": 4}
+    assert first["tools"][0]["type"] == "function"
+
+
+def test_llm_agent_over_loopback_http(tiny_domain):
+    async def main():
+        async with LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks), latency_s=0.01, max_concurrency=4) as srv:
+            from gem_env.llm import make_backend
+
+            backend = make_backend("openai:loopback", base_url=srv.url)
+            try:
+                return await arollout(lambda: ToolUseEnv(tiny_domain), LLMAgent(backend), 9, concurrency=4,
+                                      task_ids=tiny_domain.task_ids())
+            finally:
+                await backend.aclose()
+
+    recs = asyncio.run(main())
+    assert [r.reward for r in recs] == [1.0] * 9
+
+
+def test_agent_errors_end_the_episode_marked(tiny_domain):
+    llm = ScriptedBackend([])  # runs out at once: a ConfigError from the backend
+    rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm), task_id="chair-price")
+    assert rec.error and "ran out" in rec.error and rec.truncated and rec.reward == 0.0
+
+
+def test_make_agent():
+    assert make_agent("oracle").name == "oracle" and make_agent("random").name == "random"
+    with pytest.raises(ConfigError, match="unknown agent"):
+        make_agent("gpt")
+
+
+def test_cli_rollout(tiny_domain, tmp_path, monkeypatch):
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:  # a second command keeps typer's subcommand layout
+        pass
+
+    out = tmp_path / "rows.jsonl"
+    folder = str(tiny_domain.path)
+    res = CliRunner().invoke(app, ["rollout", folder, "--agent", "oracle", "-n", "4", "--concurrency", "2",
+                                   "--tasks", "all", "-o", str(out), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "4 episodes, mean reward 1.000" in res.output
+    assert len(out.read_bytes().splitlines()) == 4
+    res = CliRunner().invoke(app, ["rollout", folder, "--agent", "random", "-n", "3", "--tools", "replay",
+                                   "--no-progress"])
+    assert res.exit_code == 0 and "mean reward 0.000" in res.output
+    res = CliRunner().invoke(app, ["rollout", folder, "--tasks", "nope", "--no-progress"])
+    assert res.exit_code != 0 and "no task 'nope'" in str(res.exception)
