@@ -23,9 +23,10 @@ import orjson
 from tools_registry.records import Trajectory
 from tools_registry.specs import ToolSpec
 
-__all__ = ["state_problems", "replay_problems", "Oracle", "index_records"]
+__all__ = ["state_problems", "replay_problems", "Oracle", "index_records", "simulated_oracle"]
 
-Oracle = Callable[[ToolSpec, dict[str, Any], dict[str, Any], list[dict[str, Any]]], Awaitable[tuple[str, list[dict[str, Any]]]]]
+Oracle = Callable[[ToolSpec, dict[str, Any], dict[str, Any], list[dict[str, Any]]],
+                  Awaitable[tuple["str | None", list[dict[str, Any]]]]]
 _NOT_FOUND = ("not found", "does not exist", "no such", "unknown ")
 
 
@@ -176,6 +177,8 @@ async def replay_problems(traj: Trajectory, initial_state: dict[str, Any], oracl
         if name not in specs:
             continue
         output, patch = await oracle(specs[name], copy.deepcopy(args), copy.deepcopy(state), history[:-1])
+        if output is None:  # the oracle could not answer: nothing to compare
+            continue
         if patch:
             try:
                 state = jsonpatch.apply_patch(state, patch, in_place=False)
@@ -190,3 +193,35 @@ async def replay_problems(traj: Trajectory, initial_state: dict[str, Any], oracl
             if diffs:
                 problems.append(f"[replay] message #{i}: {name} output disagrees with the state: {'; '.join(diffs[:3])}")
     return problems
+
+
+def simulated_oracle(llm: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
+                     **options: Any) -> Oracle:
+    """An Oracle backed by gem_env's SimulatedToolBackend (an LLM plays each tool over the state).
+
+    The backend keeps its own copy of the state and applies its patches; a simulator that gives
+    no usable answer yields ``(None, [])`` (that call is not compared)."""
+    from gem_env.simulated import SimulatedToolBackend
+    from gem_env.tool_backends import EpisodeSetup
+    from tools_registry.errors import SimulatorError, ToolError
+    from tools_registry.records import Domain, Task, UserScenario
+
+    system = traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else ""
+    domain = Domain(name="synth-check", policy=system or "", tools=list(traj.tools), state_schema=state_schema,
+                    initial_state=initial_state)
+    task = Task(id="check", domain="synth-check", user=UserScenario(instruction="replay"))
+    backend = SimulatedToolBackend(llm, **options)
+    backend.reset(EpisodeSetup(task=task, domain=domain, tools=list(traj.tools), policy=system or "",
+                               initial_state=initial_state, initial_state_json=orjson.dumps(initial_state)))
+
+    async def oracle(spec: ToolSpec, arguments: dict[str, Any], state: dict[str, Any],
+                     history: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
+        try:
+            out = await backend.acall(spec.name, arguments, history)
+        except ToolError as exc:
+            return f"Error: {exc}", []
+        except SimulatorError:
+            return None, []
+        return out, list(backend._calls[-1].patch) if backend._calls else []
+
+    return oracle

@@ -18,7 +18,8 @@ from tools_registry.errors import ParseError, ToolDefinitionError
 from tools_registry.records import Message, Trajectory, parse_arguments
 from tools_registry.specs import ToolSpec
 
-__all__ = ["tools_from_json", "trajectory_from_compact", "compact_messages", "canonical_ids", "content_text"]
+__all__ = ["tools_from_json", "trajectory_from_compact", "compact_messages", "canonical_ids", "content_text",
+           "load_trajectory"]
 
 
 def content_text(value: Any) -> str | None:
@@ -132,3 +133,14 @@ def compact_messages(traj: Trajectory) -> dict[str, Any]:
 def canonical_ids(traj: Trajectory) -> Trajectory:
     """A copy with call ids renamed ``call_1..`` in order (tool messages follow their calls)."""
     return trajectory_from_compact(compact_messages(traj), list(traj.tools)).model_copy(update={"meta": traj.meta})
+
+
+def load_trajectory(row: dict[str, Any]) -> Trajectory:
+    """A corpus row back as a Trajectory, with the write flags (``meta.extra.write_tools``) restored:
+    the OpenAI tool format the row stores has no place for them."""
+    traj = Trajectory.model_validate(row)
+    writes = set(traj.meta.extra.get("write_tools") or [])
+    for t in traj.tools:
+        if t.name in writes:
+            t.mutates = True
+    return traj

@@ -31,7 +31,7 @@ from .stage import ItemContext, StageDrop
 from .store import ShardWriter, finished_ids, next_run_number
 from .validate import Validator
 
-__all__ = ["SynthConfig", "Pipeline", "RunReport", "ROLES"]
+__all__ = ["SynthConfig", "Pipeline", "RunReport", "ROLES", "simulator_oracle", "with_cache"]
 
 #: Model roles: tagger (select), teacher (extract, generate, refine), judge, simulator (replay oracle), synthesizer.
 ROLES = ("tagger", "teacher", "judge", "simulator", "synthesizer")
@@ -56,6 +56,7 @@ class SynthConfig:
     prompts_dir: str | None = None
     mode: str = "pipeline"  # or "synthesizer"
     shard_rows: int = 5000
+    export_domains: bool = True
 
     def sampling(self, role: str) -> dict[str, Any]:
         base = {"tagger": self.tagger_sampling, "judge": self.judge_sampling}.get(role, self.teacher_sampling)
@@ -85,7 +86,8 @@ class Pipeline:
             ``gem_env.llm.cache.CachedBackend`` for resumable runs (``open_backends`` in the CLI does).
         config: A SynthConfig.
         decontaminate: Benchmark texts to filter against (see ``dedup.py`` for the overlap rule).
-        oracle: Optional async tool player for the replay check.
+        oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (``simulator_oracle``
+            builds one from the 'simulator' backend).
         on_event: Called with ``(event, item_id, detail)`` for progress displays.
     """
 
@@ -104,12 +106,14 @@ class Pipeline:
         self.generator = Generator(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
         self.refiner = Refiner(get("teacher"), sampling=cfg.sampling("teacher"), **kw) if cfg.refine else None
         judge = Judge(get("judge"), sampling=cfg.sampling("judge"), **kw) if cfg.judge else None
-        self.validator = Validator(judge, oracle, consistency=cfg.consistency)
         self.synthesizer = None
         if cfg.mode == "synthesizer":
             from .synthesizer import SynthesizerStage
 
             self.synthesizer = SynthesizerStage(get("synthesizer"), sampling=cfg.sampling("teacher"), **kw)
+        if oracle is None and backends.get("simulator") is not None:
+            oracle = simulator_oracle(backends["simulator"])
+        self.validator = Validator(judge, oracle, consistency=cfg.consistency)
         self.decontam = Decontaminator(decontaminate) if decontaminate is not None else None
         self.on_event = on_event or (lambda *a: None)
 
@@ -161,6 +165,7 @@ class Pipeline:
                                              "initial_state": orjson.dumps(env.initial_state).decode()},
             "ledger": ctx.ledger.model_dump(), "repairs": list(ctx.repairs), "mode": self.config.mode,
             "verdict": ctx.stats.get("verdict"), "source_text": seg.text,
+            "write_tools": [t.name for t in traj.tools if t.mutates],
         }
         return traj.to_row()
 
@@ -221,6 +226,12 @@ class Pipeline:
                 await asyncio.gather(*pending)
         finally:
             kept_w.close()
+            if self.config.export_domains:
+                from .export import export_domains
+                from .store import iter_rows
+
+                export_domains(iter_rows(out / "corpus"), out / "domains")
+            kept_w.close()
             drop_w.close()
             usage = {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
             with open(out / "runs.jsonl", "ab") as fh:
@@ -251,6 +262,21 @@ class Pipeline:
             drop_w.write(drop.model_dump(mode="json"))
             report.dropped[drop.stage] = report.dropped.get(drop.stage, 0) + 1
             self.on_event("drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()})
+
+
+def with_cache(backends: dict[str, Any], path: str | Path, mode: str = "rw") -> dict[str, Any]:
+    """Wrap every backend in gem_env's CachedBackend on one SQLite file (what makes resume free)."""
+    from gem_env.llm.cache import CachedBackend
+
+    return {r: (b if b is None or isinstance(b, CachedBackend) else CachedBackend(b, path, mode))
+            for r, b in backends.items()}
+
+
+def simulator_oracle(llm: Any) -> Callable[[Trajectory, EnvSpec], Any]:
+    """An oracle factory playing the tools with gem_env's simulated tool backend on ``llm``."""
+    from .consistency import simulated_oracle
+
+    return lambda traj, env: simulated_oracle(llm, traj, env.state_schema, env.initial_state)
 
 
 def _version() -> str:

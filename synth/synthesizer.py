@@ -23,7 +23,7 @@ from gem_env.llm.parsing import parse_json
 from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
-from .convert import canonical_ids, compact_messages, tools_from_json, trajectory_from_compact
+from .convert import canonical_ids, load_trajectory, compact_messages, tools_from_json, trajectory_from_compact
 from .generate import first_rule
 from .labels import PATTERNS, labels
 from .prompts import load_prompt
@@ -107,7 +107,7 @@ def build_pairs(corpus_rows: Iterable[dict[str, Any]], texts: dict[str, str] | N
     system = instruction(prompts_dir)
     out = []
     for row in corpus_rows:
-        traj = Trajectory.model_validate(row)
+        traj = load_trajectory(row)
         sid = traj.meta.provenance.source_id
         text = (texts or {}).get(sid or "") or traj.meta.extra.get("source_text")
         if not text:

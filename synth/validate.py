@@ -6,7 +6,7 @@ raises StageDrop with its stage name ('rules', 'consistency', 'judge').
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from tools_registry.records import Trajectory
 
@@ -25,10 +25,12 @@ class Validator:
 
     Args:
         judge: A Judge stage, or None for the paper's no-judge ablation.
-        oracle: Optional async tool player for the replay check (see ``consistency.replay_problems``).
+        oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (see
+            ``consistency.replay_problems``; ``consistency.simulated_oracle`` plays tools with an LLM).
     """
 
-    def __init__(self, judge: Judge | None = None, oracle: Oracle | None = None, *, consistency: bool = True):
+    def __init__(self, judge: Judge | None = None, oracle: Callable[[Trajectory, EnvSpec], Oracle] | None = None, *,
+                 consistency: bool = True):
         self.judge = judge
         self.oracle = oracle
         self.consistency = consistency
@@ -43,7 +45,7 @@ class Validator:
             return
         problems = state_problems(traj, env.initial_state)
         if self.oracle is not None and not problems:
-            problems = await replay_problems(traj, env.initial_state, self.oracle)
+            problems = await replay_problems(traj, env.initial_state, self.oracle(traj, env))
         if problems:
             raise StageDrop("consistency", "state_contradiction" if problems[0].startswith("[state]") else "replay",
                             problems)

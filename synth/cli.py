@@ -1,0 +1,193 @@
+"""``gem synth``: run the pipeline (or the one-call synthesizer), resume it, read its stats, export it.
+
+``register(app)`` adds the ``synth`` group to the main ``gem`` app. Heavy imports happen inside commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+__all__ = ["register", "synth_app", "open_backends"]
+
+synth_app = typer.Typer(name="synth", help="GEM: turn procedural text into tool-use trajectories.",
+                        no_args_is_help=True, add_completion=False)
+
+FAKE_MODELS = ("fake", "scripted:fake-teacher")
+
+
+def open_backends(models: dict[str, Optional[str]], cache: Path | None, cache_mode: str = "rw",
+                  base_url: Optional[str] = None, max_tokens: Optional[int] = None) -> dict[str, Any]:
+    """``{role: backend}`` from model strings; equal strings share one backend (and its batching).
+
+    ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos)."""
+    from gem_env.llm import make_backend
+    from gem_env.llm.cache import CachedBackend
+
+    built: dict[str, Any] = {}
+    out: dict[str, Any] = {}
+    for role, model in models.items():
+        if not model:
+            continue
+        if model not in built:
+            sampling = {"max_tokens": max_tokens} if max_tokens else {}
+            if model in FAKE_MODELS:
+                from .testing import fake_backend
+
+                b = fake_backend()
+                built[model] = CachedBackend(b, cache, cache_mode) if cache and cache_mode != "off" else b
+            else:
+                opts: dict[str, Any] = {"default_sampling": sampling} if sampling else {}
+                if base_url and model.startswith("openai:"):
+                    opts["base_url"] = base_url
+                built[model] = make_backend(model, cache=cache, cache_mode=cache_mode, **opts)
+        out[role] = built[model]
+    return out
+
+
+@synth_app.command("run")
+def run_cmd(
+    corpus: str = typer.Argument(..., help="JSONL / Parquet file, folder of files, or a Hugging Face dataset name."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model for every role, e.g. openai:Qwen/Qwen3-8B, hf:..., fake."),
+    teacher: Optional[str] = typer.Option(None, help="Model for extract / generate / refine."),
+    tagger: Optional[str] = typer.Option(None, help="Model for selection tags."),
+    judge: Optional[str] = typer.Option(None, help="Model for the R1/R2/R3 judge."),
+    simulator: Optional[str] = typer.Option(None, help="Model playing the tools in the state-replay check."),
+    synthesizer: Optional[str] = typer.Option(None, help="One-call Trajectory-Synthesizer mode with this model."),
+    base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
+    concurrency: int = typer.Option(8, help="Items in flight at once."),
+    refine: bool = typer.Option(True, "--refine/--no-refine", help="Stage 4 (ablation: --no-refine)."),
+    use_judge: bool = typer.Option(True, "--judge/--no-judge", help="The LLM judge (ablation: --no-judge)."),
+    prefilter: bool = typer.Option(True, "--prefilter/--no-prefilter", help="The cheap non-LLM prefilter."),
+    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Exact and MinHash near-duplicate removal."),
+    consistency: bool = typer.Option(True, "--consistency/--no-consistency", help="State-consistency check."),
+    decontaminate: list[Path] = typer.Option([], help="Benchmark files/folders to filter against (repeatable)."),
+    text_field: str = typer.Option("text", help="Field holding the text."),
+    id_field: str = typer.Option("id", help="Field holding a row id."),
+    split: str = typer.Option("train", help="Split of a Hugging Face dataset."),
+    max_chars: int = typer.Option(6000, help="Longest segment; longer texts are split at paragraphs."),
+    limit: Optional[int] = typer.Option(None, help="Process at most this many segments."),
+    seed: int = typer.Option(0, help="Seed sent with every call (part of the cache key)."),
+    temperature: float = typer.Option(0.7, help="Teacher temperature."),
+    max_tokens: Optional[int] = typer.Option(None, help="max_tokens for every call."),
+    cache_mode: str = typer.Option("rw", help="Reply cache: rw, replay or off."),
+    prompts_dir: Optional[Path] = typer.Option(None, help="Folder of prompt templates overriding the bundled ones."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+) -> None:
+    """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
+    import itertools
+
+    from tools_registry.errors import ConfigError
+
+    from .corpus import read_corpus
+    from .dedup import load_benchmark_texts
+    from .pipeline import Pipeline, SynthConfig
+    from .progress import Progress
+
+    if not (model or teacher or synthesizer):
+        raise ConfigError("name a model: --model (every role), --teacher, or --synthesizer")
+    mode = "synthesizer" if synthesizer else "pipeline"
+    cfg = SynthConfig(concurrency=concurrency, prefilter=prefilter, dedup=dedup, refine=refine, judge=use_judge,
+                      consistency=consistency, seed=seed, teacher_sampling={"temperature": temperature},
+                      prompts_dir=str(prompts_dir) if prompts_dir else None, mode=mode)
+    out.mkdir(parents=True, exist_ok=True)
+    roles = {"synthesizer": synthesizer} if synthesizer else {
+        "teacher": teacher or model, "tagger": tagger or model or teacher, "judge": judge or model or teacher}
+    roles["simulator"] = simulator
+    backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
+    texts = load_benchmark_texts(decontaminate) if decontaminate else None
+    progress = Progress(enabled=not quiet)
+    pipe = Pipeline(backends, cfg, decontaminate=texts, on_event=progress.event)
+    segments = read_corpus(corpus, text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
+    if limit is not None:
+        segments = itertools.islice(segments, limit)
+
+    async def go() -> Any:
+        try:
+            with progress:
+                return await pipe.run(segments, out, resume=resume)
+        finally:
+            for b in {id(b): b for b in backends.values()}.values():
+                await b.aclose()
+
+    report = asyncio.run(go())
+    typer.echo(f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
+               f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)")
+    for msg in report.error_messages[:5]:
+        typer.echo(f"  error: {msg}", err=True)
+    typer.echo(f"output: {out}   stats: gem synth stats {out}")
+
+
+@synth_app.command("stats")
+def stats_cmd(
+    outs: list[Path] = typer.Argument(..., help="Output folder(s); several compare modes side by side."),
+    png: Optional[Path] = typer.Option(None, help="Figure path (default: <first OUT>/stats.png)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Per-stage yield and drop reasons, trajectory sizes beside the paper's, histograms, cost per kept row."""
+    import orjson
+
+    from .stats import collect, format_stats, plot_stats
+
+    modes = collect(outs)
+    if as_json:
+        typer.echo(orjson.dumps(modes, default=lambda o: dict(o) if hasattr(o, "items") else str(o),
+                                option=orjson.OPT_NON_STR_KEYS).decode())
+    else:
+        typer.echo(format_stats(modes))
+    path = plot_stats(modes, png or outs[0] / "stats.png")
+    typer.echo(f"figure: {path}")
+
+
+@synth_app.command("export")
+def export_cmd(
+    out: Path = typer.Argument(..., help="Output folder of a run."),
+    fmt: str = typer.Option(..., "--format", help="openai | sharegpt | domains"),
+    dest: Path = typer.Option(..., "-o", "--dest", help="File (openai) or folder (sharegpt, domains)."),
+    name: str = typer.Option("gem_synth", help="Dataset name in LLaMA-Factory's dataset_info.json."),
+) -> None:
+    """Export kept rows to OpenAI fine-tuning JSONL, LLaMA-Factory ShareGPT, or domain folders."""
+    from tools_registry.errors import ConfigError
+
+    from .export import export_domains, export_openai, export_sharegpt
+    from .store import iter_rows, repair
+
+    repair(out / "corpus")
+    rows = iter_rows(out / "corpus")
+    if fmt == "openai":
+        typer.echo(f"wrote {export_openai(rows, dest)} rows to {dest}")
+    elif fmt == "sharegpt":
+        typer.echo(f"wrote {export_sharegpt(rows, dest, name)} and {dest / 'dataset_info.json'}")
+    elif fmt == "domains":
+        typer.echo(f"wrote {len(export_domains(rows, dest))} domain folders under {dest}")
+    else:
+        raise ConfigError(f"unknown export format {fmt!r}: use openai, sharegpt or domains")
+
+
+@synth_app.command("pairs")
+def pairs_cmd(
+    out: Path = typer.Argument(..., help="Output folder of a (pipeline) run."),
+    dest: Path = typer.Option(..., "-o", "--dest", help="JSONL file of synthesizer training pairs."),
+) -> None:
+    """Trajectory-Synthesizer SFT pairs: fixed instruction + source text -> gem-synth/v1 serialisation."""
+    import orjson
+
+    from .store import iter_rows, repair
+    from .synthesizer import build_pairs
+
+    repair(out / "corpus")
+    pairs = build_pairs(iter_rows(out / "corpus"))
+    with open(dest, "wb") as fh:
+        for p in pairs:
+            fh.write(orjson.dumps(p) + b"\n")
+    typer.echo(f"wrote {len(pairs)} pairs to {dest}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``synth`` command group to ``app``."""
+    app.add_typer(synth_app, name="synth")

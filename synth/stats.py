@@ -1,0 +1,162 @@
+"""``gem synth stats``: per-stage yield and drop reasons, trajectory sizes beside the paper's, label
+histograms, cost per kept trajectory for both modes side by side, and a PNG figure."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+from .store import iter_rows, repair
+
+__all__ = ["collect", "format_stats", "plot_stats", "PAPER", "STAGE_ORDER"]
+
+#: paper.md: means per trajectory (messages, distinct tools, tool calls) before and after refinement.
+PAPER = {"before": (30.05, 5.01, 7.83), "after": (46.1, 8.6, 16.3)}
+STAGE_ORDER = ("dedup", "decontam", "prefilter", "select", "extract", "generate", "refine", "synthesizer",
+               "rules", "consistency", "judge")
+_SIZE_KEYS = ("messages", "distinct_tools", "tool_calls")
+
+
+def _summ(values: list[float]) -> dict[str, float]:
+    return {"mean": statistics.fmean(values), "median": statistics.median(values), "n": len(values)} if values \
+        else {"mean": 0.0, "median": 0.0, "n": 0}
+
+
+def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
+    """All figures of one or more output folders, per mode ('pipeline', 'synthesizer')."""
+    modes: dict[str, dict[str, Any]] = {}
+
+    def m(mode: str) -> dict[str, Any]:
+        return modes.setdefault(mode, {"kept": 0, "drops": Counter(), "reasons": Counter(), "examples": {},
+                                       "before": {k: [] for k in _SIZE_KEYS}, "after": {k: [] for k in _SIZE_KEYS},
+                                       "domains": Counter(), "tasks": Counter(), "calls": 0, "tokens": 0,
+                                       "seconds": 0.0, "cached": 0, "repairs": Counter()})
+
+    for out in outs:
+        out = Path(out)
+        for sub in ("corpus", "drops"):
+            if (out / sub).is_dir():
+                repair(out / sub)
+        for row in iter_rows(out / "corpus"):
+            ex = row["meta"].get("extra", {})
+            s = m(ex.get("mode", "pipeline"))
+            s["kept"] += 1
+            stats = row["meta"]["stats"]
+            for k in _SIZE_KEYS:
+                s["after"][k].append(stats[k])
+                if ex.get("before_refine"):
+                    s["before"][k].append(ex["before_refine"][k])
+            tags = ex.get("tags") or {}
+            s["domains"][tags.get("domain") or "?"] += 1
+            s["tasks"][tags.get("task") or "?"] += 1
+            _cost(s, ex.get("ledger") or {})
+            for r in ex.get("repairs") or []:
+                s["repairs"][r.split(":")[0]] += 1
+        for d in iter_rows(out / "drops"):
+            s = m(d.get("mode", "pipeline"))
+            s["drops"][d["stage"]] += 1
+            key = (d["stage"], d["reason"])
+            s["reasons"][key] += 1
+            s["examples"].setdefault(key, (d["id"], (d.get("details") or [""])[0][:160]))
+            _cost(s, d.get("ledger") or {})
+            for r in d.get("repairs") or []:
+                s["repairs"][r.split(":")[0]] += 1
+    for s in modes.values():
+        total = s["kept"] + sum(s["drops"].values())
+        s["total"] = total
+        funnel, left = [], total
+        for st in STAGE_ORDER:
+            dropped = s["drops"].get(st, 0)
+            if dropped or st in ("select", "extract", "generate", "judge"):
+                funnel.append((st, left, dropped))
+            left -= dropped
+        s["funnel"] = funnel
+        k = max(s["kept"], 1)
+        s["per_kept"] = {"calls": s["calls"] / k, "tokens": s["tokens"] / k, "seconds": s["seconds"] / k}
+        s["size"] = {phase: {key: _summ(v) for key, v in s[phase].items()} for phase in ("before", "after")}
+    return modes
+
+
+def _cost(s: dict[str, Any], ledger: dict[str, Any]) -> None:
+    s["calls"] += ledger.get("calls", 0)
+    s["cached"] += ledger.get("cached", 0)
+    s["tokens"] += ledger.get("prompt_tokens", 0) + ledger.get("completion_tokens", 0)
+    s["seconds"] += ledger.get("seconds", 0.0)
+
+
+def format_stats(modes: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for mode, s in modes.items():
+        lines.append(f"== mode: {mode}   items: {s['total']}   kept: {s['kept']}")
+        lines.append(f"{'stage':<12} {'in':>6} {'dropped':>8} {'yield':>7}")
+        for st, n_in, dropped in s["funnel"]:
+            y = (n_in - dropped) / n_in if n_in else 0.0
+            lines.append(f"{st:<12} {n_in:>6} {dropped:>8} {y:>7.1%}")
+        lines.append("drop reasons (count, example item: first problem):")
+        for (st, reason), n in s["reasons"].most_common():
+            sid, detail = s["examples"][(st, reason)]
+            lines.append(f"  {st}/{reason}: {n}   e.g. {sid}: {detail}")
+        lines.append(f"{'size per trajectory':<22} {'messages':>17} {'distinct tools':>17} {'tool calls':>17}")
+        for phase in ("before", "after"):
+            sz = s["size"][phase]
+            cells = [f"{sz[k]['mean']:>7.2f} / {sz[k]['median']:>6.1f}" for k in _SIZE_KEYS]
+            paper = "  paper: " + " / ".join(f"{v}" for v in PAPER[phase])
+            lines.append(f"{phase + ' refinement (mean/med)':<22} " + " ".join(f"{c:>17}" for c in cells) + paper)
+        lines.append("domains: " + ", ".join(f"{k} {v}" for k, v in s["domains"].most_common()))
+        lines.append("tasks:   " + ", ".join(f"{k} {v}" for k, v in s["tasks"].most_common()))
+        if s["repairs"]:
+            lines.append("repairs by stage: " + ", ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+        lines.append("")
+    if modes:
+        lines.append(f"{'cost per kept trajectory':<26} {'LLM calls':>10} {'tokens':>10} {'LLM seconds':>12}")
+        for mode, s in modes.items():
+            p = s["per_kept"]
+            note = "" if s["kept"] else "   (nothing kept: totals shown)"
+            lines.append(f"{mode:<26} {p['calls']:>10.2f} {p['tokens']:>10.0f} {p['seconds']:>12.3f}{note}")
+    return "\n".join(lines)
+
+
+def plot_stats(modes: dict[str, Any], path: str | Path) -> Path:
+    """A 2x2 PNG: stage funnel, drop reasons, sizes beside the paper's, domain histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    for mode, s in modes.items():
+        axes[0, 0].plot([f[0] for f in s["funnel"]] + ["kept"], [f[1] for f in s["funnel"]] + [s["kept"]],
+                        marker="o", label=mode)
+    axes[0, 0].set_title("items entering each stage")
+    axes[0, 0].tick_params(axis="x", rotation=45)
+    axes[0, 0].legend()
+    reasons = Counter()
+    for s in modes.values():
+        reasons.update({f"{a}/{b}": n for (a, b), n in s["reasons"].items()})
+    top = reasons.most_common(12)
+    axes[0, 1].barh([k for k, _ in top][::-1], [v for _, v in top][::-1])
+    axes[0, 1].set_title("drop reasons")
+    labels_, ours_b, ours_a = ["messages", "distinct tools", "tool calls"], [], []
+    s0 = next(iter(modes.values())) if modes else None
+    if s0:
+        ours_b = [s0["size"]["before"][k]["mean"] for k in _SIZE_KEYS]
+        ours_a = [s0["size"]["after"][k]["mean"] for k in _SIZE_KEYS]
+        x = range(3)
+        w = 0.2
+        for j, (vals, lab) in enumerate([(ours_b, "ours before"), (PAPER["before"], "paper before"),
+                                         (ours_a, "ours after"), (PAPER["after"], "paper after")]):
+            axes[1, 0].bar([i + (j - 1.5) * w for i in x], vals, w, label=lab)
+        axes[1, 0].set_xticks(list(x), labels_)
+        axes[1, 0].legend()
+    axes[1, 0].set_title("mean size per trajectory")
+    dom = Counter()
+    for s in modes.values():
+        dom.update(s["domains"])
+    axes[1, 1].barh(list(dom)[::-1], list(dom.values())[::-1])
+    axes[1, 1].set_title("domains of kept trajectories")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return Path(path)
