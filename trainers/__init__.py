@@ -1,3 +1,45 @@
-"""trainers: TRL SFT, the Trajectory Synthesizer, GRPO against gem environments, multi-turn evaluation."""
+"""trainers: TRL SFT, the Trajectory Synthesizer, GRPO against gem environments, multi-turn evaluation.
 
-__all__: list[str] = []
+Imports are lazy: ``import trainers`` loads neither torch, transformers nor trl. The CLI commands
+(``gem train sft|synthesizer|grpo``, ``gem eval``) live in :mod:`trainers.cli`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "GemSFTConfig", "GemGRPOConfig", "PAPER_SFT_DEFAULTS", "build_config", "parse_overrides",
+    "load_corpus", "corpus_dataset", "render_row",
+    "train_sft", "build_sft_trainer", "mask_report", "SFTResult", "MaskReport",
+    "train_synthesizer", "synthesizer_rows",
+    "train_grpo", "build_grpo_trainer", "GemRollout", "build_task_dataset", "env_reward", "GRPOResult",
+    "evaluate", "aevaluate", "EvalResult", "render_table",
+    "pass_at_k", "pass_hat_k", "avg_at_k", "summarize",
+]
+
+_LAZY = {
+    "GemSFTConfig": ".config", "GemGRPOConfig": ".config", "PAPER_SFT_DEFAULTS": ".config",
+    "build_config": ".config", "parse_overrides": ".config",
+    "load_corpus": ".data", "corpus_dataset": ".data", "render_row": ".data",
+    "train_sft": ".sft", "build_sft_trainer": ".sft", "mask_report": ".sft", "SFTResult": ".sft",
+    "MaskReport": ".sft",
+    "train_synthesizer": ".synthesizer", "synthesizer_rows": ".synthesizer",
+    "train_grpo": ".grpo", "build_grpo_trainer": ".grpo", "GemRollout": ".grpo", "build_task_dataset": ".grpo",
+    "env_reward": ".grpo", "GRPOResult": ".grpo",
+    "evaluate": ".evaluate", "aevaluate": ".evaluate", "EvalResult": ".evaluate", "render_table": ".evaluate",
+    "pass_at_k": ".metrics", "pass_hat_k": ".metrics", "avg_at_k": ".metrics", "summarize": ".metrics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

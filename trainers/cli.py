@@ -1,0 +1,146 @@
+"""CLI: ``gem train sft | synthesizer | grpo`` and ``gem eval``; ``register(app)`` adds them to a Typer app.
+
+Common options are flags; every other TRL/transformers option is reachable with ``--trl key=value``
+(repeatable, values read as JSON) or ``--config FILE`` (JSON/YAML). Heavy imports happen inside
+the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+__all__ = ["register", "train_app"]
+
+train_app = typer.Typer(help="Train models: SFT on a corpus, the Trajectory Synthesizer, GRPO on gem envs.",
+                        no_args_is_help=True)
+
+_TRL = typer.Option(None, "--trl", help="Any TRL/transformers config option as key=value (repeatable).")
+_CONFIG = typer.Option(None, "--config", help="JSON or YAML file of config options.")
+
+
+def _sft_config(output_dir: Path, config: Optional[Path], trl: Optional[list[str]], **flags):
+    from .config import GemSFTConfig, build_config
+
+    return build_config(GemSFTConfig, config_file=config, overrides=trl or (), output_dir=str(output_dir), **flags)
+
+
+def _report_sft(result) -> None:
+    losses = [h["loss"] for h in result.log_history if "loss" in h]
+    m = result.mask
+    typer.echo(f"trained {m.rows_kept} rows ({m.trained_tokens}/{m.tokens} tokens carry loss); "
+               f"last loss {losses[-1] if losses else float('nan'):.4f}; saved to {result.output_dir}")
+
+
+@train_app.command("sft")
+def sft_cmd(
+    data: Path = typer.Option(..., "--data", help="Corpus: a JSONL file, a folder of JSONL shards, or parquet."),
+    model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
+    output_dir: Path = typer.Option(Path("gem-sft"), "--output-dir", "-o", help="Where the model is saved."),
+    eval_data: Optional[Path] = typer.Option(None, "--eval-data", help="Evaluation corpus."),
+    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
+    epochs: Optional[float] = typer.Option(None, "--epochs", help="Epochs (default 2)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Per-device batch (default 1)."),
+    grad_accum: Optional[int] = typer.Option(None, "--grad-accum", help="Accumulation steps (default 64)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    config: Optional[Path] = _CONFIG,
+    trl: Optional[list[str]] = _TRL,
+) -> None:
+    """Supervised fine-tuning on a gem corpus (paper recipe; loss on assistant tokens)."""
+    from .sft import train_sft
+
+    cfg = _sft_config(output_dir, config, trl, learning_rate=learning_rate, num_train_epochs=epochs,
+                      max_length=max_length, per_device_train_batch_size=batch_size,
+                      gradient_accumulation_steps=grad_accum, max_steps=max_steps)
+    _report_sft(train_sft(data, model, config=cfg, eval_data=eval_data))
+
+
+@train_app.command("synthesizer")
+def synthesizer_cmd(
+    data: Path = typer.Option(..., "--data", help="Validated corpus (JSONL file or folder of shards)."),
+    model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
+    texts: Optional[Path] = typer.Option(None, "--texts", help="Source texts, JSONL lines {id, text}."),
+    output_dir: Path = typer.Option(Path("gem-synthesizer"), "--output-dir", "-o", help="Where the model is saved."),
+    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
+    epochs: Optional[float] = typer.Option(None, "--epochs", help="Epochs (default 2)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    config: Optional[Path] = _CONFIG,
+    trl: Optional[list[str]] = _TRL,
+) -> None:
+    """Train the Trajectory Synthesizer (text -> tools + trajectory) with the SFT path."""
+    from .synthesizer import train_synthesizer
+
+    cfg = _sft_config(output_dir, config, trl, learning_rate=learning_rate, num_train_epochs=epochs,
+                      max_length=max_length, max_steps=max_steps)
+    _report_sft(train_synthesizer(data, model, texts=texts, config=cfg))
+
+
+@train_app.command("grpo")
+def grpo_cmd(
+    env: list[str] = typer.Option(..., "--env", help="Env id gem/<domain>-v0 (repeatable)."),
+    model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
+    output_dir: Path = typer.Option(Path("gem-grpo"), "--output-dir", "-o", help="Where the model is saved."),
+    max_tasks: Optional[int] = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    num_generations: Optional[int] = typer.Option(None, "--num-generations", help="Episodes per task per step."),
+    max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Assistant turns per episode (default 16)."),
+    max_completion_length: Optional[int] = typer.Option(None, "--max-completion-length",
+                                                        help="Episode token budget after the prompt."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 1e-6)."),
+    use_vllm: Optional[bool] = typer.Option(None, "--vllm/--no-vllm", help="Generate with vLLM (GPU)."),
+    vllm_mode: Optional[str] = typer.Option(None, "--vllm-mode", help="colocate or server."),
+    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for LLM users."),
+    config: Optional[Path] = _CONFIG,
+    trl: Optional[list[str]] = _TRL,
+) -> None:
+    """GRPO against gem environments; the reward is the environment's."""
+    from .config import GemGRPOConfig, build_config
+    from .grpo import train_grpo
+
+    cfg = build_config(GemGRPOConfig, config_file=config, overrides=trl or (), output_dir=str(output_dir),
+                       num_generations=num_generations, max_turns=max_turns,
+                       max_completion_length=max_completion_length, max_steps=max_steps,
+                       learning_rate=learning_rate, use_vllm=use_vllm, vllm_mode=vllm_mode)
+    env_kwargs = {"user_model": user_model} if user_model else None
+    res = train_grpo(env, model, config=cfg, max_tasks=max_tasks, env_kwargs=env_kwargs)
+    rewards = res.env_rewards()
+    typer.echo(f"{len(rewards)} logged steps; env reward first {rewards[0] if rewards else float('nan'):.3f} "
+               f"last {rewards[-1] if rewards else float('nan'):.3f}; saved to {res.output_dir}")
+
+
+def eval_cmd(
+    model: str = typer.Option(..., "--model", help="hf:<path>, openai:<model>, vllm:<model>, oracle or random."),
+    env: Optional[list[str]] = typer.Option(None, "--env", help="Env id gem/<domain>-v0 (repeatable)."),
+    suite: Optional[str] = typer.Option(None, "--suite", help="A named suite, e.g. bfcl-multi-turn."),
+    k: int = typer.Option(4, "-k", "--k", help="Rollouts per task (Avg@k, Pass@k, pass^k)."),
+    seed: int = typer.Option(0, "--seed", help="Episode i uses seed + i."),
+    max_tasks: Optional[int] = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    output: Path = typer.Option(Path("gem-eval"), "--output", "-o", help="Folder for results and episodes."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite reply cache (reruns replay exactly)."),
+    concurrency: int = typer.Option(8, "--concurrency", help="Episodes at once per env."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", help="Agent sampling temperature."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Agent reply token limit."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:)."),
+    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for LLM users."),
+    threshold: float = typer.Option(1.0, "--threshold", help="Reward counted as a success."),
+) -> None:
+    """Evaluate a model: k rollouts per task, Avg@k / Pass@k / pass^k per env and overall."""
+    from .evaluate import evaluate
+
+    sampling = {k_: v for k_, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
+    res = evaluate(model, env or [], k=k, suite=suite, seed=seed, max_tasks=max_tasks, output_dir=output,
+                   cache=cache, concurrency=concurrency, sampling=sampling or None, threshold=threshold,
+                   backend_options={"base_url": base_url} if base_url else None,
+                   env_kwargs={"user_model": user_model} if user_model else None)
+    typer.echo(res.table)
+    typer.echo(f"results: {output / 'results.json'}  episodes: {output / 'episodes.jsonl'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` group (sft, synthesizer, grpo) and the ``eval`` command to ``app``."""
+    app.add_typer(train_app, name="train")
+    app.command("eval")(eval_cmd)

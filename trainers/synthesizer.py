@@ -1,0 +1,58 @@
+"""Train the Trajectory Synthesizer: pairs (instruction + source text -> tools + trajectory) through SFT.
+
+The pairs are built by ``synth.synthesizer.build_pairs`` from a validated corpus; training is
+:func:`trainers.sft.train_sft` (same recipe, loss on the assistant reply, i.e. the serialised
+tools and trajectory).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tools_registry.errors import ConfigError
+
+from .data import iter_corpus_files
+
+__all__ = ["load_texts", "synthesizer_rows", "train_synthesizer"]
+
+
+def load_texts(path: str | Path | None) -> dict[str, str] | None:
+    """Source texts by id from JSONL lines ``{"id", "text"}`` (None: the rows carry their text)."""
+    if path is None:
+        return None
+    out: dict[str, str] = {}
+    for f in iter_corpus_files(path):
+        for line in f.read_bytes().splitlines():
+            if line.strip():
+                rec = orjson.loads(line)
+                out[str(rec["id"])] = rec["text"]
+    return out
+
+
+def synthesizer_rows(corpus: str | Path | list[dict[str, Any]], texts: str | Path | dict[str, str] | None = None
+                     ) -> list[dict[str, Any]]:
+    """Training rows ``{"messages", "tools": []}`` for the synthesizer, from a validated corpus."""
+    from synth.synthesizer import build_pairs
+
+    if isinstance(corpus, (str, Path)):
+        rows: list[dict[str, Any]] = []
+        for f in iter_corpus_files(corpus):
+            rows += [orjson.loads(x) for x in f.read_bytes().splitlines() if x.strip()]
+    else:
+        rows = list(corpus)
+    text_map = texts if isinstance(texts, dict) or texts is None else load_texts(texts)
+    pairs = build_pairs(rows, text_map)
+    if not pairs:
+        raise ConfigError("no synthesizer pair could be built: rows need their source text "
+                          "(meta.extra.source_text, or --texts with {id, text} lines)")
+    return [{"messages": p["messages"], "tools": []} for p in pairs]
+
+
+def train_synthesizer(corpus: Any, model: Any, *, texts: Any = None, **sft_kwargs: Any):
+    """Build the pairs and fine-tune ``model`` on them (see :func:`trainers.sft.train_sft`)."""
+    from .sft import train_sft
+
+    return train_sft(synthesizer_rows(corpus, texts), model, **sft_kwargs)
