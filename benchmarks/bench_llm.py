@@ -4,7 +4,7 @@ The server runs in its own process (so the client's CPU time is its own): each r
 of ``--slots`` slots for ``--latency`` seconds, so the ideal throughput is slots / latency.
 
     python benchmarks/bench_llm.py                       # 5,000 requests, 100 ms, 64 slots
-    python benchmarks/bench_llm.py --http aiohttp --requests 2000
+    python benchmarks/bench_llm.py --http httpx --requests 2000   # the SDK default transport
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=5000)
     p.add_argument("--latency", type=float, default=0.1)
     p.add_argument("--slots", type=int, default=64)
-    p.add_argument("--http", choices=["httpx", "aiohttp"], default="httpx")
+    p.add_argument("--http", choices=["auto", "httpx", "aiohttp"], default="auto")
     args = p.parse_args()
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
