@@ -44,9 +44,15 @@ class _UncheckedToolSet(ToolSet):
         return _UncheckedToolSet([*self.specs.values(), *tools])
 
 
-def reference_messages(entry: BFCLEntry, task: Task) -> list[Message]:
-    """The ground truth as a conversation: one call per assistant message, bfcl-eval's outputs, a
-    closing text per turn. ``OracleAgent`` replays it (the fidelity check)."""
+def _chunks(calls: list[Any], limit: int) -> list[list[Any]]:
+    size = -(-len(calls) // limit) if calls else 1
+    return [calls[i:i + size] for i in range(0, len(calls), size)]
+
+
+def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_STEP_LIMIT) -> list[Message]:
+    """The ground truth as a conversation: one call per assistant message (parallel calls when a
+    turn has more calls than bfcl-eval's step limit), bfcl-eval's outputs, and a closing text per
+    turn. ``OracleAgent`` replays it (the fidelity check)."""
     calls = ground_truth_tool_calls(entry)
     executor = BFCLExecutor(entry)
     out: list[dict[str, Any]] = []
@@ -54,12 +60,14 @@ def reference_messages(entry: BFCLEntry, task: Task) -> list[Message]:
     try:
         for text, turn in zip(task.user.turns or [], calls):
             out.append({"role": "user", "content": text})
-            for name, args in turn:
-                n += 1
+            for chunk in _chunks(turn, step_limit) if turn else []:
+                ids = [f"call_{n + i + 1}" for i in range(len(chunk))]
+                n += len(chunk)
                 out.append({"role": "assistant", "content": None, "tool_calls": [
-                    {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": args}}]})
-                out.append({"role": "tool", "tool_call_id": f"call_{n}", "name": name,
-                            "content": executor.execute_step([(name, args)])[0]})
+                    {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+                    for cid, (name, args) in zip(ids, chunk)]})
+                for cid, (name, args), result in zip(ids, chunk, executor.execute_step(chunk)):
+                    out.append({"role": "tool", "tool_call_id": cid, "name": name, "content": result})
             out.append({"role": "assistant", "content": "Done." if turn else
                         "I cannot complete this request with the functions and information I have."})
     finally:
@@ -132,7 +140,7 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         for e in entries:
             task = entry_to_task(e, name, language_hint=language_hint)
             if reference:
-                task.reference = reference_messages(e, task)
+                task.reference = reference_messages(e, task, self.step_limit)
             tasks.append(task)
         version = entries[0].version if entries else "v4"
         longest = max((len(e.turns) for e in entries), default=1)
