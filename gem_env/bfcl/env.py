@@ -116,7 +116,8 @@ class BFCLMultiTurnEnv(ToolUseEnv):
     - ``category``: ``base``, ``miss_func``, ``miss_param`` or ``long_context``.
     - ``data_dir``: a BFCL data folder (e.g. the v3 files); default ``$GEM_BFCL_DATA_DIR``, else
       the v4 files bfcl-eval ships.
-    - ``reference``: attach the ground truth as each task's reference conversation (for ``OracleAgent``).
+    - ``reference``: attach the ground truth as each task's reference conversation (for
+      ``OracleAgent``), built when the task is first reset.
 
     ## Version History
     - v0: first version (bfcl-eval 2026.3.23; v3 and v4 data).
@@ -136,12 +137,8 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         self.entries = {e.id: e for e in entries}
         self.step_limit = int(step_limit)
         name = domain_name(category)
-        tasks = []
-        for e in entries:
-            task = entry_to_task(e, name, language_hint=language_hint)
-            if reference:
-                task.reference = reference_messages(e, task, self.step_limit)
-            tasks.append(task)
+        self.reference = reference
+        tasks = [entry_to_task(e, name, language_hint=language_hint) for e in entries]
         version = entries[0].version if entries else "v4"
         longest = max((len(e.turns) for e in entries), default=1)
         domain = Domain(name=name, description=f"BFCL {version} multi-turn, {category} category ({folder})",
@@ -157,6 +154,8 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         return self.domain.meta["bfcl"]["version"]
 
     def _setup_for(self, task: Task):  # type: ignore[override]
+        if self.reference and not task.reference:  # built on first use: ~5 ms per task
+            task.reference = reference_messages(self.entries[task.id], task, self.step_limit)
         setup, toolset, tools = super()._setup_for(task)
         if not isinstance(toolset, _UncheckedToolSet):
             toolset = _UncheckedToolSet(setup.tools)
