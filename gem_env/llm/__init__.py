@@ -12,10 +12,25 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "LLMBackend", "ChatReply", "TokenUsage", "Usage", "CallerStats", "make_backend", "BACKEND_KINDS",
-    "ScriptedBackend", "CachedBackend", "OpenAIBackend", "HFBackend", "VLLMBackend",
-    "parse_tool_calls", "parse_json", "split_reasoning", "ParsedText", "request_key",
-    "normalize_messages", "build_tiny_chat_model",
+    "BACKEND_KINDS",
+    "CachedBackend",
+    "CallerStats",
+    "ChatReply",
+    "HFBackend",
+    "LLMBackend",
+    "OpenAIBackend",
+    "ParsedText",
+    "ScriptedBackend",
+    "TokenUsage",
+    "Usage",
+    "VLLMBackend",
+    "build_tiny_chat_model",
+    "make_backend",
+    "normalize_messages",
+    "parse_json",
+    "parse_tool_calls",
+    "request_key",
+    "split_reasoning",
 ]
 
 _LAZY = {

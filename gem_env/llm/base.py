@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools_registry.errors import GemError
 
 from .types import ChatReply, Usage
 
-__all__ = ["LLMBackend", "SAMPLING_KEYS"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["SAMPLING_KEYS", "LLMBackend"]
 
 #: Sampling options every backend understands (others pass through where the backend allows).
 SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop", "tool_choice",
@@ -113,7 +116,7 @@ class LLMBackend(ABC):
     async def aclose(self) -> None:
         """Release connections, engines and files (a no-op by default)."""
 
-    async def __aenter__(self) -> LLMBackend:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

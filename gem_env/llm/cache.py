@@ -22,7 +22,7 @@ from tools_registry.errors import CacheMissError, ConfigError
 from .base import LLMBackend
 from .types import ChatReply, normalize_messages
 
-__all__ = ["CachedBackend", "ReplyCache", "request_key", "CACHE_MODES"]
+__all__ = ["CACHE_MODES", "CachedBackend", "ReplyCache", "request_key"]
 
 #: Accepted modes and their aliases.
 CACHE_MODES = {"off": "off", "rw": "rw", "read-write": "rw", "replay": "replay", "replay-only": "replay"}

@@ -12,7 +12,7 @@ from tools_registry.errors import ConfigError
 
 from .base import LLMBackend
 
-__all__ = ["make_backend", "BACKEND_KINDS"]
+__all__ = ["BACKEND_KINDS", "make_backend"]
 
 BACKEND_KINDS = ("openai", "vllm", "hf", "scripted")
 

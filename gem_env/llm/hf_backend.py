@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools_registry.errors import BackendError, ConfigError
+from tools_registry.errors import BackendError, ConfigError, GemError
 
 from .base import LLMBackend
 from .constrained import GrammarFactory, tool_call_schema
@@ -172,7 +172,7 @@ class HFBackend(LLMBackend):
             self.batch_sizes.append(len(jobs))
             try:
                 replies = await asyncio.to_thread(self._generate, jobs)
-            except Exception as exc:  # the worker thread's failure goes to every caller in the batch
+            except Exception as exc:  # noqa: BLE001 - torch/transformers failures: translated here, once
                 err = exc if isinstance(exc, (ConfigError, BackendError)) else BackendError(
                     f"{self.name}: generation failed: {type(exc).__name__}: {exc}", reason="generation_error")
                 for j in jobs:
@@ -215,7 +215,7 @@ class HFBackend(LLMBackend):
             usage = TokenUsage(int(enc["attention_mask"][i].sum()), n)
             try:
                 results.append(self._reply(j, text, finish, usage))
-            except Exception as exc:  # a ParseError belongs to its own caller only
+            except GemError as exc:  # a ParseError belongs to its own caller only
                 results.append(exc)
         return results
 

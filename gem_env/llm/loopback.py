@@ -16,11 +16,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-__all__ = ["LoopbackOpenAIServer", "default_responder", "example_from_schema", "FAULTS"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["FAULTS", "LoopbackOpenAIServer", "default_responder", "example_from_schema"]
 
 #: Fault names understood by the server.
 FAULTS = ("500", "503", "429", "hang", "truncate", "drop")
@@ -215,13 +218,13 @@ class LoopbackOpenAIServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> LoopbackOpenAIServer:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def __enter__(self) -> LoopbackOpenAIServer:
+    def __enter__(self) -> Self:
         ready = threading.Event()
         errors: list[BaseException] = []
 
@@ -229,7 +232,7 @@ class LoopbackOpenAIServer:
             self._loop = asyncio.new_event_loop()
             try:
                 self._loop.run_until_complete(self.start())
-            except Exception as exc:  # reported to the starting thread below
+            except (OSError, ImportError, RuntimeError) as exc:  # reported to the starting thread below
                 errors.append(exc)
                 ready.set()
                 return

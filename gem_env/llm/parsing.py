@@ -15,13 +15,13 @@ import orjson
 
 from tools_registry.errors import ParseError
 
-__all__ = ["ParsedText", "parse_tool_calls", "split_reasoning", "parse_json", "TOOL_CALL_PARSERS"]
+__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "parse_json", "parse_tool_calls", "split_reasoning"]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
-_THINK = re.compile(r"<think>(.*?)</think>", re.S)
-_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
-_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?```\s*$", re.S)
+_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
+_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from .cache import request_key
 from .parsing import parse_tool_calls
 from .types import ChatReply, TokenUsage, assistant_message
 
-__all__ = ["ScriptedBackend", "script_key", "record_reply"]
+__all__ = ["ScriptedBackend", "record_reply", "script_key"]
 
 Reply = "str | dict | ChatReply | Exception"
 

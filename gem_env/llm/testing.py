@@ -14,5 +14,13 @@ from .loopback import FAULTS, LoopbackOpenAIServer, default_responder, example_f
 from .scripted import ScriptedBackend, record_reply, script_key
 from .tiny_model import build_tiny_chat_model
 
-__all__ = ["ScriptedBackend", "record_reply", "script_key", "LoopbackOpenAIServer", "default_responder",
-           "example_from_schema", "FAULTS", "build_tiny_chat_model"]
+__all__ = [
+           "FAULTS",
+           "LoopbackOpenAIServer",
+           "ScriptedBackend",
+           "build_tiny_chat_model",
+           "default_responder",
+           "example_from_schema",
+           "record_reply",
+           "script_key",
+]

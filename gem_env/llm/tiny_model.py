@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["build_tiny_chat_model", "qwen3_chat_template", "TINY_SPECIAL_TOKENS", "TINY_ADDED_TOKENS"]
+__all__ = ["TINY_ADDED_TOKENS", "TINY_SPECIAL_TOKENS", "build_tiny_chat_model", "qwen3_chat_template"]
 
 #: Control tokens (removed by ``skip_special_tokens``).
 TINY_SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]

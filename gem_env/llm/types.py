@@ -12,8 +12,16 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ChatReply", "TokenUsage", "CallerStats", "Usage", "normalize_messages", "assistant_message",
-           "as_response_format", "response_schema"]
+__all__ = [
+    "CallerStats",
+    "ChatReply",
+    "TokenUsage",
+    "Usage",
+    "as_response_format",
+    "assistant_message",
+    "normalize_messages",
+    "response_schema",
+]
 
 
 @dataclass
@@ -194,8 +202,7 @@ class Usage:
                 s = self.callers[caller] = CallerStats()
             s.calls += 1
             s.latency_s += latency_s
-            if latency_s > s.max_latency_s:
-                s.max_latency_s = latency_s
+            s.max_latency_s = max(s.max_latency_s, latency_s)
             if error or reply is None:
                 s.errors += 1
                 return
