@@ -18,7 +18,7 @@ import gymnasium as gym
 import orjson
 
 from tools_registry.domains import LoadedDomain
-from tools_registry.errors import ConfigError, GemError, ParseError, SimulatorError
+from tools_registry.errors import ConfigError, GemError, ParseError, SimulatorError, UnknownToolError
 from tools_registry.pytools import format_tool_error
 from tools_registry.records import Domain, Task, parse_arguments
 from tools_registry.reference import TOOL_EXCEPTIONS
@@ -43,7 +43,7 @@ class EnvSnapshot:
 
     setup: EpisodeSetup | None
     messages: tuple[dict[str, Any], ...]
-    calls: tuple[ExecutedCall, ...]
+    calls: tuple[tuple[str, Any, bool], ...]
     toolset: ToolSet | None
     tools: list[dict[str, Any]]
     counters: tuple[int, int, int, int, bool]
@@ -153,7 +153,7 @@ class ToolUseEnv(gym.Env):
         self._tools: list[dict[str, Any]] = []
         self._user: User | None = None
         self._messages: list[dict[str, Any]] = []
-        self._calls: list[ExecutedCall] = []
+        self._calls: list[tuple[str, Any, bool]] = []  # (name, arguments, ok), cheap on the hot path
         self._turns = self._call_seq = self._turn_calls = self._errors = 0
         self._done = True
         self._user_error = False
@@ -272,7 +272,7 @@ class ToolUseEnv(gym.Env):
                 except CAUGHT_TOOL_ERRORS as exc:
                     content = self._failure(call, exc, errors)
                 else:
-                    self._calls.append(ExecutedCall(call[1], call[3], True))
+                    self._calls.append((call[1], call[3], True))
             else:
                 content = call[2]
             self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
@@ -298,7 +298,7 @@ class ToolUseEnv(gym.Env):
                 except CAUGHT_TOOL_ERRORS as exc:
                     content = self._failure(call, exc, errors)
                 else:
-                    self._calls.append(ExecutedCall(call[1], call[3], True))
+                    self._calls.append((call[1], call[3], True))
             else:
                 content = call[2]
             self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
@@ -352,10 +352,16 @@ class ToolUseEnv(gym.Env):
         toolset = self._toolset
         limit = self.max_tool_calls_per_turn
         for raw in raw_calls:
-            fn = raw.get("function", raw) if isinstance(raw, dict) else {}
-            name = fn.get("name") if isinstance(fn, dict) else None
-            name = name if isinstance(name, str) else ""
-            args = fn.get("arguments") if isinstance(fn, dict) else None
+            try:  # the common, well-formed case first
+                fn = raw["function"]
+                name = fn["name"]
+                args = fn["arguments"]
+            except (KeyError, TypeError):
+                fn = raw.get("function", raw) if isinstance(raw, dict) else {}
+                name = fn.get("name") if isinstance(fn, dict) else None
+                args = fn.get("arguments") if isinstance(fn, dict) else None
+            if type(name) is not str:
+                name = ""
             self._call_seq += 1
             cid = f"call_{self._call_seq}"
             err: str | None = None
@@ -373,7 +379,7 @@ class ToolUseEnv(gym.Env):
                     try:
                         toolset.check_call(name, args)  # type: ignore[union-attr]
                     except GemError as exc:
-                        kind = "unknown_tool" if exc.__class__.__name__ == "UnknownToolError" else "arguments"
+                        kind = "unknown_tool" if isinstance(exc, UnknownToolError) else "arguments"
                         err = self._report(errors, kind, name, exc)
             out_calls.append({"id": cid, "type": "function", "function": {"name": name, "arguments": args}})
             pending.append((cid, name, err, args))
@@ -396,7 +402,7 @@ class ToolUseEnv(gym.Env):
 
     def _failure(self, call: tuple, exc: BaseException, errors: list[dict[str, Any]]) -> str:
         """The one place a failed tool call becomes the tool message the agent sees."""
-        self._calls.append(ExecutedCall(call[1], call[3], False))
+        self._calls.append((call[1], call[3], False))
         return self._report(errors, "simulator" if isinstance(exc, SimulatorError) else "tool", call[1], exc)
 
     def _user_failed(self, exc: GemError, errors: list[dict[str, Any]]) -> UserTurn:
@@ -426,7 +432,7 @@ class ToolUseEnv(gym.Env):
             else:
                 self._add_user_turn(turn)
         if not terminated and not truncated:
-            if any(e["kind"] == "limit" for e in errors):
+            if errors and any(e["kind"] == "limit" for e in errors):
                 truncated, why = True, "max_tool_calls_per_turn"
             elif self._turns >= self.max_turns:
                 truncated, why = True, "max_turns"
@@ -440,7 +446,8 @@ class ToolUseEnv(gym.Env):
         return terminated, truncated, info
 
     def _outcome(self) -> EpisodeOutcome:
-        return EpisodeOutcome(setup=self._setup, messages=self._messages, calls=list(self._calls),  # type: ignore[arg-type]
+        return EpisodeOutcome(setup=self._setup, messages=self._messages,  # type: ignore[arg-type]
+                              calls=[ExecutedCall._make(c) for c in self._calls],
                               final_state=self.backend.state)
 
     def _scored(self, result: RewardResult, info: dict[str, Any]) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonpatch
 import orjson
@@ -39,8 +39,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ExecutedCall:
+class ExecutedCall(NamedTuple):
     """A call the environment ran: name, arguments, and whether it succeeded."""
 
     name: str
@@ -85,19 +84,34 @@ class Reward(ABC):
         return self.score(outcome)
 
 
+_EXPECTED: dict[int, tuple[Any, Any, Any, Any]] = {}  # id(task) -> (task, initial, expected, canonical)
+
+
+def expected_state(setup: EpisodeSetup) -> tuple[Any, Any]:
+    """``(expected final state or None, its canonical form)`` of a setup, computed once per task."""
+    hit = _EXPECTED.get(id(setup.task))
+    if hit is None or hit[0] is not setup.task or hit[1] is not setup.initial_state:
+        expected = expected_final_state(setup.initial_state, setup.task.criteria)
+        if len(_EXPECTED) > 4096:
+            _EXPECTED.clear()
+        hit = _EXPECTED[id(setup.task)] = (setup.task, setup.initial_state, expected,
+                                           canonical_state(expected) if expected is not None else None)
+    return hit[2], hit[3]
+
+
 class StateMatch(Reward):
     """1.0 when the final state equals the expected one (canonically); no expectation = 1.0."""
 
     name = "state"
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
-        s = outcome.setup
-        expected = expected_final_state(s.initial_state, s.task.criteria)
+        expected, canonical = expected_state(outcome.setup)
         if expected is None:
             return RewardResult(1.0, {"state": 1.0}, {"state": "not checked"})
-        if canonical_state(expected) == canonical_state(outcome.final_state):
+        final = outcome.final_state
+        if final == expected or canonical == canonical_state(final):
             return RewardResult(1.0, {"state": 1.0})
-        diff = jsonpatch.make_patch(expected, outcome.final_state).patch[:3]
+        diff = jsonpatch.make_patch(expected, final).patch[:3]
         return RewardResult(0.0, {"state": 0.0}, {"state_diff": diff})
 
 

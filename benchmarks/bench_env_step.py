@@ -1,0 +1,90 @@
+"""Framework overhead of one ToolUseEnv step with Python tools, on one core.
+
+The step measured: an assistant message dict with one tool call (arguments as a dict) -> argument
+validation against the tool's JSON Schema (ToolSet, jsonschema-rs) -> the domain's Python tool ->
+``format_tool_output`` -> messages appended -> observation and info built. The env is the bare
+``ToolUseEnv`` (no Gymnasium wrappers); episodes are reset every ``--episode-len`` steps so the
+conversation stays a realistic size (resets are not timed). The floor is the same call without the
+env: validate + call + format. Prints median and p90 in microseconds.
+
+    python benchmarks/bench_env_step.py [--domain photo-framing] [--steps 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import time
+
+from gem_env.registration import make_env
+from tools_registry.pytools import format_tool_output
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--domain", default="photo-framing")
+    ap.add_argument("--tool", default="get_order", help="a read-only tool of the domain")
+    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--episode-len", type=int, default=20)
+    ap.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
+    args = ap.parse_args()
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+
+    env = make_env(args.domain, tools="python", max_turns=10**9, max_tool_calls_per_turn=10**9)
+    arguments = next(c.function.arguments for t in env.tasks for m in t.reference for c in (m.tool_calls or [])
+                     if c.function.name == args.tool)
+    action = {"role": "assistant", "content": None,
+              "tool_calls": [{"id": "c", "type": "function", "function": {"name": args.tool, "arguments": arguments}}]}
+    task_id = env.tasks[0].id
+
+    # --- env step -------------------------------------------------------------------------------
+    times: list[float] = []
+    env.reset(seed=0, options={"task_id": task_id})
+    for _ in range(2000):  # warm-up
+        env.step(action)
+    gc.collect()
+    gc.disable()
+    clock = time.perf_counter_ns
+    done = 0
+    while done < args.steps:
+        env.reset(seed=0, options={"task_id": task_id})
+        for _ in range(min(args.episode_len, args.steps - done)):
+            t0 = clock()
+            env.step(action)
+            times.append((clock() - t0) / 1000)
+            done += 1
+    gc.enable()
+    last = env.step(action)[4]["new_messages"][-1]["content"]
+    assert not last.startswith("Error"), last
+
+    # --- floor: validate + call + format, no env -----------------------------------------------
+    toolset = env._toolset
+    kit = env.backend._kit
+    floor: list[float] = []
+    gc.disable()
+    for _ in range(args.steps):
+        t0 = clock()
+        toolset.check_call(args.tool, arguments)
+        format_tool_output(kit.call(args.tool, arguments))
+        floor.append((clock() - t0) / 1000)
+    gc.enable()
+
+    print(f"domain={args.domain} tool={args.tool} steps={args.steps} episode_len={args.episode_len} "
+          f"pinned_cpu={args.cpu} load1={os.getloadavg()[0]:.2f}")
+    print(f"env.step (validate + python tool + format + messages + obs/info): "
+          f"median {statistics.median(times):.2f} us, p90 {percentile(times, 0.9):.2f} us")
+    print(f"floor (validate + python tool + format):                         "
+          f"median {statistics.median(floor):.2f} us, p90 {percentile(floor, 0.9):.2f} us")
+    print(f"framework overhead over the floor: median {statistics.median(times) - statistics.median(floor):.2f} us")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Rollout throughput through an OpenAI-compatible server: 1,000 episodes, 100 ms latency, 64 slots.
+
+A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process) answers
+every agent request like the task's reference (an oracle over HTTP) after ``--latency`` seconds,
+serving at most ``--slots`` requests at once. The client is ``gem rollout``'s Python API:
+``arollout`` with an ``LLMAgent`` on the ``openai:`` backend, python tools, replayed users.
+The server's ideal time is ``requests x latency / slots``; the figure printed is ideal / actual,
+with peak memory (RSS) of the client process. Every episode must score 1.0.
+
+    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+
+
+def oracle_responder(domain: str):
+    """Answer each request with the next reference assistant message of its task (OpenAI wire format)."""
+    from gem_env.registration import resolve_domain
+
+    tasks = resolve_domain(domain).tasks
+    by_opening = {next(m.content for m in t.reference if m.role == "user"): t for t in tasks}
+    replies = {id(t): [m.to_dict(arguments_as="json") for m in t.reference if m.role == "assistant"] for t in tasks}
+
+    def respond(body: dict) -> dict:
+        msgs = body["messages"]
+        task = by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
+        k = sum(1 for m in msgs if m["role"] == "assistant")
+        ref = replies[id(task)]
+        return ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
+
+    return respond
+
+
+def serve(domain: str, latency: float, slots: int) -> None:
+    from gem_env.llm.testing import LoopbackOpenAIServer
+
+    LoopbackOpenAIServer(oracle_responder(domain), latency_s=latency, max_concurrency=slots).serve_forever()
+
+
+async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int]:
+    from gem_env.agents import LLMAgent
+    from gem_env.llm import make_backend
+    from gem_env.registration import make_env
+    from gem_env.rollout import arollout
+
+    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
+    env = make_env(domain, tools="python")
+    task_ids = [t.id for t in env.tasks]
+    await backend.chat([{"role": "user", "content": next(m.content for m in env.tasks[0].reference)}])  # warm-up
+    calls_before = backend.usage.total.calls
+    started = time.perf_counter()
+    try:
+        records = await arollout(lambda: make_env(domain, tools="python"), LLMAgent(backend), episodes,
+                                 concurrency=concurrency, task_ids=task_ids)
+    finally:
+        await backend.aclose()
+    return records, time.perf_counter() - started, backend.usage.total.calls - calls_before
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--domain", default="photo-framing")
+    ap.add_argument("--episodes", type=int, default=1000)
+    ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--slots", type=int, default=64)
+    ap.add_argument("--concurrency", type=int, default=64, help="episodes in flight")
+    ap.add_argument("--http", default="aiohttp", choices=["httpx", "aiohttp"])
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        serve(args.domain, args.latency, args.slots)
+        return
+    server = subprocess.Popen([sys.executable, __file__, "--serve", "--domain", args.domain,
+                               "--latency", str(args.latency), "--slots", str(args.slots)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()  # type: ignore[union-attr]
+        records, seconds, requests = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ideal = requests * args.latency / args.slots
+    rewards = [r.reward for r in records]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"domain={args.domain} episodes={len(records)} requests={requests} latency={args.latency}s "
+          f"slots={args.slots} concurrency={args.concurrency} http={args.http} load1={os.getloadavg()[0]:.2f}")
+    print(f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
+          f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s")
+    print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
+          f"peak RSS {peak_mb:.0f} MiB (client process)")
+
+
+if __name__ == "__main__":
+    main()
