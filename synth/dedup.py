@@ -18,6 +18,7 @@ from datasketch import MinHash, MinHashLSH
 
 __all__ = ["normalize_words", "Deduplicator", "Decontaminator", "load_benchmark_texts"]
 
+_SKIP_KEYS = frozenset({"role", "id", "name", "type", "tool_call_id"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
@@ -111,7 +112,8 @@ def load_benchmark_texts(paths: Iterable[str | Path], fields: tuple[str, ...] = 
                 out.append(value)
         elif isinstance(value, dict):
             for k, v in value.items():
-                walk(v, take or k in fields)
+                if k not in _SKIP_KEYS:
+                    walk(v, take or k in fields)
         elif isinstance(value, list):
             for v in value:
                 walk(v, take)

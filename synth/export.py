@@ -2,8 +2,9 @@
 
 Domains: ``OUT/domains/<name>/`` with domain.json (tools, policy = system prompt, state_schema,
 initial_state from refinement) and tasks.jsonl (one task: the user's lines as scripted turns, the
-reference conversation, the successful write calls as gold actions, a judge rubric; the expected
-final state is unknown, so ``final_state`` is None). Registered by gem_env, each is
+reference conversation, the successful write calls as gold actions (the reward basis), a judge
+rubric for runs that pass a judge model; the expected final state is unknown, so ``final_state``
+is None). Registered by gem_env, each is
 ``gym.make("gem/<name>-v0")`` with the replay or simulated tool backend.
 """
 
@@ -61,8 +62,9 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
     rubric = [f"The assistant helps the user with: {summary}.",
               "The assistant follows every rule of the system prompt and confirms before irreversible writes.",
               "The assistant never invents argument values and states what it cannot do."]
-    criteria = Criteria(actions=gold, final_state=None, rubric=rubric,
-                        reward_basis=["actions", "judge"] if gold else ["judge"])
+    # The basis needs no model: gold write actions. The rubric is there for TaskReward(judge=...,
+    # basis=["actions", "judge"]) when a judge model is at hand.
+    criteria = Criteria(actions=gold, final_state=None, rubric=rubric, reward_basis=["actions"])
     task = Task(id="t0", domain=name, description=summary,
                 user=UserScenario(instruction="You want help with: " + summary + ". Say, in order: "
                                   + " | ".join(turns), turns=turns),

@@ -1,0 +1,77 @@
+"""Corpus input (JSONL, Parquet, text folders, datasets), segmenting, dedup and decontamination."""
+
+import orjson
+import pytest
+
+from synth.corpus import read_corpus, segment_text
+from synth.dedup import Decontaminator, Deduplicator, load_benchmark_texts
+from tools_registry.errors import ConfigError
+
+
+
+def test_jsonl_example_corpus(example_corpus):
+    segs = list(read_corpus(example_corpus))
+    assert len(segs) == 17 and segs[0].id == "proc-router-reset" and len(segs[0].hash) == 64
+
+
+def test_parquet_and_text_folder(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["a", "b"], "body": ["x " * 30, "y " * 30]}), tmp_path / "c.parquet")
+    assert [s.id for s in read_corpus(tmp_path / "c.parquet", text_field="body")] == ["a", "b"]
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "one.txt").write_text("Open the lid and pour the water in slowly until full. " * 3)
+    (folder / "two.md").write_text("Second text that is long enough to be kept as a segment here.")
+    segs = list(read_corpus(folder))
+    assert sorted(s.id for s in segs) == ["one.txt", "two.md"]
+
+
+def test_hf_dataset_object():
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_list([{"id": "q1", "content": "Click Settings, then select Privacy, then press Save. " * 2}])
+    assert [s.id for s in read_corpus(ds, text_field="content")] == ["q1"]
+
+
+def test_missing_field_and_file_are_clear_errors(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text(orjson.dumps({"id": 1, "body": "x"}).decode() + "\n")
+    with pytest.raises(ConfigError, match="no 'text' field.*body"):
+        list(read_corpus(p))
+    with pytest.raises(ConfigError, match="no such corpus"):
+        list(read_corpus(tmp_path / "missing.jsonl"))
+
+
+def test_segmenting_long_text():
+    paras = [f"Paragraph {i}. " + "Turn the knob and wait. " * 20 for i in range(20)]
+    text = "\n\n".join(paras)
+    pieces = segment_text(text, max_chars=1200)
+    assert len(pieces) > 1 and all(len(p) <= 1200 for p in pieces)
+    assert " ".join(pieces).split() == text.split()  # nothing lost, nothing repeated
+    segs = list(read_corpus([{"id": "long", "text": text}], max_chars=1200))
+    assert segs[0].id == "long#0" and segs[-1].id == f"long#{len(segs) - 1}"
+
+
+def test_dedup_exact_and_near():
+    d = Deduplicator(threshold=0.8)
+    base = " ".join(f"word{i}" for i in range(200))
+    assert d.check("a", base) is None
+    assert d.check("b", base.upper() + "!!") == ("exact_duplicate", "a")
+    near = base.replace("word100", "other100")
+    assert d.check("c", near) == ("near_duplicate", "a")
+    assert d.check("d", " ".join(f"term{i}" for i in range(200))) is None
+
+
+def test_decontamination_rule(tmp_path):
+    bench = tmp_path / "questions.jsonl"
+    q = "Please book me the cheapest flight from Boston to Denver on the fifth of May for two adults"
+    bench.write_text(orjson.dumps({"id": "b1", "question": [[{"role": "user", "content": q}]]}).decode() + "\n")
+    texts = load_benchmark_texts([bench])
+    assert texts == [q]
+    dc = Decontaminator(texts, n=13)
+    assert dc.check("Intro. " + q.upper() + " and more text after it.") == 0
+    assert dc.check("Please book me the cheapest flight from Boston to Denver tomorrow.") is None
+    short = Decontaminator(["cancel my order number 42 today please now"], n=13, min_words=8)
+    assert short.check("Hi, cancel my order number 42 today please now, thanks") == 0
+    assert Decontaminator(["book a flight"], n=13).check("book a flight to Rome") is None
