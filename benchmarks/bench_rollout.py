@@ -1,6 +1,7 @@
 """Rollout throughput through an OpenAI-compatible server: 1,000 episodes, 100 ms latency, 64 slots.
 
-A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process) answers
+A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process via
+``loopback_server_process``) answers
 every agent request like the task's reference (an oracle over HTTP) after ``--latency`` seconds,
 serving at most ``--slots`` requests at once. The client is ``gem rollout``'s Python API:
 ``arollout`` with an ``LLMAgent`` on the ``openai:`` backend, python tools, replayed users.
@@ -16,33 +17,38 @@ import argparse
 import asyncio
 import os
 import resource
-import subprocess
-import sys
 import time
 
 
-def oracle_responder(domain: str):
-    """Answer each request with the next reference assistant message of its task (OpenAI wire format)."""
-    from gem_env.registration import resolve_domain
+class OracleResponder:
+    """Answers each request with the next reference assistant message of its task (OpenAI wire format).
 
-    tasks = resolve_domain(domain).tasks
-    by_opening = {next(m.content for m in t.reference if m.role == "user"): t for t in tasks}
-    replies = {id(t): [m.to_dict(arguments_as="json") for m in t.reference if m.role == "assistant"] for t in tasks}
+    Picklable (only the domain name travels): the server process loads the tasks on first use.
+    """
 
-    def respond(body: dict) -> dict:
+    def __init__(self, domain: str):
+        self.domain = domain
+        self._by_opening: dict | None = None
+
+    def __getstate__(self) -> dict:
+        return {"domain": self.domain, "_by_opening": None}
+
+    def _load(self) -> dict:
+        from gem_env.registration import resolve_domain
+
+        out = {}
+        for t in resolve_domain(self.domain).tasks:
+            opening = next(m.content for m in t.reference if m.role == "user")
+            out[opening] = [m.to_dict(arguments_as="json") for m in t.reference if m.role == "assistant"]
+        return out
+
+    def __call__(self, body: dict) -> dict:
+        if self._by_opening is None:
+            self._by_opening = self._load()
         msgs = body["messages"]
-        task = by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
+        ref = self._by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
         k = sum(1 for m in msgs if m["role"] == "assistant")
-        ref = replies[id(task)]
         return ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
-
-    return respond
-
-
-def serve(domain: str, latency: float, slots: int) -> None:
-    from gem_env.llm.testing import LoopbackOpenAIServer
-
-    LoopbackOpenAIServer(oracle_responder(domain), latency_s=latency, max_concurrency=slots).serve_forever()
 
 
 async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int]:
@@ -73,20 +79,20 @@ def main() -> None:
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=64, help="episodes in flight")
     ap.add_argument("--http", default="aiohttp", choices=["httpx", "aiohttp"])
-    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.serve:
-        serve(args.domain, args.latency, args.slots)
-        return
-    server = subprocess.Popen([sys.executable, __file__, "--serve", "--domain", args.domain,
-                               "--latency", str(args.latency), "--slots", str(args.slots)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        url = server.stdout.readline().strip()  # type: ignore[union-attr]
+    from gem_env.llm.loopback import loopback_server_process
+
+    with loopback_server_process(responder=OracleResponder(args.domain), latency_s=args.latency,
+                                 max_concurrency=args.slots) as url:
         records, seconds, requests = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    from gem_env.registration import make_env
+    from gem_env.rollout import rollout
+
+    env = make_env(args.domain, tools="python")
+    t0 = time.perf_counter()
+    offline = rollout(lambda: make_env(args.domain, tools="python"), "oracle", args.episodes,
+                      concurrency=args.concurrency, task_ids=[t.id for t in env.tasks])
+    offline_s = time.perf_counter() - t0
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -96,6 +102,9 @@ def main() -> None:
           f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s")
     print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
           f"peak RSS {peak_mb:.0f} MiB (client process)")
+    steps = sum(r.turns for r in offline)
+    print(f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
+          f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward")
 
 
 if __name__ == "__main__":

@@ -185,3 +185,33 @@ def test_observation_lists_are_fresh(tiny_domain):
     obs1, *_ = env.step(call("get_item", {"item_id": "I-2"}))
     assert len(obs0["messages"]) == 2 and len(obs1["messages"]) == 4
     assert orjson.dumps(obs1)  # plain JSON data
+
+
+def test_replay_backend_misses_error_or_fall_back(tiny_domain):
+    from gem_env.tool_backends import PythonToolBackend, Recording, ReplayToolBackend
+
+    env = ToolUseEnv(tiny_domain, tools="replay")
+    env.reset(options={"task_id": "order-lamps"})
+    _, _, _, _, info = env.step(call("get_item", {"item_id": "I-1"}))  # recorded
+    assert info["new_messages"][-1]["content"].startswith('{"item_id":"I-1"') and not info["errors"]
+    _, _, _, _, info = env.step(call("get_item", {"item_id": "I-2"}))  # never recorded
+    assert info["errors"][0]["kind"] == "tool" and "no recorded output for get_item" in info["errors"][0]["message"]
+
+    fb = ReplayToolBackend(fallback=PythonToolBackend(tiny_domain.toolkit))
+    env = ToolUseEnv(tiny_domain, tools=fb)
+    env.reset(options={"task_id": "order-lamps"})
+    env.step(call("place_order", {"item_id": "I-1", "quantity": 2}))  # replayed, with its state patch
+    _, _, _, _, info = env.step(call("place_order", {"item_id": "I-2", "quantity": 1}))  # falls through
+    assert info["new_messages"][-1]["content"].startswith('{"order_id":"O-2"') and fb.misses == 1
+    assert [o["order_id"] for o in env.backend.state["orders"]] == ["O-1", "O-2"]
+
+    # a recorded failure replays as the same tool error
+    env = ToolUseEnv(tiny_domain, tools="replay")
+    env.reset(options={"task_id": "chair-stock"})
+    _, _, _, _, info = env.step(call("place_order", {"item_id": "I-2", "quantity": 3, "tags": ["gift"]}))
+    assert info["new_messages"][-1]["content"] == "Error: not enough stock" and info["errors"][0]["kind"] == "tool"
+
+    # without Python tools the task's final-state patch is credited to the last write
+    task = tiny_domain.task("chair-stock")
+    rec = Recording.from_task(task, tiny_domain.domain.initial_state, tiny_domain.domain.tools)
+    assert [c.patch for c in rec.calls] == [[], task.criteria.final_state]
