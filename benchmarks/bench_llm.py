@@ -11,22 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import resource
 import sys
 import time
-
-
-def _serve(latency: float, slots: int, queue) -> None:
-    from gem_env.llm.testing import LoopbackOpenAIServer
-
-    async def main() -> None:
-        srv = LoopbackOpenAIServer(latency_s=latency, max_concurrency=slots)
-        await srv.start()
-        queue.put(srv.url)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 async def _client(url: str, args) -> dict:
@@ -54,16 +41,10 @@ def main() -> None:
     p.add_argument("--slots", type=int, default=64)
     p.add_argument("--http", choices=["auto", "httpx", "aiohttp"], default="auto")
     args = p.parse_args()
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    server = ctx.Process(target=_serve, args=(args.latency, args.slots, queue), daemon=True)
-    server.start()
-    try:
-        url = queue.get(timeout=60)
+    from gem_env.llm.testing import loopback_server_process
+
+    with loopback_server_process(latency_s=args.latency, max_concurrency=args.slots) as url:
         out = asyncio.run(_client(url, args))
-    finally:
-        server.terminate()
-        server.join(5)
     ideal = args.slots / args.latency
     rps = args.requests / out["wall"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024**2)

@@ -48,11 +48,10 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
     else:
         from .scripted import ScriptedBackend
 
-        replies = options.pop("replies", ())
-        backend: LLMBackend = ScriptedBackend(replies, model=name or "scripted", **options)
-        return _wrap(backend, cache, cache_mode)
+        cls, name = ScriptedBackend, name or "scripted"
+        options = {"replies": options.pop("replies", ()), "model": name, **options}
     try:
-        backend = cls(name, **options)
+        backend = cls(**options) if kind == "scripted" else cls(name, **options)
     except TypeError as exc:
         raise ConfigError(f"bad options for {kind} backend: {exc}") from exc
     return _wrap(backend, cache, cache_mode)

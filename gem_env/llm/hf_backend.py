@@ -242,3 +242,8 @@ class HFBackend(LLMBackend):
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
+        while self._queue is not None and not self._queue.empty():  # fail what never ran, loudly
+            job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_exception(BackendError(f"{self.name} was closed before generating",
+                                                      reason="closed"))

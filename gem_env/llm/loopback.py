@@ -9,13 +9,14 @@ responder, injectable latency, a slot limit like a serving engine's batch, and f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import itertools
 import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -23,7 +24,7 @@ import orjson
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["FAULTS", "LoopbackOpenAIServer", "default_responder", "example_from_schema"]
+__all__ = ["FAULTS", "LoopbackOpenAIServer", "default_responder", "example_from_schema", "loopback_server_process"]
 
 #: Fault names understood by the server.
 FAULTS = ("500", "503", "429", "hang", "truncate", "drop")
@@ -254,11 +255,33 @@ class LoopbackOpenAIServer:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def serve_forever(self) -> None:
-        """Serve on this thread until interrupted (for a server in its own process)."""
-        async def main() -> None:
-            await self.start()
-            print(self.url, flush=True)
-            await asyncio.Event().wait()
 
-        asyncio.run(main())
+
+def _serve_in_child(kwargs: dict[str, Any], queue: Any) -> None:
+    async def main() -> None:
+        server = LoopbackOpenAIServer(**kwargs)
+        await server.start()
+        queue.put(server.url)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def loopback_server_process(**kwargs: Any) -> Iterator[str]:
+    """Run a :class:`LoopbackOpenAIServer` in its own process; yield its base URL.
+
+    Benchmarks use this so the server's CPU time is not the client's. ``kwargs`` go to the
+    server; a ``responder`` must be picklable (a module-level function).
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_serve_in_child, args=(kwargs, queue), daemon=True, name="loopback-openai")
+    proc.start()
+    try:
+        yield queue.get(timeout=120)
+    finally:
+        proc.terminate()
+        proc.join(10)

@@ -10,7 +10,13 @@ Tests use these instead of a network or a downloaded model:
 
 from __future__ import annotations
 
-from .loopback import FAULTS, LoopbackOpenAIServer, default_responder, example_from_schema
+from .loopback import (
+           FAULTS,
+           LoopbackOpenAIServer,
+           default_responder,
+           example_from_schema,
+           loopback_server_process,
+)
 from .scripted import ScriptedBackend, record_reply, script_key
 from .tiny_model import build_tiny_chat_model
 
@@ -21,6 +27,7 @@ __all__ = [
            "build_tiny_chat_model",
            "default_responder",
            "example_from_schema",
+    "loopback_server_process",
            "record_reply",
            "script_key",
 ]

@@ -171,3 +171,17 @@ def test_models_endpoint_and_aiohttp_transport():
             return out
 
         assert [r.content for r in asyncio.run(run())] == [f"echo: {i}" for i in range(10)]
+
+
+def test_server_in_its_own_process():
+    from gem_env.llm.testing import loopback_server_process
+
+    with loopback_server_process(latency_s=0.01, max_concurrency=4) as url:
+        b = make_backend("openai:loopback", base_url=url)
+
+        async def run():
+            out = await asyncio.gather(*(b.chat([{"role": "user", "content": str(i)}]) for i in range(12)))
+            await b.aclose()
+            return out
+
+        assert [r.content for r in asyncio.run(run())] == [f"echo: {i}" for i in range(12)]
