@@ -8,7 +8,6 @@ the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,7 +20,7 @@ _TRL = typer.Option(None, "--trl", help="Any TRL/transformers config option as k
 _CONFIG = typer.Option(None, "--config", help="JSON or YAML file of config options.")
 
 
-def _sft_config(output_dir: Path, config: Optional[Path], trl: Optional[list[str]], **flags):
+def _sft_config(output_dir: Path, config: Path | None, trl: list[str] | None, **flags):
     from .config import GemSFTConfig, build_config
 
     return build_config(GemSFTConfig, config_file=config, overrides=trl or (), output_dir=str(output_dir), **flags)
@@ -39,15 +38,15 @@ def sft_cmd(
     data: Path = typer.Option(..., "--data", help="Corpus: a JSONL file, a folder of JSONL shards, or parquet."),
     model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
     output_dir: Path = typer.Option(Path("gem-sft"), "--output-dir", "-o", help="Where the model is saved."),
-    eval_data: Optional[Path] = typer.Option(None, "--eval-data", help="Evaluation corpus."),
-    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
-    epochs: Optional[float] = typer.Option(None, "--epochs", help="Epochs (default 2)."),
-    max_length: Optional[int] = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Per-device batch (default 1)."),
-    grad_accum: Optional[int] = typer.Option(None, "--grad-accum", help="Accumulation steps (default 64)."),
-    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
-    config: Optional[Path] = _CONFIG,
-    trl: Optional[list[str]] = _TRL,
+    eval_data: Path | None = typer.Option(None, "--eval-data", help="Evaluation corpus."),
+    learning_rate: float | None = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
+    epochs: float | None = typer.Option(None, "--epochs", help="Epochs (default 2)."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Per-device batch (default 1)."),
+    grad_accum: int | None = typer.Option(None, "--grad-accum", help="Accumulation steps (default 64)."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    config: Path | None = _CONFIG,
+    trl: list[str] | None = _TRL,
 ) -> None:
     """Supervised fine-tuning on a gem corpus (paper recipe; loss on assistant tokens)."""
     from .sft import train_sft
@@ -62,14 +61,14 @@ def sft_cmd(
 def synthesizer_cmd(
     data: Path = typer.Option(..., "--data", help="Validated corpus (JSONL file or folder of shards)."),
     model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
-    texts: Optional[Path] = typer.Option(None, "--texts", help="Source texts, JSONL lines {id, text}."),
+    texts: Path | None = typer.Option(None, "--texts", help="Source texts, JSONL lines {id, text}."),
     output_dir: Path = typer.Option(Path("gem-synthesizer"), "--output-dir", "-o", help="Where the model is saved."),
-    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
-    epochs: Optional[float] = typer.Option(None, "--epochs", help="Epochs (default 2)."),
-    max_length: Optional[int] = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
-    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
-    config: Optional[Path] = _CONFIG,
-    trl: Optional[list[str]] = _TRL,
+    learning_rate: float | None = typer.Option(None, "--lr", help="Peak learning rate (default 5e-6)."),
+    epochs: float | None = typer.Option(None, "--epochs", help="Epochs (default 2)."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Longest row in tokens (default 32768)."),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    config: Path | None = _CONFIG,
+    trl: list[str] | None = _TRL,
 ) -> None:
     """Train the Trajectory Synthesizer (text -> tools + trajectory) with the SFT path."""
     from .synthesizer import train_synthesizer
@@ -84,18 +83,18 @@ def grpo_cmd(
     env: list[str] = typer.Option(..., "--env", help="Env id gem/<domain>-v0 (repeatable)."),
     model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
     output_dir: Path = typer.Option(Path("gem-grpo"), "--output-dir", "-o", help="Where the model is saved."),
-    max_tasks: Optional[int] = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
-    num_generations: Optional[int] = typer.Option(None, "--num-generations", help="Episodes per task per step."),
-    max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Assistant turns per episode (default 16)."),
-    max_completion_length: Optional[int] = typer.Option(None, "--max-completion-length",
+    max_tasks: int | None = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    num_generations: int | None = typer.Option(None, "--num-generations", help="Episodes per task per step."),
+    max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default 16)."),
+    max_completion_length: int | None = typer.Option(None, "--max-completion-length",
                                                         help="Episode token budget after the prompt."),
-    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many updates."),
-    learning_rate: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate (default 1e-6)."),
-    use_vllm: Optional[bool] = typer.Option(None, "--vllm/--no-vllm", help="Generate with vLLM (GPU)."),
-    vllm_mode: Optional[str] = typer.Option(None, "--vllm-mode", help="colocate or server."),
-    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for LLM users."),
-    config: Optional[Path] = _CONFIG,
-    trl: Optional[list[str]] = _TRL,
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many updates."),
+    learning_rate: float | None = typer.Option(None, "--lr", help="Peak learning rate (default 1e-6)."),
+    use_vllm: bool | None = typer.Option(None, "--vllm/--no-vllm", help="Generate with vLLM (GPU)."),
+    vllm_mode: str | None = typer.Option(None, "--vllm-mode", help="colocate or server."),
+    user_model: str | None = typer.Option(None, "--user-model", help="Model string for LLM users."),
+    config: Path | None = _CONFIG,
+    trl: list[str] | None = _TRL,
 ) -> None:
     """GRPO against gem environments; the reward is the environment's."""
     from .config import GemGRPOConfig, build_config
@@ -114,18 +113,18 @@ def grpo_cmd(
 
 def eval_cmd(
     model: str = typer.Option(..., "--model", help="hf:<path>, openai:<model>, vllm:<model>, oracle or random."),
-    env: Optional[list[str]] = typer.Option(None, "--env", help="Env id gem/<domain>-v0 (repeatable)."),
-    suite: Optional[str] = typer.Option(None, "--suite", help="A named suite, e.g. bfcl-multi-turn."),
+    env: list[str] | None = typer.Option(None, "--env", help="Env id gem/<domain>-v0 (repeatable)."),
+    suite: str | None = typer.Option(None, "--suite", help="A named suite, e.g. bfcl-multi-turn."),
     k: int = typer.Option(4, "-k", "--k", help="Rollouts per task (Avg@k, Pass@k, pass^k)."),
     seed: int = typer.Option(0, "--seed", help="Episode i uses seed + i."),
-    max_tasks: Optional[int] = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    max_tasks: int | None = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
     output: Path = typer.Option(Path("gem-eval"), "--output", "-o", help="Folder for results and episodes."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite reply cache (reruns replay exactly)."),
+    cache: Path | None = typer.Option(None, "--cache", help="SQLite reply cache (reruns replay exactly)."),
     concurrency: int = typer.Option(8, "--concurrency", help="Episodes at once per env."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", help="Agent sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Agent reply token limit."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:)."),
-    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for LLM users."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling temperature."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent reply token limit."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:)."),
+    user_model: str | None = typer.Option(None, "--user-model", help="Model string for LLM users."),
     threshold: float = typer.Option(1.0, "--threshold", help="Reward counted as a success."),
 ) -> None:
     """Evaluate a model: k rollouts per task, Avg@k / Pass@k / pass^k per env and overall."""

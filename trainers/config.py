@@ -19,8 +19,15 @@ from trl import GRPOConfig, SFTConfig
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["GemSFTConfig", "GemGRPOConfig", "PAPER_SFT_DEFAULTS", "parse_overrides", "load_config_file",
-           "build_config", "config_field_names"]
+__all__ = [
+    "PAPER_SFT_DEFAULTS",
+    "GemGRPOConfig",
+    "GemSFTConfig",
+    "build_config",
+    "config_field_names",
+    "load_config_file",
+    "parse_overrides",
+]
 
 #: The paper's full-parameter SFT recipe (Appendix B). Batch 64 = per-device batch x accumulation x devices.
 PAPER_SFT_DEFAULTS: dict[str, Any] = {

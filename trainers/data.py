@@ -17,11 +17,11 @@ from typing import Any
 
 import orjson
 
-from tools_registry.errors import ConfigError
+from tools_registry.errors import ConfigError, ParseError
 from tools_registry.records import parse_arguments
 from tools_registry.specs import ToolSpec
 
-__all__ = ["load_corpus", "iter_corpus_files", "normalize_row", "corpus_dataset", "corpus_features", "render_row"]
+__all__ = ["corpus_dataset", "corpus_features", "iter_corpus_files", "load_corpus", "normalize_row", "render_row"]
 
 _JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
 
@@ -117,7 +117,7 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
                 if isinstance(fn.get("arguments"), (str, bytes)) or fn.get("arguments") is None:
                     try:
                         args = parse_arguments(fn.get("arguments"))
-                    except Exception as exc:
+                    except ParseError as exc:
                         raise ConfigError(f"{where}: message {i}: {exc}") from None
                     c = {**c, "function": {**fn, "arguments": args}}
                 calls.append(c)

@@ -20,7 +20,7 @@ from tools_registry.errors import ConfigError
 
 from .metrics import summarize
 
-__all__ = ["EvalResult", "evaluate", "aevaluate", "expand_envs", "render_table", "make_eval_agent"]
+__all__ = ["EvalResult", "aevaluate", "evaluate", "expand_envs", "make_eval_agent", "render_table"]
 
 
 @dataclass
@@ -194,7 +194,7 @@ def render_table(summary: dict[str, Any]) -> str:
     rows.append(["overall", str(o["tasks"]), str(o["episodes"]),
                  *(f"{100 * o[m]:.2f}" for m in ("avg@k", "pass@k", "pass^k"))])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])])
 

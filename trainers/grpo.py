@@ -17,7 +17,7 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["GemRollout", "build_task_dataset", "env_reward", "build_grpo_trainer", "train_grpo", "GRPOResult"]
+__all__ = ["GRPOResult", "GemRollout", "build_grpo_trainer", "build_task_dataset", "env_reward", "train_grpo"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def build_task_dataset(env_ids: list[str], *, max_tasks: int | None = None, seed
 
 
 class _Episode:
-    __slots__ = ("env", "prompt_ids", "ids", "mask", "logprobs", "reward", "done", "turns", "cut", "messages_tail")
+    __slots__ = ("cut", "done", "env", "ids", "logprobs", "mask", "messages_tail", "prompt_ids", "reward", "turns")
 
     def __init__(self, env: Any, prompt_ids: list[int]):
         self.env = env

@@ -20,7 +20,7 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["pass_at_k", "pass_hat_k", "avg_at_k", "task_scores", "summarize", "METRIC_NAMES"]
+__all__ = ["METRIC_NAMES", "avg_at_k", "pass_at_k", "pass_hat_k", "summarize", "task_scores"]
 
 METRIC_NAMES = ("avg@k", "pass@k", "pass^k")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["MaskReport", "SFTResult", "mask_report", "build_sft_trainer", "train_sft", "resolve_model_path"]
+__all__ = ["MaskReport", "SFTResult", "build_sft_trainer", "mask_report", "resolve_model_path", "train_sft"]
 
 logger = logging.getLogger(__name__)
 

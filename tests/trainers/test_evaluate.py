@@ -44,7 +44,7 @@ def test_evaluate_metrics_files_and_determinism(tmp_path):
     assert "Pass@2" in res.table and "overall" in res.table
 
     again = evaluate(_half_oracle(), [ENV], k=2, max_tasks=3, output_dir=tmp_path / "b")
-    strip = lambda s: {k: v for k, v in s.items() if k != "seconds"}  # noqa: E731
+    strip = lambda s: {k: v for k, v in s.items() if k != "seconds"}
     assert strip(again.summary) == strip(res.summary)
     assert [r.messages for r in again.episodes] == [r.messages for r in res.episodes]
 

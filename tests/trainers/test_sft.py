@@ -11,9 +11,9 @@ from trainers.data import corpus_dataset, load_corpus, normalize_row, render_row
 def _cfg(tmp_path, **kw):
     from trainers.config import GemSFTConfig
 
-    base = dict(output_dir=str(tmp_path / "out"), max_steps=3, per_device_train_batch_size=2,
-                gradient_accumulation_steps=1, learning_rate=1e-3, logging_steps=1, save_strategy="no",
-                max_length=1024, dataset_num_proc=None, disable_tqdm=True)
+    base = {"output_dir": str(tmp_path / "out"), "max_steps": 3, "per_device_train_batch_size": 2,
+                "gradient_accumulation_steps": 1, "learning_rate": 1e-3, "logging_steps": 1, "save_strategy": "no",
+                "max_length": 1024, "dataset_num_proc": None, "disable_tqdm": True}
     base.update(kw)
     return GemSFTConfig(**base)
 
@@ -58,7 +58,7 @@ def test_parquet_with_inferred_structs_is_refused(tmp_path, corpus_rows):
 
 def _spans_mask(tok, template, msgs, tools, offsets):
     """Independent expectation: a token is trained iff it lies inside an assistant turn's rendered text."""
-    render = lambda m, gen: tok.apply_chat_template(m, tools=tools, tokenize=False, add_generation_prompt=gen,  # noqa: E731
+    render = lambda m, gen: tok.apply_chat_template(m, tools=tools, tokenize=False, add_generation_prompt=gen,
                                                      chat_template=template)
     full = render(msgs, False)
     spans = []
