@@ -77,6 +77,20 @@ def main() -> None:
         floor.append((clock() - t0) / 1000)
     gc.enable()
 
+    # --- snapshot / restore of a mid-episode env ---------------------------------------------------
+    env.reset(seed=0, options={"task_id": task_id})
+    for _ in range(10):
+        env.step(action)
+    snap_t: list[float] = []
+    restore_t: list[float] = []
+    for _ in range(2000):
+        t0 = clock()
+        snap = env.snapshot()
+        t1 = clock()
+        env.restore(snap)
+        restore_t.append((clock() - t1) / 1000)
+        snap_t.append((t1 - t0) / 1000)
+
     print(f"domain={args.domain} tool={args.tool} steps={args.steps} episode_len={args.episode_len} "
           f"pinned_cpu={args.cpu} load1={os.getloadavg()[0]:.2f}")
     print(f"env.step (validate + python tool + format + messages + obs/info): "
@@ -84,6 +98,8 @@ def main() -> None:
     print(f"floor (validate + python tool + format):                         "
           f"median {statistics.median(floor):.2f} us, p90 {percentile(floor, 0.9):.2f} us")
     print(f"framework overhead over the floor: median {statistics.median(times) - statistics.median(floor):.2f} us")
+    print(f"snapshot (state {len(env.backend.snapshot())} bytes of JSON, {len(env.messages)} messages): median "
+          f"{statistics.median(snap_t):.1f} us; restore: median {statistics.median(restore_t):.1f} us")
 
 
 if __name__ == "__main__":
