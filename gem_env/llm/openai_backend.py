@@ -216,6 +216,8 @@ class OpenAIBackend(LLMBackend):
         calls = []
         for i, c in enumerate(raw.get("tool_calls") or []):
             fn = c.get("function") or {}
+            if not isinstance(fn.get("name"), str) or not fn["name"]:
+                raise ParseError(f"tool_call {i} from the server has no function name: {str(c)[:200]}")
             args = fn.get("arguments") or "{}"
             if isinstance(args, str):
                 args = _loads_repairing(args, f"tool_call {i} arguments", repairs)

@@ -116,3 +116,29 @@ def test_several_processes(tmp_path):
     cache = ReplyCache(path)
     assert len(cache) == 60 + 4 * 60
     assert cache.get("k0")["message"]["content"].startswith("w")
+
+
+def test_openai_run_replays_exactly_without_the_server(tmp_path):
+    from gem_env.llm import make_backend
+    from gem_env.llm.testing import LoopbackOpenAIServer
+
+    path = tmp_path / "run.sqlite"
+    prompts = [[{"role": "user", "content": f"item {i}"}] for i in range(8)]
+
+    async def run(backend):
+        out = await asyncio.gather(*(backend.chat(p, seed=0, caller="stage") for p in prompts))
+        await backend.aclose()
+        return out
+
+    with LoopbackOpenAIServer() as srv:
+        first = asyncio.run(run(make_backend("openai:m", base_url=srv.url, cache=path)))
+        url = srv.url
+    replay = make_backend("openai:m", base_url=url, cache=path, cache_mode="replay", max_retries=0)
+    again = asyncio.run(run(replay))
+    assert [r.message for r in again] == [r.message for r in first]
+    assert all(r.cached for r in again) and replay.usage.callers["stage"].cache_hits == 8
+    with pytest.raises(CacheMissError):
+        replay.chat_sync([{"role": "user", "content": "never asked"}], seed=0)
+    other_model = make_backend("openai:m2", base_url=url, cache=path, cache_mode="replay")
+    with pytest.raises(CacheMissError):
+        other_model.chat_sync(prompts[0], seed=0)

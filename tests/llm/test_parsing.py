@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gem_env.llm import parse_json, parse_tool_calls, split_reasoning
 from tools_registry.errors import ConfigError, ParseError
@@ -91,3 +95,25 @@ def test_parse_json_variants():
     assert parse_json('{"a": 3}', schema=schema)[0] == {"a": 3}
     with pytest.raises(ParseError, match="schema"):
         parse_json('{"a": "x"}', schema=schema)
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
+_json = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=20),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                max_size=3), max_leaves=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls=st.lists(st.tuples(_names, st.dictionaries(st.text(max_size=10), _json, max_size=4)),
+                      min_size=0, max_size=3),
+       content=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40),
+       reasoning=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40))
+def test_hermes_round_trip(calls, content, reasoning):
+    text = f"<think>\n{reasoning}\n</think>\n\n{content}"
+    for name, args in calls:
+        text += "\n<tool_call>\n" + json.dumps({"name": name, "arguments": args}) + "\n</tool_call>"
+    p = parse_tool_calls(text)
+    assert [(c["function"]["name"], c["function"]["arguments"]) for c in p.tool_calls] == calls
+    assert p.repairs == []
+    assert (p.content or "") == content.strip()
+    assert (p.reasoning or "") == reasoning.strip()
