@@ -126,6 +126,7 @@ class Pipeline:
         ctx = ItemContext(segment=seg)
         try:
             if self.synthesizer is not None:
+                self.selector.check_prefilter(seg.text)  # the cheap filter still applies: it costs no call
                 traj, patterns, env, before = await self.synthesizer.run(ctx)
                 refined = True
             else:

@@ -56,12 +56,16 @@ class Selector(StageBase):
         out["summary"] = summary.strip()
         return Tags(**out)
 
-    async def run(self, ctx: ItemContext) -> Tags:
-        text = ctx.segment.text
+    def check_prefilter(self, text: str) -> None:
+        """Raise StageDrop('prefilter', 'not_procedural') when the prefilter is on and ``text`` fails it."""
         if self.use_prefilter:
             res = prefilter_score(text, self.threshold)
             if not res.passed:
                 raise StageDrop("prefilter", "not_procedural", [f"score {res.score:.2f} < {self.threshold}"])
+
+    async def run(self, ctx: ItemContext) -> Tags:
+        text = ctx.segment.text
+        self.check_prefilter(text)
         data = await ask_json(self.backend, self.prompt, self.values(text), ctx, stage=self.name, sampling=self.sampling)
         tags = self.parse(data, ctx)
         ctx.tags = tags.model_dump(exclude_none=True)
