@@ -51,7 +51,8 @@ class OracleResponder:
         return ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
 
 
-async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int]:
+async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int, float]:
+    """Roll out ``episodes`` against the server; return (records, wall s, requests, client CPU s)."""
     from gem_env.agents import LLMAgent
     from gem_env.llm import make_backend
     from gem_env.registration import make_env
@@ -63,12 +64,13 @@ async def run(url: str, domain: str, episodes: int, concurrency: int, http: str)
     await backend.chat([{"role": "user", "content": next(m.content for m in env.tasks[0].reference)}])  # warm-up
     calls_before = backend.usage.total.calls
     started = time.perf_counter()
+    cpu0 = time.process_time()
     try:
         records = await arollout(lambda: make_env(domain, tools="python"), LLMAgent(backend), episodes,
                                  concurrency=concurrency, task_ids=task_ids)
     finally:
         await backend.aclose()
-    return records, time.perf_counter() - started, backend.usage.total.calls - calls_before
+    return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
 
 
 def main() -> None:
@@ -84,7 +86,8 @@ def main() -> None:
 
     with loopback_server_process(responder=OracleResponder(args.domain), latency_s=args.latency,
                                  max_concurrency=args.slots) as url:
-        records, seconds, requests = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
+        records, seconds, requests, client_cpu = asyncio.run(
+            run(url, args.domain, args.episodes, args.concurrency, args.http))
     from gem_env.registration import make_env
     from gem_env.rollout import rollout
 
@@ -102,6 +105,9 @@ def main() -> None:
           f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s")
     print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
           f"peak RSS {peak_mb:.0f} MiB (client process)")
+    print(f"client CPU {client_cpu:.1f}s = {client_cpu / requests * 1000:.2f} ms per request "
+          f"(HTTP client + env + agent); the ideal rate needs <= {args.latency / args.slots * 1000:.2f} ms per request "
+          f"on one core")
     steps = sum(r.turns for r in offline)
     print(f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
           f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward")
