@@ -18,6 +18,7 @@ __all__ = [
     "bfcl_available",
     "env_id_for",
     "category_of",
+    "make_bfcl_env",
 ]
 
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")
@@ -71,3 +72,18 @@ def register_bfcl_envs(**kwargs: Any) -> list[str]:
         gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None,
                      disable_env_checker=True)
     return list(ENV_IDS)
+
+
+def make_bfcl_env(env_id: str, **kwargs: Any) -> Any:
+    """Build the env of a BFCL id directly (same as ``gym.make(env_id, **kwargs).unwrapped``)."""
+    from tools_registry.errors import ConfigError
+
+    category = category_of(env_id)
+    if category is None:
+        import difflib
+
+        near = difflib.get_close_matches(env_id, ENV_IDS, n=1)
+        raise ConfigError(f"not a BFCL env id: {env_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+    from .env import BFCLMultiTurnEnv
+
+    return BFCLMultiTurnEnv(category, **kwargs)

@@ -45,6 +45,12 @@ def test_registration_and_make():
     env = gym.make("gem/bfcl-multi-turn-miss-param-v0").unwrapped
     assert isinstance(env, BFCLMultiTurnEnv) and env.category == "miss_param" and len(env.tasks) == 200
     assert env.version == "v4" and env.domain.name == "bfcl-multi-turn-miss-param"
+    from gem_env.bfcl import make_bfcl_env
+    from tools_registry.errors import ConfigError
+
+    assert make_bfcl_env("gem/bfcl-multi-turn-base-v0", task_ids=["multi_turn_base_1"]).category == "base"
+    with pytest.raises(ConfigError, match="did you mean 'gem/bfcl-multi-turn-base-v0'"):
+        make_bfcl_env("gem/bfcl-multi-turn-bas-v0")
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
@@ -146,4 +152,5 @@ def test_episodes_do_not_share_state_and_snapshots_restore():
 def test_check_env():
     from gymnasium.utils.env_checker import check_env
 
-    check_env(BFCLMultiTurnEnv("long_context", task_ids=["multi_turn_long_context_3"]))
+    register_bfcl_envs()
+    check_env(gym.make("gem/bfcl-multi-turn-long-context-v0", task_ids=["multi_turn_long_context_3"]).unwrapped)
