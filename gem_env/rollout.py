@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from tools_registry.errors import GemError
+from tools_registry.errors import BackendError, GemError, SimulatorError
 from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
@@ -112,7 +112,13 @@ async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None
     """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set."""
     started = time.perf_counter()
     options = {"task_id": task_id} if task_id is not None else None
-    obs, info = await env.areset(seed=seed, options=options)
+    try:
+        obs, info = await env.areset(seed=seed, options=options)
+    except (BackendError, SimulatorError) as exc:  # the user model failed before the first message
+        return EpisodeRecord(env_id=env_id or _env_label(env), task_id=env.task.id if env.task else str(task_id),
+                             seed=seed, agent=agent.name, messages=env.messages, tools=[], reward=0.0, breakdown={},
+                             terminated=False, truncated=True, error=f"{type(exc).__name__}: {exc}",
+                             seconds=time.perf_counter() - started, models=_models(env))
     agent.reset(env.task, seed)
     reward, terminated, truncated, error = 0.0, False, False, None
     breakdown: dict[str, Any] = {}
@@ -242,10 +248,12 @@ class _Progress:
         self._sum = 0.0
         self._done = 0
         if enabled:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._bar = Progress(TextColumn("rollout"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("mean reward {task.fields[mean]:.3f}"), TimeRemainingColumn())
+                                 TextColumn("mean reward {task.fields[mean]:.3f}"), TimeRemainingColumn(),
+                                 console=Console(stderr=True))
             self._task = self._bar.add_task("rollout", total=total, mean=0.0)
             self._bar.start()
 

@@ -126,3 +126,12 @@ def test_cli_rollout(tiny_domain, tmp_path, monkeypatch):
     assert res.exit_code == 0 and "mean reward 0.000" in res.output
     res = CliRunner().invoke(app, ["rollout", folder, "--tasks", "nope", "--no-progress"])
     assert res.exit_code != 0 and "no task 'nope'" in str(res.exception)
+
+
+def test_user_model_failure_at_reset_is_a_marked_episode(tiny_domain):
+    from tools_registry.errors import BackendError
+
+    llm = ScriptedBackend([BackendError("server down", reason="server_error")])
+    env = ToolUseEnv(tiny_domain, user="llm", user_model=llm)
+    rec = asyncio.run(arollout(lambda: env, "oracle", 1))[0]
+    assert rec.error.startswith("BackendError") and rec.truncated and rec.reward == 0.0
