@@ -37,7 +37,7 @@ class Agent(ABC):
     async def act(self, observation: dict[str, Any]) -> dict[str, Any] | str:
         """The next assistant message (OpenAI dict) or raw model text."""
 
-    def clone(self) -> "Agent":
+    def clone(self) -> Agent:
         """A copy for another concurrent episode (agents with per-episode state override this)."""
         return self
 
@@ -65,7 +65,7 @@ class LLMAgent(Agent):
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
         self._seed = seed
 
-    def clone(self) -> "LLMAgent":
+    def clone(self) -> LLMAgent:
         twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling)
         twin.name = self.name
         return twin
@@ -96,7 +96,7 @@ class OracleAgent(Agent):
             raise ConfigError(f"task '{task.id}' has no reference assistant messages for the oracle")
         self._next = 0
 
-    def clone(self) -> "OracleAgent":
+    def clone(self) -> OracleAgent:
         return OracleAgent()
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +125,7 @@ class RandomAgent(Agent):
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
         self._rng = np.random.default_rng([self.seed, seed if seed is not None else 0])
 
-    def clone(self) -> "RandomAgent":
+    def clone(self) -> RandomAgent:
         return RandomAgent(self.p_call, self.seed)
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, SupportsFloat
+from typing import Any, ClassVar, SupportsFloat
 
 import gymnasium as gym
 import orjson
@@ -31,7 +31,7 @@ from .spaces import AssistantMessageSpace, ConversationSpace
 from .tool_backends import EpisodeSetup, PythonToolBackend, ReplayToolBackend, ToolBackend
 from .users import User, UserTurn, make_user
 
-__all__ = ["ToolUseEnv", "EnvSnapshot", "CAUGHT_TOOL_ERRORS"]
+__all__ = ["CAUGHT_TOOL_ERRORS", "EnvSnapshot", "ToolUseEnv"]
 
 #: Exceptions from a tool call that become a tool message (everything else propagates).
 CAUGHT_TOOL_ERRORS = (SimulatorError, *TOOL_EXCEPTIONS)
@@ -116,7 +116,7 @@ class ToolUseEnv(gym.Env):
     - v0: first version.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(self, domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None, *,
                  toolkit: Any = None, tools: str | ToolBackend = "auto", user: str | User = "auto",

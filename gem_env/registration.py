@@ -22,8 +22,16 @@ from tools_registry.domains import LoadedDomain, discover_domains, find_domain, 
 from tools_registry.errors import ConfigError
 from tools_registry.records import Domain, Task
 
-__all__ = ["NAMESPACE", "ENTRY_POINT", "env_id", "parse_env_id", "register_envs", "resolve_domain", "registered_ids",
-           "make_env"]
+__all__ = [
+    "ENTRY_POINT",
+    "NAMESPACE",
+    "env_id",
+    "make_env",
+    "parse_env_id",
+    "register_envs",
+    "registered_ids",
+    "resolve_domain",
+]
 
 NAMESPACE = "gem"
 ENTRY_POINT = "gem_env.env:ToolUseEnv"

@@ -27,14 +27,14 @@ from tools_registry.reference import canonical_state, expected_final_state
 from .tool_backends import EpisodeSetup
 
 __all__ = [
-    "ExecutedCall",
-    "EpisodeOutcome",
-    "RewardResult",
-    "Reward",
-    "StateMatch",
     "ActionMatch",
     "Communicated",
+    "EpisodeOutcome",
+    "ExecutedCall",
     "JudgeRubric",
+    "Reward",
+    "RewardResult",
+    "StateMatch",
     "TaskReward",
 ]
 

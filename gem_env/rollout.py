@@ -12,6 +12,7 @@ breakdown, env id, task id, seed and agent in ``meta.extra``) and returns the re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import os
 import time
@@ -28,7 +29,7 @@ from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 from .agents import Agent, make_agent
 from .env import ToolUseEnv
 
-__all__ = ["EpisodeRecord", "arun_episode", "run_episode", "rollout", "arollout", "RolloutSummary"]
+__all__ = ["EpisodeRecord", "RolloutSummary", "arollout", "arun_episode", "rollout", "run_episode"]
 
 
 @dataclass
@@ -188,31 +189,29 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
-    out = open(Path(output), "ab") if output is not None else None
     bar = _Progress(n, enabled=progress)
+    with contextlib.ExitStack() as stack:
+        # one small append per finished episode: blocking writes are cheaper than a writer thread
+        out = stack.enter_context(open(Path(output), "ab")) if output is not None else None  # noqa: ASYNC230
+        stack.callback(bar.close)
 
-    async def worker() -> None:
-        e = factory()
-        a = agent.clone()
-        while True:
-            try:
-                i = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            tid = task_ids[i % len(task_ids)] if task_ids else None
-            rec = await arun_episode(e, a, seed=seed + i, task_id=tid, env_id=label)
-            records[i] = rec
-            if out is not None:
-                out.write(orjson.dumps(rec.to_row()) + b"\n")
-                out.flush()
-            bar.advance(rec.reward)
+        async def worker() -> None:
+            e = factory()
+            a = agent.clone()
+            while True:
+                try:
+                    i = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                tid = task_ids[i % len(task_ids)] if task_ids else None
+                rec = await arun_episode(e, a, seed=seed + i, task_id=tid, env_id=label)
+                records[i] = rec
+                if out is not None:
+                    out.write(orjson.dumps(rec.to_row()) + b"\n")
+                    out.flush()
+                bar.advance(rec.reward)
 
-    try:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    finally:
-        bar.close()
-        if out is not None:
-            out.close()
     return [r for r in records if r is not None]
 
 

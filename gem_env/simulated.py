@@ -26,7 +26,7 @@ from tools_registry.specs import ToolSpec
 
 from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
 
-__all__ = ["SimulatedToolBackend", "SimulatedAnswer"]
+__all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
 
 SimulatedAnswer = tuple[str, "str | None", list]  # (output text, error or None, patch)
 _REPLY_SCHEMA = {"type": "object", "required": ["output"],

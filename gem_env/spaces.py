@@ -18,7 +18,7 @@ from gymnasium import spaces
 from tools_registry.errors import GemError
 from tools_registry.validation import ToolSet
 
-__all__ = ["ConversationSpace", "AssistantMessageSpace", "sample_from_schema", "random_text", "ROLES"]
+__all__ = ["ROLES", "AssistantMessageSpace", "ConversationSpace", "random_text", "sample_from_schema"]
 
 ROLES = frozenset(("system", "user", "assistant", "tool"))
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -50,7 +50,7 @@ class ConversationSpace(spaces.Space[dict]):
     def __repr__(self) -> str:
         return "ConversationSpace()"
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, ConversationSpace)
 
 
@@ -125,7 +125,7 @@ class AssistantMessageSpace(spaces.Space[dict]):
     def __repr__(self) -> str:
         return f"AssistantMessageSpace(parser={self.parser!r})"
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, AssistantMessageSpace) and other.parser == self.parser
 
 
@@ -182,8 +182,7 @@ def sample_from_schema(schema: Any, rng: np.random.Generator, depth: int = 0) ->
             lo = lo + (1 if kind == "integer" else 1e-6)
         if "exclusiveMaximum" in schema and "maximum" not in schema:
             hi = hi - (1 if kind == "integer" else 1e-6)
-        if hi < lo:
-            hi = lo
+        hi = max(hi, lo)
         if kind == "integer":
             return int(rng.integers(int(np.ceil(lo)), int(np.floor(hi)) + 1))
         return round(float(rng.uniform(lo, hi)), 3)

@@ -33,14 +33,14 @@ from tools_registry.reference import TOOL_EXCEPTIONS
 from tools_registry.specs import ToolSpec
 
 __all__ = [
+    "TOOL_BACKENDS",
     "EpisodeSetup",
-    "ToolBackend",
     "PythonToolBackend",
-    "ReplayToolBackend",
     "RecordedCall",
     "Recording",
+    "ReplayToolBackend",
+    "ToolBackend",
     "call_key",
-    "TOOL_BACKENDS",
 ]
 
 #: Names accepted by ``ToolUseEnv(tools=...)``.
@@ -193,7 +193,7 @@ class Recording:
     calls: list[RecordedCall] = field(default_factory=list)
 
     @classmethod
-    def from_messages(cls, messages: list[Message] | list[dict[str, Any]]) -> "Recording":
+    def from_messages(cls, messages: list[Message] | list[dict[str, Any]]) -> Recording:
         """Pair each assistant tool call with its tool message (by ``tool_call_id``). No patches."""
         dicts = [m.to_dict() if isinstance(m, Message) else m for m in messages]
         outputs = {m.get("tool_call_id"): m.get("content") or "" for m in dicts if m.get("role") == "tool"}
@@ -211,7 +211,7 @@ class Recording:
 
     @classmethod
     def from_task(cls, task: Task, initial_state: dict[str, Any], tools: list[ToolSpec],
-                  toolkit: type[Toolkit] | None = None) -> "Recording":
+                  toolkit: type[Toolkit] | None = None) -> Recording:
         """The recording of a task's reference conversation, with state patches.
 
         With ``toolkit`` the reference calls are re-executed to get each call's exact patch.
@@ -246,7 +246,7 @@ class Recording:
         return [vars(c).copy() for c in self.calls]
 
     @classmethod
-    def from_rows(cls, rows: list[dict[str, Any]]) -> "Recording":
+    def from_rows(cls, rows: list[dict[str, Any]]) -> Recording:
         return cls([RecordedCall(**r) for r in rows])
 
 
@@ -309,7 +309,7 @@ class ReplayToolBackend(ToolBackend):
             except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
                 pass  # replayed out of order: the recorded change does not apply to this state
         if entry.error:
-            raise ToolError(entry.output[len("Error: "):] if entry.output.startswith("Error: ") else entry.output)
+            raise ToolError(entry.output.removeprefix("Error: "))
         return entry.output
 
     def _fall_back(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:

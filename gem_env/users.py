@@ -23,7 +23,7 @@ from tools_registry.specs import ToolSpec
 
 from .tool_backends import EpisodeSetup
 
-__all__ = ["UserTurn", "User", "ScriptedUser", "ReplayUser", "LLMUser", "make_user", "STOP_MARKER", "USER_KINDS"]
+__all__ = ["STOP_MARKER", "USER_KINDS", "LLMUser", "ReplayUser", "ScriptedUser", "User", "UserTurn", "make_user"]
 
 #: What an LLM user writes to end the conversation.
 STOP_MARKER = "###STOP###"

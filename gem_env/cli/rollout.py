@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Optional
 
 import typer
 
@@ -21,19 +20,19 @@ def rollout_command(
                               help="oracle, random, or a model string (openai:<model>, vllm:<path>, hf:<path>)."),
     n: int = typer.Option(1, "-n", "--episodes", min=1, help="Number of episodes."),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Episodes in flight at once."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="JSONL file to append corpus rows to."),
+    output: str | None = typer.Option(None, "--output", "-o", help="JSONL file to append corpus rows to."),
     seed: int = typer.Option(0, "--seed", help="Seed of episode 0 (episode i uses seed + i)."),
-    tasks: Optional[str] = typer.Option(None, "--tasks",
+    tasks: str | None = typer.Option(None, "--tasks",
                                         help="'all' (cycle through every task) or comma-separated task ids."),
     tools: str = typer.Option("auto", "--tools", help="Tool backend: auto, python, replay, simulated."),
     user: str = typer.Option("auto", "--user", help="User: auto, scripted, replay, llm."),
-    user_model: Optional[str] = typer.Option(None, "--user-model", help="Model string for the llm user."),
-    tool_model: Optional[str] = typer.Option(None, "--tool-model", help="Model string for simulated tools."),
-    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="Model string for the rubric judge."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", help="Agent sampling temperature."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
-    max_turns: Optional[int] = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
+    user_model: str | None = typer.Option(None, "--user-model", help="Model string for the llm user."),
+    tool_model: str | None = typer.Option(None, "--tool-model", help="Model string for simulated tools."),
+    judge_model: str | None = typer.Option(None, "--judge-model", help="Model string for the rubric judge."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling temperature."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
+    max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Roll an agent out on a gem environment; print the mean reward."""
@@ -41,7 +40,7 @@ def rollout_command(
     from gem_env.registration import make_env
     from gem_env.rollout import rollout, summarize
 
-    def model(spec: Optional[str]):  # noqa: ANN202 - a backend or None
+    def model(spec: str | None):
         if spec is None:
             return None
         from gem_env.llm import make_backend

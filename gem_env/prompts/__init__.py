@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["load_prompt", "fill", "placeholders", "prompt_version", "PROMPT_NAMES", "PROMPTS_ENV"]
+__all__ = ["PROMPTS_ENV", "PROMPT_NAMES", "fill", "load_prompt", "placeholders", "prompt_version"]
 
 PROMPTS_ENV = "GEM_PROMPTS_DIR"
 #: The templates this package ships.

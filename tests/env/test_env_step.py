@@ -58,7 +58,8 @@ def test_tool_call_runs_and_ids_are_deterministic(tiny_domain):
 def test_bad_calls_become_tool_messages(tiny_domain, action, kind, needle):
     env = ToolUseEnv(tiny_domain)
     env.reset(options={"task_id": "order-lamps"})
-    obs, reward, term, trunc, info = env.step(action)
+    _, reward, term, trunc, info = env.step(action)
+    assert reward == 0.0
     assert not term and not trunc
     tool_msg = info["new_messages"][-1]
     assert tool_msg["role"] == "tool" and tool_msg["content"].startswith("Error: ")
@@ -132,7 +133,7 @@ def test_snapshot_restore_branches(tiny_domain):
         env.restore(snap)
         env.step(call("place_order", {"item_id": "I-1", "quantity": qty}))
         env.step({"role": "assistant", "content": "Done: O-1, $60"})
-        _, r, term, _, _ = env.step({"role": "assistant", "content": "bye"})
+        _, r, _, _, _ = env.step({"role": "assistant", "content": "bye"})
         outcomes.append((r, env.backend.state["items"][0]["stock"], len(env.messages)))
     assert outcomes == [(1.0, 2, 9), (0.0, 1, 9)]
     env.restore(snap)

@@ -10,8 +10,17 @@ import pytest
 from gem_env.env import ToolUseEnv
 from gem_env.llm.testing import ScriptedBackend
 from gem_env.prompts import PROMPT_NAMES, fill, load_prompt, placeholders
-from gem_env.rewards import (ActionMatch, Communicated, EpisodeOutcome, ExecutedCall, JudgeRubric, Reward,
-                             RewardResult, StateMatch, TaskReward)
+from gem_env.rewards import (
+    ActionMatch,
+    Communicated,
+    EpisodeOutcome,
+    ExecutedCall,
+    JudgeRubric,
+    Reward,
+    RewardResult,
+    StateMatch,
+    TaskReward,
+)
 from gem_env.simulated import SimulatedToolBackend
 from gem_env.tool_backends import EpisodeSetup
 from gem_env.users import STOP_MARKER, LLMUser
@@ -110,7 +119,7 @@ def test_llm_user_plays_scenario_and_stops(tiny_domain):
     assert "Order two lamps (I-1)." in system and STOP_MARKER in system and "{{" not in system
     env.step({"role": "assistant", "content": None, "tool_calls": [
         {"function": {"name": "get_item", "arguments": {"item_id": "I-1"}}}]})
-    _, r, term, _, info = env.step({"role": "assistant", "content": "Which lamp?"})
+    _, _, term, _, info = env.step({"role": "assistant", "content": "Which lamp?"})
     assert term and info["new_messages"][-1] == {"role": "user", "content": "Great, thanks!"}
     view = llm.calls[1]["messages"]  # roles flipped, tool traffic hidden
     assert [m["role"] for m in view] == ["system", "assistant", "user"] and view[-1]["content"] == "Which lamp?"
