@@ -415,6 +415,7 @@ class ToolUseEnv(gym.Env):
         self._turn_calls = 0
         if turn.tools:
             self._toolset = self._toolset.add(turn.tools)  # type: ignore[union-attr]
+            self.backend.add_tools(list(turn.tools))
             known = {t["function"]["name"] for t in self._tools}
             self._tools = [*self._tools, *(t.to_openai() for t in turn.tools if t.name not in known)]
 

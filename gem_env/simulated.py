@@ -83,6 +83,9 @@ class SimulatedToolBackend(ToolBackend):
         except (ValueError, jsonschema_rs.ValidationError) as exc:
             raise ConfigError(f"domain '{setup.domain.name}': state_schema does not compile: {exc}") from None
 
+    def add_tools(self, tools: list[ToolSpec]) -> None:
+        self._specs.update({t.name: t for t in tools})
+
     # ---- the call -----------------------------------------------------------------------------
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
         from ._sync import run_sync
@@ -93,7 +96,7 @@ class SimulatedToolBackend(ToolBackend):
         if self._setup is None:
             raise ConfigError("SimulatedToolBackend.call before reset()")
         spec = self._specs.get(name)
-        if spec is None:  # a tool revealed by a user turn: no spec in the setup, simulate from its name
+        if spec is None:  # the env validated the call, so the tool exists; simulate it from its name
             spec = ToolSpec(name=name, description="", mutates=True)
         key = self.cache_key(name, arguments)
         hit = self.cache.get(key)

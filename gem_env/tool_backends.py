@@ -116,6 +116,9 @@ class ToolBackend(ABC):
         """Replace the episode's state (used when a replay backend hands a miss to this one)."""
         raise ConfigError(f"{type(self).__name__} cannot take over a state")
 
+    def add_tools(self, tools: list[ToolSpec]) -> None:
+        """Tools revealed mid-episode by a user turn (nothing to do by default)."""
+
     def close(self) -> None:
         """Release resources (nothing by default)."""
 

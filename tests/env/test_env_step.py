@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from gem_env.env import ToolUseEnv
+from gem_env.tool_backends import PythonToolBackend
 from gem_env.users import ScriptedUser, UserTurn
 from tools_registry.errors import ConfigError
 from tools_registry.specs import ToolSpec
@@ -144,13 +145,19 @@ def test_user_turn_reveals_tools(tiny_domain):
     extra = ToolSpec(name="get_item_by_name", description="Find an item by name.",
                      parameters={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
     user = ScriptedUser(["hi", UserTurn(content="now use the new tool", tools=[extra])])
-    env = ToolUseEnv(tiny_domain, user=user)
+    seen = []
+
+    class Backend(PythonToolBackend):
+        def add_tools(self, tools):
+            seen.extend(t.name for t in tools)
+
+    env = ToolUseEnv(tiny_domain, user=user, tools=Backend(tiny_domain.toolkit))
     obs, _ = env.reset(options={"task_id": "order-lamps"})
     assert "get_item_by_name" not in {t["function"]["name"] for t in obs["tools"]}
     _, _, _, _, info = env.step(call("get_item_by_name", {"name": "lamp"}))
     assert info["errors"][0]["kind"] == "unknown_tool"
     obs, *_ = env.step({"role": "assistant", "content": "ok"})
-    assert "get_item_by_name" in {t["function"]["name"] for t in obs["tools"]}
+    assert "get_item_by_name" in {t["function"]["name"] for t in obs["tools"]} and seen == ["get_item_by_name"]
     assert env.action_space.contains(call("get_item_by_name", {"name": "lamp"}))
     assert not env.action_space.contains(call("get_item_by_name", {"nom": "lamp"}))
 
