@@ -11,14 +11,14 @@ from typing import Any
 
 __all__ = [
     "CATEGORIES",
-    "ENV_IDS",
-    "ENTRY_POINT",
     "DATA_DIR_ENV",
-    "register_bfcl_envs",
+    "ENTRY_POINT",
+    "ENV_IDS",
     "bfcl_available",
-    "env_id_for",
     "category_of",
+    "env_id_for",
     "make_bfcl_env",
+    "register_bfcl_envs",
 ]
 
 CATEGORIES = ("base", "miss_func", "miss_param", "long_context")

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["bfcl_available", "require_bfcl", "package_data_dir", "bfcl_version", "INSTALL_HINT"]
+__all__ = ["INSTALL_HINT", "bfcl_available", "bfcl_version", "package_data_dir", "require_bfcl"]
 
 INSTALL_HINT = (
     "the BFCL environments need the optional extra 'bfcl' (PyPI bfcl-eval): install torch first "
@@ -43,7 +43,7 @@ def package_data_dir() -> Path:
     spec = importlib.util.find_spec("bfcl_eval")
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError(INSTALL_HINT)
-    return Path(list(spec.submodule_search_locations)[0]) / "data"
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
 def _default_project_root() -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-__all__ = ["register", "bfcl_app"]
+__all__ = ["bfcl_app", "register"]
 
 bfcl_app = typer.Typer(name="bfcl", help="BFCL multi-turn: fidelity replay and result-file scoring.",
                        no_args_is_help=True, add_completion=False)
@@ -21,12 +20,12 @@ def register(app: typer.Typer) -> None:
 
 @bfcl_app.command("replay")
 def replay_command(
-    data_dir: Optional[str] = typer.Option(None, "--data-dir", "-d",
+    data_dir: str | None = typer.Option(None, "--data-dir", "-d",
                                            help="BFCL data folder (e.g. the v3 files); default $GEM_BFCL_DATA_DIR, "
                                                 "else bfcl-eval's v4 data."),
     category: list[str] = typer.Option([], "--category", "-c", help="Category (repeatable; default: all four)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Entries per category (default: all)."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Also write the report as JSON here."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Entries per category (default: all)."),
+    json_out: str | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
 ) -> None:
     """Replay every entry's ground truth through the environments; print pass counts and every exception."""
     from .data import CATEGORIES
@@ -43,7 +42,7 @@ def replay_command(
 def score_command(
     result_file: str = typer.Argument(..., help="BFCL result file (JSON Lines: id, result) of one category."),
     category: str = typer.Option(..., "--category", "-c", help="base, miss_func, miss_param or long_context."),
-    data_dir: Optional[str] = typer.Option(None, "--data-dir", "-d", help="BFCL data folder (default: v4 package data)."),
+    data_dir: str | None = typer.Option(None, "--data-dir", "-d", help="BFCL data folder (default: v4 package data)."),
     official: bool = typer.Option(True, "--official/--no-official", help="Also score with bfcl-eval's evaluation."),
 ) -> None:
     """Score recorded model outputs with our environment (and bfcl-eval's own evaluation, to compare)."""

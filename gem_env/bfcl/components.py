@@ -21,7 +21,7 @@ from ..users import ScriptedUser, UserTurn
 from .data import BFCLEntry
 from .execution import BFCLExecutor, check_entry, check_turns, to_call_strings, unsafe_call_reason
 
-__all__ = ["BFCLToolBackend", "BFCLUser", "BFCLReward", "conversation_turns", "conversation_to_result"]
+__all__ = ["BFCLReward", "BFCLToolBackend", "BFCLUser", "conversation_to_result", "conversation_turns"]
 
 
 def _jsonable(value: Any, seen: set[int] | None = None) -> Any:

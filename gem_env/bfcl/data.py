@@ -26,15 +26,15 @@ from tools_registry.specs import ToolSpec
 from ._bfcl import package_data_dir
 
 __all__ = [
+    "ADDITIONAL_FUNCTION_PROMPT",
     "CATEGORIES",
     "DATA_DIR_ENV",
-    "BFCLEntry",
-    "resolve_data_dir",
-    "data_version",
-    "load_entries",
-    "entry_to_task",
     "LANGUAGE_HINT",
-    "ADDITIONAL_FUNCTION_PROMPT",
+    "BFCLEntry",
+    "data_version",
+    "entry_to_task",
+    "load_entries",
+    "resolve_data_dir",
 ]
 
 #: The four multi-turn categories, in the paper's column order.

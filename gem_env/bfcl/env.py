@@ -21,7 +21,7 @@ from .components import BFCLReward, BFCLToolBackend, BFCLUser
 from .data import BFCLEntry, entry_to_task, load_entries, resolve_data_dir
 from .execution import BFCLExecutor, ground_truth_tool_calls
 
-__all__ = ["BFCLMultiTurnEnv", "domain_name", "MAXIMUM_STEP_LIMIT", "reference_messages"]
+__all__ = ["MAXIMUM_STEP_LIMIT", "BFCLMultiTurnEnv", "domain_name", "reference_messages"]
 
 #: bfcl-eval's ``MAXIMUM_STEP_LIMIT`` (a test checks it against the package).
 MAXIMUM_STEP_LIMIT = 20
@@ -40,7 +40,7 @@ class _UncheckedToolSet(ToolSet):
     def check_call(self, name: str, arguments: Any) -> None:
         return None
 
-    def add(self, tools: Any) -> "_UncheckedToolSet":
+    def add(self, tools: Any) -> _UncheckedToolSet:
         return _UncheckedToolSet([*self.specs.values(), *tools])
 
 

@@ -21,8 +21,9 @@ import itertools
 import keyword
 import re
 import uuid
+from collections.abc import Iterable
 from importlib import import_module
-from typing import Any, Iterable
+from typing import Any
 
 from tools_registry.errors import ConfigError
 
@@ -33,10 +34,10 @@ __all__ = [
     "BFCLExecutor",
     "check_entry",
     "check_turns",
-    "to_call_strings",
-    "unsafe_call_reason",
     "ground_truth_tool_calls",
     "parse_call_string",
+    "to_call_strings",
+    "unsafe_call_reason",
 ]
 
 _COUNTER = itertools.count()
@@ -148,8 +149,8 @@ class BFCLExecutor:
     def __del__(self) -> None:  # pragma: no cover - best effort when close() was not called
         try:
             _forget(self._ns)
-        except Exception:
-            pass
+        except (ConfigError, ImportError, AttributeError, TypeError, KeyError):  # interpreter shutdown
+            return
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:

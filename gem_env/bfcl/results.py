@@ -14,8 +14,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tools_registry.errors import ConfigError
 
@@ -23,7 +24,7 @@ from ..agents import Agent
 from .components import conversation_to_result
 from .data import load_entries, resolve_data_dir
 
-__all__ = ["ResultReplayAgent", "score_with_env", "score_with_bfcl_eval", "write_result_file", "EVAL_MODEL"]
+__all__ = ["EVAL_MODEL", "ResultReplayAgent", "score_with_bfcl_eval", "score_with_env", "write_result_file"]
 
 #: The bfcl-eval model whose handler decodes results (an OpenAI function-calling model: its
 #: decoder is bfcl-eval's ``convert_to_function_call``). No request is ever sent.
@@ -54,7 +55,7 @@ class ResultReplayAgent(Agent):
         self._steps = self.results[task.id]
         self._turn, self._next, self._calls = -1, 0, 0
 
-    def clone(self) -> "ResultReplayAgent":
+    def clone(self) -> ResultReplayAgent:
         return ResultReplayAgent(self.results)
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:

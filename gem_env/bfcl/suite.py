@@ -9,13 +9,14 @@ mean of the four categories (BFCL's multi-turn overall). No bfcl-eval import her
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tools_registry.errors import ConfigError
 
 from . import CATEGORIES, ENV_IDS, category_of
 
-__all__ = ["SUITE_ENV_IDS", "COLUMNS", "suite_rows", "render_suite_table", "render_paper_table"]
+__all__ = ["COLUMNS", "SUITE_ENV_IDS", "render_paper_table", "render_suite_table", "suite_rows"]
 
 SUITE_ENV_IDS: dict[str, list[str]] = {"bfcl-multi-turn": list(ENV_IDS)}
 #: Column titles, in order (the four categories, then overall).

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.bfcl
 
 
 def test_constants_match_bfcl_eval():
-    from bfcl_eval.constants.default_prompts import DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC, MAXIMUM_STEP_LIMIT
+    from bfcl_eval.constants.default_prompts import (
+        DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC,
+        MAXIMUM_STEP_LIMIT,
+    )
     from bfcl_eval.constants.executable_backend_config import MULTI_TURN_FUNC_DOC_FILE_MAPPING
     from bfcl_eval.utils import _get_language_specific_hint
 

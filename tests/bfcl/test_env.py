@@ -32,7 +32,7 @@ def test_import_does_not_load_bfcl_eval():
     code = ("import sys, gem_env, gem_env.bfcl, gem_env.bfcl.suite\n"
             "ids = gem_env.bfcl.register_bfcl_envs()\n"
             "print(len(ids), 'bfcl_eval' in sys.modules)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["4", "False"]
 
@@ -69,7 +69,7 @@ def test_ground_truth_replay_passes(category, data_dir):
 def test_agent_without_tool_calls_scores_zero(category):
     env = BFCLMultiTurnEnv(category)
     rewards = []
-    for tid in [t.id for t in env.tasks][:: 20]:
+    for tid in [t.id for t in env.tasks]:  # every entry
         rec = run_episode(env, Silent(), task_id=tid)
         assert rec.terminated and rec.tool_calls == 0
         assert rec.breakdown["details"]["bfcl"]["error_type"] == "multi_turn:empty_turn_model_response"
@@ -83,10 +83,10 @@ def test_miss_func_reveals_held_out_function_at_its_turn():
     (turn, docs), = entry.missed_function.items()
     held = {d["name"] for d in docs}
     obs, _ = env.reset(options={"task_id": "multi_turn_miss_func_0"})
-    names = lambda o: {t["function"]["name"] for t in o["tools"]}  # noqa: E731
+    names = lambda o: {t["function"]["name"] for t in o["tools"]}
     assert not held & names(obs)
     for t in range(1, turn + 1):
-        obs, reward, term, trunc, info = env.step({"role": "assistant", "content": "ok"})
+        obs, _reward, term, trunc, _info = env.step({"role": "assistant", "content": "ok"})
         assert not (term or trunc)
         assert (held <= names(obs)) == (t == turn)
     assert obs["messages"][-1] == {"role": "user", "content": ADDITIONAL_FUNCTION_PROMPT}
@@ -97,7 +97,7 @@ def test_step_limit_ends_the_episode_as_bfcl_force_quits():
     env.reset(options={"task_id": "multi_turn_base_0"})
     call = {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "pwd", "arguments": {}}}]}
     for step in range(21):
-        obs, reward, term, trunc, info = env.step(call)
+        _obs, reward, term, trunc, info = env.step(call)
         assert trunc == (step == 20) and not term
     assert info["truncated_by"] == "bfcl_step_limit" and reward == 0.0
     assert info["reward_breakdown"]["details"]["bfcl"]["error_type"] == "multi_turn:force_terminated"
