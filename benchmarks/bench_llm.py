@@ -5,6 +5,7 @@ of ``--slots`` slots for ``--latency`` seconds, so the ideal throughput is slots
 
     python benchmarks/bench_llm.py                       # 5,000 requests, 100 ms, 64 slots
     python benchmarks/bench_llm.py --http httpx --requests 2000   # the SDK default transport
+    python benchmarks/bench_llm.py --http direct                  # opt-in lean aiohttp transport
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=5000)
     p.add_argument("--latency", type=float, default=0.1)
     p.add_argument("--slots", type=int, default=64)
-    p.add_argument("--http", choices=["auto", "httpx", "aiohttp"], default="auto")
+    p.add_argument("--http", choices=["auto", "httpx", "aiohttp", "direct"], default="auto")
     args = p.parse_args()
     from gem_env.llm.testing import loopback_server_process
 

@@ -67,7 +67,7 @@ def test_text_tool_calls_and_reasoning_from_server_are_parsed():
         assert r.tool_calls[0]["function"]["arguments"] == {"city": "P", "days": 2}
 
 
-@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("http", ["httpx", "aiohttp", "direct"])
 def test_faults_every_request_succeeds_once_none_lost_none_duplicated(http):
     def responder(body):
         return {"role": "assistant", "content": f"answer {body['messages'][-1]['content']}"}
@@ -110,7 +110,7 @@ def test_retry_after_is_honoured():
         assert info.value.reason == "rate_limited" and info.value.status == 429
 
 
-@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("http", ["httpx", "aiohttp", "direct"])
 def test_hang_times_out_then_retries(http):
     with LoopbackOpenAIServer(faults=["hang"], hang_s=3) as srv:
         r = _backend(srv, timeout=0.3, http=http).chat_sync([{"role": "user", "content": "x"}])
@@ -121,7 +121,7 @@ def test_hang_times_out_then_retries(http):
         assert info.value.reason == "timeout" and info.value.attempts == 2
 
 
-@pytest.mark.parametrize("http", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("http", ["httpx", "aiohttp", "direct"])
 def test_non_retryable_and_unreachable(http):
     with LoopbackOpenAIServer() as srv:
         b = make_backend("openai:m", base_url=srv.url.replace("/v1", "/nope"), max_retries=5, http=http)
