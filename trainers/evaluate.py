@@ -82,6 +82,10 @@ def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: di
 
 
 def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
+    from gem_env.bfcl import category_of, make_bfcl_env
+
+    if category_of(env_id) is not None:
+        return lambda: make_bfcl_env(env_id, **env_kwargs)
     try:
         from gem_env.make import make_env
     except ImportError:
@@ -150,7 +154,7 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
               "cache": str(cache) if cache is not None else None}
     table = render_table(summary)
     if suite_mod is not None:
-        table = _suite_table(suite_mod, suite, summary) or table
+        table = _suite_table(suite_mod, suite, summary, config["model"])
     result = EvalResult(summary=summary, episodes=records, config=config,
                         output_dir=str(out) if out is not None else None, table=table)
     if out is not None:
@@ -199,12 +203,5 @@ def render_table(summary: dict[str, Any]) -> str:
     return "\n".join([fmt(head), sep, *(fmt(r) for r in rows[:-1]), sep, fmt(rows[-1])])
 
 
-def _suite_table(suite_mod: Any, suite: str | None, summary: dict[str, Any]) -> str | None:
-    for name in ("render_suite_table", "render_table", "suite_table"):
-        fn = getattr(suite_mod, name, None)
-        if callable(fn):
-            try:
-                return str(fn(suite, summary))
-            except TypeError:
-                return str(fn(summary))
-    return None
+def _suite_table(suite_mod: Any, suite: str | None, summary: dict[str, Any], model: str) -> str:
+    return str(suite_mod.render_suite_table(suite, summary, model=model))
