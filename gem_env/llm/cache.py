@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from tools_registry.errors import CacheMissError, ConfigError
+from tools_registry.errors import BackendError, CacheMissError, ConfigError
 
 from .base import LLMBackend
 from .types import ChatReply, normalize_messages
@@ -73,14 +73,20 @@ class ReplyCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored reply dict for ``key``, or None."""
-        row = self._connect().execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
+        try:
+            row = self._connect().execute("SELECT reply FROM replies WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise BackendError(f"reply cache {self.path}: read failed: {exc}", reason="cache_error") from exc
         return orjson.loads(row[0]) if row else None
 
     def put(self, key: str, backend: str, model: str, reply: dict[str, Any]) -> None:
         """Store ``reply`` under ``key`` unless another writer got there first."""
-        self._connect().execute(
-            "INSERT OR IGNORE INTO replies (key, backend, model, reply, created) VALUES (?, ?, ?, ?, ?)",
-            (key, backend, model, orjson.dumps(reply), time.time()))
+        try:
+            self._connect().execute(
+                "INSERT OR IGNORE INTO replies (key, backend, model, reply, created) VALUES (?, ?, ?, ?, ?)",
+                (key, backend, model, orjson.dumps(reply), time.time()))
+        except sqlite3.Error as exc:
+            raise BackendError(f"reply cache {self.path}: write failed: {exc}", reason="cache_error") from exc
 
     def __len__(self) -> int:
         return self._connect().execute("SELECT COUNT(*) FROM replies").fetchone()[0]

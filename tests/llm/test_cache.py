@@ -142,3 +142,10 @@ def test_openai_run_replays_exactly_without_the_server(tmp_path):
     other_model = make_backend("openai:m2", base_url=url, cache=path, cache_mode="replay")
     with pytest.raises(CacheMissError):
         other_model.chat_sync(prompts[0], seed=0)
+
+
+def test_unusable_cache_file_is_a_typed_error(tmp_path):
+    bad = tmp_path / "not-a-db.sqlite"
+    bad.write_bytes(b"this is not a sqlite database" * 100)
+    with pytest.raises(ConfigError, match="cannot open reply cache"):
+        CachedBackend(ScriptedBackend(["x"]), bad)
