@@ -8,7 +8,7 @@ serving at most ``--slots`` requests at once. The client is ``gem rollout``'s Py
 The server's ideal time is ``requests x latency / slots``; the figure printed is ideal / actual,
 with peak memory (RSS) of the client process. Every episode must score 1.0.
 
-    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 64]
+    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 64] [--http direct]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=64, help="episodes in flight")
-    ap.add_argument("--http", default="aiohttp", choices=["httpx", "aiohttp"])
+    ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)")
     args = ap.parse_args()
     from gem_env.llm.loopback import loopback_server_process
 
