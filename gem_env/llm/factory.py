@@ -18,14 +18,14 @@ BACKEND_KINDS = ("openai", "vllm", "hf", "scripted")
 
 
 def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str = "rw",
-                 **options: Any) -> LLMBackend:
+                 cache_path: str | Path | None = None, **options: Any) -> LLMBackend:
     """Build the backend a model string names.
 
     Args:
         model: ``openai:<model>`` (with ``base_url``), ``vllm:<model or path>`` (in-process
             engine, optional extra), ``hf:<model id or path>`` (transformers) or
             ``scripted:`` (``replies=`` a list, a callable or a recorded JSONL path).
-        cache: SQLite file for the reply cache (None: no cache).
+        cache: SQLite file for the reply cache (None: no cache); ``cache_path`` is an alias.
         cache_mode: ``"rw"``, ``"replay"`` or ``"off"``.
         **options: Backend options, e.g. ``base_url``, ``api_key``, ``concurrency``,
             ``timeout``, ``max_retries``, ``default_sampling`` (see each backend's class).
@@ -33,6 +33,10 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
     Raises:
         ConfigError: Unknown prefix, unknown option, or a missing optional dependency.
     """
+    if cache_path is not None:
+        if cache is not None and Path(cache) != Path(cache_path):
+            raise ConfigError("give either cache or cache_path, not both")
+        cache = cache_path
     kind, sep, name = model.partition(":")
     if not sep or kind not in BACKEND_KINDS:
         raise ConfigError(f"model string {model!r} must start with one of "

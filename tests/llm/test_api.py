@@ -68,6 +68,8 @@ def test_make_backend_kinds(tmp_path):
     assert c.kind == "cached" and c.inner.kind == "scripted"
     with pytest.raises(ConfigError):
         make_backend("scripted:", cache_mode="replay")
+    d = make_backend("scripted:", replies=["x"], cache_path=tmp_path / "d.sqlite", cache_mode="replay")
+    assert d.kind == "cached" and d.mode == "replay"
 
 
 def test_vllm_backend_without_vllm_says_how_to_install():
