@@ -77,6 +77,8 @@ def run_cmd(
     max_tokens: Optional[int] = typer.Option(None, help="max_tokens for every call."),
     cache_mode: str = typer.Option("rw", help="Reply cache: rw, replay or off."),
     prompts_dir: Optional[Path] = typer.Option(None, help="Folder of prompt templates overriding the bundled ones."),
+    structured: bool = typer.Option(True, "--structured/--no-structured",
+                                    help="Send each stage's JSON Schema as response_format (constrained decoding)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
 ) -> None:
     """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
@@ -94,7 +96,7 @@ def run_cmd(
     mode = "synthesizer" if synthesizer else "pipeline"
     cfg = SynthConfig(concurrency=concurrency, prefilter=prefilter, dedup=dedup, refine=refine, judge=use_judge,
                       consistency=consistency, seed=seed, teacher_sampling={"temperature": temperature},
-                      prompts_dir=str(prompts_dir) if prompts_dir else None, mode=mode)
+                      prompts_dir=str(prompts_dir) if prompts_dir else None, mode=mode, structured=structured)
     out.mkdir(parents=True, exist_ok=True)
     roles = {"synthesizer": synthesizer} if synthesizer else {
         "teacher": teacher or model, "tagger": tagger or model or teacher, "judge": judge or model or teacher}

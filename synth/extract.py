@@ -107,7 +107,8 @@ class Extractor(StageBase):
     async def run(self, ctx: ItemContext, tags: dict[str, Any]) -> Blueprint:
         values = {"text": ctx.segment.text, "summary": tags.get("summary", ""), "domain": tags.get("domain", ""),
                   "task": tags.get("task", ""), "platform": tags.get("platform", "")}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling)
+        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         bp = self.parse(data, ctx)
         problems = self.check(bp)
         if problems:

@@ -46,7 +46,8 @@ class Generator(StageBase):
         values = {"text": ctx.segment.text, "patterns": ", ".join(PATTERNS),
                   "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in bp.tools]),
                   "workflows": _dumps([w.model_dump() for w in bp.workflows])}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling)
+        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         traj = self.parse(data, list(bp.tools))
         patterns = data.get("patterns")
         ctx.stats["generated"] = traj.compute_stats().model_dump()

@@ -51,7 +51,8 @@ class Judge(StageBase):
     async def run(self, ctx: ItemContext, traj: Trajectory) -> Verdict:
         values = {"tools": orjson.dumps([t.to_openai()["function"] for t in traj.tools]).decode(),
                   "transcript": transcript(traj)}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling)
+        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         repairs: list[str] = []
         verdict = parse_verdict(data, repairs)
         ctx.add_repairs(self.name, repairs)

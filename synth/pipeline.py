@@ -51,11 +51,12 @@ class SynthConfig:
     consistency: bool = True
     seed: int | None = 0
     teacher_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.7})
-    tagger_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0})
-    judge_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0})
+    tagger_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0, "max_tokens": 512})
+    judge_sampling: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0, "max_tokens": 64})
     prompts_dir: str | None = None
     mode: str = "pipeline"  # or "synthesizer"
     shard_rows: int = 5000
+    structured: bool = True  # send each stage's JSON Schema as response_format (constrained decoding)
     export_domains: bool = True
 
     def sampling(self, role: str) -> dict[str, Any]:
@@ -99,7 +100,7 @@ class Pipeline:
         self.config = cfg = config or SynthConfig()
         self.backends = backends
         get = lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer")  # noqa: E731
-        kw = {"prompts_dir": cfg.prompts_dir}
+        kw = {"prompts_dir": cfg.prompts_dir, "structured": cfg.structured}
         self.selector = Selector(get("tagger"), prefilter=cfg.prefilter, threshold=cfg.prefilter_threshold,
                                  sampling=cfg.sampling("tagger"), **kw)
         self.extractor = Extractor(get("teacher"), sampling=cfg.sampling("teacher"), **kw)

@@ -96,7 +96,8 @@ class Refiner(StageBase):
         values = {"text": ctx.segment.text, "patterns": ", ".join(PATTERNS),
                   "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
                   "conversation": _dumps(compact_messages(traj))}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling)
+        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         new, env = self.parse(data, list(traj.tools), ctx)
         patterns = data.get("patterns")
         ctx.stats["refined"] = new.compute_stats().model_dump()

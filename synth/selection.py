@@ -44,13 +44,15 @@ class Selector(StageBase):
             raw = data.get(kind)
             label = labels().normalize(kind, raw)
             if label is None:
-                bad.append(f"{kind} {raw!r} is not a label")
+                bad.append(f"{kind} {str(raw)[:60]!r} is not a label")
             elif label != raw:
                 ctx.add_repairs(self.name, [f"{kind} {raw!r} -> {label!r}"])
             out[kind] = label
         summary = data.get("summary")
         if not isinstance(summary, str) or not summary.strip():
             bad.append("summary is missing")
+        elif summary.strip().startswith("<") and summary.strip().endswith(">"):
+            bad.append(f"summary {summary.strip()[:60]!r} copies the prompt's placeholder")
         if bad:
             raise StageDrop(self.name, "bad_label", bad)
         out["summary"] = summary.strip()
@@ -66,7 +68,8 @@ class Selector(StageBase):
     async def run(self, ctx: ItemContext) -> Tags:
         text = ctx.segment.text
         self.check_prefilter(text)
-        data = await ask_json(self.backend, self.prompt, self.values(text), ctx, stage=self.name, sampling=self.sampling)
+        data = await ask_json(self.backend, self.prompt, self.values(text), ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         tags = self.parse(data, ctx)
         ctx.tags = tags.model_dump(exclude_none=True)
         if not tags.multi_step:

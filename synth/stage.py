@@ -14,6 +14,7 @@ from tools_registry.errors import ParseError
 
 from .prompts import Prompt, load_prompt
 from .records import Ledger, Segment
+from .schemas import response_format
 
 __all__ = ["ItemContext", "StageDrop", "ask_json", "StageBase"]
 
@@ -44,15 +45,18 @@ class ItemContext:
 
 
 async def ask_json(backend: Any, prompt: Prompt, values: dict[str, Any], ctx: ItemContext, *, stage: str,
-                   sampling: dict[str, Any] | None = None) -> Any:
+                   sampling: dict[str, Any] | None = None, structured: bool = True) -> Any:
     """One LLM call of ``stage``; its reply parsed as JSON (repairs recorded on ``ctx``).
+
+    ``structured`` sends the stage's JSON Schema as ``response_format`` (``schemas.py``), else
+    ``{"type": "json_object"}``.
 
     Raises StageDrop(stage, "parse") when the reply is not JSON even after repair.
     """
     messages = prompt.fill(**values)
     ctx.prompts[stage] = prompt.version
-    reply = await backend.chat(messages, response_format={"type": "json_object"}, caller=f"stage:{stage}",
-                               **(sampling or {}))
+    reply = await backend.chat(messages, response_format=response_format(stage) if structured else {"type": "json_object"},
+                               caller=f"stage:{stage}", **(sampling or {}))
     led = ctx.ledger
     led.calls += 1
     led.cached += int(reply.cached)
@@ -79,7 +83,9 @@ class StageBase:
     name = "stage"
     prompt_name = "stage"
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, prompts_dir: str | None = None):
+    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, prompts_dir: str | None = None,
+                 structured: bool = True):
         self.backend = backend
+        self.structured = structured
         self.sampling = dict(sampling or {})
         self.prompt = load_prompt(self.prompt_name, directory=prompts_dir)

@@ -128,7 +128,8 @@ class SynthesizerStage(StageBase):
 
     async def run(self, ctx: ItemContext) -> tuple[Trajectory, list[Any], EnvSpec, None]:
         data = await ask_json(self.backend, self.prompt, {"patterns": ", ".join(PATTERNS), "text": ctx.segment.text},
-                              ctx, stage=self.name, sampling=self.sampling)
+                              ctx, stage=self.name, sampling=self.sampling,
+                              structured=self.structured)
         try:
             traj = parse(orjson.dumps(data).decode())
         except ParseError as exc:
@@ -139,7 +140,7 @@ class SynthesizerStage(StageBase):
             raw = traj.meta.extra["tags"].get(kind)
             tags[kind] = labels().normalize(kind, raw)
             if tags[kind] is None:
-                bad.append(f"{kind} {raw!r} is not a label")
+                bad.append(f"{kind} {str(raw)[:60]!r} is not a label")
         tags["summary"] = traj.meta.extra["tags"].get("summary")
         ctx.tags = tags
         if bad:
