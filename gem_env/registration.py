@@ -84,6 +84,9 @@ def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str
             gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=kwargs,
                          max_episode_steps=max_turns if isinstance(max_turns, int) and max_turns > 0 else None)
         ids.append(eid)
+    from .bfcl import register_bfcl_envs  # cheap: registers only when bfcl-eval is installed, imports none of it
+
+    ids += register_bfcl_envs()
     return ids
 
 

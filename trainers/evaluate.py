@@ -86,15 +86,9 @@ def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
 
     if category_of(env_id) is not None:
         return lambda: make_bfcl_env(env_id, **env_kwargs)
-    try:
-        from gem_env.make import make_env
-    except ImportError:
-        make_env = None
-    if make_env is not None:
-        return lambda: make_env(env_id, **env_kwargs)
-    from gem_env.env import ToolUseEnv
+    from gem_env.registration import make_env
 
-    return lambda: ToolUseEnv(env_id, **env_kwargs)
+    return lambda: make_env(env_id, **env_kwargs)
 
 
 def _task_ids(factory, max_tasks: int | None, tasks: list[str] | None) -> list[str]:

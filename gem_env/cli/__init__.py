@@ -18,6 +18,7 @@ __all__ = ["app", "main", "COMMAND_MODULES"]
 #: libraries only inside their commands).
 COMMAND_MODULES = [
     "gem_env.cli.domains",
+    "gem_env.cli.rollout",
     "trainers.cli",
     "gem_env.bfcl.cli",
 ]
