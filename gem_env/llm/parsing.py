@@ -19,7 +19,6 @@ __all__ = ["TOOL_CALL_PARSERS", "ParsedText", "parse_json", "parse_tool_calls", 
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
-_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 _TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
@@ -52,20 +51,24 @@ class ParsedText:
 
 
 def split_reasoning(text: str) -> tuple[str | None, str]:
-    """Split ``<think>...</think>`` off ``text``; return ``(reasoning or None, rest)``.
+    """Split leading ``<think>...</think>`` reasoning off ``text``; return ``(reasoning or None, rest)``.
 
-    A lone ``</think>`` (the template opened the block in the prompt) counts too.
+    Reasoning comes first in a reply: a ``<think>`` block at the start (an unclosed one, cut off
+    by ``max_tokens``, runs to the end), or text before a lone ``</think>`` (the template opened the
+    block in the prompt) when no ``<tool_call>`` precedes it. Markup later in the text, e.g. inside
+    tool-call arguments, is left alone.
     """
-    parts = [m.strip() for m in _THINK.findall(text)]
-    rest = _THINK.sub("", text)
-    if "</think>" in rest:  # opened in the prompt
-        head, _, rest = rest.partition("</think>")
-        parts.insert(0, head.replace("<think>", "").strip())
-    elif "<think>" in rest:  # opened and never closed (cut off by max_tokens)
-        rest, _, tail = rest.partition("<think>")
-        parts.append(tail.strip())
-    reasoning = "\n\n".join(p for p in parts if p)
-    return (reasoning or None), rest.strip()
+    body = text.lstrip()
+    if body.startswith("<think>"):
+        inner, closed, rest = body[len("<think>"):].partition("</think>")
+        if not closed:
+            return (inner.strip() or None), ""
+    else:
+        head, closed, rest = text.partition("</think>")
+        if not closed or "<tool_call>" in head or "<think>" in head:
+            return None, text.strip()
+        inner = head
+    return (inner.strip() or None), rest.strip()
 
 
 def _loads_repairing(text: str, what: str, repairs: list[str]) -> Any:

@@ -77,8 +77,11 @@ def test_split_reasoning_variants():
     assert split_reasoning("<think>a</think>b") == ("a", "b")
     assert split_reasoning("a</think>\n\nb") == ("a", "b")  # opened in the prompt
     assert split_reasoning("<think>\n\n</think>\n\nb") == (None, "b")
-    assert split_reasoning("x<think>cut off") == ("cut off", "x")
+    assert split_reasoning("<think>cut off") == ("cut off", "")
     assert split_reasoning("plain") == (None, "plain")
+    assert split_reasoning('{"a": "<think>x</think>"}') == (None, '{"a": "<think>x</think>"}')
+    text = '<tool_call>{"name": "f", "arguments": {"note": "a</think>b"}}</tool_call>'
+    assert parse_tool_calls(text).tool_calls[0]["function"]["arguments"] == {"note": "a</think>b"}
 
 
 def test_parse_json_variants():
