@@ -17,12 +17,12 @@ import orjson
 from tools_registry.errors import BackendError, ConfigError, ParseError
 
 from .base import LLMBackend
-from .parsing import _loads_repairing, parse_tool_calls, split_reasoning
+from .parsing import loads_repairing, parse_tool_calls, split_reasoning
 from .types import ChatReply, TokenUsage, as_response_format, normalize_messages
 
 __all__ = ["OpenAIBackend", "translate_error"]
 
-#: Sampling keys sent as top-level request fields; any other key goes into ``extra_body``.
+#: Sampling keys OpenAI defines; any other key (top_k, min_p, ...) is also sent in the body, for vLLM.
 _TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "stop", "tool_choice",
               "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias", "user",
               "parallel_tool_calls", "reasoning_effort", "n"}
@@ -237,7 +237,7 @@ class OpenAIBackend(LLMBackend):
                 raise ParseError(f"tool_call {i} from the server has no function name: {str(c)[:200]}")
             args = fn.get("arguments") or "{}"
             if isinstance(args, str):
-                args = _loads_repairing(args, f"tool_call {i} arguments", repairs)
+                args = loads_repairing(args, f"tool_call {i} arguments", repairs)
             if not isinstance(args, dict):
                 raise ParseError(f"tool_call {i} arguments are not an object: {str(args)[:200]}")
             calls.append({"id": c.get("id") or f"call_{i}", "type": "function",

@@ -15,7 +15,7 @@ import orjson
 
 from tools_registry.errors import ParseError
 
-__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "parse_json", "parse_tool_calls", "split_reasoning"]
+__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning"]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
@@ -71,8 +71,12 @@ def split_reasoning(text: str) -> tuple[str | None, str]:
     return (inner.strip() or None), rest.strip()
 
 
-def _loads_repairing(text: str, what: str, repairs: list[str]) -> Any:
-    """``orjson.loads`` or, failing that, json-repair with the repair recorded."""
+def loads_repairing(text: str, what: str, repairs: list[str]) -> Any:
+    """``orjson.loads`` or, failing that, json-repair with the repair appended to ``repairs``.
+
+    Raises:
+        ParseError: ``text`` does not start like JSON, or repair yields no object or array.
+    """
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -100,7 +104,7 @@ def _call_from_obj(obj: Any, index: int, what: str, repairs: list[str]) -> dict[
     else:
         args = {}
     if isinstance(args, str):
-        args = _loads_repairing(args, f"{what} arguments", repairs) if args.strip() else {}
+        args = loads_repairing(args, f"{what} arguments", repairs) if args.strip() else {}
     if not isinstance(args, dict):
         raise ParseError(f"{what} arguments must be an object, got {type(args).__name__}")
     return {"id": f"call_{index}", "type": "function", "function": {"name": obj["name"], "arguments": args}}
@@ -116,7 +120,7 @@ def _parse_hermes(text: str, repairs: list[str]) -> tuple[str | None, list[dict[
     calls = []
     for body in bodies:
         i = len(calls)
-        obj = _loads_repairing(body.strip(), f"tool_call {i}", repairs)
+        obj = loads_repairing(body.strip(), f"tool_call {i}", repairs)
         for item in obj if isinstance(obj, list) else [obj]:
             calls.append(_call_from_obj(item, len(calls), f"tool_call {i}", repairs))
     rest = rest.strip()
@@ -135,7 +139,7 @@ def _parse_plain_json(text: str, repairs: list[str]) -> tuple[str | None, list[d
     except orjson.JSONDecodeError:
         if '"name"' not in body:  # not an attempted call: leave it as content
             return text.strip(), []
-        obj = _loads_repairing(body, "tool_call", repairs)
+        obj = loads_repairing(body, "tool_call", repairs)
     if isinstance(obj, dict) and isinstance(obj.get("tool_calls"), list):
         obj = [c.get("function", c) if isinstance(c, dict) else c for c in obj["tool_calls"]]
     items = obj if isinstance(obj, list) else [obj]
@@ -198,7 +202,7 @@ def parse_json(text: str, schema: dict | None = None) -> tuple[Any, list[str]]:
         span = body[start:end + 1] if end > start else body[start:]
         if start > 0 or end + 1 < len(body):
             repairs.append("json: removed text around the JSON value")
-        value = _loads_repairing(span, "json", repairs)
+        value = loads_repairing(span, "json", repairs)
     if schema is not None:
         import jsonschema
 
