@@ -98,7 +98,7 @@ def run_cmd(
                       consistency=consistency, seed=seed, teacher_sampling={"temperature": temperature},
                       prompts_dir=str(prompts_dir) if prompts_dir else None, mode=mode, structured=structured)
     out.mkdir(parents=True, exist_ok=True)
-    roles = {"synthesizer": synthesizer} if synthesizer else {
+    roles = {"synthesizer": synthesizer, "judge": judge or model} if synthesizer else {
         "teacher": teacher or model, "tagger": tagger or model or teacher, "judge": judge or model or teacher}
     roles["simulator"] = simulator
     backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
@@ -142,8 +142,12 @@ def stats_cmd(
                                 option=orjson.OPT_NON_STR_KEYS).decode())
     else:
         typer.echo(format_stats(modes))
-    path = plot_stats(modes, png or outs[0] / "stats.png")
-    typer.echo(f"figure: {path}")
+    try:
+        path = plot_stats(modes, png or outs[0] / "stats.png")
+    except ImportError:
+        typer.echo("figure: skipped (install matplotlib: pip install 'gem-env[plot]')")
+    else:
+        typer.echo(f"figure: {path}")
 
 
 @synth_app.command("export")

@@ -64,7 +64,10 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _parquet(path: Path) -> Iterator[dict[str, Any]]:
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ConfigError(f"{path}: reading Parquet needs `pip install pyarrow`") from exc
 
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
         yield from batch.to_pylist()
@@ -80,8 +83,20 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def read_rows(source: str | Path, *, split: str = "train", dataset_config: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(source_name, row)`` from a file, a folder of files, or an HF dataset name."""
+    """Yield ``(source_name, row)`` from a file, a folder of files, a folder written by
+    ``datasets``' ``save_to_disk``, or a Hugging Face dataset name (streamed)."""
     path = Path(source)
+    if path.is_dir() and ((path / "state.json").is_file() or (path / "dataset_dict.json").is_file()):
+        import datasets  # a dataset saved with Dataset.save_to_disk / DatasetDict.save_to_disk
+
+        ds = datasets.load_from_disk(str(path))
+        if isinstance(ds, datasets.DatasetDict):
+            if split not in ds:
+                raise ConfigError(f"{path}: no split {split!r} (has {', '.join(ds)}); pick one with --split")
+            ds = ds[split]
+        for row in ds:
+            yield str(path), dict(row)
+        return
     if path.exists():
         for f in _files(path):
             if f.suffix in (".jsonl", ".json"):

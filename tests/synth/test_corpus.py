@@ -75,3 +75,14 @@ def test_decontamination_rule(tmp_path):
     short = Decontaminator(["cancel my order number 42 today please now"], n=13, min_words=8)
     assert short.check("Hi, cancel my order number 42 today please now, thanks") == 0
     assert Decontaminator(["book a flight"], n=13).check("book a flight to Rome") is None
+
+
+def test_dataset_saved_to_disk(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    rows = [{"id": "d1", "text": "Open the box, then remove the cover and check the fuse. " * 2}]
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
+    assert [s.id for s in read_corpus(tmp_path / "ds")] == ["d1"]
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(rows)}).save_to_disk(str(tmp_path / "dd"))
+    assert [s.id for s in read_corpus(tmp_path / "dd", split="train")] == ["d1"]
+    with pytest.raises(ConfigError, match="no split"):
+        list(read_corpus(tmp_path / "dd", split="test"))
