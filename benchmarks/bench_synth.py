@@ -34,8 +34,10 @@ def corpus(n: int) -> list[dict]:
     verbs = ["Open", "Check", "Select", "Enter", "Remove", "Install", "Restart", "Clean", "Confirm", "Update"]
     rows = []
     for i in range(n):
-        steps = "\n".join(f"{j + 1}. {verbs[(i * 7 + j) % 10]} the component {i}-{j} and note reading {i * 13 + j}."
-                          for j in range(5))
+        steps = "\n".join(
+            f"{j + 1}. {verbs[(i * 7 + j) % 10]} the component {i}-{j} and note reading {i * 13 + j}."
+            for j in range(5)
+        )
         rows.append({"id": f"b{i:05d}", "text": f"How to service machine {i}\n{steps}\nThen log the result."})
     return rows
 
@@ -58,8 +60,10 @@ def bench_pipeline(n: int) -> None:
             dt = time.perf_counter() - t0
             assert report.kept == n, report
             calls = sum(b.usage.total.calls for b in {id(b): b for b in backends.values()}.values())
-            print(f"pipeline, full 4 stages + validation, zero-latency backend, cache={'rw' if cached else 'off'}: "
-                  f"{n} items in {dt:.2f}s = {n / dt:.1f} items/s ({dt / n * 1000:.2f} ms/item, {calls} LLM calls)")
+            print(
+                f"pipeline, full 4 stages + validation, zero-latency backend, cache={'rw' if cached else 'off'}: "
+                f"{n} items in {dt:.2f}s = {n / dt:.1f} items/s ({dt / n * 1000:.2f} ms/item, {calls} LLM calls)"
+            )
             if cached:  # the resume/replay path: every call a cache hit
                 backends = with_cache({"teacher": fake_backend()}, tmp / "cache.sqlite")
                 pipe = Pipeline(backends, SynthConfig(concurrency=16, export_domains=False))
@@ -94,14 +98,18 @@ def long_trajectory(k: int):
     rec = orjson.dumps(state["tickets"][1]).decode()
     extra = []
     while len(conv["messages"]) + len(extra) < 46:
-        extra += [{"role": "user", "content": "and what about N-1002 again?"},
-                  {"role": "assistant", "content": None, "tool_calls": [{"name": "get_ticket",
-                                                                        "arguments": {"ticket_id": "N-1002"}}]},
-                  {"role": "tool", "name": "get_ticket", "content": rec},
-                  {"role": "assistant", "content": "N-1002 is done."}]
+        extra += [
+            {"role": "user", "content": "and what about N-1002 again?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"name": "get_ticket", "arguments": {"ticket_id": "N-1002"}}],
+            },
+            {"role": "tool", "name": "get_ticket", "content": rec},
+            {"role": "assistant", "content": "N-1002 is done."},
+        ]
     conv = copy.deepcopy(conv)
-    conv["messages"] = conv["messages"][:-1] + [{"role": "assistant", "content": "Noted."}] + extra[:45 - len(conv["messages"])] \
-        + [conv["messages"][-1]] if False else conv["messages"] + extra
+    conv["messages"] = conv["messages"] + extra
     conv["messages"] = conv["messages"][:46]
     if conv["messages"][-1]["role"] != "assistant" or conv["messages"][-1].get("tool_calls"):
         conv["messages"] = conv["messages"][:45] + [{"role": "assistant", "content": "Done."}]
@@ -118,8 +126,10 @@ def bench_rules(n: int) -> None:
     traj, patterns, state = long_trajectory(0)
     body = [m for m in traj.messages if m.role != "system"]
     probs = trajectory_problems(traj, refined=True)
-    print(f"rule validation: trajectory of {len(body)} messages (+system), {traj.compute_stats().tool_calls} calls; "
-          f"problems on the sample: {probs[:2] or 'none'}")
+    print(
+        f"rule validation: trajectory of {len(body)} messages (+system), {traj.compute_stats().tool_calls} calls; "
+        f"problems on the sample: {probs[:2] or 'none'}"
+    )
     t0 = time.perf_counter()
     for _ in range(n):
         trajectory_problems(traj, refined=True)
@@ -136,7 +146,9 @@ def bench_rules(n: int) -> None:
     for t in cold:
         trajectory_problems(t, refined=True)
     dt = time.perf_counter() - t0
-    print(f"rule validation, new tool set each time (meta-schema checks not cached): {len(cold) / dt:,.0f} trajectories/s")
+    print(
+        f"rule validation, new tool set each time (meta-schema checks not cached): {len(cold) / dt:,.0f} trajectories/s"
+    )
 
 
 def negatives() -> list[str]:
@@ -148,7 +160,14 @@ def negatives() -> list[str]:
     import sys
 
     for mod in sorted(m.name for m in pkgutil.iter_modules() if m.name in sys.stdlib_module_names):
-        if mod.startswith("_") or mod in ("antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"):
+        if mod.startswith("_") or mod in (
+            "antigravity",
+            "this",
+            "idlelib",
+            "tkinter",
+            "turtle",
+            "turtledemo",
+        ):
             continue
         try:
             doc = importlib.import_module(mod).__doc__ or ""
@@ -175,8 +194,10 @@ def bench_prefilter() -> None:
     dt = time.perf_counter() - t0
     chars = sum(map(len, pos + neg))
     print(f"prefilter recall on wikiHow: {kept_pos}/{len(pos)} = {kept_pos / len(pos):.1%}")
-    print(f"prefilter on non-procedural text ({len(neg)} texts: example notes, licence paragraphs, stdlib "
-          f"docstrings): passes {kept_neg}/{len(neg)}, reduction {1 - kept_neg / len(neg):.1%}")
+    print(
+        f"prefilter on non-procedural text ({len(neg)} texts: example notes, licence paragraphs, stdlib "
+        f"docstrings): passes {kept_neg}/{len(neg)}, reduction {1 - kept_neg / len(neg):.1%}"
+    )
     print(f"prefilter speed: {len(pos + neg) / dt:,.0f} texts/s ({chars / dt / 1e6:.1f} MB/s)")
 
 

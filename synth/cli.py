@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
-__all__ = ["register", "synth_app", "open_backends"]
+__all__ = ["open_backends", "register", "synth_app"]
 
-synth_app = typer.Typer(name="synth", help="GEM: turn procedural text into tool-use trajectories.",
-                        no_args_is_help=True, add_completion=False)
+synth_app = typer.Typer(
+    name="synth",
+    help="GEM: turn procedural text into tool-use trajectories.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 FAKE_MODELS = ("fake", "scripted:fake-teacher")
 
 
-def open_backends(models: dict[str, Optional[str]], cache: Path | None, cache_mode: str = "rw",
-                  base_url: Optional[str] = None, max_tokens: Optional[int] = None) -> dict[str, Any]:
+def open_backends(
+    models: dict[str, str | None],
+    cache: Path | None,
+    cache_mode: str = "rw",
+    base_url: str | None = None,
+    max_tokens: int | None = None,
+) -> dict[str, Any]:
     """``{role: backend}`` from model strings; equal strings share one backend (and its batching).
 
     ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos)."""
@@ -50,15 +59,23 @@ def open_backends(models: dict[str, Optional[str]], cache: Path | None, cache_mo
 
 @synth_app.command("run")
 def run_cmd(
-    corpus: str = typer.Argument(..., help="JSONL / Parquet file, folder of files, or a Hugging Face dataset name."),
+    corpus: str = typer.Argument(
+        ..., help="JSONL / Parquet file, folder of files, or a Hugging Face dataset name."
+    ),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model for every role, e.g. openai:Qwen/Qwen3-8B, hf:..., fake."),
-    teacher: Optional[str] = typer.Option(None, help="Model for extract / generate / refine."),
-    tagger: Optional[str] = typer.Option(None, help="Model for selection tags."),
-    judge: Optional[str] = typer.Option(None, help="Model for the R1/R2/R3 judge."),
-    simulator: Optional[str] = typer.Option(None, help="Model playing the tools in the state-replay check."),
-    synthesizer: Optional[str] = typer.Option(None, help="One-call Trajectory-Synthesizer mode with this model."),
-    base_url: Optional[str] = typer.Option(None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."),
+    model: str | None = typer.Option(
+        None, "--model", help="Model for every role, e.g. openai:Qwen/Qwen3-8B, hf:..., fake."
+    ),
+    teacher: str | None = typer.Option(None, help="Model for extract / generate / refine."),
+    tagger: str | None = typer.Option(None, help="Model for selection tags."),
+    judge: str | None = typer.Option(None, help="Model for the R1/R2/R3 judge."),
+    simulator: str | None = typer.Option(None, help="Model playing the tools in the state-replay check."),
+    synthesizer: str | None = typer.Option(
+        None, help="One-call Trajectory-Synthesizer mode with this model."
+    ),
+    base_url: str | None = typer.Option(
+        None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
     concurrency: int = typer.Option(8, help="Items in flight at once."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Stage 4 (ablation: --no-refine)."),
@@ -66,19 +83,26 @@ def run_cmd(
     prefilter: bool = typer.Option(True, "--prefilter/--no-prefilter", help="The cheap non-LLM prefilter."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Exact and MinHash near-duplicate removal."),
     consistency: bool = typer.Option(True, "--consistency/--no-consistency", help="State-consistency check."),
-    decontaminate: list[Path] = typer.Option([], help="Benchmark files/folders to filter against (repeatable)."),
+    decontaminate: list[Path] = typer.Option(
+        [], help="Benchmark files/folders to filter against (repeatable)."
+    ),
     text_field: str = typer.Option("text", help="Field holding the text."),
     id_field: str = typer.Option("id", help="Field holding a row id."),
     split: str = typer.Option("train", help="Split of a Hugging Face dataset."),
     max_chars: int = typer.Option(6000, help="Longest segment; longer texts are split at paragraphs."),
-    limit: Optional[int] = typer.Option(None, help="Process at most this many segments."),
+    limit: int | None = typer.Option(None, help="Process at most this many segments."),
     seed: int = typer.Option(0, help="Seed sent with every call (part of the cache key)."),
     temperature: float = typer.Option(0.7, help="Teacher temperature."),
-    max_tokens: Optional[int] = typer.Option(None, help="max_tokens for every call."),
+    max_tokens: int | None = typer.Option(None, help="max_tokens for every call."),
     cache_mode: str = typer.Option("rw", help="Reply cache: rw, replay or off."),
-    prompts_dir: Optional[Path] = typer.Option(None, help="Folder of prompt templates overriding the bundled ones."),
-    structured: bool = typer.Option(True, "--structured/--no-structured",
-                                    help="Send each stage's JSON Schema as response_format (constrained decoding)."),
+    prompts_dir: Path | None = typer.Option(
+        None, help="Folder of prompt templates overriding the bundled ones."
+    ),
+    structured: bool = typer.Option(
+        True,
+        "--structured/--no-structured",
+        help="Send each stage's JSON Schema as response_format (constrained decoding).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
 ) -> None:
     """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
@@ -94,12 +118,29 @@ def run_cmd(
     if not (model or teacher or synthesizer):
         raise ConfigError("name a model: --model (every role), --teacher, or --synthesizer")
     mode = "synthesizer" if synthesizer else "pipeline"
-    cfg = SynthConfig(concurrency=concurrency, prefilter=prefilter, dedup=dedup, refine=refine, judge=use_judge,
-                      consistency=consistency, seed=seed, teacher_sampling={"temperature": temperature},
-                      prompts_dir=str(prompts_dir) if prompts_dir else None, mode=mode, structured=structured)
+    cfg = SynthConfig(
+        concurrency=concurrency,
+        prefilter=prefilter,
+        dedup=dedup,
+        refine=refine,
+        judge=use_judge,
+        consistency=consistency,
+        seed=seed,
+        teacher_sampling={"temperature": temperature},
+        prompts_dir=str(prompts_dir) if prompts_dir else None,
+        mode=mode,
+        structured=structured,
+    )
     out.mkdir(parents=True, exist_ok=True)
-    roles = {"synthesizer": synthesizer, "judge": judge or model} if synthesizer else {
-        "teacher": teacher or model, "tagger": tagger or model or teacher, "judge": judge or model or teacher}
+    roles = (
+        {"synthesizer": synthesizer, "judge": judge or model}
+        if synthesizer
+        else {
+            "teacher": teacher or model,
+            "tagger": tagger or model or teacher,
+            "judge": judge or model or teacher,
+        }
+    )
     roles["simulator"] = simulator
     backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
     texts = load_benchmark_texts(decontaminate) if decontaminate else None
@@ -118,8 +159,10 @@ def run_cmd(
                 await b.aclose()
 
     report = asyncio.run(go())
-    typer.echo(f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
-               f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)")
+    typer.echo(
+        f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
+        f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)"
+    )
     for msg in report.error_messages[:5]:
         typer.echo(f"  error: {msg}", err=True)
     typer.echo(f"output: {out}   stats: gem synth stats {out}")
@@ -128,7 +171,7 @@ def run_cmd(
 @synth_app.command("stats")
 def stats_cmd(
     outs: list[Path] = typer.Argument(..., help="Output folder(s); several compare modes side by side."),
-    png: Optional[Path] = typer.Option(None, help="Figure path (default: <first OUT>/stats.png)."),
+    png: Path | None = typer.Option(None, help="Figure path (default: <first OUT>/stats.png)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Per-stage yield and drop reasons, trajectory sizes beside the paper's, histograms, cost per kept row."""
@@ -138,8 +181,13 @@ def stats_cmd(
 
     modes = collect(outs)
     if as_json:
-        typer.echo(orjson.dumps(modes, default=lambda o: dict(o) if hasattr(o, "items") else str(o),
-                                option=orjson.OPT_NON_STR_KEYS).decode())
+        typer.echo(
+            orjson.dumps(
+                modes,
+                default=lambda o: dict(o) if hasattr(o, "items") else str(o),
+                option=orjson.OPT_NON_STR_KEYS,
+            ).decode()
+        )
     else:
         typer.echo(format_stats(modes))
     try:
@@ -189,8 +237,7 @@ def pairs_cmd(
     repair(out / "corpus")
     pairs = build_pairs(iter_rows(out / "corpus"))
     with open(dest, "wb") as fh:
-        for p in pairs:
-            fh.write(orjson.dumps(p) + b"\n")
+        fh.writelines(orjson.dumps(p) + b"\n" for p in pairs)
     typer.echo(f"wrote {len(pairs)} pairs to {dest}")
 
 

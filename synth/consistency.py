@@ -15,7 +15,8 @@ What the paper does not check. Two layers:
 from __future__ import annotations
 
 import copy
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import jsonpatch
 import orjson
@@ -23,15 +24,17 @@ import orjson
 from tools_registry.records import Trajectory
 from tools_registry.specs import ToolSpec
 
-__all__ = ["state_problems", "replay_problems", "Oracle", "index_records", "simulated_oracle"]
+__all__ = ["Oracle", "index_records", "replay_problems", "simulated_oracle", "state_problems"]
 
-Oracle = Callable[[ToolSpec, dict[str, Any], dict[str, Any], list[dict[str, Any]]],
-                  Awaitable[tuple["str | None", list[dict[str, Any]]]]]
+Oracle = Callable[
+    [ToolSpec, dict[str, Any], dict[str, Any], list[dict[str, Any]]],
+    Awaitable[tuple["str | None", list[dict[str, Any]]]],
+]
 _NOT_FOUND = ("not found", "does not exist", "no such", "unknown ")
 
 
 def _id_field(key: str) -> bool:
-    return key == "id" or key.endswith("_id") or key.endswith("Id")
+    return key == "id" or key.endswith(("_id", "Id"))
 
 
 def index_records(state: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], set[str]]:
@@ -44,7 +47,11 @@ def index_records(state: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], se
 
     def walk(value: Any, key_of_parent: str | None) -> None:
         if isinstance(value, dict):
-            ids = [(k, v) for k, v in value.items() if _id_field(k) and isinstance(v, (str, int)) and not isinstance(v, bool)]
+            ids = [
+                (k, v)
+                for k, v in value.items()
+                if _id_field(k) and isinstance(v, (str, int)) and not isinstance(v, bool)
+            ]
             if ids:
                 k, v = ids[0]  # the record's own key is its first id field
                 index.setdefault((k, str(v)), value)
@@ -65,16 +72,20 @@ def index_records(state: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], se
     return index, fields
 
 
-def _records_in(value: Any, fields: set[str], index: dict[tuple[str, str], dict[str, Any]]
-                ) -> list[tuple[tuple[str, str], dict[str, Any] | None, dict[str, Any]]]:
+def _records_in(
+    value: Any, fields: set[str], index: dict[tuple[str, str], dict[str, Any]]
+) -> list[tuple[tuple[str, str], dict[str, Any] | None, dict[str, Any]]]:
     """``(key, state_record or None, shown_dict)`` for every dict in an output that names a record.
 
     Among a dict's id fields, the one keying the state record that shares most field names wins
     (an order shown with its user_id is matched to the order, not the user)."""
     out = []
     if isinstance(value, dict):
-        cands = [(k, str(v)) for k, v in value.items()
-                 if k in fields and isinstance(v, (str, int)) and not isinstance(v, bool)]
+        cands = [
+            (k, str(v))
+            for k, v in value.items()
+            if k in fields and isinstance(v, (str, int)) and not isinstance(v, bool)
+        ]
         known = [(key, index[key]) for key in cands if key in index]
         if known:
             key, rec = max(known, key=lambda kr: len(kr[1].keys() & value.keys()))
@@ -129,7 +140,9 @@ def state_problems(traj: Trajectory, initial_state: dict[str, Any]) -> list[str]
             if any(p in low for p in _NOT_FOUND):
                 for v in _strings(args):
                     if any((f, v) in index for f in fields) and v not in touched:
-                        problems.append(f"[state] message #{i}: {name} says not found, but '{v}' is in the state")
+                        problems.append(
+                            f"[state] message #{i}: {name} says not found, but '{v}' is in the state"
+                        )
             continue
         if is_write:  # a write's output shows the new state: it names the records it changed
             touched |= _strings(args) | _strings(out)
@@ -138,15 +151,28 @@ def state_problems(traj: Trajectory, initial_state: dict[str, Any]) -> list[str]
             if key[1] in touched:
                 continue
             if rec is None:
-                problems.append(f"[state] message #{i}: {name} shows {key[0]}={key[1]!r}, which is not in the state "
-                                f"and no earlier write created it")
+                problems.append(
+                    f"[state] message #{i}: {name} shows {key[0]}={key[1]!r}, which is not in the state "
+                    f"and no earlier write created it"
+                )
                 continue
             for f, v in shown.items():
-                if f in rec and not isinstance(v, (dict, list)) and not isinstance(rec[f], (dict, list)) and rec[f] != v:
-                    if isinstance(v, (int, float)) and isinstance(rec[f], (int, float)) and float(v) == float(rec[f]):
+                if (
+                    f in rec
+                    and not isinstance(v, (dict, list))
+                    and not isinstance(rec[f], (dict, list))
+                    and rec[f] != v
+                ):
+                    if (
+                        isinstance(v, (int, float))
+                        and isinstance(rec[f], (int, float))
+                        and float(v) == float(rec[f])
+                    ):
                         continue
-                    problems.append(f"[state] message #{i}: {name} shows {key[0]}={key[1]!r} with {f}={v!r}, "
-                                    f"the state has {rec[f]!r}")
+                    problems.append(
+                        f"[state] message #{i}: {name} shows {key[0]}={key[1]!r} with {f}={v!r}, "
+                        f"the state has {rec[f]!r}"
+                    )
     return problems
 
 
@@ -186,17 +212,22 @@ async def replay_problems(traj: Trajectory, initial_state: dict[str, Any], oracl
                 problems.append(f"[replay] message #{i}: {name}: the replayed patch does not apply ({exc})")
         rec, rep = _parse(m.content), _parse(output)
         if (rec is None) != (rep is None):
-            problems.append(f"[replay] message #{i}: {name} recorded {'an error' if rec is None else 'a success'}, "
-                            f"the replay gives {'an error' if rep is None else 'a success'}: {output[:120]!r}")
+            problems.append(
+                f"[replay] message #{i}: {name} recorded {'an error' if rec is None else 'a success'}, "
+                f"the replay gives {'an error' if rep is None else 'a success'}: {output[:120]!r}"
+            )
         elif rec is not None:
             diffs = _diff_scalars(rec, rep)
             if diffs:
-                problems.append(f"[replay] message #{i}: {name} output disagrees with the state: {'; '.join(diffs[:3])}")
+                problems.append(
+                    f"[replay] message #{i}: {name} output disagrees with the state: {'; '.join(diffs[:3])}"
+                )
     return problems
 
 
-def simulated_oracle(llm: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
-                     **options: Any) -> Oracle:
+def simulated_oracle(
+    llm: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any], **options: Any
+) -> Oracle:
     """An Oracle backed by gem_env's SimulatedToolBackend (an LLM plays each tool over the state).
 
     The backend keeps its own copy of the state and applies its patches; a simulator that gives
@@ -207,15 +238,29 @@ def simulated_oracle(llm: Any, traj: Trajectory, state_schema: dict[str, Any], i
     from tools_registry.records import Domain, Task, UserScenario
 
     system = traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else ""
-    domain = Domain(name="synth-check", policy=system or "", tools=list(traj.tools), state_schema=state_schema,
-                    initial_state=initial_state)
+    domain = Domain(
+        name="synth-check",
+        policy=system or "",
+        tools=list(traj.tools),
+        state_schema=state_schema,
+        initial_state=initial_state,
+    )
     task = Task(id="check", domain="synth-check", user=UserScenario(instruction="replay"))
     backend = SimulatedToolBackend(llm, **options)
-    backend.reset(EpisodeSetup(task=task, domain=domain, tools=list(traj.tools), policy=system or "",
-                               initial_state=initial_state, initial_state_json=orjson.dumps(initial_state)))
+    backend.reset(
+        EpisodeSetup(
+            task=task,
+            domain=domain,
+            tools=list(traj.tools),
+            policy=system or "",
+            initial_state=initial_state,
+            initial_state_json=orjson.dumps(initial_state),
+        )
+    )
 
-    async def oracle(spec: ToolSpec, arguments: dict[str, Any], state: dict[str, Any],
-                     history: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
+    async def oracle(
+        spec: ToolSpec, arguments: dict[str, Any], state: dict[str, Any], history: list[dict[str, Any]]
+    ) -> tuple[str | None, list[dict[str, Any]]]:
         try:
             out = await backend.acall(spec.name, arguments, history)
         except ToolError as exc:

@@ -18,8 +18,14 @@ from tools_registry.errors import ParseError, ToolDefinitionError
 from tools_registry.records import Message, Trajectory, parse_arguments
 from tools_registry.specs import ToolSpec
 
-__all__ = ["tools_from_json", "trajectory_from_compact", "compact_messages", "canonical_ids", "content_text",
-           "load_trajectory"]
+__all__ = [
+    "canonical_ids",
+    "compact_messages",
+    "content_text",
+    "load_trajectory",
+    "tools_from_json",
+    "trajectory_from_compact",
+]
 
 
 def content_text(value: Any) -> str | None:
@@ -47,8 +53,9 @@ def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec
             elif t.get("type") == "function" or "function" in t:
                 spec = ToolSpec.from_openai(t)
             else:
-                spec = ToolSpec.model_validate({k: v for k, v in t.items() if k in ("name", "description",
-                                                                                     "parameters", "mutates")})
+                spec = ToolSpec.model_validate(
+                    {k: v for k, v in t.items() if k in ("name", "description", "parameters", "mutates")}
+                )
         except (ToolDefinitionError, ValidationError) as exc:
             raise ParseError(f"tool #{i} is not a tool definition: {str(exc)[:200]}") from None
         if not isinstance(spec.parameters, dict):
@@ -65,7 +72,11 @@ def _call(c: Any, n: int) -> dict[str, Any]:
     if not isinstance(name, str) or not name:
         raise ParseError(f"tool call #{n} has no name")
     args = fn.get("arguments", fn.get("parameters", {}))
-    return {"id": f"call_{n}", "type": "function", "function": {"name": name, "arguments": parse_arguments(args)}}
+    return {
+        "id": f"call_{n}",
+        "type": "function",
+        "function": {"name": name, "arguments": parse_arguments(args)},
+    }
 
 
 def trajectory_from_compact(data: Any, tools: list[ToolSpec]) -> Trajectory:
@@ -97,8 +108,14 @@ def trajectory_from_compact(data: Any, tools: list[ToolSpec]) -> Trajectory:
             msgs.append(out)
         elif role == "tool":
             call_id = pending.pop(0) if pending else f"orphan_{i}"
-            msgs.append({"role": "tool", "tool_call_id": call_id, "content": content if content is not None else "",
-                         **({"name": m["name"]} if isinstance(m.get("name"), str) else {})})
+            msgs.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call_id,
+                    "content": content if content is not None else "",
+                    **({"name": m["name"]} if isinstance(m.get("name"), str) else {}),
+                }
+            )
         else:
             if content is None:
                 raise ParseError(f"message #{i} ({role}) has no content")
@@ -120,11 +137,16 @@ def compact_messages(traj: Trajectory) -> dict[str, Any]:
         if m.role == "assistant":
             d: dict[str, Any] = {"role": "assistant", "content": m.content}
             if m.tool_calls:
-                d["tool_calls"] = [{"name": c.function.name, "arguments": c.function.arguments} for c in m.tool_calls]
+                d["tool_calls"] = [
+                    {"name": c.function.name, "arguments": c.function.arguments} for c in m.tool_calls
+                ]
             out.append(d)
         elif m.role == "tool":
-            out.append({"role": "tool", "name": m.name, "content": m.content} if m.name else
-                       {"role": "tool", "content": m.content})
+            out.append(
+                {"role": "tool", "name": m.name, "content": m.content}
+                if m.name
+                else {"role": "tool", "content": m.content}
+            )
         else:
             out.append({"role": m.role, "content": m.content})
     return {"system": system, "messages": out}
@@ -132,7 +154,9 @@ def compact_messages(traj: Trajectory) -> dict[str, Any]:
 
 def canonical_ids(traj: Trajectory) -> Trajectory:
     """A copy with call ids renamed ``call_1..`` in order (tool messages follow their calls)."""
-    return trajectory_from_compact(compact_messages(traj), list(traj.tools)).model_copy(update={"meta": traj.meta})
+    return trajectory_from_compact(compact_messages(traj), list(traj.tools)).model_copy(
+        update={"meta": traj.meta}
+    )
 
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:

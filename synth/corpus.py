@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import orjson
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["read_corpus", "read_rows", "segment_text", "DEFAULT_MAX_CHARS"]
+from .records import Segment
+
+__all__ = ["DEFAULT_MAX_CHARS", "read_corpus", "read_rows", "segment_text"]
 
 DEFAULT_MAX_CHARS = 6000
 _PARA = re.compile(r"\n\s*\n")
@@ -82,7 +85,9 @@ def _files(root: Path) -> Iterator[Path]:
             yield p
 
 
-def read_rows(source: str | Path, *, split: str = "train", dataset_config: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+def read_rows(
+    source: str | Path, *, split: str = "train", dataset_config: str | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(source_name, row)`` from a file, a folder of files, a folder written by
     ``datasets``' ``save_to_disk``, or a Hugging Face dataset name (streamed)."""
     path = Path(source)
@@ -104,7 +109,12 @@ def read_rows(source: str | Path, *, split: str = "train", dataset_config: str |
             elif f.suffix == ".parquet":
                 rows = _parquet(f)
             else:
-                rows = [{"id": str(f.relative_to(path) if path.is_dir() else f.name), "text": f.read_text(encoding="utf-8")}]
+                rows = [
+                    {
+                        "id": str(f.relative_to(path) if path.is_dir() else f.name),
+                        "text": f.read_text(encoding="utf-8"),
+                    }
+                ]
             for row in rows:
                 yield str(f), row
         return
@@ -119,24 +129,33 @@ def read_rows(source: str | Path, *, split: str = "train", dataset_config: str |
         yield str(source), dict(row)
 
 
-def read_corpus(source: str | Path | Iterable[dict[str, Any]], *, text_field: str = "text", id_field: str = "id",
-                max_chars: int = DEFAULT_MAX_CHARS, min_chars: int = 40, split: str = "train",
-                dataset_config: str | None = None) -> Iterator["Segment"]:
+def read_corpus(
+    source: str | Path | Iterable[dict[str, Any]],
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    min_chars: int = 40,
+    split: str = "train",
+    dataset_config: str | None = None,
+) -> Iterator[Segment]:
     """Segments of a corpus. Rows without ``text_field`` raise ConfigError naming the fields they have.
 
     A row's id is ``id_field`` when present, else ``<file>:<n>``; the n-th segment of a long text gets
     ``#<n>`` appended (the first keeps the plain id when the text is one segment).
     """
-    from .records import Segment
-
     if isinstance(source, (str, Path)):
-        rows: Iterable[tuple[str, dict[str, Any]]] = read_rows(source, split=split, dataset_config=dataset_config)
+        rows: Iterable[tuple[str, dict[str, Any]]] = read_rows(
+            source, split=split, dataset_config=dataset_config
+        )
     else:
         rows = (("<memory>", r) for r in source)
     for n, (name, row) in enumerate(rows):
         if text_field not in row:
-            raise ConfigError(f"{name}: row {n} has no {text_field!r} field (fields: {', '.join(map(str, row))}); "
-                              f"pick one with --text-field")
+            raise ConfigError(
+                f"{name}: row {n} has no {text_field!r} field (fields: {', '.join(map(str, row))}); "
+                f"pick one with --text-field"
+            )
         text = row[text_field]
         if not isinstance(text, str):
             continue

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from datasketch import MinHash, MinHashLSH
 
-__all__ = ["normalize_words", "Deduplicator", "Decontaminator", "load_benchmark_texts"]
+__all__ = ["Decontaminator", "Deduplicator", "load_benchmark_texts", "normalize_words"]
 
 _SKIP_KEYS = frozenset({"role", "id", "name", "type", "tool_call_id"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -29,7 +29,7 @@ def normalize_words(text: str) -> list[str]:
 def _shingles(words: list[str], k: int) -> set[bytes]:
     if len(words) < k:
         return {" ".join(words).encode()}
-    return {" ".join(words[i:i + k]).encode() for i in range(len(words) - k + 1)}
+    return {" ".join(words[i : i + k]).encode() for i in range(len(words) - k + 1)}
 
 
 class Deduplicator:
@@ -58,7 +58,7 @@ class Deduplicator:
         mh.update_batch(list(_shingles(words, self.shingle)))
         hits = self.lsh.query(mh)
         if hits:
-            return "near_duplicate", sorted(hits)[0]
+            return "near_duplicate", min(hits)
         self.lsh.insert(item_id, mh)
         return None
 
@@ -76,7 +76,7 @@ class Decontaminator:
             self.size += 1
             if len(words) >= n:
                 for j in range(len(words) - n + 1):
-                    self.ngrams.setdefault(hash(tuple(words[j:j + n])), i)
+                    self.ngrams.setdefault(hash(tuple(words[j : j + n])), i)
             elif len(words) >= min_words:
                 self.short.append((tuple(words), i))
 
@@ -84,7 +84,7 @@ class Decontaminator:
         words = normalize_words(text)
         n = self.n
         for j in range(len(words) - n + 1):
-            hit = self.ngrams.get(hash(tuple(words[j:j + n])))
+            hit = self.ngrams.get(hash(tuple(words[j : j + n])))
             if hit is not None:
                 return hit
         if self.short:
@@ -95,9 +95,17 @@ class Decontaminator:
         return None
 
 
-def load_benchmark_texts(paths: Iterable[str | Path], fields: tuple[str, ...] = ("question", "content", "text",
-                                                                                 "instructions", "reason_for_call",
-                                                                                 "task_instructions")) -> list[str]:
+def load_benchmark_texts(
+    paths: Iterable[str | Path],
+    fields: tuple[str, ...] = (
+        "question",
+        "content",
+        "text",
+        "instructions",
+        "reason_for_call",
+        "task_instructions",
+    ),
+) -> list[str]:
     """Every string under the named fields (any depth) in JSON / JSONL files, or whole .txt/.md files.
 
     Covers BFCL question files (JSONL, ``question`` = list of turns of messages with ``content``) and

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -22,17 +23,34 @@ from tools_registry.records import Criteria, Domain, GoldAction, Task, Trajector
 
 from .convert import load_trajectory
 
-__all__ = ["domain_name", "trajectory_to_domain", "export_domains", "to_openai_rows", "to_sharegpt_row",
-           "export_openai", "export_sharegpt", "SHAREGPT_INFO"]
+__all__ = [
+    "SHAREGPT_INFO",
+    "domain_name",
+    "export_domains",
+    "export_openai",
+    "export_sharegpt",
+    "to_openai_rows",
+    "to_sharegpt_row",
+    "trajectory_to_domain",
+]
 
-SHAREGPT_INFO = {"formatting": "sharegpt", "columns": {"messages": "conversations", "system": "system", "tools": "tools"}}
+SHAREGPT_INFO = {
+    "formatting": "sharegpt",
+    "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
+}
 
 
 def domain_name(traj: Trajectory, prefix: str = "synth") -> str:
     """``<prefix>-<task label>-<8 hex of the source id>``, a valid domain name."""
     tags = traj.meta.extra.get("tags") or {}
-    label = re.sub(r"[^a-z0-9]+", "-", str(tags.get("task") or tags.get("domain") or "task").lower()).strip("-")
-    sid = traj.meta.provenance.source_id or traj.meta.provenance.source_hash or orjson.dumps(traj.to_row()).decode()
+    label = re.sub(r"[^a-z0-9]+", "-", str(tags.get("task") or tags.get("domain") or "task").lower()).strip(
+        "-"
+    )
+    sid = (
+        traj.meta.provenance.source_id
+        or traj.meta.provenance.source_hash
+        or orjson.dumps(traj.to_row()).decode()
+    )
     h = hashlib.sha256(sid.encode()).hexdigest()[:8]
     return check_name(f"{prefix}-{label}"[:54] + f"-{h}")
 
@@ -54,27 +72,51 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
     tags = traj.meta.extra.get("tags") or {}
     mutating = {t.name for t in traj.tools if t.mutates}
     outputs = {m.tool_call_id: m.content for m in body if m.role == "tool"}
-    gold = [GoldAction(name=c.function.name, arguments=dict(c.function.arguments))
-            for m in body for c in (m.tool_calls or [])
-            if c.function.name in mutating and _is_success(outputs.get(c.id))]
+    gold = [
+        GoldAction(name=c.function.name, arguments=dict(c.function.arguments))
+        for m in body
+        for c in (m.tool_calls or [])
+        if c.function.name in mutating and _is_success(outputs.get(c.id))
+    ]
     turns = [m.content or "" for m in body if m.role == "user"]
     summary = tags.get("summary") or "the task"
-    rubric = [f"The assistant helps the user with: {summary}.",
-              "The assistant follows every rule of the system prompt and confirms before irreversible writes.",
-              "The assistant never invents argument values and states what it cannot do."]
+    rubric = [
+        f"The assistant helps the user with: {summary}.",
+        "The assistant follows every rule of the system prompt and confirms before irreversible writes.",
+        "The assistant never invents argument values and states what it cannot do.",
+    ]
     # The basis needs no model: gold write actions. The rubric is there for TaskReward(judge=...,
     # basis=["actions", "judge"]) when a judge model is at hand.
     criteria = Criteria(actions=gold, final_state=None, rubric=rubric, reward_basis=["actions"])
-    task = Task(id="t0", domain=name, description=summary,
-                user=UserScenario(instruction="You want help with: " + summary + ". Say, in order: "
-                                  + " | ".join(turns), turns=turns),
-                reference=body, criteria=criteria,
-                meta={"source_id": traj.meta.provenance.source_id, "tags": tags})
+    task = Task(
+        id="t0",
+        domain=name,
+        description=summary,
+        user=UserScenario(
+            instruction="You want help with: " + summary + ". Say, in order: " + " | ".join(turns),
+            turns=turns,
+        ),
+        reference=body,
+        criteria=criteria,
+        meta={"source_id": traj.meta.provenance.source_id, "tags": tags},
+    )
     n_assistant = sum(1 for m in body if m.role == "assistant")
-    domain = Domain(name=name, description=summary, policy=system or "", tools=list(traj.tools), state_schema=schema,
-                    initial_state=state, max_turns=max(30, n_assistant + 10),
-                    meta={"source_id": traj.meta.provenance.source_id, "source_hash": traj.meta.provenance.source_hash,
-                          "tags": tags, "pipeline": traj.meta.provenance.pipeline, "synthesized": True})
+    domain = Domain(
+        name=name,
+        description=summary,
+        policy=system or "",
+        tools=list(traj.tools),
+        state_schema=schema,
+        initial_state=state,
+        max_turns=max(30, n_assistant + 10),
+        meta={
+            "source_id": traj.meta.provenance.source_id,
+            "source_hash": traj.meta.provenance.source_hash,
+            "tags": tags,
+            "pipeline": traj.meta.provenance.pipeline,
+            "synthesized": True,
+        },
+    )
     return domain, [task]
 
 
@@ -110,14 +152,23 @@ def to_sharegpt_row(row: dict[str, Any]) -> dict[str, Any]:
             conv.append({"from": "human", "value": m.content or ""})
         elif m.role == "assistant" and m.tool_calls:
             calls = [{"name": c.function.name, "arguments": c.function.arguments} for c in m.tool_calls]
-            conv.append({"from": "function_call", "value": orjson.dumps(calls[0] if len(calls) == 1 else calls).decode()})
+            conv.append(
+                {
+                    "from": "function_call",
+                    "value": orjson.dumps(calls[0] if len(calls) == 1 else calls).decode(),
+                }
+            )
         elif m.role == "assistant":
             conv.append({"from": "gpt", "value": m.content or ""})
         elif m.role == "tool":
             if conv and conv[-1]["from"] == "observation":
                 prev = conv[-1]["value"]
                 items = orjson.loads(prev) if prev.startswith("[") and conv[-1].get("_merged") else [prev]
-                conv[-1] = {"from": "observation", "value": orjson.dumps(items + [m.content or ""]).decode(), "_merged": "1"}
+                conv[-1] = {
+                    "from": "observation",
+                    "value": orjson.dumps(items + [m.content or ""]).decode(),
+                    "_merged": "1",
+                }
             else:
                 conv.append({"from": "observation", "value": m.content or ""})
     for c in conv:

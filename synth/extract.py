@@ -60,8 +60,10 @@ class Extractor(StageBase):
             if isinstance(props, dict) and isinstance(req, list):
                 kept = [r for r in req if r in props]
                 if len(kept) != len(req):
-                    repairs.append(f"tool {t.name!r}: dropped required names not in properties "
-                                   f"{sorted(set(map(str, req)) - set(kept))}")
+                    repairs.append(
+                        f"tool {t.name!r}: dropped required names not in properties "
+                        f"{sorted(set(map(str, req)) - set(kept))}"
+                    )
                     t.parameters["required"] = kept
         raw_wf = data.get("workflows")
         if not isinstance(raw_wf, list) or not raw_wf:
@@ -77,7 +79,9 @@ class Extractor(StageBase):
                     if isinstance(a, dict) and a.get("name") in renames:
                         a["name"] = renames[a["name"]]
                 if renames and isinstance(w.get("execution_graph"), str):
-                    w["execution_graph"] = _NODE.sub(lambda m: renames.get(m.group(0), m.group(0)), w["execution_graph"])
+                    w["execution_graph"] = _NODE.sub(
+                        lambda m: renames.get(m.group(0), m.group(0)), w["execution_graph"]
+                    )
             try:
                 workflows.append(Workflow.model_validate(w))
             except ValidationError as exc:
@@ -105,13 +109,25 @@ class Extractor(StageBase):
         return problems
 
     async def run(self, ctx: ItemContext, tags: dict[str, Any]) -> Blueprint:
-        values = {"text": ctx.segment.text, "summary": tags.get("summary", ""), "domain": tags.get("domain", ""),
-                  "task": tags.get("task", ""), "platform": tags.get("platform", "")}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        values = {
+            "text": ctx.segment.text,
+            "summary": tags.get("summary", ""),
+            "domain": tags.get("domain", ""),
+            "task": tags.get("task", ""),
+            "platform": tags.get("platform", ""),
+        }
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            values,
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         bp = self.parse(data, ctx)
         problems = self.check(bp)
         if problems:
-            rule = problems[0][1:problems[0].index("]")] if problems[0].startswith("[") else "check"
+            rule = problems[0][1 : problems[0].index("]")] if problems[0].startswith("[") else "check"
             raise StageDrop(self.name, f"rule:{rule}", problems)
         return bp

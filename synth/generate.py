@@ -20,7 +20,7 @@ __all__ = ["Generator", "first_rule"]
 
 def first_rule(problems: list[str]) -> str:
     p = problems[0]
-    return p[1:p.index("]")] if p.startswith("[") and "]" in p else "check"
+    return p[1 : p.index("]")] if p.startswith("[") and "]" in p else "check"
 
 
 def _dumps(value: Any) -> str:
@@ -43,11 +43,21 @@ class Generator(StageBase):
         return trajectory_problems(traj, refined=refined) + pattern_problems(patterns, traj)
 
     async def run(self, ctx: ItemContext, bp: Blueprint) -> tuple[Trajectory, list[Any]]:
-        values = {"text": ctx.segment.text, "patterns": ", ".join(PATTERNS),
-                  "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in bp.tools]),
-                  "workflows": _dumps([w.model_dump() for w in bp.workflows])}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        values = {
+            "text": ctx.segment.text,
+            "patterns": ", ".join(PATTERNS),
+            "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in bp.tools]),
+            "workflows": _dumps([w.model_dump() for w in bp.workflows]),
+        }
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            values,
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         traj = self.parse(data, list(bp.tools))
         patterns = data.get("patterns")
         ctx.stats["generated"] = traj.compute_stats().model_dump()

@@ -11,7 +11,7 @@ from tools_registry.records import Trajectory
 from .records import Verdict
 from .stage import ItemContext, StageBase, StageDrop, ask_json
 
-__all__ = ["Judge", "transcript", "parse_verdict"]
+__all__ = ["Judge", "parse_verdict", "transcript"]
 
 
 def transcript(traj: Trajectory) -> str:
@@ -19,7 +19,9 @@ def transcript(traj: Trajectory) -> str:
     lines = []
     for i, m in enumerate(traj.messages):
         if m.role == "assistant" and m.tool_calls:
-            calls = "; ".join(f"{c.function.name}({orjson.dumps(c.function.arguments).decode()})" for c in m.tool_calls)
+            calls = "; ".join(
+                f"{c.function.name}({orjson.dumps(c.function.arguments).decode()})" for c in m.tool_calls
+            )
             lines.append(f"[{i}] assistant: {m.content or ''} <calls: {calls}>".replace(":  <", ": <"))
         else:
             lines.append(f"[{i}] {m.role}: {m.content}")
@@ -49,10 +51,19 @@ class Judge(StageBase):
     prompt_name = "judge"
 
     async def run(self, ctx: ItemContext, traj: Trajectory) -> Verdict:
-        values = {"tools": orjson.dumps([t.to_openai()["function"] for t in traj.tools]).decode(),
-                  "transcript": transcript(traj)}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        values = {
+            "tools": orjson.dumps([t.to_openai()["function"] for t in traj.tools]).decode(),
+            "transcript": transcript(traj),
+        }
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            values,
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         repairs: list[str] = []
         verdict = parse_verdict(data, repairs)
         ctx.add_repairs(self.name, repairs)

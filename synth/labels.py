@@ -9,7 +9,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Labels", "labels", "PATTERNS"]
+__all__ = ["PATTERNS", "Labels", "labels"]
 
 #: Interaction patterns of Stage 3 (paper.md), as labels.
 PATTERNS = ("rule_conflict", "error_recovery", "clarification", "multi_hop", "domain_rule")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -26,12 +27,13 @@ from .generate import Generator
 from .judge import Judge
 from .records import Drop, EnvSpec, Segment
 from .refine import Refiner
+from .rules import policy_source_warnings
 from .selection import Selector
 from .stage import ItemContext, StageDrop
 from .store import ShardWriter, finished_ids, next_run_number
 from .validate import Validator
 
-__all__ = ["SynthConfig", "Pipeline", "RunReport", "ROLES", "simulator_oracle", "with_cache"]
+__all__ = ["ROLES", "Pipeline", "RunReport", "SynthConfig", "simulator_oracle", "with_cache"]
 
 #: Model roles: tagger (select), teacher (extract, generate, refine), judge, simulator (replay oracle), synthesizer.
 ROLES = ("tagger", "teacher", "judge", "simulator", "synthesizer")
@@ -92,17 +94,28 @@ class Pipeline:
         on_event: Called with ``(event, item_id, detail)`` for progress displays.
     """
 
-    def __init__(self, backends: dict[str, Any], config: SynthConfig | None = None, *,
-                 decontaminate: Iterable[str] | None = None, oracle: Any = None,
-                 on_event: Callable[[str, str, dict[str, Any]], None] | None = None):
+    def __init__(
+        self,
+        backends: dict[str, Any],
+        config: SynthConfig | None = None,
+        *,
+        decontaminate: Iterable[str] | None = None,
+        oracle: Any = None,
+        on_event: Callable[[str, str, dict[str, Any]], None] | None = None,
+    ):
         if "teacher" not in backends and not (config and config.mode == "synthesizer"):
             raise ConfigError("the pipeline needs at least a 'teacher' backend")
         self.config = cfg = config or SynthConfig()
         self.backends = backends
-        get = lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer")  # noqa: E731
+        get = lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer")
         kw = {"prompts_dir": cfg.prompts_dir, "structured": cfg.structured}
-        self.selector = Selector(get("tagger"), prefilter=cfg.prefilter, threshold=cfg.prefilter_threshold,
-                                 sampling=cfg.sampling("tagger"), **kw)
+        self.selector = Selector(
+            get("tagger"),
+            prefilter=cfg.prefilter,
+            threshold=cfg.prefilter_threshold,
+            sampling=cfg.sampling("tagger"),
+            **kw,
+        )
         self.extractor = Extractor(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
         self.generator = Generator(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
         self.refiner = Refiner(get("teacher"), sampling=cfg.sampling("teacher"), **kw) if cfg.refine else None
@@ -146,28 +159,60 @@ class Pipeline:
                     self.on_event("stage", seg.id, {"stage": "refine"})
             await self.validator.run(ctx, traj, env, refined=refined)
         except StageDrop as d:
-            return None, Drop(id=seg.id, stage=d.stage, reason=d.reason, details=d.details[:50], repairs=ctx.repairs,
-                              tags=ctx.tags, stats=ctx.stats, ledger=ctx.ledger, mode=self.config.mode)
+            return None, Drop(
+                id=seg.id,
+                stage=d.stage,
+                reason=d.reason,
+                details=d.details[:50],
+                repairs=ctx.repairs,
+                tags=ctx.tags,
+                stats=ctx.stats,
+                ledger=ctx.ledger,
+                mode=self.config.mode,
+            )
         return self.row(seg, ctx, traj, patterns, env, before), None
 
-    def row(self, seg: Segment, ctx: ItemContext, traj: Trajectory, patterns: Any, env: EnvSpec | None,
-            before: dict[str, Any] | None) -> dict[str, Any]:
+    def row(
+        self,
+        seg: Segment,
+        ctx: ItemContext,
+        traj: Trajectory,
+        patterns: Any,
+        env: EnvSpec | None,
+        before: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         traj.meta.provenance = Provenance(
-            source_id=seg.id, source_hash=seg.hash, pipeline="synthesizer" if self.synthesizer else "synth",
-            prompts=dict(ctx.prompts), models=self.models(),
+            source_id=seg.id,
+            source_hash=seg.hash,
+            pipeline="synthesizer" if self.synthesizer else "synth",
+            prompts=dict(ctx.prompts),
+            models=self.models(),
             sampling={r: self.config.sampling(r) for r in ("tagger", "teacher", "judge")},
-            seed=self.config.seed, created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            version=_version())
+            seed=self.config.seed,
+            created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            version=_version(),
+        )
         traj.with_stats()
         traj.meta.extra = {
             "tags": {k: ctx.tags.get(k) for k in ("summary", "domain", "platform", "task")},
             "before_refine": before,
             "patterns": [p if isinstance(p, dict) else {"pattern": str(p)} for p in (patterns or [])],
-            "env": None if env is None else {"state_schema": orjson.dumps(env.state_schema).decode(),
-                                             "initial_state": orjson.dumps(env.initial_state).decode()},
-            "ledger": ctx.ledger.model_dump(), "repairs": list(ctx.repairs), "mode": self.config.mode,
-            "verdict": ctx.stats.get("verdict"), "source_text": seg.text,
+            "env": None
+            if env is None
+            else {
+                "state_schema": orjson.dumps(env.state_schema).decode(),
+                "initial_state": orjson.dumps(env.initial_state).decode(),
+            },
+            "ledger": ctx.ledger.model_dump(),
+            "repairs": list(ctx.repairs),
+            "mode": self.config.mode,
+            "verdict": ctx.stats.get("verdict"),
+            "source_text": seg.text,
             "write_tools": [t.name for t in traj.tools if t.mutates],
+            "warnings": policy_source_warnings(
+                traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else None,
+                seg.text,
+            ),
         }
         return traj.to_row()
 
@@ -181,8 +226,13 @@ class Pipeline:
         out.mkdir(parents=True, exist_ok=True)
         run_no = next_run_number(out)
         with open(out / "runs.jsonl", "ab") as fh:
-            fh.write(orjson.dumps({"run": run_no, "event": "start", "config": asdict(self.config),
-                                   "models": self.models()}, default=str) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {"run": run_no, "event": "start", "config": asdict(self.config), "models": self.models()},
+                    default=str,
+                )
+                + b"\n"
+            )
         kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows)
         drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows)
         report = RunReport()
@@ -194,12 +244,15 @@ class Pipeline:
             try:
                 async with sem:
                     row, drop = await self.process(seg)
-            except (GemError, OSError) as exc:  # backend down after retries, script exhausted: retry on resume
+            except (
+                GemError,
+                OSError,
+            ) as exc:  # backend down after retries, script exhausted: retry on resume
                 report.errors += 1
                 report.error_messages.append(f"{seg.id}: {type(exc).__name__}: {exc}"[:500])
                 self.on_event("error", seg.id, {"error": str(exc)[:200]})
                 return
-            except Exception as exc:  # a bug: leave the item unfinished, log it, keep the run going
+            except Exception as exc:  # noqa: BLE001 - a bug: leave the item unfinished, log it, keep the run going
                 report.errors += 1
                 report.error_messages.append(f"{seg.id}: {type(exc).__name__}: {exc}"[:500])
                 with open(out / "errors.log", "a") as fh:
@@ -235,27 +288,53 @@ class Pipeline:
                 export_domains(iter_rows(out / "corpus"), out / "domains")
             kept_w.close()
             drop_w.close()
-            usage = {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
+            usage = {
+                r: b.usage.as_dict()
+                for r, b in self.backends.items()
+                if b is not None and hasattr(b, "usage")
+            }
             with open(out / "runs.jsonl", "ab") as fh:
-                fh.write(orjson.dumps({"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage},
-                                      default=str) + b"\n")
+                fh.write(
+                    orjson.dumps(
+                        {"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage},
+                        default=str,
+                    )
+                    + b"\n"
+                )
         return report
 
     def _pre_drop(self, seg: Segment, dedup: Deduplicator | None) -> Drop | None:
         if dedup is not None:
             hit = dedup.check(seg.id, seg.text)
             if hit is not None:
-                return Drop(id=seg.id, stage="dedup", reason=hit[0], details=[f"duplicate of {hit[1]}"],
-                            mode=self.config.mode)
+                return Drop(
+                    id=seg.id,
+                    stage="dedup",
+                    reason=hit[0],
+                    details=[f"duplicate of {hit[1]}"],
+                    mode=self.config.mode,
+                )
         if self.decontam is not None:
             idx = self.decontam.check(seg.text)
             if idx is not None:
-                return Drop(id=seg.id, stage="decontam", reason="benchmark_overlap",
-                            details=[f"shares a {self.decontam.n}-gram with benchmark text #{idx}"], mode=self.config.mode)
+                return Drop(
+                    id=seg.id,
+                    stage="decontam",
+                    reason="benchmark_overlap",
+                    details=[f"shares a {self.decontam.n}-gram with benchmark text #{idx}"],
+                    mode=self.config.mode,
+                )
         return None
 
-    def _finish(self, sid: str, row: dict[str, Any] | None, drop: Drop | None, kept_w: ShardWriter,
-                drop_w: ShardWriter, report: RunReport) -> None:
+    def _finish(
+        self,
+        sid: str,
+        row: dict[str, Any] | None,
+        drop: Drop | None,
+        kept_w: ShardWriter,
+        drop_w: ShardWriter,
+        report: RunReport,
+    ) -> None:
         if row is not None:
             kept_w.write(row)
             report.kept += 1
@@ -263,15 +342,19 @@ class Pipeline:
         elif drop is not None:
             drop_w.write(drop.model_dump(mode="json"))
             report.dropped[drop.stage] = report.dropped.get(drop.stage, 0) + 1
-            self.on_event("drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()})
+            self.on_event(
+                "drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()}
+            )
 
 
 def with_cache(backends: dict[str, Any], path: str | Path, mode: str = "rw") -> dict[str, Any]:
     """Wrap every backend in gem_env's CachedBackend on one SQLite file (what makes resume free)."""
     from gem_env.llm.cache import CachedBackend
 
-    return {r: (b if b is None or isinstance(b, CachedBackend) else CachedBackend(b, path, mode))
-            for r, b in backends.items()}
+    return {
+        r: (b if b is None or isinstance(b, CachedBackend) else CachedBackend(b, path, mode))
+        for r, b in backends.items()
+    }
 
 
 def simulator_oracle(llm: Any) -> Callable[[Trajectory, EnvSpec], Any]:

@@ -43,20 +43,28 @@ class Progress:
     def line(self) -> str:
         passed = " ".join(f"{k}:{v}" for k, v in self.stages.items())
         drops = " ".join(f"{k}:{v}" for k, v in self.drops.most_common())
-        return (f"kept {self.kept} | passed {passed or '-'} | dropped {drops or '-'} | errors {self.errors} | "
-                f"calls {self.calls} tokens {self.tokens}")
+        return (
+            f"kept {self.kept} | passed {passed or '-'} | dropped {drops or '-'} | errors {self.errors} | "
+            f"calls {self.calls} tokens {self.tokens}"
+        )
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.enabled:
-            from rich.progress import Progress as RichProgress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+            from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self._progress = RichProgress(SpinnerColumn(), TextColumn("{task.completed} items"),
-                                          TextColumn("{task.description}"), TimeElapsedColumn(), transient=False)
+            self._progress = RichProgress(
+                SpinnerColumn(),
+                TextColumn("{task.completed} items"),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                transient=False,
+            )
             self._progress.__enter__()
             self._task = self._progress.add_task(self.line(), total=None)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
             self._progress = None

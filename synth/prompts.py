@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["Prompt", "load_prompt", "prompt_names", "PROMPTS_DIR", "PLACEHOLDER"]
+__all__ = ["PLACEHOLDER", "PROMPTS_DIR", "Prompt", "load_prompt", "prompt_names"]
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 PLACEHOLDER = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")

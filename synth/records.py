@@ -13,18 +13,42 @@ from pydantic import Field
 from tools_registry.records import Record
 from tools_registry.specs import ToolSpec
 
-__all__ = ["Segment", "Tags", "Action", "Workflow", "Blueprint", "EnvSpec", "Verdict", "Drop", "Ledger",
-           "STAGES"]
+__all__ = [
+    "STAGES",
+    "Action",
+    "Blueprint",
+    "Drop",
+    "EnvSpec",
+    "Ledger",
+    "Segment",
+    "Tags",
+    "Verdict",
+    "Workflow",
+]
 
 #: Stage names in pipeline order (also the ``stage`` of a Drop).
-STAGES = ("input", "dedup", "decontam", "prefilter", "select", "extract", "generate", "refine", "rules",
-          "consistency", "judge", "synthesizer")
+STAGES = (
+    "input",
+    "dedup",
+    "decontam",
+    "prefilter",
+    "select",
+    "extract",
+    "generate",
+    "refine",
+    "rules",
+    "consistency",
+    "judge",
+    "synthesizer",
+)
 
 
 class Segment(Record):
     """One text segment of the input corpus."""
 
-    id: str = Field(description="Unique id: the source row id, plus '#<n>' for the n-th segment of a long text.")
+    id: str = Field(
+        description="Unique id: the source row id, plus '#<n>' for the n-th segment of a long text."
+    )
     text: str = Field(description="The segment's text.")
     source: str | None = Field(default=None, description="Where it came from (file or dataset name).")
     hash: str = Field(default="", description="sha256 of the text.")
@@ -62,8 +86,12 @@ class Blueprint(Record):
 class EnvSpec(Record):
     """What makes a trajectory executable: the database schema and its initial state (Stage 4)."""
 
-    state_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"}, description="JSON Schema.")
-    initial_state: dict[str, Any] = Field(default_factory=dict, description="The database before the conversation.")
+    state_schema: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object"}, description="JSON Schema."
+    )
+    initial_state: dict[str, Any] = Field(
+        default_factory=dict, description="The database before the conversation."
+    )
 
 
 class Verdict(Record):

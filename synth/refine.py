@@ -22,7 +22,7 @@ from .records import EnvSpec
 from .rules import PLACEHOLDER_RE, pattern_problems, trajectory_problems
 from .stage import ItemContext, StageBase, StageDrop, ask_json
 
-__all__ = ["Refiner", "env_problems", "duplicate_keys"]
+__all__ = ["Refiner", "duplicate_keys", "env_problems"]
 
 
 def duplicate_keys(state: Any, path: str = "") -> list[str]:
@@ -38,7 +38,9 @@ def duplicate_keys(state: Any, path: str = "") -> list[str]:
                 key = next(((k, v) for k, v in rec.items() if k == "id" or k.endswith("_id")), None)
                 if key is not None and isinstance(key[1], (str, int)):
                     if key in seen:
-                        out.append(f"[state-keys] {path}: {key[0]}={key[1]!r} repeats (items {seen[key]} and {i})")
+                        out.append(
+                            f"[state-keys] {path}: {key[0]}={key[1]!r} repeats (items {seen[key]} and {i})"
+                        )
                     seen.setdefault(key, i)
             out += duplicate_keys(rec, f"{path}/{i}")
     return out
@@ -69,10 +71,16 @@ class Refiner(StageBase):
     name = "refine"
     prompt_name = "refine"
 
-    def parse(self, data: dict[str, Any], old_tools: list[Any], ctx: ItemContext) -> tuple[Trajectory, EnvSpec]:
+    def parse(
+        self, data: dict[str, Any], old_tools: list[Any], ctx: ItemContext
+    ) -> tuple[Trajectory, EnvSpec]:
         repairs: list[str] = []
         try:
-            tools = tools_from_json(data["tools"], repairs) if isinstance(data.get("tools"), list) else list(old_tools)
+            tools = (
+                tools_from_json(data["tools"], repairs)
+                if isinstance(data.get("tools"), list)
+                else list(old_tools)
+            )
         except ParseError as exc:
             raise StageDrop(self.name, "parse", [str(exc)]) from None
         names = {t.name for t in tools}
@@ -93,11 +101,21 @@ class Refiner(StageBase):
         return trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
 
     async def run(self, ctx: ItemContext, traj: Trajectory) -> tuple[Trajectory, list[Any], EnvSpec]:
-        values = {"text": ctx.segment.text, "patterns": ", ".join(PATTERNS),
-                  "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
-                  "conversation": _dumps(compact_messages(traj))}
-        data = await ask_json(self.backend, self.prompt, values, ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        values = {
+            "text": ctx.segment.text,
+            "patterns": ", ".join(PATTERNS),
+            "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
+            "conversation": _dumps(compact_messages(traj)),
+        }
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            values,
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         new, env = self.parse(data, list(traj.tools), ctx)
         patterns = data.get("patterns")
         ctx.stats["refined"] = new.compute_stats().model_dump()

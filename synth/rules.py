@@ -20,7 +20,14 @@ from tools_registry.validation import ToolSet, tool_problems
 
 from .labels import PATTERNS
 
-__all__ = ["RULES", "trajectory_problems", "pattern_problems", "tools_problems_cached", "PLACEHOLDER_RE"]
+__all__ = [
+    "PLACEHOLDER_RE",
+    "RULES",
+    "pattern_problems",
+    "policy_source_warnings",
+    "tools_problems_cached",
+    "trajectory_problems",
+]
 
 RULES = {
     "tools": "tool definitions are well formed (tools_registry.validation Stage-2 rules)",
@@ -31,7 +38,7 @@ RULES = {
     "unknown-tool": "every call names a tool of the tool set",
     "arguments": "every call's arguments validate against the tool's schema",
     "grounded": "ID-like argument values (with digits or '@', or numbers >= 100) appear earlier in the system prompt, "
-                "a user turn or a tool output",
+    "a user turn or a tool output",
     "placeholder": "no placeholders ('5+ more results', 'path=/example', '...', 'TODO', '[insert ...]', '{{x}}')",
     "tool-output": "tool outputs are complete JSON on success or a concise bare error (one line, <= 300 chars)",
     "one-call": "refined trajectories make at most one tool call per assistant turn",
@@ -41,11 +48,12 @@ RULES = {
 PLACEHOLDER_RE = re.compile(
     r"\b\d+\s*\+\s*more\b|\band \d+ more\b|\(\s*more results?\s*\)|=/?example\b|/example/|/path/to/|<placeholder>|"
     r"\[(?:insert|placeholder|your|todo)[^\]]*\]|\bTODO\b|\bTBD\b|lorem ipsum|\{\{[^}]*\}\}|\"\.\.\.\"|^\s*\.\.\.\s*$",
-    re.I | re.M)
+    re.IGNORECASE | re.MULTILINE,
+)
 _ID_LIKE = re.compile(r"^[^\s]{3,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$|^\d{1,2}:\d{2}$")
-_TOOLS_CACHE: "OrderedDict[str, list[str]]" = OrderedDict()
-_TOOLSET_CACHE: "OrderedDict[str, ToolSet | None]" = OrderedDict()
+_TOOLS_CACHE: OrderedDict[str, list[str]] = OrderedDict()
+_TOOLSET_CACHE: OrderedDict[str, ToolSet | None] = OrderedDict()
 
 
 def tools_problems_cached(traj: Trajectory) -> tuple[list[str], ToolSet | None]:
@@ -78,7 +86,12 @@ def _needs_grounding(v: Any) -> str | None:
         return None
     if isinstance(v, int) and abs(v) >= 100:
         return str(v)
-    if isinstance(v, str) and _ID_LIKE.match(v) and (any(ch.isdigit() for ch in v) or "@" in v) and not _DATE.match(v):
+    if (
+        isinstance(v, str)
+        and _ID_LIKE.match(v)
+        and (any(ch.isdigit() for ch in v) or "@" in v)
+        and not _DATE.match(v)
+    ):
         return v.lower()
     return None
 
@@ -124,7 +137,11 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
         if PLACEHOLDER_RE.search(text):
             problems.append(f"[placeholder] message #{i}: {PLACEHOLDER_RE.search(text).group(0)!r}")
         if prev is not None:
-            if prev.role in ("user", "tool") and role not in ("assistant",) and not (prev.role == "tool" and role == "tool"):
+            if (
+                prev.role in ("user", "tool")
+                and role not in ("assistant",)
+                and not (prev.role == "tool" and role == "tool")
+            ):
                 problems.append(f"[grammar] message #{i}: {prev.role} -> {role}")
             elif prev.role == "assistant" and prev.tool_calls and role != "tool":
                 problems.append(f"[grammar] message #{i}: assistant with a call -> {role}")
@@ -138,7 +155,9 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
                     problems.append(f"[answered] message #{i}: answers {m.tool_call_id} out of order")
                 pending.remove(m.tool_call_id)
             else:
-                problems.append(f"[answered] message #{i}: tool message answers no open call ({m.tool_call_id})")
+                problems.append(
+                    f"[answered] message #{i}: tool message answers no open call ({m.tool_call_id})"
+                )
             if not text.strip():
                 problems.append(f"[tool-output] message #{i}: empty tool output")
             elif not _is_json(text) and (len(text) > 300 or "\n" in text.strip()):
@@ -177,8 +196,10 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
                             if seen_ctx is None:
                                 seen_ctx = "\n".join(context)
                             if needle not in seen_ctx:
-                                problems.append(f"[grounded] message #{i}: {name} argument value {leaf!r} "
-                                                f"appears nowhere earlier in the conversation")
+                                problems.append(
+                                    f"[grounded] message #{i}: {name} argument value {leaf!r} "
+                                    f"appears nowhere earlier in the conversation"
+                                )
         prev = m
     if pending:
         problems.append(f"[answered] calls {', '.join(pending)} were never answered")
@@ -203,11 +224,13 @@ def pattern_problems(patterns: Any, traj: Trajectory) -> list[str]:
             if not isinstance(turn, int) or not 0 <= turn < len(body):
                 problems.append(f"[patterns] {label}: turn {turn!r} is not a message index")
             elif label == "error_recovery" and not any(
-                    m.role == "tool" and not _is_json(m.content or "") for m in body[max(0, turn - 3):turn + 2]):
+                m.role == "tool" and not _is_json(m.content or "") for m in body[max(0, turn - 3) : turn + 2]
+            ):
                 problems.append(f"[patterns] error_recovery at turn {turn}: no failed tool output nearby")
             elif label == "clarification" and not any(
-                    m.role == "assistant" and not m.tool_calls and "?" in (m.content or "")
-                    for m in body[max(0, turn - 1):turn + 2]):
+                m.role == "assistant" and not m.tool_calls and "?" in (m.content or "")
+                for m in body[max(0, turn - 1) : turn + 2]
+            ):
                 problems.append(f"[patterns] clarification at turn {turn}: no assistant question nearby")
     if len(counts) < 3:
         problems.append(f"[patterns] {len(counts)} distinct patterns, need at least 3")
@@ -215,3 +238,34 @@ def pattern_problems(patterns: Any, traj: Trajectory) -> list[str]:
         if n > 2:
             problems.append(f"[patterns] {label} used {n} times, at most 2")
     return problems
+
+
+_QUANTITY = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)?(?:\s*[x\u00d7]\s*\d+(?:[.,]\d+)?)?)\s*"
+    r"(cm|mm|km|kg|g|m|%|percent|days?|hours?|minutes?|weeks?|months?|years?|"
+    r"dollars?|euros?|usd|eur|gb|mb|degrees?)\b|([$\u20ac\u00a3]\s?\d+(?:[.,]\d+)?)",
+    re.IGNORECASE,
+)
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
+
+
+def policy_source_warnings(system: str | None, source: str) -> list[str]:
+    """Quantities with units in the system prompt ("60x70 cm", "30 days", "$50") whose numbers the
+    source text never states: the paper's own example states a limit its source contradicts.
+    Reported as warnings in ``meta.extra.warnings``: a policy may add numbers legitimately."""
+    if not system:
+        return []
+    known = _numbers(source)
+    out = []
+    for m in _QUANTITY.finditer(system):
+        q = m.group(0).strip()
+        nums = _numbers(q)
+        if nums and not nums <= known:
+            out.append(
+                f"[policy-source] the system prompt states {q!r}; the source text never gives "
+                f"{', '.join(sorted(nums - known))}"
+            )
+    return list(dict.fromkeys(out))

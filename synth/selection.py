@@ -25,8 +25,12 @@ class Selector(StageBase):
 
     def values(self, text: str) -> dict[str, Any]:
         lab = labels()
-        return {"text": text, "domains": ", ".join(lab.domains), "tasks": ", ".join(lab.tasks),
-                "platforms": ", ".join(lab.platforms)}
+        return {
+            "text": text,
+            "domains": ", ".join(lab.domains),
+            "tasks": ", ".join(lab.tasks),
+            "platforms": ", ".join(lab.platforms),
+        }
 
     def parse(self, data: dict[str, Any], ctx: ItemContext) -> Tags:
         """Strict tags: multi_step a boolean; labels exactly from the sets (near-misses repaired, recorded)."""
@@ -68,8 +72,15 @@ class Selector(StageBase):
     async def run(self, ctx: ItemContext) -> Tags:
         text = ctx.segment.text
         self.check_prefilter(text)
-        data = await ask_json(self.backend, self.prompt, self.values(text), ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            self.values(text),
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         tags = self.parse(data, ctx)
         ctx.tags = tags.model_dump(exclude_none=True)
         if not tags.multi_step:

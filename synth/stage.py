@@ -16,7 +16,7 @@ from .prompts import Prompt, load_prompt
 from .records import Ledger, Segment
 from .schemas import response_format
 
-__all__ = ["ItemContext", "StageDrop", "ask_json", "StageBase"]
+__all__ = ["ItemContext", "StageBase", "StageDrop", "ask_json"]
 
 
 class StageDrop(Exception):
@@ -44,8 +44,16 @@ class ItemContext:
         self.repairs.extend(f"{stage}: {r}" for r in repairs if f"{stage}: {r}" not in self.repairs)
 
 
-async def ask_json(backend: Any, prompt: Prompt, values: dict[str, Any], ctx: ItemContext, *, stage: str,
-                   sampling: dict[str, Any] | None = None, structured: bool = True) -> Any:
+async def ask_json(
+    backend: Any,
+    prompt: Prompt,
+    values: dict[str, Any],
+    ctx: ItemContext,
+    *,
+    stage: str,
+    sampling: dict[str, Any] | None = None,
+    structured: bool = True,
+) -> Any:
     """One LLM call of ``stage``; its reply parsed as JSON (repairs recorded on ``ctx``).
 
     ``structured`` sends the stage's JSON Schema as ``response_format`` (``schemas.py``), else
@@ -55,8 +63,12 @@ async def ask_json(backend: Any, prompt: Prompt, values: dict[str, Any], ctx: It
     """
     messages = prompt.fill(**values)
     ctx.prompts[stage] = prompt.version
-    reply = await backend.chat(messages, response_format=response_format(stage) if structured else {"type": "json_object"},
-                               caller=f"stage:{stage}", **(sampling or {}))
+    reply = await backend.chat(
+        messages,
+        response_format=response_format(stage) if structured else {"type": "json_object"},
+        caller=f"stage:{stage}",
+        **(sampling or {}),
+    )
     led = ctx.ledger
     led.calls += 1
     led.cached += int(reply.cached)
@@ -83,8 +95,14 @@ class StageBase:
     name = "stage"
     prompt_name = "stage"
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, prompts_dir: str | None = None,
-                 structured: bool = True):
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        sampling: dict[str, Any] | None = None,
+        prompts_dir: str | None = None,
+        structured: bool = True,
+    ):
         self.backend = backend
         self.structured = structured
         self.sampling = dict(sampling or {})

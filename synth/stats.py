@@ -5,23 +5,38 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .store import iter_rows, repair
 
-__all__ = ["collect", "format_stats", "plot_stats", "PAPER", "STAGE_ORDER"]
+__all__ = ["PAPER", "STAGE_ORDER", "collect", "format_stats", "plot_stats"]
 
 #: paper.md: means per trajectory (messages, distinct tools, tool calls) before and after refinement.
 PAPER = {"before": (30.05, 5.01, 7.83), "after": (46.1, 8.6, 16.3)}
-STAGE_ORDER = ("dedup", "decontam", "prefilter", "select", "extract", "generate", "refine", "synthesizer",
-               "rules", "consistency", "judge")
+STAGE_ORDER = (
+    "dedup",
+    "decontam",
+    "prefilter",
+    "select",
+    "extract",
+    "generate",
+    "refine",
+    "synthesizer",
+    "rules",
+    "consistency",
+    "judge",
+)
 _SIZE_KEYS = ("messages", "distinct_tools", "tool_calls")
 
 
 def _summ(values: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(values), "median": statistics.median(values), "n": len(values)} if values \
+    return (
+        {"mean": statistics.fmean(values), "median": statistics.median(values), "n": len(values)}
+        if values
         else {"mean": 0.0, "median": 0.0, "n": 0}
+    )
 
 
 def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
@@ -29,10 +44,26 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
     modes: dict[str, dict[str, Any]] = {}
 
     def m(mode: str) -> dict[str, Any]:
-        return modes.setdefault(mode, {"kept": 0, "drops": Counter(), "reasons": Counter(), "examples": {},
-                                       "before": {k: [] for k in _SIZE_KEYS}, "after": {k: [] for k in _SIZE_KEYS},
-                                       "domains": Counter(), "tasks": Counter(), "calls": 0, "tokens": 0,
-                                       "seconds": 0.0, "cached": 0, "repairs": Counter()})
+        return modes.setdefault(
+            mode,
+            {
+                "kept": 0,
+                "drops": Counter(),
+                "reasons": Counter(),
+                "examples": {},
+                "before": {k: [] for k in _SIZE_KEYS},
+                "after": {k: [] for k in _SIZE_KEYS},
+                "domains": Counter(),
+                "tasks": Counter(),
+                "calls": 0,
+                "tokens": 0,
+                "seconds": 0.0,
+                "cached": 0,
+                "repairs": Counter(),
+                "warnings": 0,
+                "warned_rows": 0,
+            },
+        )
 
     for out in outs:
         out = Path(out)
@@ -52,6 +83,8 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["domains"][tags.get("domain") or "?"] += 1
             s["tasks"][tags.get("task") or "?"] += 1
             _cost(s, ex.get("ledger") or {})
+            s["warnings"] += len(ex.get("warnings") or [])
+            s["warned_rows"] += bool(ex.get("warnings"))
             for r in ex.get("repairs") or []:
                 s["repairs"][r.split(":")[0]] += 1
         for d in iter_rows(out / "drops"):
@@ -98,14 +131,23 @@ def format_stats(modes: dict[str, Any]) -> str:
         for (st, reason), n in s["reasons"].most_common():
             sid, detail = s["examples"][(st, reason)]
             lines.append(f"  {st}/{reason}: {n}   e.g. {sid}: {detail}")
-        lines.append(f"{'size per trajectory':<22} {'messages':>17} {'distinct tools':>17} {'tool calls':>17}")
+        lines.append(
+            f"{'size per trajectory':<22} {'messages':>17} {'distinct tools':>17} {'tool calls':>17}"
+        )
         for phase in ("before", "after"):
             sz = s["size"][phase]
             cells = [f"{sz[k]['mean']:>7.2f} / {sz[k]['median']:>6.1f}" for k in _SIZE_KEYS]
             paper = "  paper: " + " / ".join(f"{v}" for v in PAPER[phase])
-            lines.append(f"{phase + ' refinement (mean/med)':<22} " + " ".join(f"{c:>17}" for c in cells) + paper)
+            lines.append(
+                f"{phase + ' refinement (mean/med)':<22} " + " ".join(f"{c:>17}" for c in cells) + paper
+            )
         lines.append("domains: " + ", ".join(f"{k} {v}" for k, v in s["domains"].most_common()))
         lines.append("tasks:   " + ", ".join(f"{k} {v}" for k, v in s["tasks"].most_common()))
+        if s["warnings"]:
+            lines.append(
+                f"warnings: {s['warnings']} on {s['warned_rows']} kept rows "
+                f"(system-prompt quantities the source never states; see meta.extra.warnings)"
+            )
         if s["repairs"]:
             lines.append("repairs by stage: " + ", ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
         lines.append("")
@@ -127,8 +169,12 @@ def plot_stats(modes: dict[str, Any], path: str | Path) -> Path:
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     for mode, s in modes.items():
-        axes[0, 0].plot([f[0] for f in s["funnel"]] + ["kept"], [f[1] for f in s["funnel"]] + [s["kept"]],
-                        marker="o", label=mode)
+        axes[0, 0].plot(
+            [f[0] for f in s["funnel"]] + ["kept"],
+            [f[1] for f in s["funnel"]] + [s["kept"]],
+            marker="o",
+            label=mode,
+        )
     axes[0, 0].set_title("items entering each stage")
     axes[0, 0].tick_params(axis="x", rotation=45)
     axes[0, 0].legend()
@@ -145,8 +191,14 @@ def plot_stats(modes: dict[str, Any], path: str | Path) -> Path:
         ours_a = [s0["size"]["after"][k]["mean"] for k in _SIZE_KEYS]
         x = range(3)
         w = 0.2
-        for j, (vals, lab) in enumerate([(ours_b, "ours before"), (PAPER["before"], "paper before"),
-                                         (ours_a, "ours after"), (PAPER["after"], "paper after")]):
+        for j, (vals, lab) in enumerate(
+            [
+                (ours_b, "ours before"),
+                (PAPER["before"], "paper before"),
+                (ours_a, "ours after"),
+                (PAPER["after"], "paper after"),
+            ]
+        ):
             axes[1, 0].bar([i + (j - 1.5) * w for i in x], vals, w, label=lab)
         axes[1, 0].set_xticks(list(x), labels_)
         axes[1, 0].legend()

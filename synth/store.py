@@ -14,12 +14,13 @@ line on an O_APPEND descriptor; a run killed mid-write leaves at most a torn las
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
-__all__ = ["ShardWriter", "repair", "iter_rows", "finished_ids", "next_run_number"]
+__all__ = ["ShardWriter", "finished_ids", "iter_rows", "next_run_number", "repair"]
 
 
 class ShardWriter:

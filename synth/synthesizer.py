@@ -15,7 +15,8 @@ Call ids are not serialised: a tool message answers the oldest open call, ids ar
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
@@ -23,7 +24,13 @@ from gem_env.llm.parsing import parse_json
 from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
-from .convert import canonical_ids, load_trajectory, compact_messages, tools_from_json, trajectory_from_compact
+from .convert import (
+    canonical_ids,
+    compact_messages,
+    load_trajectory,
+    tools_from_json,
+    trajectory_from_compact,
+)
 from .generate import first_rule
 from .labels import PATTERNS, labels
 from .prompts import load_prompt
@@ -32,14 +39,16 @@ from .refine import env_problems
 from .rules import pattern_problems, trajectory_problems
 from .stage import ItemContext, StageBase, StageDrop, ask_json
 
-__all__ = ["FORMAT", "serialize", "parse", "build_pairs", "instruction", "SynthesizerStage"]
+__all__ = ["FORMAT", "SynthesizerStage", "build_pairs", "instruction", "parse", "serialize"]
 
 FORMAT = "gem-synth/v1"
 
 
 def instruction(prompts_dir: str | None = None) -> str:
     """The fixed instruction (system message) of every pair and of every synthesizer call."""
-    return load_prompt("synthesizer", directory=prompts_dir).fill(patterns=", ".join(PATTERNS), text="")[0]["content"]
+    return load_prompt("synthesizer", directory=prompts_dir).fill(patterns=", ".join(PATTERNS), text="")[0][
+        "content"
+    ]
 
 
 def _env(traj: Trajectory) -> dict[str, Any]:
@@ -47,7 +56,11 @@ def _env(traj: Trajectory) -> dict[str, Any]:
     out = {}
     for key in ("state_schema", "initial_state"):
         v = env.get(key)
-        out[key] = orjson.loads(v) if isinstance(v, str) else (v if v is not None else ({"type": "object"} if key == "state_schema" else {}))
+        out[key] = (
+            orjson.loads(v)
+            if isinstance(v, str)
+            else (v if v is not None else ({"type": "object"} if key == "state_schema" else {}))
+        )
     return out
 
 
@@ -55,14 +68,18 @@ def serialize(traj: Trajectory) -> str:
     """The gem-synth/v1 text of a trajectory (tags, env and patterns read from ``meta.extra``)."""
     compact = compact_messages(traj)
     tags = traj.meta.extra.get("tags") or {}
-    doc = {"format": FORMAT,
-           "tags": {k: tags.get(k) for k in ("summary", "domain", "platform", "task")},
-           "tools": [{"name": t.name, "description": t.description, "mutates": t.mutates, "parameters": t.parameters}
-                     for t in traj.tools],
-           **_env(traj),
-           "system": compact["system"] or "",
-           "messages": compact["messages"],
-           "patterns": traj.meta.extra.get("patterns") or []}
+    doc = {
+        "format": FORMAT,
+        "tags": {k: tags.get(k) for k in ("summary", "domain", "platform", "task")},
+        "tools": [
+            {"name": t.name, "description": t.description, "mutates": t.mutates, "parameters": t.parameters}
+            for t in traj.tools
+        ],
+        **_env(traj),
+        "system": compact["system"] or "",
+        "messages": compact["messages"],
+        "patterns": traj.meta.extra.get("patterns") or [],
+    }
     return orjson.dumps(doc).decode()
 
 
@@ -89,16 +106,22 @@ def parse(text: str) -> Trajectory:
     tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
     traj.meta.extra = {
         "tags": {k: tags.get(k) for k in ("summary", "domain", "platform", "task")},
-        "env": {"state_schema": orjson.dumps(env["state_schema"] or {"type": "object"}).decode(),
-                "initial_state": orjson.dumps(env["initial_state"] or {}).decode()},
+        "env": {
+            "state_schema": orjson.dumps(env["state_schema"] or {"type": "object"}).decode(),
+            "initial_state": orjson.dumps(env["initial_state"] or {}).decode(),
+        },
         "patterns": data.get("patterns") if isinstance(data.get("patterns"), list) else [],
         "repairs": repairs,
     }
     return traj
 
 
-def build_pairs(corpus_rows: Iterable[dict[str, Any]], texts: dict[str, str] | None = None, *,
-                prompts_dir: str | None = None) -> list[dict[str, Any]]:
+def build_pairs(
+    corpus_rows: Iterable[dict[str, Any]],
+    texts: dict[str, str] | None = None,
+    *,
+    prompts_dir: str | None = None,
+) -> list[dict[str, Any]]:
     """Chat rows ``{"messages": [system: instruction, user: source text, assistant: serialisation], "meta"}``.
 
     The source text comes from ``texts[source_id]`` or the row's ``meta.extra.source_text``; rows
@@ -113,10 +136,21 @@ def build_pairs(corpus_rows: Iterable[dict[str, Any]], texts: dict[str, str] | N
         if not text:
             continue
         traj = canonical_ids(traj)
-        out.append({"messages": [{"role": "system", "content": system}, {"role": "user", "content": text},
-                                 {"role": "assistant", "content": serialize(traj)}],
-                    "meta": {"source_id": sid, "source_hash": traj.meta.provenance.source_hash, "format": FORMAT,
-                             "pipeline": traj.meta.provenance.pipeline}})
+        out.append(
+            {
+                "messages": [
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": text},
+                    {"role": "assistant", "content": serialize(traj)},
+                ],
+                "meta": {
+                    "source_id": sid,
+                    "source_hash": traj.meta.provenance.source_hash,
+                    "format": FORMAT,
+                    "pipeline": traj.meta.provenance.pipeline,
+                },
+            }
+        )
     return out
 
 
@@ -127,9 +161,15 @@ class SynthesizerStage(StageBase):
     prompt_name = "synthesizer"
 
     async def run(self, ctx: ItemContext) -> tuple[Trajectory, list[Any], EnvSpec, None]:
-        data = await ask_json(self.backend, self.prompt, {"patterns": ", ".join(PATTERNS), "text": ctx.segment.text},
-                              ctx, stage=self.name, sampling=self.sampling,
-                              structured=self.structured)
+        data = await ask_json(
+            self.backend,
+            self.prompt,
+            {"patterns": ", ".join(PATTERNS), "text": ctx.segment.text},
+            ctx,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )
         try:
             traj = parse(orjson.dumps(data).decode())
         except ParseError as exc:
@@ -145,11 +185,15 @@ class SynthesizerStage(StageBase):
         ctx.tags = tags
         if bad:
             raise StageDrop(self.name, "bad_label", bad)
-        env = EnvSpec(state_schema=orjson.loads(traj.meta.extra["env"]["state_schema"]),
-                      initial_state=orjson.loads(traj.meta.extra["env"]["initial_state"]))
+        env = EnvSpec(
+            state_schema=orjson.loads(traj.meta.extra["env"]["state_schema"]),
+            initial_state=orjson.loads(traj.meta.extra["env"]["initial_state"]),
+        )
         patterns = traj.meta.extra["patterns"]
         ctx.stats["refined"] = traj.compute_stats().model_dump()
-        problems = trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
+        problems = (
+            trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
+        )
         if problems:
             raise StageDrop(self.name, f"rule:{first_rule(problems)}", problems)
         return traj, patterns, env, None

@@ -12,21 +12,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
-from .labels import labels
 from .prefilter import passes_prefilter
 
-__all__ = ["FakeTeacher", "fake_backend", "stage_of", "source_text"]
+__all__ = ["FakeTeacher", "fake_backend", "source_text", "stage_of"]
 
 _STAGE = re.compile(r"\(GEM stage: (\w+)\)")
-_TEXT = re.compile(r"<<<\n(.*)\n>>>", re.S)
+_TEXT = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
 _NOUNS = ("order", "ticket", "booking", "device", "appointment", "request")
-_DOMAINS = {"order": ("shopping_retail", "e_commerce"), "ticket": ("computers_electronics", "customer_support"),
-            "booking": ("travel", "travel_booking"), "device": ("computers_electronics", "device_configuration"),
-            "appointment": ("health", "scheduling_calendar"), "request": ("work_world", "it_operations")}
+_DOMAINS = {
+    "order": ("shopping_retail", "e_commerce"),
+    "ticket": ("computers_electronics", "customer_support"),
+    "booking": ("travel", "travel_booking"),
+    "device": ("computers_electronics", "device_configuration"),
+    "appointment": ("health", "scheduling_calendar"),
+    "request": ("work_world", "it_operations"),
+}
 
 
 def stage_of(messages: list[dict[str, Any]]) -> str:
@@ -53,28 +58,65 @@ def _tools(n: str, mcp: bool) -> list[dict[str, Any]]:
     idp = {"type": "string", "description": f"ID of the {n}, e.g. as given by the user."}
     specs = [
         (f"get_{n}", f"Look up one {n} by its ID.", {f"{n}_id": idp}, [f"{n}_id"], False),
-        (f"update_{n}_status", f"Change the status of one {n}.",
-         {f"{n}_id": idp, "status": {"type": "string", "enum": ["open", "scheduled", "done"],
-                                     "description": "The new status."}}, [f"{n}_id", "status"], True),
-        (f"list_{n}s", f"List the {n}s of one account.",
-         {"owner_id": {"type": "string", "description": "Account ID of the owner."}}, ["owner_id"], False),
+        (
+            f"update_{n}_status",
+            f"Change the status of one {n}.",
+            {
+                f"{n}_id": idp,
+                "status": {
+                    "type": "string",
+                    "enum": ["open", "scheduled", "done"],
+                    "description": "The new status.",
+                },
+            },
+            [f"{n}_id", "status"],
+            True,
+        ),
+        (
+            f"list_{n}s",
+            f"List the {n}s of one account.",
+            {"owner_id": {"type": "string", "description": "Account ID of the owner."}},
+            ["owner_id"],
+            False,
+        ),
     ]
     out = []
     for name, desc, props, req, mutates in specs:
         schema = {"type": "object", "properties": props, "required": req}
-        out.append({"name": name, "description": desc, "mutates": mutates,
-                    **({"inputSchema": schema} if mcp else {"parameters": schema})})
+        out.append(
+            {
+                "name": name,
+                "description": desc,
+                "mutates": mutates,
+                **({"inputSchema": schema} if mcp else {"parameters": schema}),
+            }
+        )
     return out
 
 
 def _state(n: str, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    rec = {"type": "object", "properties": {f"{n}_id": {"type": "string"}, "owner_id": {"type": "string"},
-                                            "status": {"type": "string"}, "title": {"type": "string"}},
-           "required": [f"{n}_id", "owner_id", "status", "title"]}
-    schema = {"type": "object", "properties": {f"{n}s": {"type": "array", "items": rec}}, "required": [f"{n}s"]}
+    rec = {
+        "type": "object",
+        "properties": {
+            f"{n}_id": {"type": "string"},
+            "owner_id": {"type": "string"},
+            "status": {"type": "string"},
+            "title": {"type": "string"},
+        },
+        "required": [f"{n}_id", "owner_id", "status", "title"],
+    }
+    schema = {
+        "type": "object",
+        "properties": {f"{n}s": {"type": "array", "items": rec}},
+        "required": [f"{n}s"],
+    }
     title = _summary(text)
-    state = {f"{n}s": [{f"{n}_id": "N-1001", "owner_id": "U-77", "status": "open", "title": title},
-                       {f"{n}_id": "N-1002", "owner_id": "U-77", "status": "done", "title": "older " + n}]}
+    state = {
+        f"{n}s": [
+            {f"{n}_id": "N-1001", "owner_id": "U-77", "status": "open", "title": title},
+            {f"{n}_id": "N-1002", "owner_id": "U-77", "status": "done", "title": "older " + n},
+        ]
+    }
     return schema, state
 
 
@@ -91,29 +133,50 @@ def _conversation(n: str, text: str, refined: bool) -> dict[str, Any]:
         {"role": "assistant", "content": f"Sure. Which {n} is it? Please give me its ID."},
     ]
     if refined:
-        msgs += [{"role": "user", "content": f"It's N-1001. Please mark it done once you've checked it. "
-                                             f"Oh and what's the status of N-1003?"},
-                 _call(f"get_{n}", **{f"{n}_id": "N-1003"}),
-                 {"role": "tool", "name": f"get_{n}", "content": f"Error: {n} N-1003 not found"}]
+        msgs += [
+            {
+                "role": "user",
+                "content": "It's N-1001. Please mark it done once you've checked it. "
+                "Oh and what's the status of N-1003?",
+            },
+            _call(f"get_{n}", **{f"{n}_id": "N-1003"}),
+            {"role": "tool", "name": f"get_{n}", "content": f"Error: {n} N-1003 not found"},
+        ]
     else:
         msgs += [{"role": "user", "content": "It's N-1001. Please mark it done once you've checked it."}]
-    msgs += [_call(f"get_{n}", **{f"{n}_id": "N-1001"}),
-             {"role": "tool", "name": f"get_{n}", "content": orjson.dumps(rec).decode()},
-             {"role": "assistant", "content": f"{n.capitalize()} N-1001 ({rec['title']}) is open. Marking it done "
-                                              f"cannot be undone. Shall I go ahead?"},
-             {"role": "user", "content": "yes go ahead"},
-             _call(f"update_{n}_status", **{f"{n}_id": "N-1001", "status": "done"}),
-             {"role": "tool", "name": f"update_{n}_status",
-              "content": orjson.dumps({f"{n}_id": "N-1001", "status": "done"}).decode()},
-             {"role": "assistant", "content": f"Done: N-1001 is now marked done."
-                                              + (" I could not find N-1003; please check that ID." if refined else "")}]
+    msgs += [
+        _call(f"get_{n}", **{f"{n}_id": "N-1001"}),
+        {"role": "tool", "name": f"get_{n}", "content": orjson.dumps(rec).decode()},
+        {
+            "role": "assistant",
+            "content": f"{n.capitalize()} N-1001 ({rec['title']}) is open. Marking it done "
+            f"cannot be undone. Shall I go ahead?",
+        },
+        {"role": "user", "content": "yes go ahead"},
+        _call(f"update_{n}_status", **{f"{n}_id": "N-1001", "status": "done"}),
+        {
+            "role": "tool",
+            "name": f"update_{n}_status",
+            "content": orjson.dumps({f"{n}_id": "N-1001", "status": "done"}).decode(),
+        },
+        {
+            "role": "assistant",
+            "content": "Done: N-1001 is now marked done."
+            + (" I could not find N-1003; please check that ID." if refined else ""),
+        },
+    ]
     confirm = next(i for i, m in enumerate(msgs) if "Shall I" in (m.get("content") or ""))
-    patterns = [{"pattern": "clarification", "turn": 1}, {"pattern": "domain_rule", "turn": confirm},
-                {"pattern": "multi_hop", "turn": len(msgs) - 1}]
+    patterns = [
+        {"pattern": "clarification", "turn": 1},
+        {"pattern": "domain_rule", "turn": confirm},
+        {"pattern": "multi_hop", "turn": len(msgs) - 1},
+    ]
     if refined:
         patterns.append({"pattern": "error_recovery", "turn": 5})
-    system = (f"You are a support assistant for {n}s. Rules: look a {n} up before changing it; ask for IDs you "
-              f"were not given; confirm before marking a {n} done; never reveal other accounts' {n}s.")
+    system = (
+        f"You are a support assistant for {n}s. Rules: look a {n} up before changing it; ask for IDs you "
+        f"were not given; confirm before marking a {n} done; never reveal other accounts' {n}s."
+    )
     return {"system": system, "messages": msgs, "patterns": patterns}
 
 
@@ -126,8 +189,12 @@ class FakeTeacher:
         judge: The verdict the judge stage returns.
     """
 
-    def __init__(self, delay_s: float = 0.0, damage: Callable[[str, str], str] | None = None,
-                 judge: dict[str, int] | None = None):
+    def __init__(
+        self,
+        delay_s: float = 0.0,
+        damage: Callable[[str, str], str] | None = None,
+        judge: dict[str, int] | None = None,
+    ):
         self.delay_s = delay_s
         self.damage = damage
         self.verdict = judge or {"R1": 1, "R2": 1, "R3": 1}
@@ -141,37 +208,63 @@ class FakeTeacher:
         if stage == "select":
             out: Any = {"multi_step": True, **tags} if passes_prefilter(text) else {"multi_step": False}
         elif stage == "extract":
-            out = {"workflows": [{"description": f"Handle a {n} from lookup to status change.",
-                                  "steps": [f"Step 1: look up the {n}", f"Step 2: update its status"],
-                                  "execution_graph": f"(get_{n})->(update_{n}_status)",
-                                  "actions": [{"name": f"get_{n}", "arguments": {f"{n}_id": "N-1001"}}]}],
-                   "tools": _tools(n, mcp=True)}
+            out = {
+                "workflows": [
+                    {
+                        "description": f"Handle a {n} from lookup to status change.",
+                        "steps": [f"Step 1: look up the {n}", "Step 2: update its status"],
+                        "execution_graph": f"(get_{n})->(update_{n}_status)",
+                        "actions": [{"name": f"get_{n}", "arguments": {f"{n}_id": "N-1001"}}],
+                    }
+                ],
+                "tools": _tools(n, mcp=True),
+            }
         elif stage == "generate":
             out = _conversation(n, text, refined=False)
         elif stage == "refine":
             schema, state = _state(n, text)
-            out = {**_conversation(n, text, refined=True), "tools": _tools(n, mcp=True), "state_schema": schema,
-                   "initial_state": state}
+            out = {
+                **_conversation(n, text, refined=True),
+                "tools": _tools(n, mcp=True),
+                "state_schema": schema,
+                "initial_state": state,
+            }
         elif stage == "judge":
             out = dict(self.verdict)
         elif stage == "synthesizer":
             schema, state = _state(n, text)
-            out = {"format": "gem-synth/v1", "tags": tags, "tools": _tools(n, mcp=False), "state_schema": schema,
-                   "initial_state": state, **_conversation(n, text, refined=True)}
+            out = {
+                "format": "gem-synth/v1",
+                "tags": tags,
+                "tools": _tools(n, mcp=False),
+                "state_schema": schema,
+                "initial_state": state,
+                **_conversation(n, text, refined=True),
+            }
         else:
             out = {"error": f"unknown stage {stage}"}
         raw = orjson.dumps(out).decode()
         return self.damage(stage, raw) if self.damage else raw
 
-    async def __call__(self, messages: list[dict[str, Any]], tools: Any = None, response_format: Any = None,
-                       sampling: Any = None) -> str:
+    async def __call__(
+        self,
+        messages: list[dict[str, Any]],
+        tools: Any = None,
+        response_format: Any = None,
+        sampling: Any = None,
+    ) -> str:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         return self.reply(messages)
 
 
-def fake_backend(delay_s: float = 0.0, damage: Callable[[str, str], str] | None = None, *,
-                 judge: dict[str, int] | None = None, model: str = "fake-teacher") -> Any:
+def fake_backend(
+    delay_s: float = 0.0,
+    damage: Callable[[str, str], str] | None = None,
+    *,
+    judge: dict[str, int] | None = None,
+    model: str = "fake-teacher",
+) -> Any:
     """A ScriptedBackend answering with :class:`FakeTeacher`."""
     from gem_env.llm.scripted import ScriptedBackend
 

@@ -6,7 +6,8 @@ raises StageDrop with its stage name ('rules', 'consistency', 'judge').
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tools_registry.records import Trajectory
 
@@ -29,8 +30,13 @@ class Validator:
             ``consistency.replay_problems``; ``consistency.simulated_oracle`` plays tools with an LLM).
     """
 
-    def __init__(self, judge: Judge | None = None, oracle: Callable[[Trajectory, EnvSpec], Oracle] | None = None, *,
-                 consistency: bool = True):
+    def __init__(
+        self,
+        judge: Judge | None = None,
+        oracle: Callable[[Trajectory, EnvSpec], Oracle] | None = None,
+        *,
+        consistency: bool = True,
+    ):
         self.judge = judge
         self.oracle = oracle
         self.consistency = consistency
@@ -47,8 +53,11 @@ class Validator:
         if self.oracle is not None and not problems:
             problems = await replay_problems(traj, env.initial_state, self.oracle(traj, env))
         if problems:
-            raise StageDrop("consistency", "state_contradiction" if problems[0].startswith("[state]") else "replay",
-                            problems)
+            raise StageDrop(
+                "consistency",
+                "state_contradiction" if problems[0].startswith("[state]") else "replay",
+                problems,
+            )
 
     async def run(self, ctx: ItemContext, traj: Trajectory, env: EnvSpec | None, *, refined: bool) -> Any:
         self.rule_check(traj, refined=refined)

@@ -8,7 +8,6 @@ from synth.dedup import Decontaminator, Deduplicator, load_benchmark_texts
 from tools_registry.errors import ConfigError
 
 
-
 def test_jsonl_example_corpus(example_corpus):
     segs = list(read_corpus(example_corpus))
     assert len(segs) == 17 and segs[0].id == "proc-router-reset" and len(segs[0].hash) == 64
@@ -30,7 +29,9 @@ def test_parquet_and_text_folder(tmp_path):
 
 def test_hf_dataset_object():
     datasets = pytest.importorskip("datasets")
-    ds = datasets.Dataset.from_list([{"id": "q1", "content": "Click Settings, then select Privacy, then press Save. " * 2}])
+    ds = datasets.Dataset.from_list(
+        [{"id": "q1", "content": "Click Settings, then select Privacy, then press Save. " * 2}]
+    )
     assert [s.id for s in read_corpus(ds, text_field="content")] == ["q1"]
 
 
@@ -66,7 +67,9 @@ def test_dedup_exact_and_near():
 def test_decontamination_rule(tmp_path):
     bench = tmp_path / "questions.jsonl"
     q = "Please book me the cheapest flight from Boston to Denver on the fifth of May for two adults"
-    bench.write_text(orjson.dumps({"id": "b1", "question": [[{"role": "user", "content": q}]]}).decode() + "\n")
+    bench.write_text(
+        orjson.dumps({"id": "b1", "question": [[{"role": "user", "content": q}]]}).decode() + "\n"
+    )
     texts = load_benchmark_texts([bench])
     assert texts == [q]
     dc = Decontaminator(texts, n=13)

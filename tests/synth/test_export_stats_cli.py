@@ -9,7 +9,13 @@ from synth.cli import register
 from synth.export import SHAREGPT_INFO, export_openai, export_sharegpt, to_sharegpt_row
 from synth.stats import PAPER, collect, format_stats
 
-SHARED_LF = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "sft_formats" / "llamafactory"
+SHARED_LF = (
+    __import__("pathlib").Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "sft_formats"
+    / "llamafactory"
+)
 
 
 def test_openai_export(fake_run, tmp_path):
@@ -43,23 +49,42 @@ def test_sharegpt_export_follows_llamafactory(fake_run, tmp_path):
         demo = orjson.loads((SHARED_LF / "glaive_toolcall_en_demo.json").read_bytes())
         ex = next(d for d in demo if any(c["from"] == "function_call" for c in d["conversations"]))
         assert {c["from"] for c in ex["conversations"]} >= {"human", "gpt", "function_call", "observation"}
-        assert set(orjson.loads(ex["conversations"][[c["from"] for c in ex["conversations"]].index("function_call")]
-                                ["value"])) == {"name", "arguments"}
-        ref = orjson.loads((SHARED_LF / "dataset_info.tool_entries.json").read_bytes())["glaive_toolcall_en_demo"]
+        assert set(
+            orjson.loads(
+                ex["conversations"][[c["from"] for c in ex["conversations"]].index("function_call")]["value"]
+            )
+        ) == {"name", "arguments"}
+        ref = orjson.loads((SHARED_LF / "dataset_info.tool_entries.json").read_bytes())[
+            "glaive_toolcall_en_demo"
+        ]
         assert ref["formatting"] == SHAREGPT_INFO["formatting"]
         assert ref["columns"].items() <= SHAREGPT_INFO["columns"].items()
         assert isinstance(ex["tools"], str) and isinstance(orjson.loads(ex["tools"]), list)
 
 
 def test_parallel_calls_merge_into_one_observation():
-    row = {"messages": [{"role": "user", "content": "a"},
-                        {"role": "assistant", "content": None, "tool_calls": [
-                            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {}}},
-                            {"id": "c2", "type": "function", "function": {"name": "f", "arguments": {}}}]},
-                        {"role": "tool", "tool_call_id": "c1", "content": "{}"},
-                        {"role": "tool", "tool_call_id": "c2", "content": "[]"},
-                        {"role": "assistant", "content": "done"}],
-           "tools": [{"type": "function", "function": {"name": "f", "description": "d", "parameters": {"type": "object"}}}]}
+    row = {
+        "messages": [
+            {"role": "user", "content": "a"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {}}},
+                    {"id": "c2", "type": "function", "function": {"name": "f", "arguments": {}}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "{}"},
+            {"role": "tool", "tool_call_id": "c2", "content": "[]"},
+            {"role": "assistant", "content": "done"},
+        ],
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "f", "description": "d", "parameters": {"type": "object"}},
+            }
+        ],
+    }
     conv = to_sharegpt_row(row)["conversations"]
     assert [c["from"] for c in conv] == ["human", "function_call", "observation", "gpt"]
     assert orjson.loads(conv[2]["value"]) == ["{}", "[]"] and len(orjson.loads(conv[1]["value"])) == 2
@@ -91,22 +116,45 @@ def cli():
 def test_cli_run_stats_export_pairs(cli, tmp_path, example_corpus):
     runner = CliRunner()
     out = tmp_path / "out"
-    r = runner.invoke(cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet"])
+    r = runner.invoke(
+        cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet"]
+    )
     assert r.exit_code == 0, r.output
     assert "kept 12" in r.output
-    r = runner.invoke(cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet",
-                            "--resume"])
+    r = runner.invoke(
+        cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet", "--resume"]
+    )
     assert r.exit_code == 0 and "skipped (finished earlier) 17" in r.output
     r = runner.invoke(cli, ["synth", "stats", str(out)])
-    assert r.exit_code == 0 and "prefilter/not_procedural" in r.output and (out / "stats.png").stat().st_size > 1000
+    assert (
+        r.exit_code == 0
+        and "prefilter/not_procedural" in r.output
+        and (out / "stats.png").stat().st_size > 1000
+    )
     r = runner.invoke(cli, ["synth", "pairs", str(out), "-o", str(tmp_path / "pairs.jsonl")])
     assert r.exit_code == 0 and "wrote 12 pairs" in r.output
-    for fmt, dest in (("openai", tmp_path / "ft.jsonl"), ("sharegpt", tmp_path / "lf"), ("domains", tmp_path / "d")):
+    for fmt, dest in (
+        ("openai", tmp_path / "ft.jsonl"),
+        ("sharegpt", tmp_path / "lf"),
+        ("domains", tmp_path / "d"),
+    ):
         r = runner.invoke(cli, ["synth", "export", str(out), "--format", fmt, "-o", str(dest)])
         assert r.exit_code == 0, r.output
     assert len(list((tmp_path / "d").iterdir())) == 12
-    r = runner.invoke(cli, ["synth", "run", str(example_corpus), "-o", str(tmp_path / "s"), "--synthesizer", "fake",
-                            "--quiet", "--no-judge"])
+    r = runner.invoke(
+        cli,
+        [
+            "synth",
+            "run",
+            str(example_corpus),
+            "-o",
+            str(tmp_path / "s"),
+            "--synthesizer",
+            "fake",
+            "--quiet",
+            "--no-judge",
+        ],
+    )
     assert r.exit_code == 0 and "kept 12" in r.output
     r = runner.invoke(cli, ["synth", "stats", str(out), str(tmp_path / "s")])
     assert "synthesizer" in r.output and "pipeline" in r.output

@@ -16,15 +16,19 @@ from tools_registry.records import Trajectory
 def test_example_corpus_run(fake_run):
     out, report, kept, drops = fake_run
     assert report.kept == 12 and report.dropped == {"prefilter": 5} and report.errors == 0
-    assert {d["id"] for d in drops} == {f"note-{n}" for n in ("lighthouse", "market-report", "poem-review",
-                                                              "bird-facts", "team-news")}
+    assert {d["id"] for d in drops} == {
+        f"note-{n}" for n in ("lighthouse", "market-report", "poem-review", "bird-facts", "team-news")
+    }
     assert all(d["reason"] == "not_procedural" and d["details"] for d in drops)
     for row in kept:
         assert set(row) == {"messages", "tools", "meta"}
         traj = Trajectory.model_validate(row)
         prov = traj.meta.provenance
-        assert prov.pipeline == "synth" and prov.source_hash and set(prov.prompts) == {
-            "select", "extract", "generate", "refine", "judge"}
+        assert (
+            prov.pipeline == "synth"
+            and prov.source_hash
+            and set(prov.prompts) == {"select", "extract", "generate", "refine", "judge"}
+        )
         assert prov.models == {"teacher": "scripted:fake-teacher"} and prov.seed == 0
         ex = traj.meta.extra
         assert ex["before_refine"]["messages"] < traj.meta.stats.messages
@@ -83,8 +87,11 @@ def test_per_role_models(tmp_path, synth_run):
     assert {c["caller"] for c in tagger.calls} == {"stage:select"}
     assert {c["caller"] for c in judge.calls} == {"stage:judge"}
     assert {c["caller"] for c in teacher.calls} == {"stage:extract", "stage:generate", "stage:refine"}
-    assert kept[0]["meta"]["provenance"]["models"] == {"teacher": "scripted:t", "tagger": "scripted:g",
-                                                      "judge": "scripted:j"}
+    assert kept[0]["meta"]["provenance"]["models"] == {
+        "teacher": "scripted:t",
+        "tagger": "scripted:g",
+        "judge": "scripted:j",
+    }
 
 
 def test_dedup_and_decontamination(tmp_path, synth_run, example_corpus):

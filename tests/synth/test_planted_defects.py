@@ -29,8 +29,12 @@ def build(conv, tools):
 
 def all_problems(conv, tools, schema, state):
     traj = build(conv, tools)
-    return (trajectory_problems(traj, refined=True) + pattern_problems(conv["patterns"], traj)
-            + env_problems(EnvSpec(state_schema=schema, initial_state=state)) + state_problems(traj, state))
+    return (
+        trajectory_problems(traj, refined=True)
+        + pattern_problems(conv["patterns"], traj)
+        + env_problems(EnvSpec(state_schema=schema, initial_state=state))
+        + state_problems(traj, state)
+    )
 
 
 def test_clean_trajectory_passes_every_rule():
@@ -64,8 +68,9 @@ def plant_unanswered(conv, tools, schema, state):
 
 
 def plant_placeholder(conv, tools, schema, state):
-    _msg(conv, lambda m: m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"))["content"] += \
-        " I found 5+ more results as well."
+    _msg(conv, lambda m: m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"))[
+        "content"
+    ] += " I found 5+ more results as well."
 
 
 def plant_two_calls(conv, tools, schema, state):
@@ -74,7 +79,9 @@ def plant_two_calls(conv, tools, schema, state):
 
 
 def plant_prose_output(conv, tools, schema, state):
-    _msg(conv, lambda m: m["role"] == "tool")["content"] = "Something went wrong.\nPlease try again later, " * 10
+    _msg(conv, lambda m: m["role"] == "tool")["content"] = (
+        "Something went wrong.\nPlease try again later, " * 10
+    )
 
 
 def plant_ends_with_user(conv, tools, schema, state):
@@ -90,12 +97,17 @@ def plant_pattern_overuse(conv, tools, schema, state):
 
 
 def plant_fake_error_recovery(conv, tools, schema, state):
-    conv["patterns"] = [p for p in conv["patterns"] if p["pattern"] != "error_recovery"] + \
-        [{"pattern": "error_recovery", "turn": len(conv["messages"]) - 1}]
+    conv["patterns"] = [p for p in conv["patterns"] if p["pattern"] != "error_recovery"] + [
+        {"pattern": "error_recovery", "turn": len(conv["messages"]) - 1}
+    ]
 
 
 def plant_state_value(conv, tools, schema, state):
-    m = next(m for m in conv["messages"] if m["role"] == "tool" and m["content"].startswith("{") and '"open"' in m["content"])
+    m = next(
+        m
+        for m in conv["messages"]
+        if m["role"] == "tool" and m["content"].startswith("{") and '"open"' in m["content"]
+    )
     m["content"] = m["content"].replace('"open"', '"scheduled"')
 
 
@@ -106,7 +118,9 @@ def plant_state_not_found(conv, tools, schema, state):
 
 def plant_state_unknown_record(conv, tools, schema, state):
     m = next(m for m in conv["messages"] if m["role"] == "tool" and '"open"' in m["content"])
-    m["content"] = orjson.dumps([orjson.loads(m["content"]), {"ticket_id": "N-5555", "status": "open"}]).decode()
+    m["content"] = orjson.dumps(
+        [orjson.loads(m["content"]), {"ticket_id": "N-5555", "status": "open"}]
+    ).decode()
 
 
 def plant_bad_tool_definition(conv, tools, schema, state):
@@ -122,12 +136,24 @@ def plant_invalid_state(conv, tools, schema, state):
 
 
 PLANTED = {
-    "grounded": plant_ungrounded, "unknown-tool": plant_unknown_tool, "arguments": plant_bad_argument,
-    "grammar": plant_turn_order, "answered": plant_unanswered, "placeholder": plant_placeholder,
-    "one-call": plant_two_calls, "tool-output": plant_prose_output, "start": plant_ends_with_user,
-    "patterns": plant_few_patterns, "patterns ": plant_pattern_overuse, "patterns  ": plant_fake_error_recovery,
-    "state": plant_state_value, "state ": plant_state_not_found, "state  ": plant_state_unknown_record,
-    "tools": plant_bad_tool_definition, "state-keys": plant_duplicate_keys, "state-valid": plant_invalid_state,
+    "grounded": plant_ungrounded,
+    "unknown-tool": plant_unknown_tool,
+    "arguments": plant_bad_argument,
+    "grammar": plant_turn_order,
+    "answered": plant_unanswered,
+    "placeholder": plant_placeholder,
+    "one-call": plant_two_calls,
+    "tool-output": plant_prose_output,
+    "start": plant_ends_with_user,
+    "patterns": plant_few_patterns,
+    "patterns ": plant_pattern_overuse,
+    "patterns  ": plant_fake_error_recovery,
+    "state": plant_state_value,
+    "state ": plant_state_not_found,
+    "state  ": plant_state_unknown_record,
+    "tools": plant_bad_tool_definition,
+    "state-keys": plant_duplicate_keys,
+    "state-valid": plant_invalid_state,
 }
 
 
@@ -149,8 +175,10 @@ def test_replay_oracle_flags_outputs_that_disagree():
                 if spec.name == "get_ticket":
                     return orjson.dumps(rec).decode(), []
                 i = st["tickets"].index(rec)
-                return (orjson.dumps({"ticket_id": rec["ticket_id"], "status": args["status"]}).decode(),
-                        [{"op": "replace", "path": f"/tickets/{i}/status", "value": args["status"]}])
+                return (
+                    orjson.dumps({"ticket_id": rec["ticket_id"], "status": args["status"]}).decode(),
+                    [{"op": "replace", "path": f"/tickets/{i}/status", "value": args["status"]}],
+                )
         return f"Error: ticket {args['ticket_id']} not found", []
 
     async def liar(spec, args, st, history):
@@ -160,3 +188,12 @@ def test_replay_oracle_flags_outputs_that_disagree():
     assert asyncio.run(replay_problems(traj, state, truthful)) == []
     problems = asyncio.run(replay_problems(traj, state, liar))
     assert problems and problems[0].startswith("[replay]") and "status" in problems[0]
+
+
+def test_policy_source_warnings():
+    from synth.rules import policy_source_warnings
+
+    source = "Frames up to 80x180 cm can be ordered. Returns within 30 days."
+    assert policy_source_warnings("Max frame size 80x180 cm; returns within 30 days.", source) == []
+    warn = policy_source_warnings("Max frame size 60x70 cm; returns within 30 days; fee $50.", source)
+    assert len(warn) == 2 and "60x70 cm" in warn[0] and "$50" in warn[1]

@@ -7,7 +7,6 @@ from synth.corpus import read_corpus
 from synth.prefilter import passes_prefilter, prefilter_score
 
 
-
 def test_example_corpus_split_exactly(example_corpus):
     for seg in read_corpus(example_corpus):
         assert passes_prefilter(seg.text) == seg.id.startswith("proc-"), (seg.id, prefilter_score(seg.text))

@@ -40,8 +40,15 @@ def test_label_sets():
     lab = labels()
     assert (len(lab.domains), len(lab.tasks), len(lab.platforms)) == (26, 38, 5)
     assert len(set(lab.tasks)) == 38 and len(set(lab.domains)) == 26
-    for named in ("customer_support", "research_data", "education", "developer_tools", "e_commerce", "smart_home",
-                  "databases"):
+    for named in (
+        "customer_support",
+        "research_data",
+        "education",
+        "developer_tools",
+        "e_commerce",
+        "smart_home",
+        "databases",
+    ):
         assert named in lab.tasks
     assert set(lab.platforms) == {"operator", "computer", "phone", "machine", "other"}
     assert lab.normalize("domain", "Home & Garden") == "home_garden"

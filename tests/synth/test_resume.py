@@ -10,7 +10,7 @@ import orjson
 
 from synth.store import finished_ids, iter_rows, repair
 
-RUNNER = r'''
+RUNNER = r"""
 import asyncio, sys
 from pathlib import Path
 from gem_env.llm.scripted import ScriptedBackend
@@ -31,14 +31,16 @@ async def logged(messages, tools, response_format, sampling):
 backends = with_cache({"teacher": ScriptedBackend(logged, model="fake")}, out / "cache.sqlite")
 report = asyncio.run(Pipeline(backends, SynthConfig(concurrency=4)).run(read_corpus(corpus), out, resume=resume))
 print(report.kept, report.skipped, report.errors)
-'''
+"""
 
 
 def make_corpus(path, n=40):
     verbs = ["Open", "Check", "Select", "Enter", "Remove", "Install", "Restart", "Clean"]
     with open(path, "wb") as fh:
         for i in range(n):
-            steps = "\n".join(f"{j + 1}. {verbs[(i + j) % 8]} the part number {i * 10 + j} carefully." for j in range(4))
+            steps = "\n".join(
+                f"{j + 1}. {verbs[(i + j) % 8]} the part number {i * 10 + j} carefully." for j in range(4)
+            )
             fh.write(orjson.dumps({"id": f"t{i:03d}", "text": f"How to service unit {i}\n{steps}"}) + b"\n")
     return n
 
@@ -47,8 +49,12 @@ def test_kill_and_resume(tmp_path):
     corpus, out, log = tmp_path / "c.jsonl", tmp_path / "out", tmp_path / "calls.log"
     n = make_corpus(corpus)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(corpus), str(out), str(log), "0", "0.05"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(corpus), str(out), str(log), "0", "0.05"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         if len(list(iter_rows(out / "corpus"))) >= 4 if (out / "corpus").is_dir() else False:
@@ -62,8 +68,13 @@ def test_kill_and_resume(tmp_path):
     shard = sorted((out / "corpus").glob("part-*.jsonl"))[0]
     with open(shard, "ab") as fh:
         fh.write(b'{"messages": [{"role": "us')
-    r = subprocess.run([sys.executable, "-c", RUNNER, str(corpus), str(out), str(log), "1", "0"], env=env,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(corpus), str(out), str(log), "1", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     kept, skipped, errors = map(int, r.stdout.split())
     assert errors == 0 and skipped == len(done_before)

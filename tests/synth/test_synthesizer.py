@@ -26,7 +26,10 @@ def test_pairs_round_trip(fake_run):
         assert back.meta.extra["tags"] == orig.meta.extra["tags"]
         assert back.meta.extra["env"] == orig.meta.extra["env"]
         assert serialize(back) == assistant["content"]
-        assert pair["meta"]["format"] == FORMAT and pair["meta"]["source_id"] == row["meta"]["provenance"]["source_id"]
+        assert (
+            pair["meta"]["format"] == FORMAT
+            and pair["meta"]["source_id"] == row["meta"]["provenance"]["source_id"]
+        )
     assert any(t.mutates for t in parse(pairs[0]["messages"][2]["content"]).tools)
 
 
@@ -66,8 +69,12 @@ def test_synthesizer_output_goes_through_the_validators(tmp_path, synth_run):
     def hallucinate(stage, raw):
         return raw.replace('"name":"get_', '"name":"invent_', 1) if stage == "synthesizer" else raw
 
-    _, kept, drops = synth_run(tmp_path / "s", {"synthesizer": fake_backend(damage=hallucinate)},
-                               SynthConfig(mode="synthesizer"))
+    _, kept, drops = synth_run(
+        tmp_path / "s", {"synthesizer": fake_backend(damage=hallucinate)}, SynthConfig(mode="synthesizer")
+    )
     assert not kept
-    assert {(d["stage"], d["reason"]) for d in drops if d["stage"] != "prefilter"} == {("synthesizer", "rule:tools")} \
-        or {(d["stage"], d["reason"]) for d in drops if d["stage"] != "prefilter"} == {("synthesizer", "rule:unknown-tool")}
+    assert {(d["stage"], d["reason"]) for d in drops if d["stage"] != "prefilter"} == {
+        ("synthesizer", "rule:tools")
+    } or {(d["stage"], d["reason"]) for d in drops if d["stage"] != "prefilter"} == {
+        ("synthesizer", "rule:unknown-tool")
+    }

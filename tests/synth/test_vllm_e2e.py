@@ -25,9 +25,27 @@ def test_pipeline_on_real_vllm_server(tmp_path, example_corpus):
     app.callback()(lambda: None)
     register(app)
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["synth", "run", str(example_corpus), "-o", str(out), "--model", f"openai:{model}",
-                                 "--base-url", url, "--limit", "6", "--concurrency", "3", "--max-tokens", "1024",
-                                 "--quiet"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "run",
+            str(example_corpus),
+            "-o",
+            str(out),
+            "--model",
+            f"openai:{model}",
+            "--base-url",
+            url,
+            "--limit",
+            "6",
+            "--concurrency",
+            "3",
+            "--max-tokens",
+            "1024",
+            "--quiet",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "errors 0" in r.output, r.output
     kept = list(iter_rows(out / "corpus"))
