@@ -120,15 +120,20 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
     return domain, [task]
 
 
-def export_domains(rows: Iterable[dict[str, Any]], folder: str | Path, prefix: str = "synth") -> list[str]:
-    """Write a domain folder per row under ``folder``; returns the names (idempotent)."""
+def export_domains(
+    rows: Iterable[dict[str, Any]], folder: str | Path, prefix: str = "synth", *, skip_existing: bool = False
+) -> list[str]:
+    """Write a domain folder per row under ``folder``; returns the names. A folder's content is a
+    function of its row, so ``skip_existing`` (what a resumed run uses) only skips rewriting it."""
     names = []
     for row in rows:
         traj = load_trajectory(row)
         name = domain_name(traj, prefix)
+        names.append(name)
+        if skip_existing and (Path(folder) / name / "tasks.jsonl").is_file():
+            continue
         domain, tasks = trajectory_to_domain(traj, name)
         save_domain(domain, tasks, Path(folder) / name)
-        names.append(name)
     return names
 
 

@@ -285,7 +285,7 @@ class Pipeline:
                 from .export import export_domains
                 from .store import iter_rows
 
-                export_domains(iter_rows(out / "corpus"), out / "domains")
+                export_domains(iter_rows(out / "corpus"), out / "domains", skip_existing=True)
             kept_w.close()
             drop_w.close()
             usage = {
