@@ -96,13 +96,14 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             _cost(s, d.get("ledger") or {})
             for r in d.get("repairs") or []:
                 s["repairs"][r.split(":")[0]] += 1
-    for s in modes.values():
+    for mode, s in modes.items():
+        always = ("synthesizer", "judge") if mode == "synthesizer" else ("select", "extract", "generate", "judge")
         total = s["kept"] + sum(s["drops"].values())
         s["total"] = total
         funnel, left = [], total
         for st in STAGE_ORDER:
             dropped = s["drops"].get(st, 0)
-            if dropped or st in ("select", "extract", "generate", "judge"):
+            if dropped or st in always:
                 funnel.append((st, left, dropped))
             left -= dropped
         s["funnel"] = funnel
