@@ -86,7 +86,7 @@ def run_cmd(
     decontaminate: list[Path] = typer.Option(
         [], help="Benchmark files/folders to filter against (repeatable)."
     ),
-    text_field: str = typer.Option("text", help="Field holding the text."),
+    text_field: str = typer.Option("text", help="Field holding the text; 'title+steps' joins fields (lists by line)."),
     id_field: str = typer.Option("id", help="Field holding a row id."),
     split: str = typer.Option("train", help="Split of a Hugging Face dataset."),
     max_chars: int = typer.Option(6000, help="Longest segment; longer texts are split at paragraphs."),

@@ -53,6 +53,13 @@ def segment_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, min_chars: int =
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    if path.suffix == ".json":
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip()
+        if head.startswith(b"["):  # one JSON array of rows
+            rows = orjson.loads(path.read_bytes())
+            yield from (r for r in rows if isinstance(r, dict))
+            return
     with open(path, "rb") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -150,7 +157,21 @@ def read_corpus(
         )
     else:
         rows = (("<memory>", r) for r in source)
+    fields = text_field.split("+")
     for n, (name, row) in enumerate(rows):
+        if len(fields) > 1:  # "title+steps": fields joined by newlines (lists item by item)
+            missing = [f for f in fields if f not in row]
+            if missing:
+                raise ConfigError(
+                    f"{name}: row {n} has no {missing[0]!r} field (fields: {', '.join(map(str, row))})"
+                )
+            parts = [row[f] for f in fields]
+            row = {
+                **row,
+                text_field: "\n".join(
+                    "\n".join(map(str, p)) if isinstance(p, list) else str(p) for p in parts
+                ),
+            }
         if text_field not in row:
             raise ConfigError(
                 f"{name}: row {n} has no {text_field!r} field (fields: {', '.join(map(str, row))}); "

@@ -89,3 +89,12 @@ def test_dataset_saved_to_disk(tmp_path):
     assert [s.id for s in read_corpus(tmp_path / "dd", split="train")] == ["d1"]
     with pytest.raises(ConfigError, match="no split"):
         list(read_corpus(tmp_path / "dd", split="test"))
+
+
+def test_json_array_file_and_joined_fields(tmp_path):
+    p = tmp_path / "rows.json"
+    p.write_bytes(orjson.dumps([{"id": "w1", "title": "How to fix a tap", "steps": ["Shut the valve.", "Open the tap."]}]))
+    (seg,) = read_corpus(p, text_field="title+steps", min_chars=10)
+    assert seg.text == "How to fix a tap\nShut the valve.\nOpen the tap." and seg.id == "w1"
+    with pytest.raises(ConfigError, match="no 'body' field"):
+        list(read_corpus(p, text_field="title+body"))
