@@ -61,10 +61,10 @@ __all__ = [
 
 _LAZY = {
     "Pipeline": ".pipeline",
-    "SynthConfig": ".pipeline",
-    "RunReport": ".pipeline",
-    "with_cache": ".pipeline",
-    "simulator_oracle": ".pipeline",
+    "SynthConfig": ".config",
+    "RunReport": ".config",
+    "with_cache": ".config",
+    "simulator_oracle": ".config",
     "read_corpus": ".corpus",
     "segment_text": ".corpus",
     "Deduplicator": ".dedup",
