@@ -147,7 +147,7 @@ def bench_rules(n: int) -> None:
         trajectory_problems(t, refined=True)
     dt = time.perf_counter() - t0
     print(
-        f"rule validation, new tool set each time (meta-schema checks not cached): {len(cold) / dt:,.0f} trajectories/s"
+        f"rule validation, new tool set each time (cold tool checks): {len(cold) / dt:,.0f} trajectories/s"
     )
 
 

@@ -267,6 +267,7 @@ def simulated_oracle(
             return f"Error: {exc}", []
         except SimulatorError:
             return None, []
-        return out, list(backend._calls[-1].patch) if backend._calls else []
+        calls = backend.recording().calls
+        return out, list(calls[-1].patch) if calls else []
 
     return oracle

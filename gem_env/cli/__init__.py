@@ -19,6 +19,7 @@ __all__ = ["app", "main", "COMMAND_MODULES"]
 COMMAND_MODULES = [
     "gem_env.cli.domains",
     "gem_env.cli.rollout",
+    "synth.cli",
     "trainers.cli",
     "gem_env.bfcl.cli",
 ]
