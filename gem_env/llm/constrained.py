@@ -14,7 +14,7 @@ import orjson
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["GrammarFactory", "GrammarLogitsProcessor", "tool_call_schema"]
+__all__ = ["GrammarFactory", "GrammarLogitsProcessor", "tool_call_schema", "render_prompt"]
 
 
 def tool_call_schema(tools: list[dict[str, Any]], name: str | None = None) -> dict[str, Any]:
@@ -109,3 +109,30 @@ class GrammarLogitsProcessor:
                                                   vocab_size=min(self.vocab_size, masked.shape[-1]))
             scores = masked.to(device)
         return scores
+
+
+def render_prompt(tokenizer: Any, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
+                  choice: Any, response_format: dict[str, Any] | None,
+                  template_kwargs: dict[str, Any] | None = None) -> tuple[str, list[dict[str, Any]] | None,
+                                                                         dict[str, Any] | None, bool]:
+    """Render the chat template for a local engine and decide what decoding must follow.
+
+    Returns ``(prompt, tools, schema, forced)``: ``tools`` is None under ``tool_choice="none"``;
+    ``schema`` is the JSON Schema to constrain decoding to (a forced tool call's, or the
+    ``response_format``'s), and ``forced`` says the prompt already opens a ``<tool_call>``.
+    """
+    from .types import normalize_messages, response_schema
+
+    if tools and choice == "none":
+        tools = None
+    try:
+        prompt = tokenizer.apply_chat_template(normalize_messages(messages), tools=tools or None,
+                                               add_generation_prompt=True, tokenize=False, **(template_kwargs or {}))
+    except Exception as exc:  # jinja errors from the model's template (the one boundary)
+        raise ConfigError(f"chat template of {model!r} failed: {type(exc).__name__}: {exc}") from exc
+    if tools and (choice == "required" or isinstance(choice, dict)):
+        name = choice["function"]["name"] if isinstance(choice, dict) else None
+        return prompt + "<tool_call>\n", tools, tool_call_schema(tools, name), True
+    if response_format is not None:
+        return prompt, tools, response_schema(response_format), False
+    return prompt, tools, None, False

@@ -17,10 +17,10 @@ from typing import Any
 from tools_registry.errors import BackendError, ConfigError, GemError
 
 from .base import LLMBackend
-from .constrained import GrammarFactory, tool_call_schema
+from .constrained import GrammarFactory, render_prompt
 from .parsing import parse_tool_calls, split_reasoning
 from .sampling import RowSampler, RowSampling
-from .types import ChatReply, TokenUsage, normalize_messages, response_schema
+from .types import ChatReply, TokenUsage
 
 __all__ = ["HFBackend"]
 
@@ -128,21 +128,8 @@ class HFBackend(LLMBackend):
             sampling.pop(ignored, None)
         if sampling:
             raise ConfigError(f"hf backend does not support sampling options {sorted(sampling)}")
-        if tools and choice == "none":
-            tools = None
-        try:
-            prompt = self.tokenizer.apply_chat_template(normalize_messages(messages), tools=tools or None,
-                                                        add_generation_prompt=True, tokenize=False,
-                                                        **template_kwargs)
-        except Exception as exc:  # jinja errors from the model's template (the one boundary)
-            raise ConfigError(f"chat template of {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
-        schema, forced = None, False
-        if tools and (choice == "required" or isinstance(choice, dict)):
-            name = choice["function"]["name"] if isinstance(choice, dict) else None
-            schema, forced = tool_call_schema(tools, name), True
-            prompt += "<tool_call>\n"
-        elif response_format is not None:
-            schema = response_schema(response_format)
+        prompt, tools, schema, forced = render_prompt(self.tokenizer, self.model, messages, tools, choice,
+                                                      response_format, template_kwargs)
         return _Job(prompt, row, schema, forced, bool(tools), [stop] if isinstance(stop, str) else list(stop),
                     future)
 

@@ -14,9 +14,9 @@ from typing import Any
 from tools_registry.errors import BackendError, ConfigError
 
 from .base import LLMBackend
-from .constrained import tool_call_schema
+from .constrained import render_prompt
 from .parsing import parse_tool_calls, split_reasoning
-from .types import ChatReply, TokenUsage, normalize_messages, response_schema
+from .types import ChatReply, TokenUsage
 
 __all__ = ["VLLMBackend"]
 
@@ -90,20 +90,8 @@ class VLLMBackend(LLMBackend):
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
         await self._start()
         choice = sampling.get("tool_choice")
-        if tools and choice == "none":
-            tools = None
-        try:
-            prompt = self.tokenizer.apply_chat_template(normalize_messages(messages), tools=tools or None,
-                                                        add_generation_prompt=True, tokenize=False,
-                                                        **(sampling.get("chat_template_kwargs") or {}))
-        except Exception as exc:  # jinja errors from the model's template (the one boundary)
-            raise ConfigError(f"chat template of {self.model!r} failed: {type(exc).__name__}: {exc}") from exc
-        schema, forced = None, False
-        if tools and (choice == "required" or isinstance(choice, dict)):
-            schema = tool_call_schema(tools, choice["function"]["name"] if isinstance(choice, dict) else None)
-            forced, prompt = True, prompt + "<tool_call>\n"
-        elif response_format is not None:
-            schema = response_schema(response_format)
+        prompt, tools, schema, forced = render_prompt(self.tokenizer, self.model, messages, tools, choice,
+                                                      response_format, sampling.get("chat_template_kwargs"))
         params = self._params(sampling, schema)
         ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         final = None
