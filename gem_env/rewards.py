@@ -254,7 +254,7 @@ class TaskReward(Reward):
         value = 1.0
         parts: dict[str, float] = {}
         details: dict[str, Any] = {}
-        for name, res in results.items():
+        for res in results.values():
             parts.update(res.parts)
             details.update(res.details)
         for name in basis:

@@ -159,7 +159,7 @@ class Toolkit:
         super().__init_subclass__(**kwargs)
         tools: dict[str, tuple[Callable[..., Any], ToolSpec]] = {}
         for klass in reversed(cls.__mro__):
-            for attr, fn in vars(klass).items():
+            for fn in vars(klass).values():
                 info = getattr(fn, _TOOL_ATTR, None)
                 if info is not None and callable(fn):
                     spec = spec_from_callable(fn)

@@ -66,7 +66,7 @@ def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_S
                 out.append({"role": "assistant", "content": None, "tool_calls": [
                     {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
                     for cid, (name, args) in zip(ids, chunk)]})
-                for cid, (name, args), result in zip(ids, chunk, executor.execute_step(chunk)):
+                for cid, (name, _args), result in zip(ids, chunk, executor.execute_step(chunk)):
                     out.append({"role": "tool", "tool_call_id": cid, "name": name, "content": result})
             out.append({"role": "assistant", "content": "Done." if turn else
                         "I cannot complete this request with the functions and information I have."})

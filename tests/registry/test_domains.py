@@ -89,7 +89,7 @@ def test_round_trip_and_checks(library):
 
 
 def test_checks_catch_a_tampered_reference_and_state(library):
-    rows = [orjson.loads(l) for l in (library / "tasks.jsonl").read_bytes().splitlines()]
+    rows = [orjson.loads(line) for line in (library / "tasks.jsonl").read_bytes().splitlines()]
     rows[0]["reference"][2]["content"] = '{"book_id":"B2","copies":5}'
     rows[0]["criteria"]["final_state"] = []
     rows[0]["criteria"]["actions"].append({"name": "count_copies", "arguments": {}})
