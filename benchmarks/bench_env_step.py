@@ -8,6 +8,11 @@ conversation stays a realistic size (resets are not timed). The floor is the sam
 env: validate + call + format. Prints median and p90 in microseconds.
 
     python benchmarks/bench_env_step.py [--domain photo-framing] [--steps 20000]
+    python benchmarks/bench_env_step.py --trivial    # a one-line lookup tool: the floor is the framework's
+
+``--trivial`` builds an in-memory domain whose tool is a single dict lookup, so the floor (validate +
+call + format) is close to the bare cost of parsing and validating, and the step time shows what
+the framework adds on top of a tool that does almost nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +23,45 @@ import os
 import statistics
 import time
 
+from pydantic import BaseModel
+
+from gem_env.env import ToolUseEnv
 from gem_env.registration import make_env
+from tools_registry import Domain, Toolkit, tool
 from tools_registry.pytools import format_tool_output
+from tools_registry.reference import ReferenceBuilder
+
+
+class _KV(BaseModel):
+    items: dict[str, int] = {}
+
+
+class _Lookup(Toolkit):
+    State = _KV
+
+    @tool
+    def get_item(self, item_id: str) -> dict:
+        """Return one item's count.
+
+        Args:
+            item_id: Item id.
+        """
+        return {"item_id": item_id, "count": self.state.items[item_id]}
+
+
+def trivial_env() -> ToolUseEnv:
+    """An in-memory domain with one dict-lookup tool and one task."""
+    state = {"items": {f"I{i}": i for i in range(20)}}
+    b = ReferenceBuilder(_Lookup, state)
+    b.user("How many I3?")
+    b.call("get_item", item_id="I3")
+    b.assistant("There are 3.")
+    task = b.task("t", "trivial", user={"instruction": "Ask how many I3.", "turns": ["How many I3?"]},
+                  communicate=["3"])
+    domain = Domain(name="trivial", policy="Answer.", tools=_Lookup.tool_specs(), state_schema=_Lookup.state_schema(),
+                    initial_state=state)
+    return ToolUseEnv(domain, [task], toolkit=_Lookup, tools="python", max_turns=10**9,
+                      max_tool_calls_per_turn=10**9)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -34,11 +76,15 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=20000)
     ap.add_argument("--episode-len", type=int, default=20)
     ap.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
+    ap.add_argument("--trivial", action="store_true", help="use a one-line lookup tool instead of a domain's")
     args = ap.parse_args()
+    if args.trivial:
+        args.domain, args.tool = "trivial", "get_item"
     if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
 
-    env = make_env(args.domain, tools="python", max_turns=10**9, max_tool_calls_per_turn=10**9)
+    env = trivial_env() if args.trivial else make_env(args.domain, tools="python", max_turns=10**9,
+                                                      max_tool_calls_per_turn=10**9)
     arguments = next(c.function.arguments for t in env.tasks for m in t.reference for c in (m.tool_calls or [])
                      if c.function.name == args.tool)
     action = {"role": "assistant", "content": None,

@@ -79,7 +79,8 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--slots", type=int, default=64)
-    ap.add_argument("--concurrency", type=int, default=64, help="episodes in flight")
+    ap.add_argument("--concurrency", type=int, default=96,
+                    help="episodes in flight; above the slot count so a slot never waits on the client between an episode's requests")
     ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)")
     args = ap.parse_args()
     from gem_env.llm.loopback import loopback_server_process
