@@ -29,8 +29,11 @@ def _sft_config(output_dir: Path, config: Path | None, trl: list[str] | None, **
 def _report_sft(result) -> None:
     losses = [h["loss"] for h in result.log_history if "loss" in h]
     m = result.mask
+    # runs shorter than logging_steps log no step loss; TRL's run summary still has the mean
+    loss = f"last logged loss {float(losses[-1]):.4f}" if losses else \
+        f"train loss {float(result.metrics.get('train_loss', float('nan'))):.4f}"
     typer.echo(f"trained {m.rows_kept} rows ({m.trained_tokens}/{m.tokens} tokens carry loss); "
-               f"last loss {losses[-1] if losses else float('nan'):.4f}; saved to {result.output_dir}")
+               f"{loss}; saved to {result.output_dir}")
 
 
 @train_app.command("sft")
