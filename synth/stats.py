@@ -97,7 +97,10 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             for r in d.get("repairs") or []:
                 s["repairs"][r.split(":")[0]] += 1
     for mode, s in modes.items():
-        always = ("synthesizer", "judge") if mode == "synthesizer" else ("select", "extract", "generate", "judge")
+        always = ["synthesizer", "rules", "judge"] if mode == "synthesizer" else ["select", "extract", "generate", "rules",
+                                                                                 "judge"]
+        if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
+            always.append("refine")
         total = s["kept"] + sum(s["drops"].values())
         s["total"] = total
         funnel, left = [], total
