@@ -8,6 +8,7 @@ Continuous batching is vLLM's own: every concurrent ``chat`` is one engine reque
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 from typing import Any
 
@@ -71,7 +72,8 @@ class VLLMBackend(LLMBackend):
             AsyncLLM, AsyncEngineArgs, *_ = _import_vllm()
             try:
                 self.engine = AsyncLLM.from_engine_args(AsyncEngineArgs(model=self.model, **self.engine_args))
-                self.tokenizer = await self.engine.get_tokenizer()
+                tokenizer = self.engine.get_tokenizer()  # a coroutine in older vLLM, a plain call since ~0.11
+                self.tokenizer = await tokenizer if inspect.isawaitable(tokenizer) else tokenizer
             except (ValueError, OSError, RuntimeError) as exc:
                 raise ConfigError(f"cannot start vLLM engine for {self.model!r}: {exc}") from exc
 
