@@ -32,7 +32,8 @@ def open_backends(
 ) -> dict[str, Any]:
     """``{role: backend}`` from model strings; equal strings share one backend (and its batching).
 
-    ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos)."""
+    ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos); ``fake:SECONDS``
+    adds that much latency per call (benchmarks). Model strings, not backends, are what Ray workers get."""
     from gem_env.llm import make_backend
     from gem_env.llm.cache import CachedBackend
 
@@ -43,10 +44,11 @@ def open_backends(
             continue
         if model not in built:
             sampling = {"max_tokens": max_tokens} if max_tokens else {}
-            if model in FAKE_MODELS:
+            delay = fake_delay(model)
+            if delay is not None:
                 from .testing import fake_backend
 
-                b = fake_backend()
+                b = fake_backend(delay)
                 built[model] = CachedBackend(b, cache, cache_mode) if cache and cache_mode != "off" else b
             else:
                 opts: dict[str, Any] = {"default_sampling": sampling} if sampling else {}
@@ -55,6 +57,21 @@ def open_backends(
                 built[model] = make_backend(model, cache=cache, cache_mode=cache_mode, **opts)
         out[role] = built[model]
     return out
+
+
+def fake_delay(model: str) -> float | None:
+    """The per-call delay of a ``fake`` / ``fake:SECONDS`` model string; None for any other model."""
+    if model in FAKE_MODELS:
+        return 0.0
+    head, _, tail = model.partition(":")
+    if head != "fake":
+        return None
+    try:
+        return float(tail)
+    except ValueError:
+        from tools_registry.errors import ConfigError
+
+        raise ConfigError(f"model {model!r}: use fake or fake:SECONDS (per-call delay)") from None
 
 
 @synth_app.command("run")
@@ -104,6 +121,12 @@ def run_cmd(
         help="Send each stage's JSON Schema as response_format (constrained decoding).",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+    ray_workers: int | None = typer.Option(
+        None, "--ray", help="Run on Ray with this many workers (pip install 'gem-env[ray]')."
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="A running Ray cluster (e.g. auto, ray://head:10001); OUT on a shared disk."
+    ),
 ) -> None:
     """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
     import itertools
@@ -112,8 +135,7 @@ def run_cmd(
 
     from .corpus import read_corpus
     from .dedup import load_benchmark_texts
-    from .pipeline import Pipeline, SynthConfig
-    from .progress import Progress
+    from .pipeline import SynthConfig
 
     if not (model or teacher or synthesizer):
         raise ConfigError("name a model: --model (every role), --teacher, or --synthesizer")
@@ -142,13 +164,62 @@ def run_cmd(
         }
     )
     roles["simulator"] = simulator
-    backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
+    if ray_address and not ray_workers:
+        raise ConfigError("--ray-address needs --ray N (the number of workers)")
+    if ray_workers:
+        from .distributed import require_ray
+
+        require_ray()  # before reading the corpus: a clear ConfigError when ray is missing
     texts = load_benchmark_texts(decontaminate) if decontaminate else None
-    progress = Progress(enabled=not quiet)
-    pipe = Pipeline(backends, cfg, decontaminate=texts, on_event=progress.event)
     segments = read_corpus(corpus, text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
     if limit is not None:
         segments = itertools.islice(segments, limit)
+    if ray_workers:
+        from .distributed import run_on_ray
+
+        report = run_on_ray(
+            segments,
+            out,
+            roles,
+            cfg,
+            num_workers=ray_workers,
+            resume=resume,
+            address=ray_address,
+            decontaminate=texts,
+            cache_mode=cache_mode,
+            base_url=base_url,
+            max_tokens=max_tokens,
+        )
+    else:
+        report = _run_local(roles, cfg, texts, segments, out, resume, cache_mode, base_url, max_tokens, quiet)
+    typer.echo(
+        f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
+        f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)"
+    )
+    for msg in report.error_messages[:5]:
+        typer.echo(f"  error: {msg}", err=True)
+    typer.echo(f"output: {out}   stats: gem synth stats {out}")
+
+
+def _run_local(
+    roles: dict[str, str | None],
+    cfg: Any,
+    texts: Any,
+    segments: Any,
+    out: Path,
+    resume: bool,
+    cache_mode: str,
+    base_url: str | None,
+    max_tokens: int | None,
+    quiet: bool,
+) -> Any:
+    """The single-process run: one asyncio loop, backends built here."""
+    from .pipeline import Pipeline
+    from .progress import Progress
+
+    backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
+    progress = Progress(enabled=not quiet)
+    pipe = Pipeline(backends, cfg, decontaminate=texts, on_event=progress.event)
 
     async def go() -> Any:
         try:
@@ -158,14 +229,7 @@ def run_cmd(
             for b in {id(b): b for b in backends.values()}.values():
                 await b.aclose()
 
-    report = asyncio.run(go())
-    typer.echo(
-        f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
-        f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)"
-    )
-    for msg in report.error_messages[:5]:
-        typer.echo(f"  error: {msg}", err=True)
-    typer.echo(f"output: {out}   stats: gem synth stats {out}")
+    return asyncio.run(go())
 
 
 @synth_app.command("stats")

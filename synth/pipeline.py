@@ -34,7 +34,18 @@ from .stage import ItemContext, StageDrop
 from .store import ShardWriter, finished_ids, next_run_number
 from .validate import Validator
 
-__all__ = ["ROLES", "Pipeline", "RunReport", "SynthConfig", "simulator_oracle", "with_cache"]
+__all__ = [
+    "ROLES",
+    "Pipeline",
+    "RunReport",
+    "SynthConfig",
+    "end_run",
+    "open_output",
+    "pre_drop",
+    "simulator_oracle",
+    "start_run",
+    "with_cache",
+]
 
 
 class Pipeline:
@@ -176,23 +187,42 @@ class Pipeline:
     async def run(self, segments: Iterable[Segment], out: str | Path, *, resume: bool = False) -> RunReport:
         """Process ``segments`` into ``out``. Without ``resume`` an ``out`` holding rows is an error."""
         out = Path(out)
-        done = finished_ids(out) if out.exists() else set()
-        if done and not resume:
-            raise ConfigError(f"{out} already holds {len(done)} finished items; pass --resume to continue it")
-        out.mkdir(parents=True, exist_ok=True)
-        run_no = next_run_number(out)
-        with open(out / "runs.jsonl", "ab") as fh:
-            fh.write(
-                orjson.dumps(
-                    {"run": run_no, "event": "start", "config": asdict(self.config), "models": self.models()},
-                    default=str,
-                )
-                + b"\n"
-            )
-        kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows)
-        drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows)
+        done = open_output(out, resume)
+        run_no = start_run(out, {"config": asdict(self.config), "models": self.models()})
         report = RunReport()
         dedup = Deduplicator(self.config.near_dup_threshold) if self.config.dedup else None
+        try:
+            await self.run_part(segments, out, run_no, report, done=done, dedup=dedup)
+        finally:
+            if self.config.export_domains:
+                from .export import export_domains
+                from .store import iter_rows
+
+                export_domains(iter_rows(out / "corpus"), out / "domains", skip_existing=True)
+            end_run(out, run_no, report, self.usage())
+        return report
+
+    def usage(self) -> dict[str, Any]:
+        """Per-role token / call usage of this pipeline's backends."""
+        return {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
+
+    async def run_part(
+        self,
+        segments: Iterable[Segment],
+        out: Path,
+        run_no: int,
+        report: RunReport,
+        *,
+        done: set[str],
+        dedup: Deduplicator | None = None,
+        tag: str | None = None,
+    ) -> None:
+        """The item loop of one run: skip ``done`` ids, write rows to shards named by ``run_no``/``tag``.
+
+        ``distributed`` calls this in each Ray worker with its own ``tag`` (so writers never share a file)
+        after the driver has done the corpus-wide steps (resume check, dedup, decontamination)."""
+        kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows, tag=tag)
+        drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows, tag=tag)
         sem = asyncio.Semaphore(self.config.concurrency)
         pending: set[asyncio.Task[None]] = set()
 
@@ -237,50 +267,10 @@ class Pipeline:
                 await asyncio.gather(*pending)
         finally:
             kept_w.close()
-            if self.config.export_domains:
-                from .export import export_domains
-                from .store import iter_rows
-
-                export_domains(iter_rows(out / "corpus"), out / "domains", skip_existing=True)
-            kept_w.close()
             drop_w.close()
-            usage = {
-                r: b.usage.as_dict()
-                for r, b in self.backends.items()
-                if b is not None and hasattr(b, "usage")
-            }
-            with open(out / "runs.jsonl", "ab") as fh:
-                fh.write(
-                    orjson.dumps(
-                        {"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage},
-                        default=str,
-                    )
-                    + b"\n"
-                )
-        return report
 
     def _pre_drop(self, seg: Segment, dedup: Deduplicator | None) -> Drop | None:
-        if dedup is not None:
-            hit = dedup.check(seg.id, seg.text)
-            if hit is not None:
-                return Drop(
-                    id=seg.id,
-                    stage="dedup",
-                    reason=hit[0],
-                    details=[f"duplicate of {hit[1]}"],
-                    mode=self.config.mode,
-                )
-        if self.decontam is not None:
-            idx = self.decontam.check(seg.text)
-            if idx is not None:
-                return Drop(
-                    id=seg.id,
-                    stage="decontam",
-                    reason="benchmark_overlap",
-                    details=[f"shares a {self.decontam.n}-gram with benchmark text #{idx}"],
-                    mode=self.config.mode,
-                )
-        return None
+        return pre_drop(seg, dedup, self.decontam, self.config.mode)
 
     def _finish(
         self,
@@ -301,3 +291,50 @@ class Pipeline:
             self.on_event(
                 "drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()}
             )
+
+
+def pre_drop(seg: Segment, dedup: Deduplicator | None, decontam: Decontaminator | None, mode: str) -> Drop | None:
+    """The corpus-wide drops that need no LLM: duplicates (order-dependent) and benchmark overlap."""
+    if dedup is not None:
+        hit = dedup.check(seg.id, seg.text)
+        if hit is not None:
+            return Drop(id=seg.id, stage="dedup", reason=hit[0], details=[f"duplicate of {hit[1]}"], mode=mode)
+    if decontam is not None:
+        idx = decontam.check(seg.text)
+        if idx is not None:
+            return Drop(
+                id=seg.id,
+                stage="decontam",
+                reason="benchmark_overlap",
+                details=[f"shares a {decontam.n}-gram with benchmark text #{idx}"],
+                mode=mode,
+            )
+    return None
+
+
+def open_output(out: Path, resume: bool) -> set[str]:
+    """Repair ``out`` and return its finished ids; without ``resume`` finished items are an error."""
+    done = finished_ids(out) if out.exists() else set()
+    if done and not resume:
+        raise ConfigError(f"{out} already holds {len(done)} finished items; pass --resume to continue it")
+    out.mkdir(parents=True, exist_ok=True)
+    return done
+
+
+def start_run(out: Path, info: dict[str, Any]) -> int:
+    """Claim the next run number of ``out`` and log its start line in runs.jsonl."""
+    run_no = next_run_number(out)
+    with open(out / "runs.jsonl", "ab") as fh:
+        fh.write(orjson.dumps({"run": run_no, "event": "start", **info}, default=str) + b"\n")
+    return run_no
+
+
+def end_run(out: Path, run_no: int, report: RunReport, usage: dict[str, Any]) -> None:
+    """Log the end line of run ``run_no`` (counts and usage) in runs.jsonl."""
+    with open(out / "runs.jsonl", "ab") as fh:
+        fh.write(
+            orjson.dumps(
+                {"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage}, default=str
+            )
+            + b"\n"
+        )

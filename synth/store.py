@@ -3,6 +3,7 @@
 Layout of OUT:
     corpus/part-<run>-<shard>.jsonl   kept rows {"messages", "tools", "meta"} (load_dataset("json"))
     drops/part-<run>-<shard>.jsonl    one Drop per removed item
+    (a Ray run names them part-<run>-<tag>-<shard>.jsonl, one tag per worker: no file has two writers)
     cache.sqlite                      the LLM reply cache (every finished call, replayed on resume)
     runs.jsonl                        one line per run: config, counts, usage
     domains/<name>/                   a domain folder per kept trajectory (gym.make("gem/<name>-v0"))
@@ -24,12 +25,15 @@ __all__ = ["ShardWriter", "finished_ids", "iter_rows", "next_run_number", "repai
 
 
 class ShardWriter:
-    """Append-only JSONL shards ``<dir>/part-<run:03d>-<n:05d>.jsonl`` of at most ``max_rows`` rows."""
+    """Append-only JSONL shards ``<dir>/part-<run:03d>[-<tag>]-<n:05d>.jsonl`` of at most ``max_rows`` rows.
 
-    def __init__(self, directory: str | Path, run: int, max_rows: int = 5000):
+    ``tag`` tells concurrent writers of one run apart (a Ray worker's ``w003``)."""
+
+    def __init__(self, directory: str | Path, run: int, max_rows: int = 5000, *, tag: str | None = None):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.run = run
+        self.prefix = f"part-{run:03d}-{tag}-" if tag else f"part-{run:03d}-"
         self.max_rows = max_rows
         self.shard = -1
         self.rows = 0
@@ -40,7 +44,7 @@ class ShardWriter:
             os.close(self.fd)
         self.shard += 1
         self.rows = 0
-        path = self.dir / f"part-{self.run:03d}-{self.shard:05d}.jsonl"
+        path = self.dir / f"{self.prefix}{self.shard:05d}.jsonl"
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def write(self, row: dict[str, Any]) -> None:
