@@ -63,13 +63,26 @@ class ReplyCache:
         if conn is None:
             try:
                 conn = sqlite3.connect(self.path, timeout=self._timeout_s, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute(_SCHEMA)
+                self._setup(conn)
             except sqlite3.Error as exc:
                 raise ConfigError(f"cannot open reply cache {self.path}: {exc}") from exc
             self._local.conn = conn
         return conn
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the table. Switching a new file to WAL takes an exclusive lock for which
+        SQLite does not wait, so processes opening a new cache at once retry until the timeout."""
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored reply dict for ``key``, or None."""

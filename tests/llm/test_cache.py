@@ -149,3 +149,24 @@ def test_unusable_cache_file_is_a_typed_error(tmp_path):
     bad.write_bytes(b"this is not a sqlite database" * 100)
     with pytest.raises(ConfigError, match="cannot open reply cache"):
         CachedBackend(ScriptedBackend(["x"]), bad)
+
+
+def _open_new_at_once(path: str, barrier, worker: int) -> None:
+    barrier.wait()
+    cache = ReplyCache(path)
+    cache.put(f"w{worker}", "scripted", "m", {"message": {"role": "assistant", "content": "x"}})
+
+
+def test_processes_opening_a_new_cache_file_at_once(tmp_path):
+    """Switching a new file to WAL takes a lock SQLite does not wait for: openers must retry."""
+    ctx = mp.get_context("fork")
+    for round_ in range(5):
+        path = str(tmp_path / f"new{round_}.sqlite")
+        barrier = ctx.Barrier(6)
+        procs = [ctx.Process(target=_open_new_at_once, args=(path, barrier, w)) for w in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6, f"round {round_}"
+        assert len(ReplyCache(path)) == 6
