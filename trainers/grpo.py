@@ -258,6 +258,12 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
 
     if config is None:
         config = GemGRPOConfig(output_dir="gem-grpo")
+    if getattr(config, "use_vllm", False):
+        import importlib.util
+
+        if importlib.util.find_spec("vllm") is None:
+            raise ConfigError("use_vllm (--vllm) needs vLLM in this environment: pip install 'gem-env[vllm]' on a "
+                              "GPU machine; without it GRPO generates with model.generate")
     env_ids = [envs] if isinstance(envs, str) else list(envs)
     model = resolve_model_path(model)
     if tokenizer is None and isinstance(model, str):

@@ -102,3 +102,16 @@ def test_grpo_steps_on_bundled_env_log_env_reward_and_change_weights(long_tiny, 
     assert trainer.gem_rollout.last_stats["episodes"] == 2
     changed = [n for n, p in trainer.model.named_parameters() if not torch.equal(before[n], p.detach())]
     assert changed
+
+
+def test_use_vllm_without_vllm_is_a_clear_config_error(monkeypatch):
+    import importlib.util
+
+    from tools_registry.errors import ConfigError
+    from trainers import GemGRPOConfig, build_grpo_trainer
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    cfg = GemGRPOConfig(output_dir="unused", use_vllm=True)
+    with pytest.raises(ConfigError, match="pip install 'gem-env\\[vllm\\]'"):
+        build_grpo_trainer("gem/photo-framing-v0", "unused-model", config=cfg)
