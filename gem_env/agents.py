@@ -41,6 +41,9 @@ class Agent(ABC):
         """A copy for another concurrent episode (agents with per-episode state override this)."""
         return self
 
+    async def aclose(self) -> None:
+        """Release what the agent holds (an LLM agent's HTTP session); call it in the loop that used it."""
+
 
 class LLMAgent(Agent):
     """A model behind any ``gem_env.llm`` backend.
@@ -64,6 +67,9 @@ class LLMAgent(Agent):
 
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
         self._seed = seed
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
 
     def clone(self) -> LLMAgent:
         twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling)

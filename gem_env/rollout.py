@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from tools_registry.errors import BackendError, GemError, SimulatorError
+from tools_registry.errors import BackendError, ModelOutputError, SimulatorError
 from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
@@ -130,7 +130,8 @@ async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None
             if terminated or truncated:
                 breakdown = info.get("reward_breakdown", {})
                 break
-    except GemError as exc:  # a backend or the agent's model failed for good: keep the episode, marked
+    except (BackendError, ModelOutputError, SimulatorError) as exc:  # a model failed for good: keep the episode,
+        # marked; configuration mistakes (ConfigError) stop the run instead
         error = f"{type(exc).__name__}: {exc}"
         truncated = True
     return EpisodeRecord(

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tools_registry.errors import ConfigError
+
 from .store import iter_rows, repair
 
 __all__ = ["PAPER", "STAGE_ORDER", "collect", "format_stats", "plot_stats"]
@@ -41,6 +43,12 @@ def _summ(values: list[float]) -> dict[str, float]:
 
 def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
     """All figures of one or more output folders, per mode ('pipeline', 'synthesizer')."""
+    outs = [Path(o) for o in outs]
+    for out in outs:
+        if not out.is_dir():
+            raise ConfigError(f"no such synth output folder: {out}")
+        if not (out / "corpus").is_dir() and not (out / "drops").is_dir():
+            raise ConfigError(f"{out} is not a `gem synth run` output folder (it has no corpus/ or drops/)")
     modes: dict[str, dict[str, Any]] = {}
 
     def m(mode: str) -> dict[str, Any]:

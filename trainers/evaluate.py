@@ -112,7 +112,6 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
                     env_kwargs: dict[str, Any] | None = None, output_dir: str | Path | None = None,
                     progress: bool = False) -> EvalResult:
     """Async :func:`evaluate`."""
-    from gem_env.rollout import arollout
 
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
@@ -127,19 +126,11 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
     started = time.perf_counter()
     rewards: dict[str, dict[str, list[float]]] = {}
     records: list[Any] = []
-    for env_id in env_ids:
-        factory = _env_factory(env_id, dict(env_kwargs or {}))
-        ids = _task_ids(factory, max_tasks, tasks)
-        # episode i plays task ids[i // k] with seed seed + i: k rollouts per task, all seeds distinct
-        order = [t for t in ids for _ in range(k)]
-        recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
-                              output=episodes_path, progress=progress)
-        by_task: dict[str, list[float]] = {t: [] for t in ids}
-        for r in recs:
-            r.env_id = env_id
-            by_task[r.task_id].append(float(r.reward))
-        rewards[env_id] = by_task
-        records.extend(recs)
+    try:
+        await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path, progress,
+                        rewards, records)
+    finally:  # the agent's HTTP session belongs to this event loop
+        await agent.aclose()
     summary = summarize(rewards, k, threshold=threshold)
     summary["seconds"] = time.perf_counter() - started
     summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None))
@@ -155,6 +146,28 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
         (out / "results.json").write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
         (out / "table.txt").write_text(table + "\n", encoding="utf-8")
     return result
+
+
+async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks: int | None,
+                    tasks: list[str] | None, concurrency: int, env_kwargs: dict[str, Any] | None,
+                    episodes_path: Path | None, progress: bool, rewards: dict[str, dict[str, list[float]]],
+                    records: list[Any]) -> None:
+    """k rollouts per task of every env; fills ``rewards`` and ``records``."""
+    from gem_env.rollout import arollout
+
+    for env_id in env_ids:
+        factory = _env_factory(env_id, dict(env_kwargs or {}))
+        ids = _task_ids(factory, max_tasks, tasks)
+        # episode i plays task ids[i // k] with seed seed + i: k rollouts per task, all seeds distinct
+        order = [t for t in ids for _ in range(k)]
+        recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
+                              output=episodes_path, progress=progress)
+        by_task: dict[str, list[float]] = {t: [] for t in ids}
+        for r in recs:
+            r.env_id = env_id
+            by_task[r.task_id].append(float(r.reward))
+        rewards[env_id] = by_task
+        records.extend(recs)
 
 
 def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) -> EvalResult:

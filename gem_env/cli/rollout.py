@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import time
 
 import typer
@@ -38,14 +40,18 @@ def rollout_command(
     """Roll an agent out on a gem environment; print the mean reward."""
     from gem_env.agents import LLMAgent, make_agent
     from gem_env.registration import make_env
-    from gem_env.rollout import rollout, summarize
+    from gem_env.rollout import arollout, summarize
+
+    opened: list = []
 
     def model(spec: str | None):
         if spec is None:
             return None
         from gem_env.llm import make_backend
 
-        return make_backend(spec, **({"base_url": base_url} if base_url and spec.startswith("openai:") else {}))
+        backend = make_backend(spec, **({"base_url": base_url} if base_url and spec.startswith("openai:") else {}))
+        opened.append(backend)
+        return backend
 
     sampling = {k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
     if agent in ("oracle", "random"):
@@ -63,7 +69,14 @@ def rollout_command(
         for t in task_ids:
             probe.loaded.task(t)  # unknown ids fail now, with close matches
     started = time.perf_counter()
-    records = rollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency, seed=seed,
-                      task_ids=task_ids, output=output, progress=progress)
+    async def run():
+        try:
+            return await arollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency,
+                                  seed=seed, task_ids=task_ids, output=output, progress=progress)
+        finally:  # HTTP sessions belong to this event loop: close them in it
+            for backend in opened:
+                await backend.aclose()
+
+    records = asyncio.run(run())
     summary = summarize(records, time.perf_counter() - started)
     typer.echo(str(summary) + (f"; wrote {output}" if output else ""))

@@ -14,7 +14,7 @@ from gem_env.cli.rollout import register
 from gem_env.env import ToolUseEnv
 from gem_env.llm.testing import LoopbackOpenAIServer, ScriptedBackend
 from gem_env.rollout import arollout, rollout, run_episode
-from tools_registry.errors import ConfigError
+from tools_registry.errors import BackendError, ConfigError
 from tools_registry.records import Trajectory
 
 
@@ -95,9 +95,17 @@ def test_llm_agent_over_loopback_http(tiny_domain):
 
 
 def test_agent_errors_end_the_episode_marked(tiny_domain):
-    llm = ScriptedBackend([])  # runs out at once: a ConfigError from the backend
-    rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm), task_id="chair-price")
-    assert rec.error and "ran out" in rec.error and rec.truncated and rec.reward == 0.0
+    def down(messages, tools, response_format, sampling):
+        raise BackendError("server gone after 5 attempts", reason="connection", attempts=5)
+
+    rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(ScriptedBackend(down)), task_id="chair-price")
+    assert rec.error and "server gone" in rec.error and rec.truncated and rec.reward == 0.0
+
+
+def test_configuration_mistakes_stop_the_run(tiny_domain):
+    llm = ScriptedBackend([])  # runs out at once: a ConfigError (the script is wrong), not a model failure
+    with pytest.raises(ConfigError, match="ran out"):
+        run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm), task_id="chair-price")
 
 
 def test_make_agent():
