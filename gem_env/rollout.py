@@ -164,7 +164,7 @@ class RolloutSummary:
 async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str | Agent, n: int, *,
                    concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
                    output: str | os.PathLike[str] | None = None, progress: bool = False,
-                   env_kwargs: dict[str, Any] | None = None) -> list[EpisodeRecord]:
+                   env_kwargs: dict[str, Any] | None = None, resume: bool = False) -> list[EpisodeRecord]:
     """Run ``n`` episodes, up to ``concurrency`` at once; append rows to ``output`` as they finish.
 
     Args:
@@ -176,9 +176,11 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
         output: JSONL file the corpus rows are appended to.
         progress: Show a progress bar (rich) on stderr.
         env_kwargs: Keyword arguments for ``make_env`` when ``env`` is a string.
+        resume: Skip episodes whose rows ``output`` already holds (same env, seed and task), so a
+            killed run continues without redoing or duplicating finished episodes.
 
     Returns:
-        The records, in episode order.
+        The records of the episodes run now, in episode order.
     """
     factory = _factory(env, env_kwargs or {})
     agent = make_agent(agent)
@@ -187,10 +189,17 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
     concurrency = max(1, min(concurrency, n))
     label = env if isinstance(env, str) and env.startswith("gem/") else None
     records: list[EpisodeRecord | None] = [None] * n
+    done: set[int] = set()
+    if output is not None:
+        cut_torn_tail(Path(output))
+        if resume:
+            probe = label or _env_label(factory())  # rows carry the env label of the env that ran them
+            done = finished_episodes(Path(output), probe, seed, n, task_ids)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
-        queue.put_nowait(i)
-    bar = _Progress(n, enabled=progress)
+        if i not in done:
+            queue.put_nowait(i)
+    bar = _Progress(n - len(done), enabled=progress)
     with contextlib.ExitStack() as stack:
         # one small append per finished episode: blocking writes are cheaper than a writer thread
         out = stack.enter_context(open(Path(output), "ab")) if output is not None else None  # noqa: ASYNC230
@@ -216,6 +225,44 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
     return [r for r in records if r is not None]
 
 
+def cut_torn_tail(path: Path) -> int:
+    """Drop a last line without its newline (a run killed mid-write); returns the bytes removed."""
+    if not path.is_file():
+        return 0
+    with open(path, "rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return 0
+        fh.seek(max(0, size - (1 << 20)))
+        tail = fh.read()
+        keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        fh.truncate(keep)
+        return size - keep
+
+
+def finished_episodes(path: Path, env_id: str | None, seed: int, n: int, task_ids: list[str] | None) -> set[int]:
+    """Indices ``i`` in ``[0, n)`` whose row (env, seed ``seed + i``, task) is already in ``path``."""
+    done: set[int] = set()
+    if not path.is_file():
+        return done
+    with open(path, "rb") as fh:
+        for line in fh:
+            try:
+                extra = orjson.loads(line)["meta"]["extra"]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                continue  # not a rollout row: other content in the file is left alone
+            i = extra.get("seed", -1) - seed if isinstance(extra.get("seed"), int) else -1
+            if not 0 <= i < n or (env_id is not None and extra.get("env_id") != env_id):
+                continue
+            if task_ids and extra.get("task_id") != task_ids[i % len(task_ids)]:
+                continue
+            done.add(i)
+    return done
+
+
 def rollout(env: Any, agent: str | Agent, n: int, **kwargs: Any) -> list[EpisodeRecord]:
     """Blocking :func:`arollout`."""
     return asyncio.run(arollout(env, agent, n, **kwargs))
@@ -227,7 +274,7 @@ def summarize(records: list[EpisodeRecord], seconds: float) -> RolloutSummary:
     return RolloutSummary(len(records), mean, seconds, sum(1 for r in records if r.error))
 
 
-__all__.append("summarize")
+__all__ += ["summarize", "cut_torn_tail", "finished_episodes"]
 
 
 def _factory(env: Any, kwargs: dict[str, Any]) -> Callable[[], ToolUseEnv]:

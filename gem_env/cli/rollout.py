@@ -36,6 +36,7 @@ def rollout_command(
     max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
     max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    resume: bool = typer.Option(False, "--resume", help="Skip episodes whose rows -o already holds (a killed run)."),
 ) -> None:
     """Roll an agent out on a gem environment; print the mean reward."""
     from gem_env.agents import LLMAgent, make_agent
@@ -72,11 +73,13 @@ def rollout_command(
     async def run():
         try:
             return await arollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency,
-                                  seed=seed, task_ids=task_ids, output=output, progress=progress)
+                                  seed=seed, task_ids=task_ids, output=output, progress=progress, resume=resume)
         finally:  # HTTP sessions belong to this event loop: close them in it
             for backend in opened:
                 await backend.aclose()
 
     records = asyncio.run(run())
     summary = summarize(records, time.perf_counter() - started)
-    typer.echo(str(summary) + (f"; wrote {output}" if output else ""))
+    skipped = n - len(records)
+    typer.echo(str(summary) + (f"; {skipped} finished earlier, skipped" if skipped else "")
+               + (f"; wrote {output}" if output else ""))

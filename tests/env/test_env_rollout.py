@@ -143,3 +143,31 @@ def test_user_model_failure_at_reset_is_a_marked_episode(tiny_domain):
     env = ToolUseEnv(tiny_domain, user="llm", user_model=llm)
     rec = asyncio.run(arollout(lambda: env, "oracle", 1))[0]
     assert rec.error.startswith("BackendError") and rec.truncated and rec.reward == 0.0
+
+
+class _CountingOracle(OracleAgent):
+    episodes = 0
+
+    def reset(self, task=None, seed=None):
+        type(self).episodes += 1
+        super().reset(task, seed)
+
+    def clone(self):
+        return _CountingOracle()
+
+
+def test_resume_skips_finished_episodes_and_cuts_a_torn_line(tmp_path):
+    out = tmp_path / "rows.jsonl"
+    rollout("gem/photo-framing-v0", OracleAgent(), 8, concurrency=4, seed=10, output=str(out))
+    lines = out.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 8
+    by_seed = sorted(lines, key=lambda b: orjson.loads(b)["meta"]["extra"]["seed"])
+    out.write_bytes(b"".join(by_seed[:5]) + by_seed[5][:40])  # a run killed mid-write after 5 episodes
+    _CountingOracle.episodes = 0
+    recs = rollout("gem/photo-framing-v0", _CountingOracle(), 8, concurrency=4, seed=10, output=str(out), resume=True)
+    assert _CountingOracle.episodes == 3 and sorted(r.seed for r in recs) == [15, 16, 17]
+    rows = [orjson.loads(b) for b in out.read_bytes().splitlines()]
+    assert sorted(r["meta"]["extra"]["seed"] for r in rows) == list(range(10, 18))  # no loss, no duplicate
+    # a resume with nothing left runs nothing; another env's rows do not count as finished
+    assert rollout("gem/photo-framing-v0", OracleAgent(), 8, seed=10, output=str(out), resume=True) == []
+    assert len(rollout("gem/pharmacy-refill-v0", OracleAgent(), 2, seed=10, output=str(out), resume=True)) == 2
