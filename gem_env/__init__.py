@@ -7,8 +7,7 @@ trl, vllm, openai and ray load only where used.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tools_registry.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -66,18 +65,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'gem_env' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 from .registration import register_envs as _register_envs  # noqa: E402
 
