@@ -18,7 +18,7 @@ from tools_registry.errors import BackendError, ConfigError, GemError
 
 from .base import LLMBackend
 from .constrained import GrammarFactory, render_prompt
-from .parsing import parse_tool_calls, split_reasoning
+from .parsing import assistant_from_generation
 from .sampling import RowSampler, RowSampling
 from .types import ChatReply, TokenUsage
 
@@ -210,17 +210,8 @@ class HFBackend(LLMBackend):
         for s in job.stop:
             if s and s in text:
                 text, finish = text[: text.index(s)], "stop"
-        if job.forced_call:
-            text = "<tool_call>\n" + text.split("</tool_call>")[0] + "\n</tool_call>"
-        repairs: list[str] = []
-        if job.parse_calls:
-            parsed = parse_tool_calls(text, self.parser)
-            msg, repairs = parsed.message, parsed.repairs
-        else:
-            reasoning, content = split_reasoning(text)
-            msg = {"role": "assistant", "content": content}
-            if reasoning:
-                msg["reasoning_content"] = reasoning
+        msg, repairs = assistant_from_generation(text, forced_call=job.forced_call, parse_calls=job.parse_calls,
+                                                 parser=self.parser)
         if msg.get("tool_calls"):
             finish = "tool_calls" if finish == "stop" else finish
         return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)

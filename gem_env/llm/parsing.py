@@ -15,7 +15,8 @@ import orjson
 
 from tools_registry.errors import ParseError
 
-__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning"]
+__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning",
+           "assistant_from_generation"]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
@@ -211,3 +212,23 @@ def parse_json(text: str, schema: dict | None = None) -> tuple[Any, list[str]]:
             where = "/".join(map(str, errors[0].path)) or "(root)"
             raise ParseError(f"JSON breaks the schema at {where}: {errors[0].message}")
     return value, repairs
+
+
+def assistant_from_generation(text: str, *, forced_call: bool, parse_calls: bool,
+                              parser: str = "hermes") -> tuple[dict[str, Any], list[str]]:
+    """The assistant message a local engine's generated text stands for, and the repairs made.
+
+    ``forced_call``: the prompt already opened ``<tool_call>`` (a forced call), so the text is its
+    body; ``parse_calls``: tools were offered, so calls are parsed; otherwise only a leading
+    ``<think>`` block is split off into ``reasoning_content``.
+    """
+    if forced_call:
+        text = "<tool_call>\n" + text.split("</tool_call>")[0] + "\n</tool_call>"
+    if parse_calls:
+        parsed = parse_tool_calls(text, parser)
+        return parsed.message, parsed.repairs
+    reasoning, content = split_reasoning(text)
+    msg: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning:
+        msg["reasoning_content"] = reasoning
+    return msg, []

@@ -16,7 +16,7 @@ from tools_registry.errors import BackendError, ConfigError
 
 from .base import LLMBackend
 from .constrained import render_prompt
-from .parsing import parse_tool_calls, split_reasoning
+from .parsing import assistant_from_generation
 from .types import ChatReply, TokenUsage
 
 __all__ = ["VLLMBackend"]
@@ -109,17 +109,7 @@ class VLLMBackend(LLMBackend):
             raise BackendError(f"{self.name}: engine returned no output", reason="bad_response")
         gen = final.outputs[0]
         text = gen.text
-        if forced:
-            text = "<tool_call>\n" + text.split("</tool_call>")[0] + "\n</tool_call>"
-        repairs: list[str] = []
-        if tools:
-            parsed = parse_tool_calls(text, self.parser)
-            msg, repairs = parsed.message, parsed.repairs
-        else:
-            reasoning, content = split_reasoning(text)
-            msg = {"role": "assistant", "content": content}
-            if reasoning:
-                msg["reasoning_content"] = reasoning
+        msg, repairs = assistant_from_generation(text, forced_call=forced, parse_calls=bool(tools), parser=self.parser)
         finish = gen.finish_reason or "stop"
         if msg.get("tool_calls") and finish == "stop":
             finish = "tool_calls"
