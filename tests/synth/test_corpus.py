@@ -28,7 +28,7 @@ def test_parquet_and_text_folder(tmp_path):
 
 
 def test_hf_dataset_object():
-    datasets = pytest.importorskip("datasets")
+    import datasets
     ds = datasets.Dataset.from_list(
         [{"id": "q1", "content": "Click Settings, then select Privacy, then press Save. " * 2}]
     )
@@ -81,7 +81,7 @@ def test_decontamination_rule(tmp_path):
 
 
 def test_dataset_saved_to_disk(tmp_path):
-    datasets = pytest.importorskip("datasets")
+    import datasets
     rows = [{"id": "d1", "text": "Open the box, then remove the cover and check the fuse. " * 2}]
     datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
     assert [s.id for s in read_corpus(tmp_path / "ds")] == ["d1"]

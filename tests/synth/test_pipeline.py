@@ -38,7 +38,7 @@ def test_example_corpus_run(fake_run):
 
 
 def test_rows_load_with_datasets(fake_run):
-    datasets = pytest.importorskip("datasets")
+    import datasets
     out = fake_run[0]
     ds = datasets.load_dataset("json", data_dir=str(out / "corpus"), split="train")
     assert len(ds) == 12 and {"messages", "tools", "meta"} <= set(ds.column_names)
@@ -52,7 +52,7 @@ def test_domain_folders_make_envs(fake_run):
     loaded = load_domain(folders[0])
     assert loaded.domain.initial_state and loaded.domain.policy and loaded.tasks[0].user.turns
     assert loaded.tasks[0].criteria.actions and loaded.tasks[0].reference[0].role == "user"
-    gym = pytest.importorskip("gymnasium")
+    import gymnasium as gym
     from gem_env.registration import register_envs
 
     ids = register_envs([out / "domains"])

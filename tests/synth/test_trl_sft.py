@@ -6,8 +6,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_sft_trainer_takes_the_rows(fake_run, tmp_path):
-    pytest.importorskip("trl")
-    datasets = pytest.importorskip("datasets")
+    import datasets
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
