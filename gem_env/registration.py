@@ -35,7 +35,7 @@ __all__ = [
 
 NAMESPACE = "gem"
 ENTRY_POINT = "gem_env.env:ToolUseEnv"
-_ENV_ID = re.compile(r"^(?:gem_env:)?gem/([a-z0-9][a-z0-9_\-]{0,63}?)(?:-v(\d+))?$")
+_ENV_ID = re.compile(r"(?:gem_env:)?gem/([a-z0-9][a-z0-9_\-]{0,63}?)(?:-v(\d+))?")  # fullmatch only
 _cache: dict[tuple[str, float, float], LoadedDomain] = {}
 
 
@@ -46,7 +46,7 @@ def env_id(domain: str, version: int = 0) -> str:
 
 def parse_env_id(value: str) -> tuple[str, int | None] | None:
     """``(domain, version or None)`` for ``gem/<domain>[-vN]``, else None."""
-    m = _ENV_ID.match(value)
+    m = _ENV_ID.fullmatch(value)
     if not m:
         return None
     return m.group(1), (int(m.group(2)) if m.group(2) is not None else None)
@@ -128,11 +128,16 @@ def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks
     if not isinstance(domain, (str, os.PathLike)):
         raise ConfigError(f"domain must be a name, an env id, a folder or a Domain, got {type(domain).__name__}")
     text = os.fspath(domain)
+    if not isinstance(text, str) or "\x00" in text:
+        raise ConfigError(f"domain {text[:100]!r} is not a name, an env id or a folder (it holds a NUL byte)")
     parsed = parse_env_id(text)
     if parsed is not None:
-        text = parsed[0]
-    if os.sep in text or "/" in text or text.startswith("."):
-        loaded = _load_cached(Path(text))
+        loaded = _load_cached(find_domain(parsed[0], extra))
+    elif text.startswith((f"{NAMESPACE}/", f"gem_env:{NAMESPACE}/")):  # an env id never names a folder
+        raise ConfigError(f"invalid env id {text[:100]!r}: ids are gem/<domain>-v<N>, the domain in lowercase "
+                          "letters, digits, '-' and '_'; to load a domain folder, pass its path")
+    elif isinstance(domain, os.PathLike) or os.sep in text or "/" in text or text.startswith("."):
+        loaded = _load_cached(Path(text))  # an explicit path: the one way a tools.py outside the search path loads
     else:
         loaded = _load_cached(find_domain(text, extra))
     if tasks is not None or toolkit is not None:

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import BackendError, ModelOutputError, SimulatorError
+from tools_registry.limits import clean_text
 from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
@@ -115,25 +116,30 @@ async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None
     options = {"task_id": task_id} if task_id is not None else None
     try:
         obs, info = await env.areset(seed=seed, options=options)
-    except (BackendError, SimulatorError) as exc:  # the user model failed before the first message
+    except (BackendError, ModelOutputError, SimulatorError) as exc:  # the user model failed before the first message
         return EpisodeRecord(env_id=env_id or _env_label(env), task_id=env.task.id if env.task else str(task_id),
                              seed=seed, agent=agent.name, messages=env.messages, tools=[], reward=0.0, breakdown={},
-                             terminated=False, truncated=True, error=f"{type(exc).__name__}: {exc}",
+                             terminated=False, truncated=True, truncated_by="user_error",
+                             error=clean_text(f"{type(exc).__name__}: {exc}"[:2000]),
                              seconds=time.perf_counter() - started, models=_models(env))
     agent.reset(env.task, seed)
     reward, terminated, truncated, error = 0.0, False, False, None
     breakdown: dict[str, Any] = {}
+    failed_by = None
     try:
         while True:
+            failed_by = "agent_error"
             action = await agent.act(obs)
+            failed_by = "model_error"  # a model behind the env: simulated tools, user, judge
             obs, reward, terminated, truncated, info = await env.astep(action)
             if terminated or truncated:
                 breakdown = info.get("reward_breakdown", {})
                 break
     except (BackendError, ModelOutputError, SimulatorError) as exc:  # a model failed for good: keep the episode,
         # marked; configuration mistakes (ConfigError) stop the run instead
-        error = f"{type(exc).__name__}: {exc}"
+        error = clean_text(f"{type(exc).__name__}: {exc}"[:2000])
         truncated = True
+        info = {**info, "truncated_by": failed_by}
     return EpisodeRecord(
         env_id=env_id or _env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
         messages=env.messages, tools=list(obs["tools"]), reward=float(reward), breakdown=breakdown,
@@ -236,9 +242,15 @@ def cut_torn_tail(path: Path) -> int:
         fh.seek(size - 1)
         if fh.read(1) == b"\n":
             return 0
-        fh.seek(max(0, size - (1 << 20)))
-        tail = fh.read()
-        keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        keep, end = 0, size
+        while end > 0:  # walk back a MiB at a time to the last newline, however long the torn row
+            start = max(0, end - (1 << 20))
+            fh.seek(start)
+            nl = fh.read(end - start).rfind(b"\n")
+            if nl >= 0:
+                keep = start + nl + 1
+                break
+            end = start
         fh.truncate(keep)
         return size - keep
 

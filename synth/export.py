@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from tools_registry.domains import check_name, save_domain
+from tools_registry.errors import ConfigError
 from tools_registry.records import Criteria, Domain, GoldAction, Task, Trajectory, UserScenario
 
 from .convert import load_trajectory
@@ -33,6 +34,8 @@ __all__ = [
     "to_sharegpt_row",
     "trajectory_to_domain",
 ]
+
+_DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 
 SHAREGPT_INFO = {
     "formatting": "sharegpt",
@@ -192,7 +195,13 @@ def export_openai(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
 
 
 def export_sharegpt(rows: Iterable[dict[str, Any]], folder: str | Path, name: str = "gem_synth") -> Path:
-    """Write ``<folder>/<name>.json`` (a JSON list) and ``<folder>/dataset_info.json`` (merged if present)."""
+    """Write ``<folder>/<name>.json`` (a JSON list) and ``<folder>/dataset_info.json`` (merged if present).
+
+    ``name`` is a plain file name (letters, digits, ``_``, ``-``, ``.``): nothing is written outside ``folder``.
+    """
+    if not isinstance(name, str) or not _DATASET_NAME.fullmatch(name) or ".." in name:
+        raise ConfigError(f"invalid dataset name {str(name)[:80]!r}: use letters, digits, '_', '-' and '.' "
+                          "(a file name inside the export folder, at most 128 characters)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = [to_sharegpt_row(r) for r in rows]

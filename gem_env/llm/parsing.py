@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import ParseError
+from tools_registry.limits import json_problem
 
 __all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning",
            "assistant_from_generation"]
@@ -87,7 +88,10 @@ def loads_repairing(text: str, what: str, repairs: list[str]) -> Any:
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
         raise ParseError(f"{what} is not JSON: {text[:200]!r}")
-    value, log = json_repair.repair_json(stripped, return_objects=True, logging=True)
+    try:
+        value, log = json_repair.repair_json(stripped, return_objects=True, logging=True)
+    except Exception as exc:  # noqa: BLE001 - json-repair's own failures (deep nesting: RecursionError) are a ParseError
+        raise ParseError(f"{what} is not JSON and could not be repaired ({type(exc).__name__}): {text[:200]!r}") from None
     if value in ("", None) or not isinstance(value, (dict, list)):
         raise ParseError(f"{what} is not JSON and could not be repaired: {text[:200]!r}")
     notes = "; ".join(sorted({entry.get("text", "") for entry in log if entry.get("text")})) or "reformatted"
@@ -108,6 +112,9 @@ def _call_from_obj(obj: Any, index: int, what: str, repairs: list[str]) -> dict[
         args = loads_repairing(args, f"{what} arguments", repairs) if args.strip() else {}
     if not isinstance(args, dict):
         raise ParseError(f"{what} arguments must be an object, got {type(args).__name__}")
+    problem = json_problem(args)
+    if problem is not None:
+        raise ParseError(f"{what}: {problem}")
     return {"id": f"call_{index}", "type": "function", "function": {"name": obj["name"], "arguments": args}}
 
 

@@ -42,6 +42,12 @@ def planted(rule):
         del props["signature"]["description"]
     elif rule == "param-typed":
         del props["parcel_id"]["type"]
+    elif rule == "ref":
+        props["parcel_id"] = {"$ref": "http://127.0.0.1:9/parcel.json", "description": "Parcel id."}
+    elif rule == "pattern":
+        props["date"]["pattern"] = r"^(\d)\1$"  # a backreference: no linear-time engine runs it
+    elif rule == "size":
+        props.update({f"p{i}": {"type": "string", "description": "x" * 64} for i in range(3000)})
     return [ToolSpec.model_validate(t)] if rule != "unique" else [ToolSpec.model_validate(t)] * 2
 
 
