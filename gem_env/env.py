@@ -54,12 +54,12 @@ class EnvSnapshot:
     rng_state: dict[str, Any] | None
 
 
-def _recordable(text: str | None) -> str | None:
-    """Agent text as it is recorded: valid Unicode (lone surrogates replaced), cut at MAX_TEXT_CHARS."""
+def _recordable(text: str | None, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """Agent text as it is recorded: valid Unicode (lone surrogates replaced), cut at ``limit`` characters."""
     if text is None:
         return None
-    if len(text) > MAX_TEXT_CHARS:
-        text = text[:MAX_TEXT_CHARS] + f" [cut: {len(text) - MAX_TEXT_CHARS} more characters]"
+    if len(text) > limit:
+        text = text[:limit] + f" [cut: {len(text) - limit} more characters]"
     return clean_text(text)
 
 
@@ -383,7 +383,7 @@ class ToolUseEnv(gym.Env):
                     args = self._parsed_arguments(args)
                 except ParseError as exc:
                     err = self._report(errors, "arguments", name, exc)
-                    args = _recordable(args) if type(args) is str else safe_repr(args)
+                    args = _recordable(args, 4096) if type(args) is str else safe_repr(args)
             if err is None:
                 problem = json_problem(args)
                 if problem is not None:
