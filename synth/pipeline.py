@@ -23,16 +23,16 @@ from tools_registry.records import Provenance, Trajectory
 
 from .config import ROLES, RunReport, SynthConfig, package_version, simulator_oracle, with_cache
 from .dedup import Decontaminator, Deduplicator
-from .extract import Extractor
-from .generate import Generator
-from .judge import Judge
+from .stages.extract import Extractor
+from .stages.generate import Generator
+from .stages.judge import Judge
 from .records import Drop, EnvSpec, Segment
-from .refine import Refiner
+from .stages.refine import Refiner
 from .rules import policy_source_warnings
-from .selection import Selector
-from .stage import ItemContext, StageDrop
+from .stages.select import Selector
+from .stages.base import ItemContext, StageDrop
 from .store import ShardWriter, finished_ids, next_run_number
-from .validate import Validator
+from .stages.validate import Validator
 
 __all__ = [
     "ROLES",

@@ -31,13 +31,13 @@ from .convert import (
     tools_from_json,
     trajectory_from_compact,
 )
-from .generate import first_rule
+from .stages.generate import first_rule
 from .labels import PATTERNS, labels
 from .prompts import load_prompt
 from .records import EnvSpec
-from .refine import env_problems
+from .stages.refine import env_problems
 from .rules import pattern_problems, trajectory_problems
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from .stages.base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["FORMAT", "SynthesizerStage", "build_pairs", "instruction", "parse", "serialize"]
 

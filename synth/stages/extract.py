@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from tools_registry.errors import ParseError, ToolError
 from tools_registry.validation import ToolSet, tool_problems
 
-from .convert import tools_from_json
-from .records import Blueprint, Workflow
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..convert import tools_from_json
+from ..records import Blueprint, Workflow
+from .base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["Extractor", "graph_nodes", "to_snake"]
 

@@ -8,8 +8,8 @@ import orjson
 
 from tools_registry.records import Trajectory
 
-from .records import Verdict
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..records import Verdict
+from .base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["Judge", "parse_verdict", "transcript"]
 

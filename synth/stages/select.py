@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .labels import labels
-from .prefilter import prefilter_score
-from .records import Tags
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..labels import labels
+from ..prefilter import prefilter_score
+from ..records import Tags
+from .base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["Selector"]
 

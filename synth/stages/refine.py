@@ -15,12 +15,12 @@ import orjson
 from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
-from .convert import compact_messages, tools_from_json, trajectory_from_compact
+from ..convert import compact_messages, tools_from_json, trajectory_from_compact
 from .generate import _dumps, first_rule
-from .labels import PATTERNS
-from .records import EnvSpec
-from .rules import PLACEHOLDER_RE, pattern_problems, trajectory_problems
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..labels import PATTERNS
+from ..records import EnvSpec
+from ..rules import PLACEHOLDER_RE, pattern_problems, trajectory_problems
+from .base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["Refiner", "duplicate_keys", "env_problems"]
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from tools_registry.records import Trajectory
 
-from .consistency import Oracle, replay_problems, state_problems
+from ..consistency import Oracle, replay_problems, state_problems
 from .generate import first_rule
 from .judge import Judge
-from .records import EnvSpec
-from .rules import trajectory_problems
-from .stage import ItemContext, StageDrop
+from ..records import EnvSpec
+from ..rules import trajectory_problems
+from .base import ItemContext, StageDrop
 
 __all__ = ["Validator"]
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from tools_registry.errors import ParseError
 
-from .prompts import Prompt, load_prompt
-from .records import Ledger, Segment
-from .schemas import response_format
+from ..prompts import Prompt, load_prompt
+from ..records import Ledger, Segment
+from ..schemas import response_format
 
 __all__ = ["ItemContext", "StageBase", "StageDrop", "ask_json"]
 

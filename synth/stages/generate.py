@@ -9,11 +9,11 @@ import orjson
 from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
-from .convert import trajectory_from_compact
-from .labels import PATTERNS
-from .records import Blueprint
-from .rules import pattern_problems, trajectory_problems
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..convert import trajectory_from_compact
+from ..labels import PATTERNS
+from ..records import Blueprint
+from ..rules import pattern_problems, trajectory_problems
+from .base import ItemContext, StageBase, StageDrop, ask_json
 
 __all__ = ["Generator", "first_rule"]
 
