@@ -1,75 +1,73 @@
-"""What every LLM stage shares: the item context (ledger, repairs), one ``ask`` helper, and StageDrop.
+"""What every stage shares: the ``Stage`` interface, the LLM stage base and the one teacher JSON call.
 
-A stage raises ``StageDrop(stage, reason, details)`` to remove an item; the driver records it.
+A stage is an object with a ``name`` and an async ``run(item)`` that fills its part of a
+``SynthItem`` or raises ``StageDrop(stage, reason, details)``; the driver records the drop.
 Backend errors (after the backend's own retries) propagate: the item stays unfinished and a
 ``--resume`` run retries it, so a transient outage never drops a row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from tools_registry.errors import ParseError
 
+from ..item import StageDrop, SynthItem
 from ..prompts import Prompt, load_prompt
-from ..records import Ledger, Segment
 from ..schemas import response_format
 
-__all__ = ["ItemContext", "StageBase", "StageDrop", "ask_json"]
+__all__ = ["LLMStage", "Stage", "StageDrop", "ask_json", "first_rule", "raise_problems"]
 
 
-class StageDrop(Exception):
-    """An item is dropped by a stage; ``reason`` is a short code, ``details`` every problem found."""
-
-    def __init__(self, stage: str, reason: str, details: list[str] | None = None):
-        self.stage = stage
-        self.reason = reason
-        self.details = list(details or [])
-        super().__init__(f"{stage}: {reason}: {'; '.join(self.details)[:300]}")
+def first_rule(problems: list[str]) -> str:
+    """The rule name of the first problem (``'[grammar] ...'`` -> ``'grammar'``), else ``'check'``."""
+    p = problems[0]
+    return p[1 : p.index("]")] if p.startswith("[") and "]" in p else "check"
 
 
-@dataclass
-class ItemContext:
-    """Per-item state carried through the stages."""
+def raise_problems(stage: str, problems: list[str]) -> None:
+    """Raise ``StageDrop(stage, 'rule:<first rule>', problems)`` when there are problems."""
+    if problems:
+        raise StageDrop(stage, f"rule:{first_rule(problems)}", problems)
 
-    segment: Segment
-    ledger: Ledger = field(default_factory=Ledger)
-    repairs: list[str] = field(default_factory=list)
-    tags: dict[str, Any] = field(default_factory=dict)
-    stats: dict[str, Any] = field(default_factory=dict)
-    prompts: dict[str, str] = field(default_factory=dict)
 
-    def add_repairs(self, stage: str, repairs: list[str]) -> None:
-        self.repairs.extend(f"{stage}: {r}" for r in repairs if f"{stage}: {r}" not in self.repairs)
+class Stage:
+    """One step of the pipeline: ``await stage.run(item)`` fills ``item`` or raises StageDrop."""
+
+    name = "stage"
+
+    async def run(self, item: SynthItem) -> None:
+        raise NotImplementedError
 
 
 async def ask_json(
     backend: Any,
     prompt: Prompt,
     values: dict[str, Any],
-    ctx: ItemContext,
+    item: SynthItem,
     *,
     stage: str,
     sampling: dict[str, Any] | None = None,
     structured: bool = True,
-) -> Any:
-    """One LLM call of ``stage``; its reply parsed as JSON (repairs recorded on ``ctx``).
+) -> dict[str, Any]:
+    """One LLM call of ``stage``; its reply parsed as a JSON object (cost and repairs recorded on ``item``).
 
     ``structured`` sends the stage's JSON Schema as ``response_format`` (``schemas.py``), else
     ``{"type": "json_object"}``.
 
-    Raises StageDrop(stage, "parse") when the reply is not JSON even after repair.
+    Raises:
+        StageDrop: ``(stage, "parse")`` when the reply is not a JSON object even after repair.
     """
     messages = prompt.fill(**values)
-    ctx.prompts[stage] = prompt.version
+    rec = item.records
+    rec.prompts[stage] = prompt.version
     reply = await backend.chat(
         messages,
         response_format=response_format(stage) if structured else {"type": "json_object"},
         caller=f"stage:{stage}",
         **(sampling or {}),
     )
-    led = ctx.ledger
+    led = rec.ledger
     led.calls += 1
     led.cached += int(reply.cached)
     led.prompt_tokens += reply.usage.prompt_tokens
@@ -77,22 +75,25 @@ async def ask_json(
     led.seconds += reply.latency_s
     led.by_stage[stage] = led.by_stage.get(stage, 0) + 1
     if reply.finish_reason == "length":
-        ctx.add_repairs(stage, ["reply was cut off at max_tokens"])
+        rec.add_repairs(stage, ["reply was cut off at max_tokens"])
     try:
         value = reply.json()
     except ParseError as exc:
-        ctx.add_repairs(stage, list(reply.repairs))
+        rec.add_repairs(stage, list(reply.repairs))
         raise StageDrop(stage, "parse", [str(exc)]) from None
-    ctx.add_repairs(stage, list(reply.repairs))
+    rec.add_repairs(stage, list(reply.repairs))
     if not isinstance(value, dict):
         raise StageDrop(stage, "parse", [f"expected a JSON object, got {type(value).__name__}"])
     return value
 
 
-class StageBase:
-    """A stage: a prompt template (by name), a backend, sampling; subclasses add ``run``, ``parse``, ``check``."""
+class LLMStage(Stage):
+    """A stage that asks a model: a prompt template (by name), a backend, sampling.
 
-    name = "stage"
+    Subclasses write ``values(item)`` (the template's fill), ``parse`` and ``check``, and a ``run``
+    that calls ``await self.ask(item)``.
+    """
+
     prompt_name = "stage"
 
     def __init__(
@@ -107,3 +108,19 @@ class StageBase:
         self.structured = structured
         self.sampling = dict(sampling or {})
         self.prompt = load_prompt(self.prompt_name, directory=prompts_dir)
+
+    def values(self, item: SynthItem) -> dict[str, Any]:
+        """The template's placeholder values for ``item``."""
+        raise NotImplementedError
+
+    async def ask(self, item: SynthItem) -> dict[str, Any]:
+        """The model's JSON reply to this stage's prompt for ``item``."""
+        return await ask_json(
+            self.backend,
+            self.prompt,
+            self.values(item),
+            item,
+            stage=self.name,
+            sampling=self.sampling,
+            structured=self.structured,
+        )

@@ -10,28 +10,34 @@ from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
 from ..convert import trajectory_from_compact
+from ..item import SynthItem
 from ..labels import PATTERNS
-from ..records import Blueprint
 from ..rules import pattern_problems, trajectory_problems
-from .base import ItemContext, StageBase, StageDrop, ask_json
+from .base import LLMStage, StageDrop, first_rule, raise_problems
 
-__all__ = ["Generator", "first_rule"]
-
-
-def first_rule(problems: list[str]) -> str:
-    p = problems[0]
-    return p[1 : p.index("]")] if p.startswith("[") and "]" in p else "check"
+__all__ = ["Generator", "dumps_indented", "first_rule"]
 
 
-def _dumps(value: Any) -> str:
+def dumps_indented(value: Any) -> str:
+    """JSON text with 2-space indents (how tools and workflows are shown to the teacher)."""
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
 
 
-class Generator(StageBase):
-    """``await generator.run(ctx, blueprint) -> (Trajectory, patterns)``; StageDrop(generate, ...) otherwise."""
+class Generator(LLMStage):
+    """Fills ``item.trajectory`` and ``item.patterns`` from the blueprint; StageDrop(generate, ...) otherwise."""
 
     name = "generate"
     prompt_name = "generate"
+
+    def values(self, item: SynthItem) -> dict[str, Any]:
+        bp = item.blueprint
+        assert bp is not None, "generation runs after extraction"
+        return {
+            "text": item.segment.text,
+            "patterns": ", ".join(PATTERNS),
+            "tools": dumps_indented([t.to_mcp() | {"mutates": t.mutates} for t in bp.tools]),
+            "workflows": dumps_indented([w.model_dump() for w in bp.workflows]),
+        }
 
     def parse(self, data: dict[str, Any], tools: list[Any]) -> Trajectory:
         try:
@@ -42,26 +48,12 @@ class Generator(StageBase):
     def check(self, traj: Trajectory, patterns: Any, *, refined: bool = False) -> list[str]:
         return trajectory_problems(traj, refined=refined) + pattern_problems(patterns, traj)
 
-    async def run(self, ctx: ItemContext, bp: Blueprint) -> tuple[Trajectory, list[Any]]:
-        values = {
-            "text": ctx.segment.text,
-            "patterns": ", ".join(PATTERNS),
-            "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in bp.tools]),
-            "workflows": _dumps([w.model_dump() for w in bp.workflows]),
-        }
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            values,
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
-        traj = self.parse(data, list(bp.tools))
+    async def run(self, item: SynthItem) -> None:
+        data = await self.ask(item)
+        assert item.blueprint is not None
+        traj = self.parse(data, list(item.blueprint.tools))
         patterns = data.get("patterns")
-        ctx.stats["generated"] = traj.compute_stats().model_dump()
-        problems = self.check(traj, patterns)
-        if problems:
-            raise StageDrop(self.name, f"rule:{first_rule(problems)}", problems)
-        return traj, patterns
+        sizes = traj.compute_stats()
+        item.records.sizes["generated"] = sizes
+        raise_problems(self.name, self.check(traj, patterns))
+        item.trajectory, item.patterns, item.before_refine = traj, patterns, sizes

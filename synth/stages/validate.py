@@ -1,67 +1,57 @@
-"""Validation: the final rule checks, the state-consistency replay, then the R1/R2/R3 judge.
+"""Validation: the final rule checks and the state-consistency replay (the judge is ``judge.py``).
 
-Order is cheapest first, so a trajectory the rules reject costs no judge call. Each failing layer
-raises StageDrop with its stage name ('rules', 'consistency', 'judge').
+Order is cheapest first, so a trajectory the rules reject costs no judge call. Each failing
+check raises StageDrop with its stage name ('rules', 'consistency').
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from tools_registry.records import Trajectory
 
 from ..consistency import Oracle, replay_problems, state_problems
-from .generate import first_rule
-from .judge import Judge
+from ..item import SynthItem
 from ..records import EnvSpec
 from ..rules import trajectory_problems
-from .base import ItemContext, StageDrop
+from .base import Stage, StageDrop, raise_problems
 
-__all__ = ["Validator"]
+__all__ = ["Consistency", "Rules"]
 
 
-class Validator:
-    """Rules (always) + consistency (when an env spec exists) + judge (unless disabled).
+class Rules(Stage):
+    """The turn grammar and the other deterministic rules on the final trajectory."""
+
+    name = "rules"
+
+    async def run(self, item: SynthItem) -> None:
+        assert item.trajectory is not None, "validation runs on a trajectory"
+        raise_problems(self.name, trajectory_problems(item.trajectory, refined=item.refined))
+
+
+class Consistency(Stage):
+    """Tool outputs agree with the env state (when the item has an env spec), then the optional replay.
 
     Args:
-        judge: A Judge stage, or None for the paper's no-judge ablation.
         oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (see
             ``consistency.replay_problems``; ``consistency.simulated_oracle`` plays tools with an LLM).
     """
 
-    def __init__(
-        self,
-        judge: Judge | None = None,
-        oracle: Callable[[Trajectory, EnvSpec], Oracle] | None = None,
-        *,
-        consistency: bool = True,
-    ):
-        self.judge = judge
+    name = "consistency"
+
+    def __init__(self, oracle: Callable[[Trajectory, EnvSpec], Oracle] | None = None):
         self.oracle = oracle
-        self.consistency = consistency
 
-    def rule_check(self, traj: Trajectory, *, refined: bool) -> None:
-        problems = trajectory_problems(traj, refined=refined)
-        if problems:
-            raise StageDrop("rules", f"rule:{first_rule(problems)}", problems)
-
-    async def consistency_check(self, traj: Trajectory, env: EnvSpec | None) -> None:
-        if not self.consistency or env is None:
+    async def run(self, item: SynthItem) -> None:
+        traj, env = item.trajectory, item.env
+        if env is None or traj is None:
             return
         problems = state_problems(traj, env.initial_state)
         if self.oracle is not None and not problems:
             problems = await replay_problems(traj, env.initial_state, self.oracle(traj, env))
         if problems:
             raise StageDrop(
-                "consistency",
+                self.name,
                 "state_contradiction" if problems[0].startswith("[state]") else "replay",
                 problems,
             )
-
-    async def run(self, ctx: ItemContext, traj: Trajectory, env: EnvSpec | None, *, refined: bool) -> Any:
-        self.rule_check(traj, refined=refined)
-        await self.consistency_check(traj, env)
-        if self.judge is not None:
-            return await self.judge.run(ctx, traj)
-        return None
