@@ -50,7 +50,7 @@ class Pipeline:
 
     Args:
         backends: ``{role: LLMBackend}``; missing roles fall back to ``"teacher"``. Wrap them in
-            ``gem_env.llm.cache.CachedBackend`` for resumable runs (``open_backends`` in the CLI does).
+            ``gem_env.llm.cache.CachedBackend`` for resumable runs (``synth.backends.open_backends`` does).
         config: A SynthConfig.
         decontaminate: Benchmark texts to filter against (see ``dedup.py`` for the overlap rule).
         oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (``simulator_oracle``
