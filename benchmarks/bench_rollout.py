@@ -34,7 +34,7 @@ class OracleResponder:
         return {"domain": self.domain, "_by_opening": None}
 
     def _load(self) -> dict:
-        from gem_env.registration import resolve_domain
+        from gem_env.resolution import resolve_domain
 
         out = {}
         for t in resolve_domain(self.domain).tasks:

@@ -26,7 +26,7 @@ from tools_registry.reference import TOOL_EXCEPTIONS
 from tools_registry.specs import ToolSpec
 from tools_registry.validation import ToolSet
 
-from .registration import resolve_domain
+from .resolution import resolve_domain
 from .rewards import EpisodeOutcome, ExecutedCall, JudgeRubric, Reward, RewardResult, TaskReward
 from .spaces import AssistantMessageSpace, ConversationSpace
 from .tool_backends import EpisodeSetup, PythonToolBackend, ReplayToolBackend, ToolBackend

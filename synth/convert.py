@@ -18,6 +18,8 @@ from tools_registry.errors import ParseError, ToolDefinitionError
 from tools_registry.records import Message, Trajectory, parse_arguments
 from tools_registry.specs import ToolSpec
 
+from .item import SynthMeta
+
 __all__ = [
     "canonical_ids",
     "compact_messages",
@@ -160,10 +162,10 @@ def canonical_ids(traj: Trajectory) -> Trajectory:
 
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:
-    """A corpus row back as a Trajectory, with the write flags (``meta.extra.write_tools``) restored:
+    """A corpus row back as a Trajectory, with the write flags (``SynthMeta.write_tools``) restored:
     the OpenAI tool format the row stores has no place for them."""
     traj = Trajectory.model_validate(row)
-    writes = set(traj.meta.extra.get("write_tools") or [])
+    writes = set(SynthMeta.of(traj).write_tools)
     for t in traj.tools:
         if t.name in writes:
             t.mutates = True

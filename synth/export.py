@@ -23,6 +23,7 @@ from tools_registry.errors import ConfigError
 from tools_registry.records import Criteria, Domain, GoldAction, Task, Trajectory, UserScenario
 
 from .convert import load_trajectory
+from .item import SynthMeta
 
 __all__ = [
     "SHAREGPT_INFO",
@@ -45,10 +46,8 @@ SHAREGPT_INFO = {
 
 def domain_name(traj: Trajectory, prefix: str = "synth") -> str:
     """``<prefix>-<task label>-<8 hex of the source id>``, a valid domain name."""
-    tags = traj.meta.extra.get("tags") or {}
-    label = re.sub(r"[^a-z0-9]+", "-", str(tags.get("task") or tags.get("domain") or "task").lower()).strip(
-        "-"
-    )
+    tags = SynthMeta.of(traj).tags
+    label = re.sub(r"[^a-z0-9]+", "-", str(tags.task or tags.domain or "task").lower()).strip("-")
     sid = (
         traj.meta.provenance.source_id
         or traj.meta.provenance.source_hash
@@ -69,10 +68,10 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
     msgs = list(traj.messages)
     system = msgs[0].content if msgs and msgs[0].role == "system" else ""
     body = msgs[1:] if system else msgs
-    env = traj.meta.extra.get("env") or {}
-    schema = orjson.loads(env["state_schema"]) if env.get("state_schema") else {"type": "object"}
-    state = orjson.loads(env["initial_state"]) if env.get("initial_state") else {}
-    tags = traj.meta.extra.get("tags") or {}
+    meta = SynthMeta.of(traj)
+    schema = meta.env.state_schema if meta.env is not None else {"type": "object"}
+    state = meta.env.initial_state if meta.env is not None else {}
+    tags = meta.tags.model_dump()
     mutating = {t.name for t in traj.tools if t.mutates}
     outputs = {m.tool_call_id: m.content for m in body if m.role == "tool"}
     gold = [
@@ -82,7 +81,7 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
         if c.function.name in mutating and _is_success(outputs.get(c.id))
     ]
     turns = [m.content or "" for m in body if m.role == "user"]
-    summary = tags.get("summary") or "the task"
+    summary = meta.tags.summary or "the task"
     rubric = [
         f"The assistant helps the user with: {summary}.",
         "The assistant follows every rule of the system prompt and confirms before irreversible writes.",

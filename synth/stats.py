@@ -11,25 +11,16 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
+from .item import SynthMeta
+from .records import STAGES, Drop, Ledger
 from .store import iter_rows, repair
 
 __all__ = ["PAPER", "STAGE_ORDER", "collect", "format_stats", "plot_stats"]
 
 #: paper.md: means per trajectory (messages, distinct tools, tool calls) before and after refinement.
 PAPER = {"before": (30.05, 5.01, 7.83), "after": (46.1, 8.6, 16.3)}
-STAGE_ORDER = (
-    "dedup",
-    "decontam",
-    "prefilter",
-    "select",
-    "extract",
-    "generate",
-    "refine",
-    "synthesizer",
-    "rules",
-    "consistency",
-    "judge",
-)
+#: The funnel's order: the one stage list of ``synth.records``.
+STAGE_ORDER = STAGES
 _SIZE_KEYS = ("messages", "distinct_tools", "tool_calls")
 
 
@@ -79,30 +70,31 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             if (out / sub).is_dir():
                 repair(out / sub)
         for row in iter_rows(out / "corpus"):
-            ex = row["meta"].get("extra", {})
-            s = m(ex.get("mode", "pipeline"))
+            ex = SynthMeta.read(row["meta"].get("extra") or {})
+            s = m(ex.mode)
             s["kept"] += 1
             stats = row["meta"]["stats"]
+            before = ex.before_refine.model_dump() if ex.before_refine is not None else None
             for k in _SIZE_KEYS:
                 s["after"][k].append(stats[k])
-                if ex.get("before_refine"):
-                    s["before"][k].append(ex["before_refine"][k])
-            tags = ex.get("tags") or {}
-            s["domains"][tags.get("domain") or "?"] += 1
-            s["tasks"][tags.get("task") or "?"] += 1
-            _cost(s, ex.get("ledger") or {})
-            s["warnings"] += len(ex.get("warnings") or [])
-            s["warned_rows"] += bool(ex.get("warnings"))
-            for r in ex.get("repairs") or []:
+                if before:
+                    s["before"][k].append(before[k])
+            s["domains"][ex.tags.domain or "?"] += 1
+            s["tasks"][ex.tags.task or "?"] += 1
+            _cost(s, ex.ledger)
+            s["warnings"] += len(ex.warnings)
+            s["warned_rows"] += bool(ex.warnings)
+            for r in ex.repairs:
                 s["repairs"][r.split(":")[0]] += 1
-        for d in iter_rows(out / "drops"):
-            s = m(d.get("mode", "pipeline"))
-            s["drops"][d["stage"]] += 1
-            key = (d["stage"], d["reason"])
+        for raw in iter_rows(out / "drops"):
+            d = Drop.model_validate(raw)
+            s = m(d.mode)
+            s["drops"][d.stage] += 1
+            key = (d.stage, d.reason)
             s["reasons"][key] += 1
-            s["examples"].setdefault(key, (d["id"], (d.get("details") or [""])[0][:160]))
-            _cost(s, d.get("ledger") or {})
-            for r in d.get("repairs") or []:
+            s["examples"].setdefault(key, (d.id, (d.details or [""])[0][:160]))
+            _cost(s, d.ledger)
+            for r in d.repairs:
                 s["repairs"][r.split(":")[0]] += 1
     for mode, s in modes.items():
         always = ["synthesizer", "rules", "judge"] if mode == "synthesizer" else ["select", "extract", "generate", "rules",
@@ -124,11 +116,11 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
     return modes
 
 
-def _cost(s: dict[str, Any], ledger: dict[str, Any]) -> None:
-    s["calls"] += ledger.get("calls", 0)
-    s["cached"] += ledger.get("cached", 0)
-    s["tokens"] += ledger.get("prompt_tokens", 0) + ledger.get("completion_tokens", 0)
-    s["seconds"] += ledger.get("seconds", 0.0)
+def _cost(s: dict[str, Any], ledger: Ledger) -> None:
+    s["calls"] += ledger.calls
+    s["cached"] += ledger.cached
+    s["tokens"] += ledger.prompt_tokens + ledger.completion_tokens
+    s["seconds"] += ledger.seconds
 
 
 def format_stats(modes: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from tools_registry.errors import BackendError, ConfigError, ParseError
 from tools_registry.limits import json_problem
 
 from .base import LLMBackend
+from .http_failures import HTTPFailure, status_failure
 from .parsing import loads_repairing, parse_tool_calls, split_reasoning
 from .types import ChatReply, TokenUsage, as_response_format, normalize_messages
 
@@ -29,36 +30,6 @@ _TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "se
               "parallel_tool_calls", "reasoning_effort", "n"}
 
 
-class _Failure(Exception):
-    """One failed attempt, already classified."""
-
-    def __init__(self, reason: str, message: str, status: int | None, retryable: bool,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.reason, self.status, self.retryable, self.retry_after = reason, status, retryable, retry_after
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("retry-after") if headers is not None else None
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: fall back to the backoff schedule
-
-
-def status_failure(status: int, text: str, headers: Any) -> _Failure:
-    """Classify an HTTP error status (shared by the SDK and direct transports)."""
-    text = text[:300]
-    if status == 429:
-        return _Failure("rate_limited", text, status, True, _retry_after(headers))
-    if status >= 500 or status in (408, 409):
-        return _Failure("server_error", text, status, True, _retry_after(headers))
-    reason = {400: "bad_request", 401: "auth", 403: "auth", 404: "not_found", 422: "bad_request"}
-    return _Failure(reason.get(status, "http_error"), text, status, False)
-
-
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     while exc is not None and exc not in seen and len(seen) < 16:
@@ -67,24 +38,24 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def translate_error(exc: BaseException) -> _Failure:
+def translate_error(exc: BaseException) -> HTTPFailure:
     """Classify an openai/httpx exception (the one translation boundary of this backend)."""
     import openai
 
     if isinstance(exc, openai.APITimeoutError):
         # the SDK's aiohttp transport reports a refused connection as a connect timeout
         if any(isinstance(e, ConnectionError) for e in _chain(exc)):
-            return _Failure("connection", f"connection failed: {exc.__cause__ or exc}", None, True)
-        return _Failure("timeout", "request timed out", None, True)
+            return HTTPFailure("connection", f"connection failed: {exc.__cause__ or exc}", None, True)
+        return HTTPFailure("timeout", "request timed out", None, True)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
-        return _Failure("connection", f"connection failed: {type(cause).__name__}: {cause}", None, True)
+        return HTTPFailure("connection", f"connection failed: {type(cause).__name__}: {cause}", None, True)
     if isinstance(exc, openai.APIStatusError):
         return status_failure(exc.status_code, str(exc), exc.response.headers)
     if isinstance(exc, (orjson.JSONDecodeError, openai.APIResponseValidationError)):
-        return _Failure("bad_response", f"unreadable response body: {exc}", None, True)
+        return HTTPFailure("bad_response", f"unreadable response body: {exc}", None, True)
     if isinstance(exc, openai.OpenAIError):
-        return _Failure("error", str(exc), None, False)
+        return HTTPFailure("error", str(exc), None, False)
     raise exc
 
 
@@ -206,11 +177,11 @@ class OpenAIBackend(LLMBackend):
         assert self._slots is not None
         async with self._slots:
             if self.http == "direct":
-                data = await client.post_chat(body)  # raises _Failure itself
+                data = await client.post_chat(body)  # raises HTTPFailure itself
             else:
                 data = await self._sdk_post(client, body)
         if not isinstance(data, dict) or not data.get("choices"):
-            raise _Failure("bad_response", f"response has no choices: {str(data)[:200]}", None, True)
+            raise HTTPFailure("bad_response", f"response has no choices: {str(data)[:200]}", None, True)
         return data
 
     async def _sdk_post(self, client: Any, body: bytes) -> Any:
@@ -232,7 +203,7 @@ class OpenAIBackend(LLMBackend):
             try:
                 data = await self._attempt(client, body)
                 return self._to_reply(data, bool(tools))
-            except _Failure as fail:
+            except HTTPFailure as fail:
                 if not fail.retryable or attempts > self.max_retries:
                     why = "non-retryable" if not fail.retryable else f"gave up after {attempts} attempts"
                     raise BackendError(f"{self.name} at {self.base_url}: {fail.reason} ({why}): {fail}",
