@@ -31,6 +31,7 @@ __all__ = [
     "register_envs",
     "registered_ids",
     "resolve_domain",
+    "unknown_env_message",
 ]
 
 NAMESPACE = "gem"
@@ -97,6 +98,20 @@ def registered_ids() -> list[str]:
     return sorted(k for k in registry if k.startswith(f"{NAMESPACE}/"))
 
 
+def unknown_env_message(value: str, limit: int = 40) -> str:
+    """"unknown environment ..." with close matches among, and a list of, every ``gem/*`` id in
+    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later)."""
+    import difflib
+
+    ids = registered_ids()
+    parsed = parse_env_id(value)
+    probe = value if parsed is not None else env_id(value)
+    near = difflib.get_close_matches(probe, ids, n=3, cutoff=0.6)
+    listed = ", ".join(ids[:limit]) + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"unknown environment {value!r}{hint}; registered: {listed or 'none'}"
+
+
 def _load_cached(path: Path) -> LoadedDomain:
     path = path.resolve()
     stamps = []
@@ -134,7 +149,13 @@ def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks
     if os.sep in text or "/" in text or text.startswith("."):
         loaded = _load_cached(Path(text))
     else:
-        loaded = _load_cached(find_domain(text, extra))
+        try:
+            path = find_domain(text, extra)
+        except ConfigError as exc:
+            if not str(exc).startswith("unknown domain"):
+                raise
+            raise ConfigError(unknown_env_message(os.fspath(domain))) from None
+        loaded = _load_cached(path)
     if tasks is not None or toolkit is not None:
         return resolve_domain(loaded, tasks, toolkit)
     return loaded
