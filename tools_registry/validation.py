@@ -20,7 +20,8 @@ import orjson
 from .errors import ArgumentError, ToolDefinitionError, UnknownToolError
 from .specs import ToolSpec
 
-__all__ = ["tool_problems", "ensure_valid_tools", "ToolSet", "argument_problems", "SNAKE_CASE", "RULES"]
+__all__ = ["tool_problems", "ensure_valid_tools", "ToolSet", "argument_problems", "SNAKE_CASE", "RULES",
+           "RULE_SEVERITY", "problem_severity", "split_problems"]
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _META = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
@@ -37,6 +38,46 @@ RULES = {
     "param-described": "every parameter has a non-empty description",
     "param-typed": "every parameter has a type (or enum/const/anyOf/oneOf/allOf/$ref)",
 }
+
+
+#: How bad a broken rule is. ``error``: the tool set cannot be used as it is (invalid schema, a
+#: ``required`` naming no property, duplicate names, parameters not an object). ``warning``: the
+#: style GEM asks of synthesized tools; imported real-world tool sets often break these and still
+#: work. Rules not listed here are errors.
+RULE_SEVERITY = {
+    "name": "warning",
+    "description": "warning",
+    "param-described": "warning",
+    "param-typed": "warning",
+    "unique": "error",
+    "schema": "error",
+    "object": "error",
+    "required": "error",
+}
+
+
+def problem_severity(problem: str) -> str:
+    """``"error"`` or ``"warning"`` for a ``"[rule] ..."`` line of :func:`tool_problems`."""
+    rule = problem[1:problem.find("]")] if problem.startswith("[") and "]" in problem else ""
+    return RULE_SEVERITY.get(rule, "error")
+
+
+def split_problems(problems: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``(errors, warnings)`` of :func:`tool_problems` lines, each in its original order."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    for p in problems:
+        (warnings if problem_severity(p) == "warning" else errors).append(p)
+    return errors, warnings
+
+
+def _tool_list(tools: Any) -> Any:
+    """One ToolSpec (or one tool dict) where a list is expected is that list of one; text is a TypeError."""
+    if isinstance(tools, ToolSpec) or (isinstance(tools, dict) and ({"name", "function", "inputSchema"} & set(tools))):
+        return [tools]
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Iterable):
+        raise TypeError(f"expected a list of tools (ToolSpec or tool dicts), got {type(tools).__name__}")
+    return tools
 
 
 def _meta_valid(schema: Any) -> bool:
@@ -63,7 +104,10 @@ def _path(parts: Iterable[Any]) -> str:
 
 
 def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
-    """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines."""
+    """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines.
+
+    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings."""
+    tools = _tool_list(tools)
     problems: list[str] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(tools):
@@ -159,7 +203,7 @@ class ToolSet:
 
     def __init__(self, tools: Iterable[ToolSpec | dict[str, Any]]):
         self.specs: dict[str, ToolSpec] = {}
-        for raw in tools:
+        for raw in _tool_list(tools):
             spec = _as_spec(raw)
             if isinstance(spec, str):
                 raise ToolDefinitionError([spec])
