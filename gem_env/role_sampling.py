@@ -46,7 +46,12 @@ def role_sampling(role: str, backend: Any = None, explicit: dict[str, Any] | Non
     out = dict(ROLE_DEFAULTS[role])
     if _own_budget(backend):
         out.pop("max_tokens")
-    out.update(getattr(backend, "default_sampling", None) or {})
+    layers = []
+    while backend is not None:  # a wrapper (the reply cache) over the backend that holds the defaults
+        layers.append(getattr(backend, "default_sampling", None) or {})
+        backend = getattr(backend, "inner", None)
+    for defaults in reversed(layers):
+        out.update(defaults)
     out.update(explicit or {})
     return out
 

@@ -89,12 +89,16 @@ def test_backend_error_counts_and_the_row_says_how_it_ended(tiny_domain):
     assert ok.to_row()["meta"]["extra"]["ended_by"] == "terminated" and ok.errors == 0
 
 
-def test_role_defaults_and_overrides():
+def test_role_defaults_and_overrides(tmp_path):
     user = LLMUser(ScriptedBackend(["hi"]))
     assert user.sampling == ROLE_DEFAULTS["user"] and user.sampling["max_tokens"] == 256
     sim = SimulatedToolBackend(ScriptedBackend([], default_sampling={"max_tokens": 64, "temperature": 0.3}))
     assert sim.sampling == {"temperature": 0.3, "max_tokens": 64}, "the backend's default_sampling beats the defaults"
     assert role_sampling("judge", None, {"max_tokens": 9})["max_tokens"] == 9, "explicit options win"
+    from gem_env.llm import make_backend
+
+    cached = make_backend("scripted:x", default_sampling={"max_tokens": 7}, cache=tmp_path / "c.sqlite")
+    assert role_sampling("user", cached) == {"temperature": 0.0, "max_tokens": 7}, "seen through the reply cache"
 
     class Budgeted(ScriptedBackend):
         max_tokens = 48  # a backend with a token budget of its own (hf:, vllm:)
