@@ -21,7 +21,7 @@ import orjson
 from tools_registry.domains import LoadedDomain, discover_domains
 from tools_registry.records import Domain, Task
 
-from .resolution import NAMESPACE, env_id, parse_env_id, resolve_domain
+from .resolution import NAMESPACE, env_id, parse_env_id, resolve_domain, unknown_env_message
 
 __all__ = [
     "ENTRY_POINT",
@@ -32,6 +32,7 @@ __all__ = [
     "register_envs",
     "registered_ids",
     "resolve_domain",
+    "unknown_env_message",
 ]
 
 ENTRY_POINT = "gem_env.env:ToolUseEnv"
