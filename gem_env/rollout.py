@@ -28,6 +28,7 @@ from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
 from .env import ToolUseEnv
+from .llm.pool import episode_affinity
 
 __all__ = ["EpisodeRecord", "RolloutSummary", "arollout", "arun_episode", "rollout", "run_episode"]
 
@@ -110,7 +111,17 @@ def _models(env: ToolUseEnv) -> dict[str, str]:
 
 async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None, task_id: str | None = None,
                        env_id: str | None = None) -> EpisodeRecord:
-    """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set."""
+    """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set.
+
+    The episode's requests to an endpoint pool stay on one endpoint while it is healthy
+    (:func:`~gem_env.llm.pool.episode_affinity`).
+    """
+    with episode_affinity():
+        return await _episode(env, agent, seed, task_id, env_id)
+
+
+async def _episode(env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str | None,
+                   env_id: str | None) -> EpisodeRecord:
     started = time.perf_counter()
     options = {"task_id": task_id} if task_id is not None else None
     try:
