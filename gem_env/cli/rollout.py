@@ -31,26 +31,32 @@ def rollout_command(
     user_model: str | None = typer.Option(None, "--user-model", help="Model string for the llm user."),
     tool_model: str | None = typer.Option(None, "--tool-model", help="Model string for simulated tools."),
     judge_model: str | None = typer.Option(None, "--judge-model", help="Model string for the rubric judge."),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
+    base_url: list[str] | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models; "
+                                              "repeat it (or name a file of URLs) for a pool of replicas."),
     temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling temperature."),
     max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
     max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     resume: bool = typer.Option(False, "--resume", help="Skip episodes whose rows -o already holds (a killed run)."),
+    ray: int | None = typer.Option(None, "--ray", min=1, help="Run on N Ray workers, --concurrency episodes each."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="A running Ray cluster to join (with --ray)."),
 ) -> None:
     """Roll an agent out on a gem environment; print the mean reward."""
     from gem_env.agents import LLMAgent, make_agent
+    from gem_env.llm.pool import read_endpoints
     from gem_env.registration import make_env
     from gem_env.rollout import arollout, summarize
 
     opened: list = []
+    urls = read_endpoints(base_url)
+    endpoints = {"base_url": urls if len(urls) > 1 else urls[0]} if urls else {}
 
     def model(spec: str | None):
         if spec is None:
             return None
         from gem_env.llm import make_backend
 
-        backend = make_backend(spec, **({"base_url": base_url} if base_url and spec.startswith("openai:") else {}))
+        backend = make_backend(spec, **(endpoints if spec.startswith("openai:") else {}))
         opened.append(backend)
         return backend
 
@@ -70,6 +76,17 @@ def rollout_command(
         for t in task_ids:
             probe.loaded.task(t)  # unknown ids fail now, with close matches
     started = time.perf_counter()
+    if ray:
+        from gem_env.ray_rollout import report, rollout_on_ray
+
+        res = rollout_on_ray(env, agent, n, num_workers=ray, address=ray_address, concurrency=concurrency, seed=seed,
+                             task_ids=task_ids, output=output, resume=resume, sampling=sampling,
+                             env_kwargs={"tools": tools, "user": user, "max_turns": max_turns},
+                             models={"user_model": user_model, "tool_model": tool_model, "judge_model": judge_model},
+                             backend_options=endpoints)
+        typer.echo(report(res, summarize(res.records, time.perf_counter() - started), output))
+        raise typer.Exit(1 if res.unfinished else 0)
+
     async def run():
         try:
             return await arollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency,
@@ -83,3 +100,6 @@ def rollout_command(
     skipped = n - len(records)
     typer.echo(str(summary) + (f"; {skipped} finished earlier, skipped" if skipped else "")
                + (f"; wrote {output}" if output else ""))
+    for backend in opened:  # per-endpoint counts of endpoint pools
+        if hasattr(backend.usage, "endpoints"):
+            typer.echo(backend.usage.summary())
