@@ -26,7 +26,7 @@ from tools_registry.errors import ConfigError
 
 from .rollout import EpisodeRecord, cut_torn_tail, finished_episodes
 
-__all__ = ["EnvFactory", "EpisodeJob", "ModelSpec", "RayRollout", "merge_parts", "parts_dir", "report",
+__all__ = ["EnvFactory", "EpisodeJob", "ModelSpec", "RayRollout", "job_label", "merge_parts", "parts_dir", "report",
            "rollout_on_ray", "run_jobs_on_ray"]
 
 RAY_HINT = "pip install 'gem-env[ray]'"
@@ -206,7 +206,7 @@ def work_part(spec: ModelSpec, share: list[tuple[EpisodeJob, list[int]]], part: 
     return asyncio.run(go())
 
 
-def _label(job: EpisodeJob) -> str:
+def job_label(job: EpisodeJob) -> str:
     """The env id the rows of ``job`` carry (as ``arollout`` writes it)."""
     from .rollout import env_label
 
@@ -243,7 +243,7 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
     if not isinstance(spec.agent, str):
         raise ConfigError("on Ray the agent is a string (oracle, random or a model string): workers build their own")
     ray = require_ray()
-    labels = [_label(job) for job in jobs]
+    labels = [job_label(job) for job in jobs]
     todo: list[tuple[int, int]] = []  # (job, episode index), in order
     skipped = 0
     part_paths: list[str | None] = [None] * num_workers

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools_registry.errors import ConfigError
+from tools_registry.errors import ConfigError, GemError
 
 from .metrics import summarize
 
@@ -110,27 +110,36 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
                     threshold: float = 1.0, concurrency: int = 8, cache: str | Path | None = None,
                     sampling: dict[str, Any] | None = None, backend_options: dict[str, Any] | None = None,
                     env_kwargs: dict[str, Any] | None = None, output_dir: str | Path | None = None,
-                    progress: bool = False) -> EvalResult:
+                    progress: bool = False, resume: bool = False, ray: int | None = None,
+                    ray_address: str | None = None) -> EvalResult:
     """Async :func:`evaluate`."""
 
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
     env_ids, suite_mod = expand_envs(envs, suite)
-    agent = make_eval_agent(model, cache=cache, sampling=sampling, backend_options=backend_options)
+    if ray is not None and not isinstance(model, str):
+        raise ConfigError("evaluating on Ray needs a model string (or oracle/random): each worker builds its own")
     out = Path(output_dir) if output_dir is not None else None
     episodes_path = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         episodes_path = out / "episodes.jsonl"
-        episodes_path.unlink(missing_ok=True)
+        if not resume:
+            episodes_path.unlink(missing_ok=True)
     started = time.perf_counter()
     rewards: dict[str, dict[str, list[float]]] = {}
     records: list[Any] = []
-    try:
-        await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path, progress,
-                        rewards, records)
-    finally:  # the agent's HTTP session belongs to this event loop
-        await agent.aclose()
+    if ray is not None:
+        records = await asyncio.to_thread(_run_on_ray, model, env_ids, k, seed, max_tasks, tasks, concurrency, cache,
+                                          sampling, backend_options, env_kwargs, episodes_path, resume, ray,
+                                          ray_address, rewards)
+    else:
+        agent = make_eval_agent(model, cache=cache, sampling=sampling, backend_options=backend_options)
+        try:
+            await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path,
+                            progress, rewards, records, resume)
+        finally:  # the agent's HTTP session belongs to this event loop
+            await agent.aclose()
     summary = summarize(rewards, k, threshold=threshold)
     summary["seconds"] = time.perf_counter() - started
     summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None))
@@ -151,9 +160,9 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
 async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks: int | None,
                     tasks: list[str] | None, concurrency: int, env_kwargs: dict[str, Any] | None,
                     episodes_path: Path | None, progress: bool, rewards: dict[str, dict[str, list[float]]],
-                    records: list[Any]) -> None:
+                    records: list[Any], resume: bool = False) -> None:
     """k rollouts per task of every env; fills ``rewards`` and ``records``."""
-    from gem_env.rollout import arollout
+    from gem_env.rollout import arollout, env_label
 
     for env_id in env_ids:
         factory = _env_factory(env_id, dict(env_kwargs or {}))
@@ -161,13 +170,73 @@ async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks
         # episode i plays task ids[i // k] with seed seed + i: k rollouts per task, all seeds distinct
         order = [t for t in ids for _ in range(k)]
         recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
-                              output=episodes_path, progress=progress)
+                              output=episodes_path, progress=progress, resume=resume)
         by_task: dict[str, list[float]] = {t: [] for t in ids}
+        if resume and episodes_path is not None:  # the figures cover the episodes run before, too
+            by_task = _by_task(env_id, env_label(factory()), ids, order, seed, _rewards_by_episode(episodes_path, []))
         for r in recs:
             r.env_id = env_id
-            by_task[r.task_id].append(float(r.reward))
+            if not (resume and episodes_path is not None):
+                by_task[r.task_id].append(float(r.reward))
         rewards[env_id] = by_task
         records.extend(recs)
+
+
+def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: int | None, tasks: list[str] | None,
+                concurrency: int, cache: Any, sampling: dict[str, Any] | None, backend_options: dict[str, Any] | None,
+                env_kwargs: dict[str, Any] | None, episodes_path: Path | None, resume: bool, workers: int,
+                address: str | None, rewards: dict[str, dict[str, list[float]]]) -> list[Any]:
+    """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included)."""
+    from gem_env.ray_rollout import EpisodeJob, ModelSpec, job_label, run_jobs_on_ray
+
+    jobs, orders = [], []
+    for env_id in env_ids:
+        ids = _task_ids(_env_factory(env_id, dict(env_kwargs or {})), max_tasks, tasks)
+        orders.append((env_id, ids, [t for t in ids for _ in range(k)]))
+        jobs.append(EpisodeJob(env=env_id, n=len(orders[-1][2]), seed=seed, task_ids=orders[-1][2],
+                               env_kwargs=dict(env_kwargs or {})))
+    spec = ModelSpec(agent=model, sampling=dict(sampling or {}), backend_options=dict(backend_options or {}),
+                     cache=str(cache) if cache is not None else None)
+    res = run_jobs_on_ray(jobs, spec, num_workers=workers, address=address, concurrency=concurrency,
+                          output=episodes_path, resume=resume)
+    if res.unfinished:
+        raise GemError(f"{res.unfinished} episodes did not finish ({'; '.join(res.errors)}); "
+                       "run the same command with --resume to finish them")
+    rows = _rewards_by_episode(episodes_path, res.records)
+    for (env_id, ids, order), job in zip(orders, jobs):
+        label = job_label(job)
+        rewards[env_id] = _by_task(env_id, label, ids, order, seed, rows)
+        for r in res.records:
+            if r.env_id == label:
+                r.env_id = env_id
+    return res.records
+
+
+def _by_task(env_id: str, label: str, ids: list[str], order: list[str], seed: int,
+             rows: dict[tuple[str, int], float]) -> dict[str, list[float]]:
+    """``{task: rewards}`` of episode ``i`` (task ``order[i]``, seed ``seed + i``) from the rows."""
+    by_task: dict[str, list[float]] = {t: [] for t in ids}
+    for i, t in enumerate(order):
+        reward = rows.get((label, seed + i))
+        if reward is None:
+            raise GemError(f"episode {i} of {env_id} (seed {seed + i}) has no row in episodes.jsonl; "
+                           "run the same command with --resume to finish it")
+        by_task[t].append(reward)
+    return by_task
+
+
+def _rewards_by_episode(path: Path | None, records: list[Any]) -> dict[tuple[str, int], float]:
+    """``{(env label, seed): reward}`` from the rows in ``path`` (or the records when there is no file)."""
+    import orjson
+
+    if path is None or not path.is_file():
+        return {(r.env_id, r.seed): float(r.reward) for r in records}
+    out = {}
+    with open(path, "rb") as fh:
+        for line in fh:
+            extra = orjson.loads(line)["meta"]["extra"]
+            out[(extra["env_id"], extra["seed"])] = float(extra["reward"])
+    return out
 
 
 def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) -> EvalResult:
@@ -188,6 +257,9 @@ def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) 
         sampling: Sampling options for the agent (``temperature``, ``max_tokens``, ...).
         env_kwargs: Options for each ``ToolUseEnv`` (user model, tool backend, ...).
         output_dir: Folder for ``results.json``, ``table.txt`` and ``episodes.jsonl``.
+        resume: Keep ``episodes.jsonl`` and run only the episodes it lacks (the figures cover all).
+        ray / ray_address: Run the episodes on this many Ray workers (``concurrency`` each), on a
+            local Ray or the cluster at ``ray_address`` (see ``gem_env.ray_rollout``).
 
     Returns:
         An :class:`EvalResult` (``summary`` as :func:`trainers.metrics.summarize` plus timing).
