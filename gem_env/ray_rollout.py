@@ -79,6 +79,7 @@ class EnvFactory:
 
     def __init__(self, env: str, kwargs: dict[str, Any] | None = None) -> None:
         self.env, self.kwargs = env, dict(kwargs or {})
+        self._loaded: Any = None
 
     def __call__(self) -> Any:
         from .bfcl import category_of
@@ -87,9 +88,11 @@ class EnvFactory:
             from .bfcl import make_bfcl_env
 
             return make_bfcl_env(self.env, **self.kwargs)
-        from .registration import make_env
+        from .registration import make_env, resolve_domain
 
-        return make_env(self.env, **self.kwargs)
+        if self._loaded is None:  # found and loaded once, not once per concurrent env
+            self._loaded = resolve_domain(self.env)
+        return make_env(self._loaded, **self.kwargs)
 
 
 def require_ray() -> Any:

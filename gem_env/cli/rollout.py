@@ -89,7 +89,7 @@ def rollout_command(
 
     async def run():
         try:
-            return await arollout(lambda: make_env(env, **env_kwargs), the_agent, n, concurrency=concurrency,
+            return await arollout(lambda: make_env(probe.loaded, **env_kwargs), the_agent, n, concurrency=concurrency,
                                   seed=seed, task_ids=task_ids, output=output, progress=progress, resume=resume)
         finally:  # HTTP sessions belong to this event loop: close them in it
             for backend in opened:
