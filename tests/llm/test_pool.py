@@ -168,3 +168,36 @@ def test_a_bad_request_is_not_retried_and_giving_up_names_the_pool():
                 await wrong.aclose()
 
     asyncio.run(main())
+
+
+def test_one_pool_serves_the_agent_the_user_and_the_simulated_tools(tmp_path):
+    from gem_env.agents import LLMAgent
+    from gem_env.registration import make_env
+    from gem_env.rollout import arollout
+
+    def responder(body):  # stop as the user at once; otherwise what the default responder says
+        from gem_env.llm.testing import default_responder
+
+        if "###STOP###" in str(body["messages"][0].get("content")):  # the user simulator's prompt
+            if len(body["messages"]) <= 2:
+                return {"role": "assistant", "content": "Hi, I would like a frame for a print."}
+            return {"role": "assistant", "content": "Thanks, bye ###STOP###"}
+        return default_responder(body)
+
+    async def main():
+        async with LoopbackOpenAIServer(responder, latency_s=0.01) as a, \
+                LoopbackOpenAIServer(responder, latency_s=0.01) as b:
+            pool = _pool(a, b)
+            env_kw = {"user": "llm", "user_model": pool, "tools": "simulated", "tool_model": pool,
+                      "judge_model": pool, "max_turns": 2}
+            try:
+                agent = LLMAgent(pool, sampling={"tool_choice": "required"})  # the loopback then calls the first tool
+                recs = await arollout(lambda: make_env("photo-framing", **env_kw), agent, 6, concurrency=3)
+            finally:
+                await pool.aclose()
+            return pool, recs, a.stats["ok"], b.stats["ok"]
+
+    pool, recs, on_a, on_b = asyncio.run(main())
+    assert len(recs) == 6 and not any(r.error for r in recs), [r.error for r in recs]
+    assert {"agent", "user", "tool_simulator"} <= set(pool.usage.callers), pool.usage.callers
+    assert on_a > 0 and on_b > 0 and sum(s.ok for s in pool.usage.endpoints.values()) == on_a + on_b
