@@ -201,3 +201,37 @@ def test_one_pool_serves_the_agent_the_user_and_the_simulated_tools(tmp_path):
     assert len(recs) == 6 and not any(r.error for r in recs), [r.error for r in recs]
     assert {"agent", "user", "tool_simulator"} <= set(pool.usage.callers), pool.usage.callers
     assert on_a > 0 and on_b > 0 and sum(s.ok for s in pool.usage.endpoints.values()) == on_a + on_b
+
+
+def test_loopback_prefix_cache_model_charges_only_unseen_prompt_tokens():
+    import json
+    import urllib.request
+
+    srv = LoopbackOpenAIServer(prefill_s_per_token=0.001)
+    turns = _conversation("a", 3)
+    first = srv.uncached_tokens(turns[0])
+    assert first == srv.stats["prompt_tokens"] > 0, "a new conversation is prefilled whole"
+    grown = srv.uncached_tokens(turns[1])
+    assert 0 < grown < srv.stats["prompt_tokens"] - first, "only the messages added since the last request"
+    assert srv.uncached_tokens(turns[1]) == 0, "a repeated prompt is fully cached"
+    other = _conversation("b", 1)[0]
+    assert 0 < srv.uncached_tokens(other) < first, "another conversation shares only the system prompt"
+
+    async def timed():
+        async with LoopbackOpenAIServer(prefill_s_per_token=0.002) as s:
+            pool = _pool(s, routing="least-loaded")
+            try:
+                t0 = time.perf_counter()
+                await pool.chat(turns[2])
+                cold = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                await pool.chat(turns[2])
+                warm = time.perf_counter() - t0
+            finally:
+                await pool.aclose()
+            stats = await asyncio.to_thread(
+                lambda: json.loads(urllib.request.urlopen(s.url + "/stats", timeout=5).read()))
+            return cold, warm, stats
+
+    cold, warm, stats = asyncio.run(timed())
+    assert cold > warm + 0.02 and stats["uncached_tokens"] < stats["prompt_tokens"]
