@@ -131,24 +131,29 @@ def eval_cmd(
         None, "--sampling", help="ROLE.key=value for a model role: agent, user, tools, judge (repeatable)."),
     tool_choice: str | None = typer.Option(None, "--tool-choice",
                                            help="Agent tool_choice on turns with tools: auto, required, none."),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:)."),
+    base_url: list[str] | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:); "
+                                              "repeat it (or name a file of URLs) for a pool of replicas."),
     user_model: str | None = typer.Option(None, "--user-model", help="Model string for LLM users."),
     threshold: float = typer.Option(1.0, "--threshold", help="Reward counted as a success."),
     resume: bool = typer.Option(False, "--resume", help="Continue the evaluation in -o (finished episodes kept)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the evaluation in -o."),
+    ray: int | None = typer.Option(None, "--ray", min=1, help="Run on N Ray workers, --concurrency episodes each."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="A running Ray cluster to join (with --ray)."),
 ) -> None:
     """Evaluate a model: k rollouts per task, Avg@k / Pass@k / pass^k per env and overall."""
     from gem_env.role_sampling import parse_sampling
+    from gem_env.llm.pool import read_endpoints
 
     from .evaluate import evaluate
 
     sampling = {k_: v for k_, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
+    urls = read_endpoints(base_url)
     res = evaluate(model, env or [], k=k, suite=suite, seed=seed, max_tasks=max_tasks, output_dir=output,
                    cache=cache, concurrency=concurrency, sampling=sampling or None, threshold=threshold,
-                   backend_options={"base_url": base_url} if base_url else None,
+                   backend_options={"base_url": urls if len(urls) > 1 else urls[0]} if urls else None,
                    env_kwargs={"user_model": user_model} if user_model else None,
                    role_sampling=parse_sampling(sampling_opts), tool_choice=tool_choice, resume=resume,
-                   overwrite=overwrite)
+                   overwrite=overwrite, ray=ray, ray_address=ray_address)
     typer.echo(res.table)
     typer.echo(f"results: {output / 'results.json'}  episodes: {output / 'episodes.jsonl'}")
 

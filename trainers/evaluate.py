@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools_registry.errors import ConfigError
+from tools_registry.errors import ConfigError, GemError
 
 from .metrics import summarize
 
@@ -153,33 +153,44 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
                     env_kwargs: dict[str, Any] | None = None, output_dir: str | Path | None = None,
                     progress: bool = False, role_sampling: dict[str, dict[str, Any]] | None = None,
                     tool_choice: str | dict[str, Any] | None = None, resume: bool = False,
-                    overwrite: bool = False) -> EvalResult:
+                    overwrite: bool = False, ray: int | None = None, ray_address: str | None = None) -> EvalResult:
     """Async :func:`evaluate`."""
 
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
     env_ids, suite_mod = expand_envs(envs, suite)
     roles = dict(role_sampling or {})
+    if ray is not None and not isinstance(model, str):
+        raise ConfigError("evaluating on Ray needs a model string (or oracle/random): each worker builds its own")
+    if ray is not None and (roles or tool_choice is not None):
+        raise ConfigError("--sampling and --tool-choice are not supported with --ray yet: give the agent's "
+                          "options with --temperature/--max-tokens")
     out = Path(output_dir) if output_dir is not None else None
     episodes_path = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         claim_output_dir(out, resume=resume, overwrite=overwrite)
         episodes_path = out / "episodes.jsonl"
-    agent = make_eval_agent(model, cache=cache, sampling={**roles.get("agent", {}), **(sampling or {})},
-                            backend_options=backend_options, tool_choice=tool_choice)
-    env_kwargs, opened = _role_backends(dict(env_kwargs or {}), roles, backend_options)
+    agent = None
     started = time.perf_counter()
     rewards: dict[str, dict[str, list[float]]] = {}
     records: list[Any] = []
     earlier: list[dict[str, Any]] = []
-    try:
-        await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path, progress,
-                        rewards, records, earlier if resume else None)
-    finally:  # HTTP sessions belong to this event loop
-        await agent.aclose()
-        for b in opened:
-            await b.aclose()
+    if ray is not None:
+        records = await asyncio.to_thread(_run_on_ray, model, env_ids, k, seed, max_tasks, tasks, concurrency, cache,
+                                          sampling, backend_options, env_kwargs, episodes_path, resume, ray,
+                                          ray_address, rewards)
+    else:
+        agent = make_eval_agent(model, cache=cache, sampling={**roles.get("agent", {}), **(sampling or {})},
+                                backend_options=backend_options, tool_choice=tool_choice)
+        env_kwargs, opened = _role_backends(dict(env_kwargs or {}), roles, backend_options)
+        try:
+            await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path,
+                            progress, rewards, records, earlier if resume else None)
+        finally:  # HTTP sessions belong to this event loop
+            await agent.aclose()
+            for b in opened:
+                await b.aclose()
     summary = summarize(rewards, k, threshold=threshold)
     summary["seconds"] = time.perf_counter() - started
     summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None)) + \
@@ -257,6 +268,63 @@ def _finished_rows(path: Path, factory: Any, seed: int, order: list[str]) -> lis
     return [out[i] for i in sorted(out)]
 
 
+def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: int | None, tasks: list[str] | None,
+                concurrency: int, cache: Any, sampling: dict[str, Any] | None, backend_options: dict[str, Any] | None,
+                env_kwargs: dict[str, Any] | None, episodes_path: Path | None, resume: bool, workers: int,
+                address: str | None, rewards: dict[str, dict[str, list[float]]]) -> list[Any]:
+    """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included)."""
+    from gem_env.ray_rollout import EpisodeJob, ModelSpec, job_label, run_jobs_on_ray
+
+    jobs, orders = [], []
+    for env_id in env_ids:
+        ids = _task_ids(_env_factory(env_id, dict(env_kwargs or {})), max_tasks, tasks)
+        orders.append((env_id, ids, [t for t in ids for _ in range(k)]))
+        jobs.append(EpisodeJob(env=env_id, n=len(orders[-1][2]), seed=seed, task_ids=orders[-1][2],
+                               env_kwargs=dict(env_kwargs or {})))
+    spec = ModelSpec(agent=model, sampling=dict(sampling or {}), backend_options=dict(backend_options or {}),
+                     cache=str(cache) if cache is not None else None)
+    res = run_jobs_on_ray(jobs, spec, num_workers=workers, address=address, concurrency=concurrency,
+                          output=episodes_path, resume=resume)
+    if res.unfinished:
+        raise GemError(f"{res.unfinished} episodes did not finish ({'; '.join(res.errors)}); "
+                       "run the same command with --resume to finish them")
+    rows = _rewards_by_episode(episodes_path, res.records)
+    for (env_id, ids, order), job in zip(orders, jobs):
+        label = job_label(job)
+        rewards[env_id] = _by_task(env_id, label, ids, order, seed, rows)
+        for r in res.records:
+            if r.env_id == label:
+                r.env_id = env_id
+    return res.records
+
+
+def _by_task(env_id: str, label: str, ids: list[str], order: list[str], seed: int,
+             rows: dict[tuple[str, int], float]) -> dict[str, list[float]]:
+    """``{task: rewards}`` of episode ``i`` (task ``order[i]``, seed ``seed + i``) from the rows."""
+    by_task: dict[str, list[float]] = {t: [] for t in ids}
+    for i, t in enumerate(order):
+        reward = rows.get((label, seed + i))
+        if reward is None:
+            raise GemError(f"episode {i} of {env_id} (seed {seed + i}) has no row in episodes.jsonl; "
+                           "run the same command with --resume to finish it")
+        by_task[t].append(reward)
+    return by_task
+
+
+def _rewards_by_episode(path: Path | None, records: list[Any]) -> dict[tuple[str, int], float]:
+    """``{(env label, seed): reward}`` from the rows in ``path`` (or the records when there is no file)."""
+    import orjson
+
+    if path is None or not path.is_file():
+        return {(r.env_id, r.seed): float(r.reward) for r in records}
+    out = {}
+    with open(path, "rb") as fh:
+        for line in fh:
+            extra = orjson.loads(line)["meta"]["extra"]
+            out[(extra["env_id"], extra["seed"])] = float(extra["reward"])
+    return out
+
+
 def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) -> EvalResult:
     """Evaluate a model on gem environments: k rollouts per task, Avg@k / Pass@k / pass^k.
 
@@ -280,6 +348,8 @@ def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) 
         output_dir: Folder for ``results.json``, ``table.txt`` and ``episodes.jsonl``; one holding an
             earlier evaluation is refused unless ``resume`` (finished episodes kept, the rest run) or
             ``overwrite`` (replaced).
+        ray / ray_address: Run the episodes on this many Ray workers (``concurrency`` each), on a
+            local Ray or the cluster at ``ray_address`` (see ``gem_env.ray_rollout``).
 
     Returns:
         An :class:`EvalResult` (``summary`` as :func:`trainers.metrics.summarize` plus timing).
