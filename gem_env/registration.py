@@ -87,6 +87,9 @@ def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str
     from .bfcl import register_bfcl_envs  # cheap: registers only when bfcl-eval is installed, imports none of it
 
     ids += register_bfcl_envs()
+    from .tau2 import register_tau2_envs  # cheap: registers only when tau2 is installed, imports none of it
+
+    ids += register_tau2_envs()
     return ids
 
 

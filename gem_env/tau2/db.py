@@ -1,0 +1,125 @@
+"""Per-episode private copies of a tau2 domain database, without re-parsing it.
+
+tau2 builds each episode's environment by loading its DB file again (airline: 7 MB of JSON,
+parsed and validated by pydantic). Here the file is parsed once per domain and process; each
+episode gets a copy-on-access view: every ``dict[str, Model]`` table of the DB becomes a
+:class:`CopyOnAccessDict` that starts as a shallow copy of the shared table and replaces an entry
+with a private deep copy the first time Python code reads it (``[]``, ``get``, ``values``,
+``items``, ...). Tools can only reach an entry through such a read, so they only ever change
+private copies and the shared tables stay pristine. pydantic's serializer walks the dict at C
+level and sees the stored values (private copies where touched, shared originals elsewhere), so
+``model_dump`` and tau2's DB hash give exactly what a fully deep-copied DB would.
+Every other field (lists, scalars) is deep-copied per episode.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["CopyOnAccessDict", "private_copy"]
+
+_MISSING = object()
+
+
+class CopyOnAccessDict(dict):
+    """A dict whose values are deep-copied on first read through Python (see the module doc).
+
+    Args:
+        shared: The shared table; neither it nor its values are ever modified through this view.
+    """
+
+    __slots__ = ("_own",)
+
+    def __init__(self, shared: dict[Any, Any]):
+        super().__init__(shared)
+        self._own: set[Any] = set()
+
+    def _mine(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        if key not in self._own:
+            value = copy.deepcopy(value)
+            dict.__setitem__(self, key, value)
+            self._own.add(key)
+        return value
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._mine(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._mine(key) if dict.__contains__(self, key) else default
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        self._own.add(key)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return self._mine(key)
+        self[key] = default
+        return default
+
+    def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        if dict.__contains__(self, key):
+            value = self._mine(key)
+            dict.__delitem__(self, key)
+            return value
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def popitem(self) -> tuple[Any, Any]:
+        key = next(reversed(self.keys()))
+        return key, self.pop(key)
+
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
+        return (self._mine(k) for k in list(dict.keys(self)))
+
+    def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
+        return ((k, self._mine(k)) for k in list(dict.keys(self)))
+
+    def copy(self) -> dict[Any, Any]:
+        return {k: self._mine(k) for k in list(dict.keys(self))}
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(dict.keys(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (self.copy(),))
+
+    def fork(self) -> CopyOnAccessDict:
+        """A new view sharing the untouched entries; entries this view owns are deep-copied now."""
+        stored = dict(dict.items(self))
+        for k in self._own:
+            stored[k] = copy.deepcopy(stored[k])
+        return CopyOnAccessDict(stored)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        return {k: copy.deepcopy(v, memo) for k, v in self.copy().items()}
+
+
+def _is_table(value: Any) -> bool:
+    from pydantic import BaseModel
+
+    return type(value) is dict and bool(value) and all(isinstance(v, BaseModel) for v in value.values())
+
+
+def private_copy(db: Any) -> Any:
+    """A private copy of a parsed tau2 DB (a pydantic model), cheap for ``dict[str, Model]`` tables.
+
+    The result is an instance of the same class with the same field values; changing it never
+    changes ``db``.
+    """
+    fields = {}
+    for name in type(db).model_fields:
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict):
+            fields[name] = value.fork()
+        else:
+            fields[name] = CopyOnAccessDict(value) if _is_table(value) else copy.deepcopy(value)
+    return type(db).model_construct(_fields_set=set(db.model_fields_set), **fields)
