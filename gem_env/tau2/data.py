@@ -17,7 +17,7 @@ from tools_registry.errors import ConfigError
 from tools_registry.records import Criteria, GoldAction, Task, UserScenario
 
 from ._tau2 import domain_module, require_tau2
-from .db import private_copy
+from .db import db_hash, private_copy
 
 __all__ = ["DOMAINS", "DomainStore", "domain_store", "load_tasks", "to_gem_task"]
 
@@ -62,9 +62,29 @@ def _read_task_file(path: Path) -> list[Any]:
     return out
 
 
+_TASKS: dict[tuple[Any, ...], list[Any]] = {}
+
+
 def load_tasks(domain: str, task_split: str | None = "base", tasks_path: str | os.PathLike[str] | None = None) -> list[Any]:
     """tau2 ``Task`` objects of a domain: its split ``task_split`` (``train``/``test``/``base``...,
-    None = every task), or the tasks of ``tasks_path`` (its ``split_<stem>.json`` beside it, if any)."""
+    None = every task), or the tasks of ``tasks_path`` (its ``split_<stem>.json`` beside it, if any).
+
+    Loaded once per process and arguments (a file is reloaded when it changes); share them read-only.
+    """
+    stamp = None
+    if tasks_path is not None:
+        try:
+            stamp = Path(tasks_path).stat().st_mtime
+        except OSError as exc:
+            raise ConfigError(f"cannot read tau2 tasks from {tasks_path}: {exc}") from exc
+    key = (domain, task_split, str(tasks_path) if tasks_path is not None else None, stamp)
+    hit = _TASKS.get(key)
+    if hit is None:
+        hit = _TASKS[key] = _load_tasks(domain, task_split, tasks_path)
+    return list(hit)
+
+
+def _load_tasks(domain: str, task_split: str | None, tasks_path: str | os.PathLike[str] | None) -> list[Any]:
     mod = domain_module(domain)
     if tasks_path is not None:
         path = Path(tasks_path)
@@ -122,7 +142,11 @@ class DomainStore:
             kwargs["user_db"] = private_copy(user_db if user_db is not None else self.user_db)
         if solo_mode:
             kwargs["solo_mode"] = True
-        return mod.env.get_environment(**kwargs)
+        env = mod.env.get_environment(**kwargs)
+        for kit in (env.tools, env.user_tools):
+            if kit is not None:  # tau2's own hash, computed from cached per-entry JSON (see db.db_hash)
+                kit.get_db_hash = _hasher(kit)
+        return env
 
     @property
     def prototype(self) -> Any:
@@ -130,6 +154,13 @@ class DomainStore:
         if self._proto is None:
             self._proto = self.new_environment()
         return self._proto
+
+
+def _hasher(kit: Any) -> Any:
+    def get_db_hash() -> str:
+        return db_hash(kit.db)
+
+    return get_db_hash
 
 
 _STORES: dict[str, DomainStore] = {}

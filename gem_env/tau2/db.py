@@ -10,15 +10,21 @@ private copies and the shared tables stay pristine. pydantic's serializer walks 
 level and sees the stored values (private copies where touched, shared originals elsewhere), so
 ``model_dump`` and tau2's DB hash give exactly what a fully deep-copied DB would.
 Every other field (lists, scalars) is deep-copied per episode.
+
+:func:`db_hash` computes tau2's DB hash (sha256 of ``json.dumps(db.model_dump(), sort_keys=True,
+default=str)``) byte for byte, from per-entry JSON fragments: the fragments of shared, untouched
+entries are computed once per process, so hashing a 7 MB DB costs a join instead of a full dump.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["CopyOnAccessDict", "private_copy"]
+__all__ = ["CopyOnAccessDict", "db_hash", "private_copy"]
 
 _MISSING = object()
 
@@ -123,3 +129,43 @@ def private_copy(db: Any) -> Any:
         else:
             fields[name] = CopyOnAccessDict(value) if _is_table(value) else copy.deepcopy(value)
     return type(db).model_construct(_fields_set=set(db.model_fields_set), **fields)
+
+
+_FRAGMENTS: dict[int, tuple[Any, str]] = {}  # id(shared entry) -> (entry, its JSON), kept alive by the entry
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _fragment(entry: Any, shared: bool) -> str:
+    if not shared:
+        return _dumps(entry.model_dump())
+    hit = _FRAGMENTS.get(id(entry))
+    if hit is None or hit[0] is not entry:
+        hit = _FRAGMENTS[id(entry)] = (entry, _dumps(entry.model_dump()))
+    return hit[1]
+
+
+def _table_json(table: CopyOnAccessDict) -> str:
+    own = table._own
+    parts = [f"{_dumps(k)}: {_fragment(dict.__getitem__(table, k), k not in own)}"
+             for k in sorted(dict.keys(table))]
+    return "{" + ", ".join(parts) + "}"
+
+
+def db_hash(db: Any) -> str:
+    """tau2's hash of a DB (``get_dict_hash(db.model_dump())``), fast for copy-on-access tables."""
+    from pydantic import BaseModel
+
+    if not any(isinstance(getattr(db, n), CopyOnAccessDict) for n in type(db).model_fields):
+        return hashlib.sha256(_dumps(db.model_dump()).encode()).hexdigest()
+    parts = []
+    for name in sorted(type(db).model_fields):
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict) and all(isinstance(v, BaseModel) for v in dict.values(value)):
+            text = _table_json(value)
+        else:
+            text = _dumps(db.model_dump(include={name})[name])
+        parts.append(f"{_dumps(name)}: {text}")
+    return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
