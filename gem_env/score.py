@@ -100,13 +100,24 @@ def check_rows(rows: Iterable[Any], task_ids: set[str]) -> list[tuple[str, list[
 
 
 def _user_turns(messages: list[dict[str, Any]]) -> list[Any]:
+    """The user's turns; a user message with tool calls (tau2 telecom: the user acting on its phone)
+    joins the next user text, so the calls run before that text is said."""
     turns: list[Any] = []
+    pending: list[dict[str, Any]] = []
     for m in messages:
-        if m["role"] == "user":
-            if m.get("tool_calls"):
-                turns.append({"content": m.get("content") or "", "tool_calls": m["tool_calls"]})
-            else:
-                turns.append(m.get("content") or "")
+        if m["role"] != "user":
+            continue
+        if m.get("tool_calls"):
+            pending.extend(m["tool_calls"])
+            if not m.get("content"):
+                continue
+        if pending:
+            turns.append({"content": m.get("content") or "", "tool_calls": pending})
+            pending = []
+        else:
+            turns.append(m.get("content") or "")
+    if pending:
+        turns.append({"content": "", "tool_calls": pending})
     return turns
 
 
@@ -129,7 +140,18 @@ def _make(env_id: str, env_kwargs: dict[str, Any]) -> tuple[Any, Any]:
     return make_env(env_id, user=user, **env_kwargs), user
 
 
+def _without_opening(env: Any, task_id: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the opening the environment itself plays (a tau2 task's message history) when the row repeats it."""
+    opening = env.opening_messages(task_id) if hasattr(env, "opening_messages") else []
+    body = [m for m in messages if m["role"] != "system"]
+    if opening and len(body) >= len(opening) and all(
+            (a["role"], a.get("content")) == (b["role"], b.get("content")) for a, b in zip(opening, body)):
+        return body[len(opening):]
+    return messages
+
+
 def _replay(env: Any, user: Any, task_id: str, messages: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
+    messages = _without_opening(env, task_id, messages)
     if user is not None:
         turns = _user_turns(messages)
         if not turns:

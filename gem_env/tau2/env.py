@@ -175,6 +175,10 @@ class Tau2Env(ToolUseEnv):
         self._steps = len(self._messages) - 1
         return user
 
+    def opening_messages(self, task_id: str) -> list[dict[str, Any]]:
+        """The messages this env plays itself after the system prompt when the task has a message history."""
+        return _history_to_gem(history_messages(self.tau2_tasks[task_id]))
+
     def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
         terminated, truncated, info = super()._conclude(start, errors, turn)
         self._steps += 1 + (1 if any(m.get("role") == "tool" for m in self._messages[start:]) else 0)

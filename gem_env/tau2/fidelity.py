@@ -72,7 +72,8 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
 
     The scripted agent says the conversation's assistant messages in order (after tau2's greeting);
     the scripted user says its user messages (user tool calls run on the device), then stops.
-    Returns tau2's reward (``evaluate_simulation`` with ``EvaluationType.ALL``) and the SimulationRun.
+    Returns tau2's reward (``evaluate_simulation`` with ``EvaluationType.ALL``; 0.0 when the
+    evaluator raises, as tau2's ``run_tasks`` scores a failed sample) and the SimulationRun.
     """
     t2 = require_tau2()
     from tau2.agent.base import LocalAgent
@@ -135,7 +136,10 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
     orch = Orchestrator(domain=domain, agent=ScriptedAgent(), user=ScriptedUser(), environment=env, task=task,
                         max_steps=max_steps, max_errors=max_errors)
     sim = orch.run()
-    info = t2.evaluate_simulation(sim, task, t2.EvaluationType.ALL, solo_mode=False, domain=domain)
+    try:
+        info = t2.evaluate_simulation(sim, task, t2.EvaluationType.ALL, solo_mode=False, domain=domain)
+    except Exception:  # tau2's run_tasks scores a failed evaluation 0.0 (skip_failed_samples)
+        return 0.0, sim
     return float(info.reward), sim
 
 

@@ -7,6 +7,8 @@ and combines the checks the task's ``reward_basis`` names: DB, ENV_ASSERTION, CO
 NL_ASSERTION: tau2 judges them with its own litellm model; here they are judged by gem's judge
 backend with tau2's prompt (``tau2_nl_assertions``) when a judge is given, otherwise reported as
 ``"not scored"`` - and a task whose reward_basis needs them then gets reward 0, never a silent pass.
+When tau2's evaluator raises (an assertion about a record the agent never created), the reward is
+0.0 with the error in ``details["evaluator_error"]``, as tau2's ``run_tasks`` scores a failed sample.
 """
 
 from __future__ import annotations
@@ -125,7 +127,12 @@ class Tau2Reward(Reward):
 
     async def ascore(self, outcome: EpisodeOutcome) -> RewardResult:
         t2 = require_tau2()
-        task, info, msgs = self._evaluate(outcome)
+        try:
+            task, info, msgs = self._evaluate(outcome)
+        except Exception as exc:  # tau2's evaluator failed (e.g. an assertion on a record never created):
+            # tau2's run_tasks scores such a sample 0.0; report why instead of ending the rollout
+            return RewardResult(0.0, {}, {"evaluator_error": f"{type(exc).__name__}: {exc}",
+                                          "termination_reason": _value(self.termination())})
         crit = task.evaluation_criteria
         basis = [_value(b) for b in crit.reward_basis] if crit is not None else []
         parts: dict[str, float] = {}
