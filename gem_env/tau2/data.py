@@ -17,7 +17,7 @@ from tools_registry.errors import ConfigError
 from tools_registry.records import Criteria, GoldAction, Task, UserScenario
 
 from ._tau2 import domain_module, require_tau2
-from .db import db_hash, private_copy
+from .db import db_signature, private_copy
 
 __all__ = ["DOMAINS", "DomainStore", "domain_store", "load_tasks", "to_gem_task"]
 
@@ -144,7 +144,7 @@ class DomainStore:
             kwargs["solo_mode"] = True
         env = mod.env.get_environment(**kwargs)
         for kit in (env.tools, env.user_tools):
-            if kit is not None:  # tau2's own hash, computed from cached per-entry JSON (see db.db_hash)
+            if kit is not None:  # equal exactly when tau2's hashes are equal (see db.db_signature)
                 kit.get_db_hash = _hasher(kit)
         return env
 
@@ -158,7 +158,7 @@ class DomainStore:
 
 def _hasher(kit: Any) -> Any:
     def get_db_hash() -> str:
-        return db_hash(kit.db)
+        return db_signature(kit.db)
 
     return get_db_hash
 

@@ -14,6 +14,11 @@ Every other field (lists, scalars) is deep-copied per episode.
 :func:`db_hash` computes tau2's DB hash (sha256 of ``json.dumps(db.model_dump(), sort_keys=True,
 default=str)``) byte for byte, from per-entry JSON fragments: the fragments of shared, untouched
 entries are computed once per process, so hashing a 7 MB DB costs a join instead of a full dump.
+:func:`db_signature` is what the episode environments use as their DB hash: a hash of only what
+differs from the shared DB (entries changed, added or deleted, in JSON; plus every non-table
+field). Two copies of the same shared DB get equal signatures exactly when tau2's hashes are
+equal, and that comparison (gold DB vs the agent's DB, both copies of one shared DB) is the only
+use tau2's evaluator makes of the hash; a signature costs a few entries' dumps instead of 7 MB.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["CopyOnAccessDict", "db_hash", "private_copy"]
+__all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy"]
 
 _MISSING = object()
 
@@ -36,11 +41,12 @@ class CopyOnAccessDict(dict):
         shared: The shared table; neither it nor its values are ever modified through this view.
     """
 
-    __slots__ = ("_own",)
+    __slots__ = ("_base", "_own")
 
-    def __init__(self, shared: dict[Any, Any]):
+    def __init__(self, shared: dict[Any, Any], base: dict[Any, Any] | None = None):
         super().__init__(shared)
         self._own: set[Any] = set()
+        self._base = shared if base is None else base
 
     def _mine(self, key: Any) -> Any:
         value = dict.__getitem__(self, key)
@@ -103,7 +109,7 @@ class CopyOnAccessDict(dict):
         stored = dict(dict.items(self))
         for k in self._own:
             stored[k] = copy.deepcopy(stored[k])
-        return CopyOnAccessDict(stored)
+        return CopyOnAccessDict(stored, self._base)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
         return {k: copy.deepcopy(v, memo) for k, v in self.copy().items()}
@@ -169,3 +175,31 @@ def db_hash(db: Any) -> str:
             text = _dumps(db.model_dump(include={name})[name])
         parts.append(f"{_dumps(name)}: {text}")
     return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
+
+
+def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
+    base = table._base
+    changed = {}
+    for k, v in dict.items(table):
+        b = base.get(k, _MISSING)
+        if v is b:
+            continue
+        frag = _dumps(v.model_dump())
+        if b is _MISSING or frag != _fragment(b, True):
+            changed[str(k)] = frag
+    deleted = sorted(str(k) for k in base.keys() - dict.keys(table))
+    return {"base": id(base), "changed": changed, "deleted": deleted}
+
+
+def db_signature(db: Any) -> str:
+    """A hash of how ``db`` differs from the shared DB it was copied from (see the module doc)."""
+    from pydantic import BaseModel
+
+    parts: dict[str, Any] = {}
+    for name in sorted(type(db).model_fields):
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict) and all(isinstance(v, BaseModel) for v in dict.values(value)):
+            parts[name] = _changes(value)
+        else:
+            parts[name] = db.model_dump(include={name})[name]
+    return "sig:" + hashlib.sha256(_dumps(parts).encode()).hexdigest()

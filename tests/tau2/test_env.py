@@ -105,16 +105,31 @@ def test_private_db_copies_and_snapshots():
     assert env.backend.env.tools.db.reservations["EHGLP3"].status is None
 
 
-def test_fast_hash_equals_tau2_hash_after_writes():
+def test_fast_hash_and_signature_agree_with_tau2_hash():
     from tau2.utils.utils import get_dict_hash
 
-    env = make_tau2_env("gem/tau2-retail-v0")
-    env.reset(options={"task_id": env.tasks[0].id})
-    tools = env.backend.env.tools
-    assert tools.get_db_hash() == get_dict_hash(tools.db.model_dump())
-    order = next(o for o in tools.db.orders if tools.db.orders[o].status == "pending")
-    tools.cancel_pending_order(order, "no longer needed")
-    assert tools.get_db_hash() == get_dict_hash(tools.db.model_dump()) != db_hash(domain_store("retail").db)
+    store = domain_store("retail")
+    a, b, c = (store.new_environment().tools for _ in range(3))
+    shared = get_dict_hash(store.db.model_dump())
+
+    def verdicts():
+        hashes = [get_dict_hash(t.db.model_dump()) for t in (a, b, c)]
+        assert [db_hash(t.db) for t in (a, b, c)] == hashes  # byte-exact tau2 hash
+        sigs = [t.get_db_hash() for t in (a, b, c)]  # what the episode environments compare
+        return [hashes[i] == hashes[j] for i, j in ((0, 1), (0, 2), (1, 2))], \
+               [sigs[i] == sigs[j] for i, j in ((0, 1), (0, 2), (1, 2))]
+
+    assert verdicts() == ([True] * 3, [True] * 3)
+    order = next(o for o in a.db.orders if a.db.orders[o].status == "pending")
+    list(b.db.orders.values())  # read everything: copies, but no change
+    assert verdicts() == ([True] * 3, [True] * 3)
+    a.cancel_pending_order(order, "no longer needed")
+    assert verdicts() == ([False, False, True], [False, False, True])
+    b.cancel_pending_order(order, "no longer needed")
+    assert verdicts() == ([True, False, False], [True, False, False])
+    del c.db.users[next(iter(c.db.users))]
+    assert verdicts()[0] == verdicts()[1]
+    assert get_dict_hash(store.db.model_dump()) == shared  # the shared DB never changes
 
 
 def test_gold_replay_scores_one_and_silence_scores_zero():
