@@ -46,9 +46,29 @@ def report(domain: str, limit: int | None) -> dict:
                                                    {"role": "assistant", "content": "All done."},
                                                    {"role": "user", "content": "###STOP###"}]} for t in writing]
     silent = score_rows(f"gem/tau2-{domain}-v0", silent_rows)
+    silent_exceptions = []
+    for task, row, res in zip(writing, silent_rows, silent):
+        if res.reward != 0.0:
+            ref, _ = run_tau2_pipeline(domain, task, row["messages"])
+            silent_exceptions.append({"task_id": task.id, "gem": res.reward, "tau2": ref,
+                                      "gold_action_errors": gold_action_errors(domain, task)})
     return {"domain": domain, "tasks": len(tasks), "gold_reward_1": sum(r.reward == 1.0 for r in gold),
             "exceptions": exceptions, "seconds": round(seconds, 1), "writing_tasks": len(writing),
-            "no_calls_reward_0": sum(r.reward == 0.0 for r in silent)}
+            "no_calls_reward_0": sum(r.reward == 0.0 for r in silent), "no_calls_exceptions": silent_exceptions}
+
+
+def gold_action_errors(domain: str, task) -> list[str]:
+    """The gold actions that fail in tau2's own environment (tau2's evaluator logs them and goes on)."""
+    from gem_env.tau2._tau2 import require_tau2
+
+    env = require_tau2().registry.get_env_constructor(domain)()
+    out = []
+    for a in task.evaluation_criteria.actions or []:
+        try:
+            env.make_tool_call(a.name, requestor=a.requestor, **a.arguments)
+        except Exception as exc:  # what tau2's EnvironmentEvaluator catches for gold actions
+            out.append(f"{a.name}: {exc}")
+    return out
 
 
 def main() -> None:
@@ -63,6 +83,9 @@ def main() -> None:
               f"no tool calls -> reward 0 on {r['no_calls_reward_0']}/{r['writing_tasks']} tasks whose gold actions write")
         for e in r["exceptions"]:
             print(f"  task {e['task_id']}: gem {e['gem']}, tau2's own pipeline {e['tau2']}; parts {e['parts']}; {e['why']}")
+        for e in r["no_calls_exceptions"]:
+            print(f"  no calls, task {e['task_id']}: gem {e['gem']}, tau2's own pipeline {e['tau2']}; gold actions that "
+                  f"fail in tau2's own environment (the gold DB stays unchanged): {'; '.join(e['gold_action_errors'])}")
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=2, default=str))
 

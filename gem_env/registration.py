@@ -149,8 +149,13 @@ def make_env(env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Ta
 
     ``make_env("gem/photo-framing-v0", tools="replay")`` equals
     ``gym.make("gem/photo-framing-v0", tools="replay").unwrapped``, without the registry lookup;
-    keyword arguments go to :class:`~gem_env.env.ToolUseEnv`.
+    keyword arguments go to :class:`~gem_env.env.ToolUseEnv` (for ``gem/tau2-*`` ids, to
+    :class:`~gem_env.tau2.env.Tau2Env`).
     """
+    from .tau2 import domain_of, make_tau2_env
+
+    if isinstance(env, str) and tasks is None and domain_of(env) is not None:  # tau2's own env class
+        return make_tau2_env(env, **kwargs)
     from .env import ToolUseEnv
 
     return ToolUseEnv(env, tasks, **kwargs)

@@ -95,12 +95,14 @@ class Tau2Env(ToolUseEnv):
 
     ## Arguments
     ``Tau2Env(domain="airline", *, task_split="base", tasks_path=None, task_ids=None, user="auto",
-    user_model=None, judge_model=None, model=None, max_steps=200, max_errors=10, parser="hermes",
-    render_mode=None)``
+    user_model=None, judge_model=None, model=None, max_steps=200, max_errors=10, max_turns=None,
+    parser="hermes", render_mode=None)``
 
     - ``task_split``: tau2's split (``base`` = all, ``train``, ``test``; telecom also ``full``,
       ``small``); None = every task of the file.
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
+    - ``max_steps`` / ``max_errors``: tau2's limits (messages of both sides and tool errors);
+      ``max_turns`` also caps the agent's messages (as on every gem env; default ``max_steps``).
     - ``user``: ``"auto"`` (``"llm"`` when ``user_model`` is given, else ``"scripted"``), ``"llm"``
       (tau2's user simulator on ``user_model``), ``"scripted"`` (each task's reason for call, then
       ###STOP###: an offline smoke user), a list of turns for a scripted user, or a User.
@@ -113,7 +115,11 @@ class Tau2Env(ToolUseEnv):
                  tasks_path: str | os.PathLike[str] | None = None, task_ids: list[str] | None = None,
                  user: str | list[Any] | User = "auto", user_model: Any = None, judge_model: Any = None,
                  model: Any = None, max_steps: int = 200, max_errors: int = 10, parser: str | None = "hermes",
-                 render_mode: str | None = None, user_sampling: dict[str, Any] | None = None):
+                 render_mode: str | None = None, user_sampling: dict[str, Any] | None = None,
+                 max_turns: int | None = None, tools: str = "auto", tool_model: Any = None):
+        if tools not in ("auto", "python", "tau2") or tool_model is not None:
+            raise ConfigError("tau2 environments run their tools in tau2's own classes: tools must be 'auto' "
+                              "and no tool_model can be given")
         if domain not in DOMAINS:
             raise ConfigError(f"unknown tau2 domain {domain!r}; known: {', '.join(DOMAINS)}")
         self.tau2_domain = domain
@@ -137,7 +143,8 @@ class Tau2Env(ToolUseEnv):
         super().__init__(dom, [to_gem_task(t, domain) for t in tasks], tools=self.backend_tau2, user=user_obj,
                          reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason,
                                            judge=judge_model),
-                         max_turns=max_steps, max_tool_calls_per_turn=10**9, parser=parser, task_ids=task_ids,
+                         max_turns=max_turns or max_steps, max_tool_calls_per_turn=10**9, parser=parser,
+                         task_ids=task_ids,
                          render_mode=render_mode)
 
     def _make_user(self, user: Any, model: Any, sampling: dict[str, Any] | None) -> User:
