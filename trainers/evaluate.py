@@ -50,9 +50,12 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
     suite_mod = None
     if suite is not None:
         try:
-            from gem_env.bfcl import suite as suite_mod
+            if suite == "tau2":
+                from gem_env.tau2 import suite as suite_mod
+            else:
+                from gem_env.bfcl import suite as suite_mod
         except ImportError as exc:
-            raise ConfigError(f"suite {suite!r} needs BFCL support (pip install 'gem-env[bfcl]'): {exc}") from exc
+            raise ConfigError(f"suite {suite!r} cannot be loaded: {exc}") from exc
         table = getattr(suite_mod, "SUITE_ENV_IDS", {})
         if suite not in table:
             raise ConfigError(f"unknown suite {suite!r}; known: {', '.join(sorted(table)) or 'none'}")
@@ -127,6 +130,10 @@ def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
 
     if category_of(env_id) is not None:
         return lambda: make_bfcl_env(env_id, **env_kwargs)
+    from gem_env.tau2 import domain_of, make_tau2_env
+
+    if domain_of(env_id) is not None:
+        return lambda: make_tau2_env(env_id, **env_kwargs)
     from gem_env.registration import make_env
 
     return lambda: make_env(env_id, **env_kwargs)

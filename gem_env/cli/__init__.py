@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "synth.cli",
     "trainers.cli",
     "gem_env.bfcl.cli",
+    "gem_env.cli.score",
 ]
 
 app = typer.Typer(
