@@ -144,13 +144,13 @@ class LLMUser(User):
         backend: An ``LLMBackend`` (or a model string for ``gem_env.llm.make_backend``).
         sampling: Sampling options for the user's calls (default temperature 0).
         retries: Extra attempts for an unusable reply.
-        prompt_dir: Folder overriding the bundled prompt templates.
+        prompts_dir: Folder overriding the bundled prompt templates.
     """
 
     kind = "llm"
 
     def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2,
-                 prompt_dir: str | None = None, stop_marker: str = STOP_MARKER):
+                 prompts_dir: str | None = None, stop_marker: str = STOP_MARKER):
         if isinstance(backend, str):
             from gem_env.llm import make_backend
 
@@ -158,7 +158,7 @@ class LLMUser(User):
         self.backend = backend
         self.sampling = {"temperature": 0.0, **(sampling or {})}
         self.retries = retries
-        self.prompt_dir = prompt_dir
+        self.prompts_dir = prompts_dir
         self.stop_marker = stop_marker
         self._system = ""
         self._instruction = ""
@@ -168,7 +168,7 @@ class LLMUser(User):
 
         u = setup.task.user
         self._instruction = u.instruction
-        self._system = fill(load_prompt("llm_user", self.prompt_dir), instruction=u.instruction,
+        self._system = fill(load_prompt("llm_user", self.prompts_dir), instruction=u.instruction,
                             persona=u.persona or "An ordinary customer.",
                             known_info=u.known_info or "Nothing beyond your goal.",
                             unknown_info=u.unknown_info or "Nothing in particular.",
