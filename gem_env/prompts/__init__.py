@@ -1,7 +1,7 @@
 """Prompt templates as data: the one loader for gem_env's and synth's templates, and safe filling.
 
-A template is a file ``<name>.md`` or ``<name>.v<N>.md`` (a versioned one; the latest is taken
-unless a version is asked for) found in the first folder that has it: the caller's
+A template is a file ``<name>.md`` (gem_env's) or ``<name>.v<N>.md`` (synth's, versioned; the
+latest is taken unless a version is asked for) found in the first folder that has it: the caller's
 ``prompts_dir``, then (for this package's templates) the folder named by ``GEM_PROMPTS_DIR``,
 then the bundled folder. Placeholders are ``{{name}}``; filling is one pass, so values that hold
 braces (JSON, code) are never re-read as placeholders, and a missing or unknown value is an
@@ -142,8 +142,8 @@ def find_prompt(
     Args:
         name: Template name (lowercase letters, digits, underscores).
         folders: Where to look, in order (overrides first, the bundled folder last).
-        version: A version to take (default: the latest ``.v<N>`` file, else the unversioned one).
-        versioned: Only ``<name>.v<N>.md`` files count (synth's templates).
+        version: A version to take (default: the latest); only with ``versioned``.
+        versioned: Templates are ``<name>.v<N>.md`` files (synth's), else ``<name>.md`` files (gem_env's).
 
     Raises:
         ConfigError: A bad name, an unknown version, or no folder has the template.
@@ -151,7 +151,7 @@ def find_prompt(
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"invalid prompt name {name!r}")
     for folder in folders:
-        versions = [v for v in template_names(folder).get(name, []) if v is not None or not versioned]
+        versions = [v for v in template_names(folder).get(name, []) if (v is not None) == versioned]
         if not versions:
             continue
         v = version if version is not None else versions[-1]
