@@ -22,9 +22,7 @@ def prompt_names(prompts_dir: Path | None = None) -> dict[str, list[int]]:
     return {k: [v for v in vs if v is not None] for k, vs in names if any(v is not None for v in vs)}
 
 
-def load_prompt(
-    name: str, version: int | None = None, prompts_dir: str | os.PathLike[str] | None = None
-) -> Prompt:
+def load_prompt(name: str, version: int | None = None, prompts_dir: str | os.PathLike[str] | None = None) -> Prompt:
     """Template ``name`` (latest version unless given): ``prompts_dir`` overrides the bundled folder."""
     folders = [Path(prompts_dir)] if prompts_dir else []
     return find_prompt(name, [*folders, PROMPTS_DIR], version=version, versioned=True)

@@ -73,8 +73,9 @@ def finish_task(
     user = UserScenario(
         instruction=instruction, persona=persona, known_info=known_info, unknown_info=unknown_info, turns=turns
     )
-    return b.task(task_id, domain, user=user, description=description, communicate=communicate,
-                  meta={"patterns": patterns})
+    return b.task(
+        task_id, domain, user=user, description=description, communicate=communicate, meta={"patterns": patterns}
+    )
 
 
 class TaskList(list[Task]):

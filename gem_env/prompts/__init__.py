@@ -134,9 +134,7 @@ def _read(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def find_prompt(
-    name: str, folders: list[Path], *, version: int | None = None, versioned: bool = False
-) -> Prompt:
+def find_prompt(name: str, folders: list[Path], *, version: int | None = None, versioned: bool = False) -> Prompt:
     """Template ``name`` from the first of ``folders`` that has it.
 
     Args:
@@ -162,9 +160,7 @@ def find_prompt(
         sha = hashlib.sha256(text.encode()).hexdigest()[:8]
         return Prompt(name=name, version=f"v{v}-{sha}" if v is not None else sha, text=text, path=path)
     known = sorted({n for f in folders if f.is_dir() for n in template_names(f)})
-    raise ConfigError(
-        f"unknown prompt {name!r} in {', '.join(map(str, folders))}; known: {', '.join(known) or 'none'}"
-    )
+    raise ConfigError(f"unknown prompt {name!r} in {', '.join(map(str, folders))}; known: {', '.join(known) or 'none'}")
 
 
 def load_prompt(name: str, prompts_dir: str | os.PathLike[str] | None = None) -> Prompt:
