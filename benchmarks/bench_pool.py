@@ -59,7 +59,7 @@ def main() -> None:
                     help="servers in the prefix-cache comparison (slots/server scaled so the total stays 2 x --slots)")
     ap.add_argument("--http", default="direct")
     args = ap.parse_args()
-    from gem_env.llm.loopback import loopback_server_process
+    from gem_env.llm.testing.loopback import loopback_server_process
 
     server = {"responder": OracleResponder(args.domain, per_episode=True), "latency_s": args.latency, "max_concurrency": args.slots}
     with contextlib.ExitStack() as stack:

@@ -122,7 +122,7 @@ def main() -> None:
                     help="episodes in flight; above the slot count so a slot never waits on the client between an episode's requests")
     ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)")
     args = ap.parse_args()
-    from gem_env.llm.loopback import loopback_server_process
+    from gem_env.llm.testing import loopback_server_process
 
     with loopback_server_process(responder=OracleResponder(args.domain), latency_s=args.latency,
                                  max_concurrency=args.slots) as url:

@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=96)
     args = ap.parse_args()
-    from gem_env.llm.loopback import loopback_server_process
+    from gem_env.llm.testing.loopback import loopback_server_process
 
     with loopback_server_process(responder=Tau2Responder(args.domain), latency_s=args.latency,
                                  max_concurrency=args.slots) as url:

@@ -1,6 +1,6 @@
 """A rollout against a careless model: wrong-shape replies, deep arguments, malformed tool calls.
 
-Serves :class:`~gem_env.llm.loopback.MalformedReplies` (2% wrong-shape replies, 1% arguments
+Serves :class:`~gem_env.llm.testing.loopback.MalformedReplies` (2% wrong-shape replies, 1% arguments
 nested 300 deep, 10% malformed tool calls, the rest well-formed calls and text) from a loopback
 OpenAI-compatible server in its own process, and runs ``gem rollout``'s engine (``arollout``,
 ``-o`` a JSONL file) for ``--episodes`` episodes over the bundled environments. Checks and prints:
@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 
 from gem_env.agents import LLMAgent
-from gem_env.llm.loopback import MalformedReplies, loopback_server_process
+from gem_env.llm.testing.loopback import MalformedReplies, loopback_server_process
 from gem_env.llm.openai_backend import OpenAIBackend
 from gem_env.rollout import arollout
 

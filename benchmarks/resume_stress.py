@@ -36,7 +36,7 @@ from synth.store import iter_rows
 RUNNER = r"""
 import asyncio, sys
 from pathlib import Path
-from gem_env.llm.scripted import ScriptedBackend
+from gem_env.llm.testing.scripted import ScriptedBackend
 from gem_env.llm.cache import request_key
 from synth.corpus import read_corpus
 from synth.pipeline import Pipeline, SynthConfig, with_cache

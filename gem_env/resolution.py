@@ -73,8 +73,12 @@ def _load_cached(path: Path) -> LoadedDomain:
     return hit
 
 
-def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
-                   toolkit: Any = None, extra: list[str | os.PathLike[str]] | None = None) -> LoadedDomain:
+def resolve_domain(
+    domain: str | os.PathLike[str] | LoadedDomain | Domain,
+    tasks: list[Task] | None = None,
+    toolkit: Any = None,
+    extra: list[str | os.PathLike[str]] | None = None,
+) -> LoadedDomain:
     """A ``LoadedDomain`` from a domain name, an env id, a folder, a ``LoadedDomain`` or records.
 
     Loaded folders are cached (by path and modification times); tasks are shared read-only.
@@ -82,8 +86,12 @@ def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks
     if isinstance(domain, LoadedDomain):
         if tasks is None and toolkit is None:
             return domain
-        return LoadedDomain(domain=domain.domain, tasks=list(tasks if tasks is not None else domain.tasks),
-                            path=domain.path, toolkit=toolkit or domain.toolkit)
+        return LoadedDomain(
+            domain=domain.domain,
+            tasks=list(tasks if tasks is not None else domain.tasks),
+            path=domain.path,
+            toolkit=toolkit or domain.toolkit,
+        )
     if isinstance(domain, Domain):
         return LoadedDomain(domain=domain, tasks=list(tasks or []), toolkit=toolkit)
     if not isinstance(domain, (str, os.PathLike)):

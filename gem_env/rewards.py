@@ -164,7 +164,7 @@ class JudgeRubric(Reward):
     name = "judge"
 
     def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2,
-                 prompt_dir: str | None = None):
+                 prompts_dir: str | None = None):
         if isinstance(backend, str):
             from gem_env.llm import make_backend
 
@@ -172,7 +172,7 @@ class JudgeRubric(Reward):
         self.backend = backend
         self.sampling = role_sampling("judge", backend, sampling)
         self.retries = retries
-        self.prompt_dir = prompt_dir
+        self.prompts_dir = prompts_dir
 
     def prompt(self, outcome: EpisodeOutcome) -> str:
         from .prompts import fill, load_prompt
@@ -188,7 +188,7 @@ class JudgeRubric(Reward):
             if m.get("content"):
                 lines.append(f"{m['role']}: {m['content']}")
         rubric = "\n".join(f"{i}. {r}" for i, r in enumerate(outcome.setup.task.criteria.rubric, 1))
-        return fill(load_prompt("judge", self.prompt_dir), policy=outcome.setup.policy or "(none)",
+        return fill(load_prompt("judge", self.prompts_dir), policy=outcome.setup.policy or "(none)",
                     conversation="\n".join(lines), rubric=rubric)
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:

@@ -50,13 +50,13 @@ class SimulatedToolBackend(ToolBackend):
         sampling: Sampling options (defaults: ``ROLE_DEFAULTS["tools"]``, then the backend's
             ``default_sampling``; see :mod:`gem_env.role_sampling`).
         history_messages: How many recent messages the model sees.
-        prompt_dir: Folder overriding the bundled prompt templates.
+        prompts_dir: Folder overriding the bundled prompt templates.
     """
 
     kind = "simulated"
 
     def __init__(self, llm: Any, *, retries: int = 2, cache: dict[str, SimulatedAnswer] | None = None,
-                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompt_dir: str | None = None):
+                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompts_dir: str | None = None):
         if isinstance(llm, str):
             from .llm import make_backend
 
@@ -66,7 +66,7 @@ class SimulatedToolBackend(ToolBackend):
         self.cache: dict[str, SimulatedAnswer] = cache if cache is not None else {}
         self.sampling = role_sampling("tools", llm, sampling)
         self.history_messages = history_messages
-        self.prompt_dir = prompt_dir
+        self.prompts_dir = prompts_dir
         self.rejected = 0
         self._setup: EpisodeSetup | None = None
         self._specs: dict[str, ToolSpec] = {}
@@ -138,7 +138,7 @@ class SimulatedToolBackend(ToolBackend):
                 lines.append(f"assistant called {c['function']['name']}({_text(c['function']['arguments'])})")
             if m.get("content"):
                 lines.append(f"{m['role']}: {m['content']}")
-        return fill(load_prompt("simulated_tool", self.prompt_dir),
+        return fill(load_prompt("simulated_tool", self.prompts_dir),
                     policy=setup.policy or "(none)",
                     tool_spec=orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
                     access="read-write: it may change the state" if spec.mutates

@@ -146,13 +146,13 @@ class LLMUser(User):
         sampling: Sampling options for the user's calls (defaults: ``ROLE_DEFAULTS["user"]``, then the
             backend's ``default_sampling``; see :mod:`gem_env.role_sampling`).
         retries: Extra attempts for an unusable reply.
-        prompt_dir: Folder overriding the bundled prompt templates.
+        prompts_dir: Folder overriding the bundled prompt templates.
     """
 
     kind = "llm"
 
     def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2,
-                 prompt_dir: str | None = None, stop_marker: str = STOP_MARKER):
+                 prompts_dir: str | None = None, stop_marker: str = STOP_MARKER):
         if isinstance(backend, str):
             from gem_env.llm import make_backend
 
@@ -160,7 +160,7 @@ class LLMUser(User):
         self.backend = backend
         self.sampling = role_sampling("user", backend, sampling)
         self.retries = retries
-        self.prompt_dir = prompt_dir
+        self.prompts_dir = prompts_dir
         self.stop_marker = stop_marker
         self._system = ""
         self._instruction = ""
@@ -170,7 +170,7 @@ class LLMUser(User):
 
         u = setup.task.user
         self._instruction = u.instruction
-        self._system = fill(load_prompt("llm_user", self.prompt_dir), instruction=u.instruction,
+        self._system = fill(load_prompt("llm_user", self.prompts_dir), instruction=u.instruction,
                             persona=u.persona or "An ordinary customer.",
                             known_info=u.known_info or "Nothing beyond your goal.",
                             unknown_info=u.unknown_info or "Nothing in particular.",

@@ -68,8 +68,8 @@ class SynthItem(Record):
     drop: Drop | None = Field(default=None, description="Why the item was removed, once a stage removed it.")
 
     def tag_dict(self) -> dict[str, Any]:
-        """The tags as a plain dict without empty values (what a Drop records)."""
-        return self.tags.model_dump(exclude_none=True) if self.tags is not None else {}
+        """The tags as a plain dict of the labels the stage set (what a Drop records)."""
+        return self.tags.model_dump(exclude_unset=True) if self.tags is not None else {}
 
     def size_dict(self) -> dict[str, Any]:
         """Size figures and verdict as a Drop records them."""

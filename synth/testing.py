@@ -266,6 +266,6 @@ def fake_backend(
     model: str = "fake-teacher",
 ) -> Any:
     """A ScriptedBackend answering with :class:`FakeTeacher`."""
-    from gem_env.llm.scripted import ScriptedBackend
+    from gem_env.llm.testing import ScriptedBackend
 
     return ScriptedBackend(FakeTeacher(delay_s, damage, judge), model=model)

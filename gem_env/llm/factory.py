@@ -61,7 +61,7 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
     elif kind == "hf":
         from .hf_backend import HFBackend as cls
     else:
-        from .scripted import ScriptedBackend
+        from .testing.scripted import ScriptedBackend
 
         cls, name = ScriptedBackend, name or "scripted"
         options = {"replies": options.pop("replies", ()), "model": name, **options}

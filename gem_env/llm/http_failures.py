@@ -23,8 +23,9 @@ class HTTPFailure(Exception):
         retry_after: Seconds the server asked to wait (``Retry-After``), when it said.
     """
 
-    def __init__(self, reason: str, message: str, status: int | None, retryable: bool,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, message: str, status: int | None, retryable: bool, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.reason, self.status, self.retryable, self.retry_after = reason, status, retryable, retry_after
 

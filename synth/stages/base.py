@@ -107,7 +107,7 @@ class LLMStage(Stage):
         self.backend = backend
         self.structured = structured
         self.sampling = dict(sampling or {})
-        self.prompt = load_prompt(self.prompt_name, directory=prompts_dir)
+        self.prompt = load_prompt(self.prompt_name, prompts_dir=prompts_dir)
 
     def values(self, item: SynthItem) -> dict[str, Any]:
         """The template's placeholder values for ``item``."""

@@ -20,9 +20,7 @@ def transcript(traj: Trajectory) -> str:
     lines = []
     for i, m in enumerate(traj.messages):
         if m.role == "assistant" and m.tool_calls:
-            calls = "; ".join(
-                f"{c.function.name}({orjson.dumps(c.function.arguments).decode()})" for c in m.tool_calls
-            )
+            calls = "; ".join(f"{c.function.name}({orjson.dumps(c.function.arguments).decode()})" for c in m.tool_calls)
             lines.append(f"[{i}] assistant: {m.content or ''} <calls: {calls}>".replace(":  <", ": <"))
         else:
             lines.append(f"[{i}] {m.role}: {m.content}")

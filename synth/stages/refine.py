@@ -39,9 +39,7 @@ def duplicate_keys(state: Any, path: str = "") -> list[str]:
                 key = next(((k, v) for k, v in rec.items() if k == "id" or k.endswith("_id")), None)
                 if key is not None and isinstance(key[1], (str, int)):
                     if key in seen:
-                        out.append(
-                            f"[state-keys] {path}: {key[0]}={key[1]!r} repeats (items {seen[key]} and {i})"
-                        )
+                        out.append(f"[state-keys] {path}: {key[0]}={key[1]!r} repeats (items {seen[key]} and {i})")
                     seen.setdefault(key, i)
             out += duplicate_keys(rec, f"{path}/{i}")
     return out
@@ -75,11 +73,7 @@ class Refiner(LLMStage):
     def parse(self, data: dict[str, Any], old_tools: list[Any], item: SynthItem) -> tuple[Trajectory, EnvSpec]:
         repairs: list[str] = []
         try:
-            tools = (
-                tools_from_json(data["tools"], repairs)
-                if isinstance(data.get("tools"), list)
-                else list(old_tools)
-            )
+            tools = tools_from_json(data["tools"], repairs) if isinstance(data.get("tools"), list) else list(old_tools)
         except ParseError as exc:
             raise StageDrop(self.name, "parse", [str(exc)]) from None
         names = {t.name for t in tools}

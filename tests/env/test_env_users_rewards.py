@@ -156,6 +156,6 @@ def test_every_prompt_is_filled_by_its_code(tiny_domain):
 
 def test_prompt_override_dir(tmp_path):
     (tmp_path / "judge.md").write_text("custom {{policy}} {{conversation}} {{rubric}}")
-    assert load_prompt("judge", tmp_path).startswith("custom")
+    assert load_prompt("judge", prompts_dir=tmp_path).text.startswith("custom")
     with pytest.raises(ConfigError):
         load_prompt("../etc")

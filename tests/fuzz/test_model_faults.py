@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from gem_env.agents import LLMAgent
-from gem_env.llm.loopback import LoopbackOpenAIServer, MalformedReplies
+from gem_env.llm.testing.loopback import LoopbackOpenAIServer, MalformedReplies
 from gem_env.llm.openai_backend import OpenAIBackend
 from gem_env.registration import make_env
 from gem_env.rollout import arollout, arun_episode

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gem_env.llm.testing import build_tiny_chat_model
-from gem_env.llm.tiny_model import TINY_ADDED_TOKENS, TINY_SPECIAL_TOKENS, qwen3_chat_template
+from gem_env.llm.testing.tiny_model import TINY_ADDED_TOKENS, TINY_SPECIAL_TOKENS, qwen3_chat_template
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import re
 import orjson
 import pytest
 
-from gem_env.llm.scripted import ScriptedBackend
+from gem_env.llm.testing import ScriptedBackend
 from synth.pipeline import SynthConfig
 from synth.testing import FakeTeacher, fake_backend
 from tools_registry.errors import BackendError

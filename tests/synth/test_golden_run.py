@@ -4,14 +4,19 @@ The snapshot (``golden/corpus_fake.json``) holds, per mode (the four-stage pipel
 ``--no-refine`` ablation and the one-call synthesizer): the kept and dropped ids, a hash of each
 kept row's messages and tools, its size figures, provenance and synth metadata, each drop's
 stage, reason and details, the ``gem synth stats`` text and a hash of every exported domain file.
-Anything in a run that is not a function of its input (time stamps, seconds spent, package
-version) is left out, so the snapshot is deterministic. Regenerate it, after a change meant to
+``golden/damaged_replies.json`` pins, the same way, every damaged-reply case of
+``test_damaged_replies.py`` in both modes (each drop path: parse, labels, rules, judge; each
+repair path). Both snapshots were written by the code before the SynthItem redesign. Anything in
+a run that is not a function of its input (time stamps, seconds spent, package version) is left
+out, so the snapshots are deterministic. Regenerate it, after a change meant to
 alter the output, with ``GEM_UPDATE_GOLDEN=1 python -m pytest tests/synth/test_golden_run.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -22,10 +27,15 @@ import typer
 from typer.testing import CliRunner
 
 from synth.cli import register
+from synth.config import SynthConfig
+from synth.corpus import read_corpus
+from synth.pipeline import Pipeline
 from synth.stats import collect, format_stats
 from synth.store import iter_rows
+from synth.testing import fake_backend
 
 GOLDEN = Path(__file__).parent / "golden" / "corpus_fake.json"
+DAMAGED = Path(__file__).parent / "golden" / "damaged_replies.json"
 CORPUS = Path(__file__).resolve().parents[2] / "examples" / "corpus" / "procedural.jsonl"
 MODES = {
     "pipeline": ["--model", "fake"],
@@ -55,7 +65,7 @@ def _synth_meta(extra: dict) -> dict:
     return out
 
 
-def snapshot(out: Path) -> dict:
+def snapshot(out: Path, *, with_domains: bool = True) -> dict:
     """The deterministic content of one run's output folder."""
     rows = sorted(iter_rows(out / "corpus"), key=lambda r: r["meta"]["provenance"]["source_id"])
     kept = {}
@@ -82,7 +92,7 @@ def snapshot(out: Path) -> dict:
     stats = head + sep + re.sub(r"(?m)^(\S+\s+[\d.]+\s+[\d.]+\s+)[\d.]+", r"\1<seconds>", cost)
     domains = {
         f"{d.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16]
-        for d in sorted((out / "domains").iterdir())
+        for d in sorted((out / "domains").iterdir() if with_domains else [])
         for f in sorted(d.iterdir())
     }
     return {"kept": kept, "drops": drops, "stats": stats.splitlines(), "domains": domains}
@@ -118,3 +128,40 @@ def test_synth_run_matches_snapshot(mode, tmp_path, golden):
     assert got["drops"] == want["drops"]
     assert got["stats"] == want["stats"]
     assert got["domains"] == want["domains"]
+
+
+def _damage_cases() -> dict:
+    """The damaged-reply cases of ``test_damaged_replies.py``, each in both modes, plus judge failures."""
+    spec = importlib.util.spec_from_file_location("damaged_cases", Path(__file__).parent / "test_damaged_replies.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    four = ("select", "extract", "generate", "refine")
+    out = {}
+    for name, (stage, fn, _, _) in mod.CASES.items():
+        out[name] = ({"damage": mod.only(stage, fn)}, "pipeline", mod.TWO)
+        out[f"{name}+synthesizer"] = (
+            {"damage": mod.only("synthesizer" if stage in four else stage, fn)},
+            "synthesizer",
+            mod.TWO,
+        )
+    out["judge_fails"] = ({"judge": {"R1": 0, "R2": 1, "R3": 0}}, "pipeline", mod.TWO)
+    return out
+
+
+CASES = _damage_cases()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_damaged_replies_match_snapshot(case, tmp_path):
+    """Every drop path (parse, labels, rules, judge) and repair path gives what it gave before."""
+    kw, mode, rows = CASES[case]
+    backend = fake_backend(**kw)
+    cfg = SynthConfig(dedup=False, mode=mode, export_domains=False, concurrency=1)
+    backends = {"teacher": backend, "synthesizer": backend} if mode == "synthesizer" else {"teacher": backend}
+    asyncio.run(Pipeline(backends, cfg).run(read_corpus(rows), tmp_path / "out"))
+    got = snapshot(tmp_path / "out", with_domains=False)
+    golden = orjson.loads(DAMAGED.read_bytes()) if DAMAGED.is_file() else {}
+    if os.environ.get("GEM_UPDATE_GOLDEN"):
+        golden[case] = got
+        DAMAGED.write_bytes(orjson.dumps(golden, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    assert got == golden[case]

@@ -32,7 +32,7 @@ def test_missing_and_unknown_values_raise():
 
 def test_prompt_dir_overrides(tmp_path):
     (tmp_path / "judge.v2.md").write_text("custom {{tools}}\n---user---\n{{transcript}}\n")
-    p = load_prompt("judge", directory=tmp_path)
+    p = load_prompt("judge", prompts_dir=tmp_path)
     assert p.version.startswith("v2-") and p.system == "custom {{tools}}"
 
 

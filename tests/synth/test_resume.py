@@ -22,7 +22,7 @@ from synth.store import finished_ids, iter_rows, repair
 RUNNER = r"""
 import asyncio, sys
 from pathlib import Path
-from gem_env.llm.scripted import ScriptedBackend
+from gem_env.llm.testing import ScriptedBackend
 from gem_env.llm.cache import request_key
 from synth.corpus import read_corpus
 from synth.pipeline import Pipeline, SynthConfig, with_cache

@@ -2,7 +2,7 @@
 
 import orjson
 
-from gem_env.llm.scripted import ScriptedBackend
+from gem_env.llm.testing import ScriptedBackend
 from synth.pipeline import SynthConfig
 from synth.testing import fake_backend
 

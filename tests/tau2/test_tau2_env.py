@@ -11,7 +11,7 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from gem_env.llm.scripted import ScriptedBackend
+from gem_env.llm.testing.scripted import ScriptedBackend
 from gem_env.tau2 import ENV_IDS, domain_of, make_tau2_env, register_tau2_envs
 from gem_env.tau2.data import domain_store, load_tasks
 from gem_env.tau2.db import db_hash

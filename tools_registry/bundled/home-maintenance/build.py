@@ -7,20 +7,15 @@ is written, so tool outputs, gold write actions and the expected final state are
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from tools_registry.authoring import TaskList, write_domain
+from tools_registry.domains import load_toolkit
+from tools_registry.records import Domain
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[2]))  # the repository root, when run as a script
-
-import jsonpatch  # noqa: E402
-
-from tools_registry.domains import load_toolkit, save_domain  # noqa: E402
-from tools_registry.records import Domain, Task, UserScenario  # noqa: E402
-from tools_registry.reference import ReferenceBuilder  # noqa: E402
-
-Kit = load_toolkit(HERE / "tools.py", "home-maintenance")
 NAME = "home-maintenance"
+Kit = load_toolkit(HERE / "tools.py", NAME)
 
 # --------------------------------------------------------------------------------------------
 # Initial state
@@ -268,36 +263,11 @@ DESCRIPTION = ("Maintenance desk of Maplewood Commons, an apartment complex: ver
 # Tasks
 # --------------------------------------------------------------------------------------------
 
-TASKS: list[Task] = []
-
-
-def new() -> ReferenceBuilder:
-    return ReferenceBuilder(Kit, INITIAL_STATE)
-
-
-def add(b: ReferenceBuilder, task_id: str, description: str, *, instruction: str, persona: str, known: str,
-        unknown: str, communicate: list[str], patterns: list[str]) -> None:
-    said = " ".join(m.content or "" for m in b.messages if m.role == "assistant").lower()
-    for fact in communicate:
-        assert fact.lower() in said, f"{task_id}: communicate item {fact!r} is not in the reference"
-    n = len(b.messages)
-    assert 6 <= n <= 20, f"{task_id}: reference has {n} messages"
-    turns = [m.content for m in b.messages if m.role == "user"]
-    user = UserScenario(instruction=instruction, persona=persona, known_info=known, unknown_info=unknown,
-                        turns=turns)
-    task = b.task(task_id, NAME, user=user, description=description, communicate=communicate,
-                  meta={"patterns": patterns})
-    assert task.criteria.actions or task.criteria.communicate, f"{task_id}: a do-nothing agent would pass"
-    # jsonpatch.make_patch orders operations by set iteration (string hashes vary per process): sort them so
-    # tasks.jsonl is byte-identical across builds, and check the sorted patch gives the same final state.
-    patch = sorted(task.criteria.final_state or [], key=lambda op: (op["path"], op["op"]))
-    assert jsonpatch.apply_patch(INITIAL_STATE, patch) == jsonpatch.apply_patch(INITIAL_STATE, task.criteria.final_state)
-    task.criteria.final_state = patch
-    TASKS.append(task)
+TASKS = TaskList(NAME, Kit, INITIAL_STATE)
 
 
 # 1. Status lookup --------------------------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, I put in a request about my dishwasher last week. Any idea when someone's coming?")
 b.assistant("I can check that for you. First I need to verify your identity: please give me your unit number, "
             "your last name and the last 4 digits of the phone number on your lease.")
@@ -310,17 +280,17 @@ b.user("Great. Do I need to be home for that? I work Wednesdays.")
 b.assistant("No. The request has permission to enter on file, so Luis Ortega can let himself in with the master "
             "key if nobody is home. Is there anything else I can help with?")
 b.user("No, that's it. Thanks!")
-add(b, "dishwasher_status", "Tenant asks when the dishwasher repair is and whether he must be home.",
+TASKS.finish(b, "dishwasher_status", "Tenant asks when the dishwasher repair is and whether he must be home.",
     instruction="You are Samuel Ortiz of unit B-204. Last week you reported that your dishwasher leaves standing "
                 "water. Find out when the technician is coming and whether you need to be home (you work on "
                 "Wednesdays). You don't want to change anything.",
     persona="Friendly, casual, short messages.",
-    known="Unit B-204; last name Ortiz; phone (503) 555-0151.",
-    unknown="The request id, the appointment date and the technician's name.",
+    known_info="Unit B-204; last name Ortiz; phone (503) 555-0151.",
+    unknown_info="The request id, the appointment date and the technician's name.",
     communicate=["Wednesday", "Luis Ortega"], patterns=["lookup"])
 
 # 2. New routine request, pet on file, scheduling -------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hello. The bathroom sink in my apartment drains really slowly, the water just sits there. Can someone "
        "come look at it?")
 b.assistant("Sorry about that, I can set that up. To start, please tell me your unit number, your last name and "
@@ -345,17 +315,17 @@ b.call("create_request", tenant_id="TEN-1005", category="plumbing", issue="slow_
 b.call("schedule_appointment", request_id="MR-24890", slot_id="SL-0313-101-0800")
 b.assistant("Booked: request MR-24890, Thursday 2025-03-13, 08:00-10:00, with Marcus Webb. Please remember to keep "
             "Pepper in the bedroom that morning.")
-add(b, "slow_drain_new_request", "Tenant reports a slow bathroom drain; file it (pet on file) and book a slot.",
+TASKS.finish(b, "slow_drain_new_request", "Tenant reports a slow bathroom drain; file it (pet on file) and book a slot.",
     instruction="You are Omar Haddad of unit A-203. Your bathroom sink drains very slowly. Get it fixed. The "
                 "technician may enter while you are out; you will keep your cat Pepper in the bedroom. You prefer "
                 "Thursday morning, 8 to 10.",
     persona="Polite and to the point.",
-    known="Unit A-203; last name Haddad; phone (503) 555-0166; your cat is named Pepper.",
-    unknown="Which technicians and slots are free; the request id.",
+    known_info="Unit A-203; last name Haddad; phone (503) 555-0166; your cat is named Pepper.",
+    unknown_info="Which technicians and slots are free; the request id.",
     communicate=["MR-24890"], patterns=["multi-step write", "confirmation"])
 
 # 3. Gas smell emergency ----------------------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("I smell gas in my kitchen, it's pretty strong near the stove. What do I do?")
 b.assistant("Please leave your unit right now. Don't switch any lights or appliances on or off, don't light "
             "anything, and don't use your phone until you're outside. Once you're outside, call 911 or the gas "
@@ -374,17 +344,17 @@ b.assistant("Done. Emergency request MR-24890 is dispatched: Marcus Webb, our on
             "45 minutes. Stay outside and away from the building until the fire department or Marcus Webb tells "
             "you it's safe.")
 b.user("Thank you, I'll wait out front.")
-add(b, "gas_smell_emergency", "Gas smell: safety instructions first, then verify, file and dispatch.",
+TASKS.finish(b, "gas_smell_emergency", "Gas smell: safety instructions first, then verify, file and dispatch.",
     instruction="You are Kwame Mensah of unit C-311. You smell gas in your kitchen near the stove and you are "
                 "worried. Follow the safety instructions you are given. Once outside, you give your details. The "
                 "technician may enter; your dog is outside with you.",
     persona="Anxious but cooperative; short messages.",
-    known="Unit C-311; last name Mensah; phone (503) 555-0109.",
-    unknown="What to do about a gas smell; who is on call.",
+    known_info="Unit C-311; last name Mensah; phone (503) 555-0109.",
+    unknown_info="What to do about a gas smell; who is on call.",
     communicate=["911", "Marcus Webb"], patterns=["emergency", "policy order"])
 
 # 4. No heat, vague report -> clarification -> emergency --------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, my heat is acting up again.")
 b.assistant("I'm sorry to hear that. Let me verify your identity first: your unit number, last name and the last "
             "4 digits of your phone number, please.")
@@ -403,17 +373,17 @@ b.call("dispatch_emergency", request_id="MR-24890")
 b.assistant("Emergency request MR-24890 is dispatched: Luis Ortega, our on-call HVAC technician, will be there in "
             "about 60 minutes.")
 b.user("Thank you so much.")
-add(b, "no_heat_emergency", "Vague heating complaint; the agent asks, finds 57°F with no heat: emergency dispatch.",
+TASKS.finish(b, "no_heat_emergency", "Vague heating complaint; the agent asks, finds 57°F with no heat: emergency dispatch.",
     instruction="You are Jasmine Carter of unit A-105. Start vaguely: your heat is 'acting up again'. Only when "
                 "asked, say that no air comes out of the vents at all and the thermostat shows 57 degrees inside. "
                 "You are home and want someone to come.",
     persona="Tired, a little terse; gives details only when asked.",
-    known="Unit A-105; last name Carter; phone (503) 555-0119; no heat at all; thermostat reads 57°F; you are home.",
-    unknown="Whether this counts as an emergency; who is on call.",
+    known_info="Unit A-105; last name Carter; phone (503) 555-0119; no heat at all; thermostat reads 57°F; you are home.",
+    unknown_info="Whether this counts as an emergency; who is on call.",
     communicate=["emergency", "Luis Ortega"], patterns=["clarification", "emergency"])
 
 # 5. No heat above threshold: tenant wants emergency, policy says urgent ------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("My furnace stopped working and I need someone out tonight. Unit C-305, Fischer, last four 0158.")
 b.call("verify_tenant", unit_id="C-305", last_name="Fischer", phone_last4="0158")
 b.assistant("Thanks, Lena. Is there no heat at all, and what indoor temperature does your thermostat show?")
@@ -433,18 +403,18 @@ b.call("create_request", tenant_id="TEN-1013", category="HVAC", issue="no_heat",
        permission_to_enter=False, billable_to="landlord")
 b.call("schedule_appointment", request_id="MR-24890", slot_id="SL-0311-102-0800")
 b.assistant("Done: request MR-24890 is booked with Dana Okafor tomorrow, Tuesday 2025-03-11, 08:00-10:00.")
-add(b, "no_heat_above_threshold", "Tenant demands an emergency visit for no heat at 66°F; agent books the earliest "
+TASKS.finish(b, "no_heat_above_threshold", "Tenant demands an emergency visit for no heat at 66°F; agent books the earliest "
     "urgent slot instead.",
     instruction="You are Lena Fischer of unit C-305. Your furnace won't come on and you want someone out tonight. "
                 "The thermostat shows 66°F inside. If told it isn't an emergency, grumble a bit but accept the "
                 "earliest appointment. You will be home.",
     persona="Impatient and demanding at first, then reasonable.",
-    known="Unit C-305; last name Fischer; phone (971) 555-0158; no heat at all; thermostat reads 66°F.",
-    unknown="The emergency temperature rule; available slots.",
+    known_info="Unit C-305; last name Fischer; phone (971) 555-0158; no heat at all; thermostat reads 66°F.",
+    unknown_info="The emergency temperature rule; available slots.",
     communicate=["62", "Dana Okafor"], patterns=["constraint conflict", "policy threshold"])
 
 # 6. Lockout with tenant charge ----------------------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("I'm locked out of my apartment. I left my keys inside when I took the trash out. Can someone let me in?")
 b.assistant("I can help. Please give me your unit number, last name and the last 4 digits of your phone number.")
 b.user("It's A-102, Brooks, and my phone number ends 0177.")
@@ -459,16 +429,16 @@ b.call("dispatch_emergency", request_id="MR-24890")
 b.assistant("Done. Request MR-24890 is dispatched: Kevin Tran will be at your door in about 30 minutes. The $65 "
             "lockout charge is billed to your account. Please wait near your door.")
 b.user("Thank you, I'll wait by the door.")
-add(b, "lockout_tenant_charge", "Lockout from keys left inside: disclose the $65 charge, get agreement, dispatch.",
+TASKS.finish(b, "lockout_tenant_charge", "Lockout from keys left inside: disclose the $65 charge, get agreement, dispatch.",
     instruction="You are Walter Brooks of unit A-102. You locked yourself out when you took the trash out; your keys "
                 "are inside. You want someone to let you in. If told about a charge, complain briefly, then agree.",
     persona="Older gentleman, polite, slightly flustered.",
-    known="Unit A-102; last name Brooks; phone (503) 555-0177; keys are inside the unit.",
-    unknown="That lockouts are billed to the tenant and how much.",
+    known_info="Unit A-102; last name Brooks; phone (503) 555-0177; keys are inside the unit.",
+    unknown_info="That lockouts are billed to the tenant and how much.",
     communicate=["65", "Kevin Tran"], patterns=["tenant charge", "emergency", "confirmation"])
 
 # 7. Open-request limit -----------------------------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, the ceiling light in my kitchen keeps flickering. Can I put in a request? I'm Maria Gonzalez, C-102, "
        "phone ends in 0127.")
 b.call("verify_tenant", unit_id="C-102", last_name="Gonzalez", phone_last4="0127")
@@ -489,18 +459,18 @@ b.call("create_request", tenant_id="TEN-1010", category="electrical", issue="lig
 b.assistant("Done: MR-24883 is cancelled, and your new request for the kitchen light is MR-24890. Would you like "
             "to book an appointment for it now?")
 b.user("Not now, I need to check my work schedule first. I'll call back. Thanks!")
-add(b, "open_request_limit", "Unit at the 3-request limit: cancel a resolved request, then file the new one.",
+TASKS.finish(b, "open_request_limit", "Unit at the 3-request limit: cancel a resolved request, then file the new one.",
     instruction="You are Maria Gonzalez of unit C-102. The ceiling light in your kitchen flickers and you want to "
                 "report it. If told you have too many open requests, say the bathtub faucet drip was fixed by your "
                 "brother last weekend and can be cancelled. You want to be home when a technician comes and you "
                 "will schedule later.",
     persona="Warm and chatty.",
-    known="Unit C-102; last name Gonzalez; phone (971) 555-0127; the bathtub faucet no longer drips.",
-    unknown="The limit on open requests; your request ids.",
+    known_info="Unit C-102; last name Gonzalez; phone (971) 555-0127; the bathtub faucet no longer drips.",
+    unknown_info="The limit on open requests; your request ids.",
     communicate=["MR-24890"], patterns=["constraint conflict", "multi-step write", "multi-hop"])
 
 # 8. Same-day reschedule error -> entry permission instead -----------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, I have a thermostat appointment this afternoon but I just got called into work. Can we push it to "
        "tomorrow? Grace Liu, B-110, 0138.")
 b.call("verify_tenant", unit_id="B-110", last_name="Liu", phone_last4="0138")
@@ -521,18 +491,18 @@ b.user("Hmm, OK. Yes, do that. I'll crate Biscuit before I leave.")
 b.call("update_entry_permission", request_id="MR-24877", permission_to_enter=True)
 b.assistant("Done: MR-24877 now has permission to enter, and Dana Okafor will come today between 15:00 and 17:00. "
             "Thanks for crating Biscuit.")
-add(b, "same_day_reschedule", "Tenant wants to move today's appointment; the tool refuses; agent sets permission to "
+TASKS.finish(b, "same_day_reschedule", "Tenant wants to move today's appointment; the tool refuses; agent sets permission to "
     "enter instead.",
     instruction="You are Grace Liu of unit B-110. Your thermostat repair is booked for this afternoon, but you were "
                 "just called into work. Ask to move it to tomorrow (you prefer 15:00-17:00). If that is impossible, "
                 "accept letting the technician in while you are away; you will crate your dog Biscuit.",
     persona="Busy and hurried, but friendly.",
-    known="Unit B-110; last name Liu; phone (971) 555-0138; your dog is named Biscuit.",
-    unknown="The request id; that same-day appointments cannot be moved.",
+    known_info="Unit B-110; last name Liu; phone (971) 555-0138; your dog is named Biscuit.",
+    unknown_info="The request id; that same-day appointments cannot be moved.",
     communicate=[], patterns=["error recovery", "closest alternative", "confirmation"])
 
 # 9. Cosmetic upgrade: refusal, no write -------------------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi! I'd like to get my living room painted navy blue as an accent wall, and honestly the kitchen "
        "countertops are so dated, could you replace them with quartz? Unit C-210.")
 b.assistant("Thanks for reaching out. Painting an accent wall and replacing countertops are cosmetic upgrades, not "
@@ -546,17 +516,17 @@ b.assistant("I'm sorry, I can't. Scratches from normal use on working countertop
 b.user("OK, I'll stop by the leasing office then.")
 b.assistant("Sounds good. Ask there for the alteration request form. And if anything in your unit stops working, "
             "contact the maintenance desk any time.")
-add(b, "cosmetic_upgrade_refusal", "Tenant asks for an accent wall and quartz countertops: refuse and redirect.",
+TASKS.finish(b, "cosmetic_upgrade_refusal", "Tenant asks for an accent wall and quartz countertops: refuse and redirect.",
     instruction="You are Ethan Nguyen of unit C-210. You want your living room accent wall painted navy blue and your "
                 "dated kitchen countertops replaced with quartz. If refused, push once by saying the countertops "
                 "have some scratches, then accept.",
     persona="Upbeat and a little pushy.",
-    known="Unit C-210; last name Nguyen; phone (503) 555-0193.",
-    unknown="How alterations are handled.",
+    known_info="Unit C-210; last name Nguyen; phone (503) 555-0193.",
+    unknown_info="How alterations are handled.",
     communicate=["alteration request"], patterns=["refusal", "redirect"])
 
 # 10. Neighbour's request: refusal + own status ---------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hello. My neighbour Walter in A-102 has a broken fridge and he's not great with phones. Could you tell me "
        "when it's being fixed, and move it to a time I can let the repairman in? I have his spare key. I'm Helen "
        "Park in A-101, phone ends 0142.")
@@ -569,18 +539,18 @@ b.call("list_requests", unit_id="A-101", status="scheduled")
 b.assistant("Yes. Your request MR-24871 for the dripping faucet is scheduled for Thursday, 2025-03-13, "
             "10:00-12:00, with Marcus Webb. Since there's no permission to enter on file, please be home then.")
 b.user("Perfect, I'll be home. Thank you.")
-add(b, "neighbor_request_refusal", "Tenant asks about and wants to reschedule a neighbour's request: refuse; answer "
+TASKS.finish(b, "neighbor_request_refusal", "Tenant asks about and wants to reschedule a neighbour's request: refuse; answer "
     "her own status.",
     instruction="You are Helen Park of unit A-101. Your elderly neighbour Walter (unit A-102) has a broken fridge. "
                 "Ask when it's being fixed and to move his appointment to a time you can let the repairman in with "
                 "his spare key. If refused, accept, and ask whether your own faucet repair is still on.",
     persona="Kind, chatty, helpful neighbour.",
-    known="Unit A-101; last name Park; phone (503) 555-0142; you reported a dripping faucet last week.",
-    unknown="Walter's appointment; your appointment time and technician.",
+    known_info="Unit A-101; last name Park; phone (503) 555-0142; you reported a dripping faucet last week.",
+    unknown_info="Walter's appointment; your appointment time and technician.",
     communicate=["Thursday", "Marcus Webb"], patterns=["refusal", "privacy", "lookup"])
 
 # 11. Tenant-caused clog: charge + urgent scheduling ------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("My toilet is completely clogged and won't flush. I've tried plunging it. Unit C-210, Nguyen, 0193.")
 b.call("verify_tenant", unit_id="C-210", last_name="Nguyen", phone_last4="0193")
 b.assistant("Thanks, Ethan. Do you know what caused the clog?")
@@ -602,18 +572,18 @@ b.call("create_request", tenant_id="TEN-1011", category="plumbing", issue="clogg
 b.call("schedule_appointment", request_id="MR-24890", slot_id="SL-0311-101-0800")
 b.assistant("All set: request MR-24890 is booked for Tuesday 2025-03-11, 08:00-10:00, with Marcus Webb. The $95 "
             "service charge is billed to your account.")
-add(b, "clogged_toilet_tenant_charge", "Clog caused by a guest's wipes in a one-bath unit: $95 charge, urgent, "
+TASKS.finish(b, "clogged_toilet_tenant_charge", "Clog caused by a guest's wipes in a one-bath unit: $95 charge, urgent, "
     "earliest slot.",
     instruction="You are Ethan Nguyen of unit C-210. Your only toilet is clogged and plunging didn't help. If asked "
                 "what caused it, admit that a friend staying over flushed wipes. Accept a reasonable charge. The "
                 "plumber may enter if you are out.",
     persona="Embarrassed but honest.",
-    known="Unit C-210; last name Nguyen; phone (503) 555-0193; a guest flushed wipes.",
-    unknown="Whether you'll be charged and how much; available slots.",
+    known_info="Unit C-210; last name Nguyen; phone (503) 555-0193; a guest flushed wipes.",
+    unknown_info="Whether you'll be charged and how much; available slots.",
     communicate=["95", "MR-24890"], patterns=["tenant charge", "multi-step write", "clarification"])
 
 # 12. Wrong request id -> error recovery -> cancel --------------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, please cancel my pest control request, MR-24847. The ants are gone. Sam Ortiz, B-204, 0151.")
 b.call("verify_tenant", unit_id="B-204", last_name="Ortiz", phone_last4="0151")
 b.call("get_request", request_id="MR-24847", unit_id="B-204", expect_error=True)
@@ -625,17 +595,17 @@ b.call("cancel_request", request_id="MR-24874", reason="issue_resolved")
 b.assistant("Done: MR-24874 is cancelled. Your dishwasher appointment, MR-24862, is not affected. If the ants come "
             "back, just call us and we'll open a new request.")
 b.user("Great, thanks.")
-add(b, "cancel_wrong_request_id", "Tenant gives a wrong request id; the agent finds the right one, confirms and "
+TASKS.finish(b, "cancel_wrong_request_id", "Tenant gives a wrong request id; the agent finds the right one, confirms and "
     "cancels.",
     instruction="You are Samuel Ortiz of unit B-204. The ants in your kitchen are gone and you want to cancel your "
                 "pest control request. You think its number is MR-24847 (you mixed up the digits).",
     persona="Easygoing, brief.",
-    known="Unit B-204; last name Ortiz; phone (503) 555-0151; you believe the request id is MR-24847.",
-    unknown="The correct request id (MR-24874).",
+    known_info="Unit B-204; last name Ortiz; phone (503) 555-0151; you believe the request id is MR-24847.",
+    unknown_info="The correct request id (MR-24874).",
     communicate=["MR-24874"], patterns=["error recovery", "confirmation"])
 
 # 13. Failed verification, then multi-hop reschedule ----------------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Hi, I have two repair appointments and I'd like them both on Friday, since I work from home Fridays. "
        "Unit B-305, Desai, last four 2290.")
 b.call("verify_tenant", unit_id="B-305", last_name="Desai", phone_last4="2290", expect_error=True)
@@ -655,18 +625,18 @@ b.user("Yes, please.")
 b.call("reschedule_appointment", request_id="MR-24878", new_slot_id="SL-0314-104-1300")
 b.assistant("Done. On Friday 2025-03-14 you'll have Luis Ortega for the dryer at 10:00-12:00 and Kevin Tran for the "
             "outlets at 13:00-15:00.")
-add(b, "consolidate_appointments_friday", "Verification fails on a work number; then move the electrical "
+TASKS.finish(b, "consolidate_appointments_friday", "Verification fails on a work number; then move the electrical "
     "appointment to Friday next to the dryer repair.",
     instruction="You are Anita Desai of unit B-305. You have two repair appointments and want both on Friday, when "
                 "you work from home. At first give the last 4 digits of your work phone, 2290; if they don't match, "
                 "give your cell's, 0184. Prefer the afternoon slot so the visits don't overlap.",
     persona="Organised and precise.",
-    known="Unit B-305; last name Desai; work phone ends 2290; cell phone (503) 555-0184.",
-    unknown="Your appointment dates and request ids; free slots.",
+    known_info="Unit B-305; last name Desai; work phone ends 2290; cell phone (503) 555-0184.",
+    unknown_info="Your appointment dates and request ids; free slots.",
     communicate=["Kevin Tran"], patterns=["error recovery", "multi-hop", "confirmation"])
 
 # 14. Flooding emergency at a unit already at the request limit ------------------------------------------
-b = new()
+b = TASKS.new()
 b.user("Water is spraying out from under my kitchen sink and it's all over the floor! Help!")
 b.assistant("Close the water shut-off valve under the kitchen sink right away: turn the handle clockwise until it "
             "stops. Keep away from outlets and cords near the water. Once it's off, tell me your unit number, last "
@@ -682,35 +652,30 @@ b.call("dispatch_emergency", request_id="MR-24890")
 b.assistant("Emergency request MR-24890 is dispatched: Marcus Webb will be there in about 45 minutes. Keep the "
             "valve closed, move anything valuable off the wet floor, and stay away from outlets near the water.")
 b.user("Thank you!")
-add(b, "kitchen_leak_emergency", "Water spraying under the sink: shut-off valve first, then file and dispatch "
+TASKS.finish(b, "kitchen_leak_emergency", "Water spraying under the sink: shut-off valve first, then file and dispatch "
     "(the open-request limit does not apply).",
     instruction="You are Maria Gonzalez of unit C-102. Water is spraying from under your kitchen sink. You are "
                 "panicking a little. Follow the instructions; after you close the valve it still drips a lot. The "
                 "plumber may enter.",
     persona="Panicked, short exclamations, then calmer.",
-    known="Unit C-102; last name Gonzalez; phone (971) 555-0127.",
-    unknown="Where the shut-off valve is; who is on call.",
+    known_info="Unit C-102; last name Gonzalez; phone (971) 555-0127.",
+    unknown_info="Where the shut-off valve is; who is on call.",
     communicate=["valve", "Marcus Webb"], patterns=["emergency", "exception to a limit"])
 
 
-def main() -> None:
-    domain = Domain(
-        name=NAME,
-        description=DESCRIPTION,
-        policy=POLICY,
-        tools=Kit.tool_specs(),
-        state_schema=Kit.state_schema(),
-        initial_state=INITIAL_STATE,
-        version=0,
-        max_turns=30,
-        meta={"source": "hand-written", "procedure": "residential property maintenance request intake and "
-                                                      "technician scheduling (tenant maintenance desk)"},
-    )
-    ids = [t.id for t in TASKS]
-    assert len(ids) == len(set(ids)), "duplicate task ids"
-    save_domain(domain, TASKS, HERE)
-    print(f"wrote {len(TASKS)} tasks to {HERE}")
+DOMAIN = Domain(
+    name=NAME,
+    description=DESCRIPTION,
+    policy=POLICY,
+    tools=Kit.tool_specs(),
+    state_schema=Kit.state_schema(),
+    initial_state=INITIAL_STATE,
+    version=0,
+    max_turns=30,
+    meta={"source": "hand-written", "procedure": "residential property maintenance request intake and "
+                                                  "technician scheduling (tenant maintenance desk)"},
+)
 
 
 if __name__ == "__main__":
-    main()
+    print(f"wrote {write_domain(DOMAIN, TASKS, HERE)} ({len(TASKS)} tasks)")

@@ -10,11 +10,12 @@ on-call technician instead of being booked into a slot. "Today" is a fixed date 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Literal, Optional
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from tools_registry.pytools import Toolkit, require, tool
+from tools_registry import Toolkit, require, tool
+from tools_registry.authoring import StateModel
 
 Category = Literal["plumbing", "electrical", "appliance", "HVAC", "pest", "locks"]
 Priority = Literal["emergency", "urgent", "routine"]
@@ -46,7 +47,7 @@ ISSUES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
 ACTIVE = ("open", "scheduled")
 
 
-class Tenant(BaseModel):
+class Tenant(StateModel):
     tenant_id: str = Field(description="Tenant id, e.g. 'TEN-1001'.")
     first_name: str = Field(description="First name.")
     last_name: str = Field(description="Last name as on the lease.")
@@ -55,19 +56,19 @@ class Tenant(BaseModel):
     email: str = Field(description="Email address on file.")
 
 
-class Unit(BaseModel):
+class Unit(StateModel):
     unit_id: str = Field(description="Unit number: building letter, floor and number, e.g. 'B-204'.")
     building: str = Field(description="Building letter.")
     bedrooms: int = Field(description="Number of bedrooms.")
     bathrooms: int = Field(description="Number of bathrooms.")
     heating: str = Field(description="Heating system of the unit.")
     appliances: list[str] = Field(default_factory=list, description="Landlord-supplied appliances.")
-    pets: Optional[str] = Field(default=None, description="Pets registered on the lease, if any.")
+    pets: str | None = Field(default=None, description="Pets registered on the lease, if any.")
     lease_end: str = Field(description="Lease end date (YYYY-MM-DD).")
     tenant_ids: list[str] = Field(default_factory=list, description="Tenants on the lease.")
 
 
-class Technician(BaseModel):
+class Technician(StateModel):
     technician_id: str = Field(description="Technician id, e.g. 'T-101'.")
     name: str = Field(description="Full name.")
     company: str = Field(description="Employer (in-house staff or a contracted vendor).")
@@ -76,15 +77,15 @@ class Technician(BaseModel):
     on_call_eta_minutes: int = Field(default=60, description="Arrival time for an emergency dispatch, in minutes.")
 
 
-class Slot(BaseModel):
+class Slot(StateModel):
     slot_id: str = Field(description="Slot id, e.g. 'SL-0311-101-0800'.")
     technician_id: str = Field(description="Technician working the slot.")
     date: str = Field(description="Date (YYYY-MM-DD).")
     window: str = Field(description="Arrival window, e.g. '08:00-10:00'.")
-    request_id: Optional[str] = Field(default=None, description="Request booked into the slot; null = free.")
+    request_id: str | None = Field(default=None, description="Request booked into the slot; null = free.")
 
 
-class MaintenanceRequest(BaseModel):
+class MaintenanceRequest(StateModel):
     request_id: str = Field(description="Request id, e.g. 'MR-24871'.")
     unit_id: str = Field(description="Unit the request is for.")
     tenant_id: str = Field(description="Tenant who reported it.")
@@ -96,12 +97,12 @@ class MaintenanceRequest(BaseModel):
     permission_to_enter: bool = Field(default=False, description="Technician may enter when nobody is home.")
     billable_to: Payer = Field(default="landlord", description="Who pays: landlord (lease-covered) or tenant.")
     charge_amount: float = Field(default=0.0, description="Service charge billed to the tenant, USD.")
-    slot_id: Optional[str] = Field(default=None, description="Booked appointment slot, if any.")
-    technician_id: Optional[str] = Field(default=None, description="Assigned technician, if any.")
-    cancel_reason: Optional[CancelReason] = Field(default=None, description="Why it was cancelled.")
+    slot_id: str | None = Field(default=None, description="Booked appointment slot, if any.")
+    technician_id: str | None = Field(default=None, description="Assigned technician, if any.")
+    cancel_reason: CancelReason | None = Field(default=None, description="Why it was cancelled.")
 
 
-class MaintenanceState(BaseModel):
+class MaintenanceState(StateModel):
     today: str = Field(description="Today's date (YYYY-MM-DD).")
     property_name: str = Field(description="Name of the apartment complex.")
     max_active_requests: int = Field(default=3, description="Most active (open or scheduled) non-emergency requests per unit.")
@@ -209,7 +210,7 @@ class HomeMaintenanceToolkit(Toolkit):
         return out
 
     @tool
-    def list_requests(self, unit_id: str, status: Optional[Status] = None) -> list[dict]:
+    def list_requests(self, unit_id: str, status: Status | None = None) -> list[dict]:
         """List a unit's maintenance requests, newest first, optionally only those with one status.
 
         Args:
@@ -234,7 +235,7 @@ class HomeMaintenanceToolkit(Toolkit):
         return self._request_view(req)
 
     @tool
-    def find_available_slots(self, category: Category, date: Optional[str] = None) -> list[dict]:
+    def find_available_slots(self, category: Category, date: str | None = None) -> list[dict]:
         """Find free appointment slots with technicians qualified for a category, earliest first (at most 8).
 
         Args:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools_registry.domains import load_toolkit, save_domain
-from tools_registry.records import Domain, Task, UserScenario
-from tools_registry.reference import ReferenceBuilder
+from tools_registry.authoring import TaskList, write_domain
+from tools_registry.domains import load_toolkit
+from tools_registry.records import Domain
 
 HERE = Path(__file__).resolve().parent
 NAME = "pharmacy-refill"
@@ -331,32 +331,10 @@ pharmacist counsels the patient anyway and no separate callback is needed.
 # Tasks
 # ------------------------------------------------------------------------------------------------
 
-TASKS: list[Task] = []
+TASKS = TaskList(NAME, Kit, INITIAL_STATE)
 
 
-def finish(b: ReferenceBuilder, task_id: str, description: str, patterns: list[str], *, instruction: str,
-           persona: str, known_info: str, unknown_info: str, communicate: list[str]) -> None:
-    """Freeze a reference into a Task, with sanity checks on the authoring rules."""
-    turns = [m.content for m in b.messages if m.role == "user"]
-    said = " ".join((m.content or "") for m in b.messages if m.role == "assistant").lower()
-    for fact in communicate:
-        assert fact.lower() in said, f"{task_id}: communicate item {fact!r} is not in the reference"
-    assert 6 <= len(b.messages) <= 20, f"{task_id}: {len(b.messages)} messages"
-    assert b.write_actions or communicate, f"{task_id}: a do-nothing agent would pass"
-    TASKS.append(b.task(
-        task_id, NAME, description=description, communicate=communicate,
-        user=UserScenario(instruction=instruction, persona=persona, known_info=known_info,
-                          unknown_info=unknown_info, turns=turns),
-        meta={"patterns": patterns},
-    ))
-
-
-def new() -> ReferenceBuilder:
-    return ReferenceBuilder(Kit, INITIAL_STATE)
-
-
-# 1. Vague request for "my blood pressure medicine": two candidates, the agent asks which one.
-b = new()
+b = TASKS.new()
 b.user("Hi, I need to refill my blood pressure medicine please.")
 b.assistant("I can help with that. First I need to verify your identity: what is your full name and date of birth?")
 b.user("Maria Gonzalez, April 22, 1968.")
@@ -374,8 +352,8 @@ b.call("fill_prescription", patient_id="PT-20817", rx_number="RX-6120034", fulfi
        payment_method="insurance")
 b.assistant("Done. Your order ORD-58209 for lisinopril 10 mg will be ready for pickup today; your copay is $10.00 and "
             "3 refills will remain after this one.")
-finish(b, "lisinopril_refill_clarify", "Vague refill request for a blood pressure medicine; agent asks which one, "
-       "then fills lisinopril for pickup.", ["clarification", "write"],
+TASKS.finish(b, "lisinopril_refill_clarify", "Vague refill request for a blood pressure medicine; agent asks which one, "
+       "then fills lisinopril for pickup.",
        instruction="You want to refill your blood pressure medicine, the lisinopril, for pickup at the store. Start by "
        "saying only 'my blood pressure medicine'; if asked which one, say the lisinopril, because you still have "
        "plenty of amlodipine. Pay with your insurance. Accept the copay.",
@@ -383,10 +361,10 @@ finish(b, "lisinopril_refill_clarify", "Vague refill request for a blood pressur
        known_info="Name Maria Gonzalez, date of birth April 22, 1968. You take lisinopril and amlodipine for blood "
        "pressure and atorvastatin for cholesterol.",
        unknown_info="Your prescription numbers, your copay, how many refills are left.",
-       communicate=["ORD-58209", "10.00"])
+       communicate=["ORD-58209", "10.00"], patterns=["clarification", "write"])
 
 # 2. Early refill of a schedule IV sleep medicine for a trip: refused, no write.
-b = new()
+b = TASKS.new()
 b.user("Hello, I'm leaving for Denver on Tuesday for two weeks and I need my zolpidem refilled before I go. "
        "James Whitfield, born November 2, 1979.")
 b.call("find_patient", first_name="James", last_name="Whitfield", date_of_birth="1979-11-02")
@@ -401,8 +379,8 @@ b.assistant("I understand the timing is frustrating, but there are no vacation o
             "this prescription. When you're back, I can place it for pickup or delivery.")
 b.user("Okay, I guess I'll manage. Thanks.")
 b.assistant("You're welcome. Have a good trip, Mr. Whitfield.")
-finish(b, "zolpidem_refill_too_soon", "Early refill of zolpidem (schedule IV) before a trip; refused, agent gives the "
-       "earliest refill date.", ["refusal", "conflict"],
+TASKS.finish(b, "zolpidem_refill_too_soon", "Early refill of zolpidem (schedule IV) before a trip; refused, agent gives the "
+       "earliest refill date.",
        instruction="You are leaving for Denver next Tuesday for two weeks and want your zolpidem refilled before you "
        "go. Push once for an exception because it is a vacation. If the agent still refuses, accept and end the "
        "conversation; do not ask for anything else.",
@@ -410,10 +388,10 @@ finish(b, "zolpidem_refill_too_soon", "Early refill of zolpidem (schedule IV) be
        known_info="Name James Whitfield, date of birth November 2, 1979. You last picked up zolpidem at the end of "
        "February.",
        unknown_info="Your prescription number, the exact earliest refill date, the refill rules.",
-       communicate=["March 23"])
+       communicate=["March 23"], patterns=["refusal", "conflict"])
 
 # 3. Schedule II refill: impossible; renewal request to the prescriber.
-b = new()
+b = TASKS.new()
 b.user("Hi, can I get a refill on my Adderall? It's the amphetamine salts, 20 mg.")
 b.assistant("Sure, let me check. Please give me your full name and date of birth so I can verify your identity.")
 b.user("Dana Kowalski, June 15, 1991.")
@@ -430,17 +408,17 @@ b.assistant("Done: renewal request RNW-4403 was sent to Dr. Osei's office. Presc
             "(614) 555-0322 to follow up.")
 b.user("Got it, thanks.")
 b.assistant("You're welcome, Dana. Have a good day.")
-finish(b, "amphetamine_schedule_ii_renewal", "Refill of a schedule II stimulant: not refillable; agent explains and "
-       "sends a renewal request to the prescriber.", ["conflict", "write"],
+TASKS.finish(b, "amphetamine_schedule_ii_renewal", "Refill of a schedule II stimulant: not refillable; agent explains and "
+       "sends a renewal request to the prescriber.",
        instruction="You want a refill of your Adderall (amphetamine salts 20 mg). If the agent says it cannot be "
        "refilled, accept its offer to contact your doctor for a new prescription.",
        persona="Dana Kowalski, 33, graduate student, casual and slightly impatient.",
        known_info="Name Dana Kowalski, date of birth June 15, 1991. Your psychiatrist is Dr. Osei.",
        unknown_info="Your prescription number, that schedule II drugs cannot be refilled.",
-       communicate=["Osei", "2 business days"])
+       communicate=["Osei", "2 business days"], patterns=["conflict", "write"])
 
 # 4. Two refills with delivery: one expired (renewal request), one filled for delivery.
-b = new()
+b = TASKS.new()
 b.user("Good morning. I'd like my levothyroxine and my amlodipine refilled and delivered to my home, please. "
        "My name is Robert Chen, date of birth January 30, 1955.")
 b.call("find_patient", first_name="Robert", last_name="Chen", date_of_birth="1955-01-30")
@@ -462,18 +440,18 @@ b.assistant("All set. Renewal request RNW-4403 went to Dr. Whitlock's office; pr
             "copay.")
 b.user("Thank you very much.")
 b.assistant("You're welcome, Mr. Chen.")
-finish(b, "levothyroxine_expired_amlodipine_delivery", "Two refills for delivery: levothyroxine has expired "
-       "(renewal request sent), amlodipine is filled for delivery.", ["multi-hop", "conflict", "write"],
+TASKS.finish(b, "levothyroxine_expired_amlodipine_delivery", "Two refills for delivery: levothyroxine has expired "
+       "(renewal request sent), amlodipine is filled for delivery.",
        instruction="You want your levothyroxine and amlodipine refilled and delivered to your home. If one of them "
        "cannot be filled, accept the agent's offer to contact your doctor, and go ahead with the other one.",
        persona="Robert Chen, 70, retired engineer, courteous and precise.",
        known_info="Name Robert Chen, date of birth January 30, 1955. You live at 118 E Tompkins St, Columbus. Your "
        "thyroid doctor is Dr. Whitlock.",
        unknown_info="That your levothyroxine prescription expired, your copays, prescription numbers.",
-       communicate=["expired", "4.00"])
+       communicate=["expired", "4.00"], patterns=["multi-hop", "conflict", "write"])
 
 # 5. Cost and date lookup (two tools), no write.
-b = new()
+b = TASKS.new()
 b.user("Hi, I'm Robert Chen, born 1/30/1955. How much will my next Eliquis refill cost, and when can I get it?")
 b.call("find_patient", first_name="Robert", last_name="Chen", date_of_birth="1955-01-30")
 b.call("get_prescription", patient_id="PT-52310", rx_number="RX-6121190")
@@ -484,17 +462,17 @@ b.assistant("Thank you, Mr. Chen. Your Eliquis 5 mg (RX-6121190) was last filled
 b.user("So not today then. Okay, I'll call back tomorrow to order it. Thanks.")
 b.assistant("That's right, it can be refilled from tomorrow, March 15. Feel free to contact us then. Have a good "
             "day, Mr. Chen.")
-finish(b, "eliquis_cost_and_date", "Lookup: copay and earliest refill date of Eliquis, combining two tools; no "
-       "write.", ["multi-hop", "lookup"],
+TASKS.finish(b, "eliquis_cost_and_date", "Lookup: copay and earliest refill date of Eliquis, combining two tools; no "
+       "write.",
        instruction="You only want to know how much your next Eliquis refill will cost and from when you can get it. "
        "Do not order anything today; say you will call back.",
        persona="Robert Chen, 70, retired engineer, courteous and precise.",
        known_info="Name Robert Chen, date of birth January 30, 1955. You pay with your Medicare Part D plan.",
        unknown_info="Your copay, the earliest refill date, the prescription number.",
-       communicate=["47.00", "March 15"])
+       communicate=["47.00", "March 15"], patterns=["multi-hop", "lookup"])
 
 # 6. Moved out of the delivery area: address updated, delivery fails, prescription transferred instead.
-b = new()
+b = TASKS.new()
 b.user("Hi, this is Linda Park, date of birth August 9, 1962. I just moved to 7781 Riverside Dr, Dublin, Ohio "
        "43017, and I'd like my metformin delivered to my new place.")
 b.call("find_patient", first_name="Linda", last_name="Park", date_of_birth="1962-08-09")
@@ -519,19 +497,18 @@ b.user("Yes, please transfer it to the Dublin store.")
 b.call("transfer_prescription", patient_id="PT-58842", rx_number="RX-6135510", destination_store_id="ST-1175")
 b.assistant("Done. RX-6135510 with its 5 refills is now at Northfield Pharmacy #1175, 6470 Sawmill Rd, Dublin. "
             "Please call them at (614) 555-0390 to have the refill prepared or ask about their delivery area.")
-finish(b, "metformin_moved_outside_delivery_area", "Patient moved: address updated, delivery fails (outside delivery "
+TASKS.finish(b, "metformin_moved_outside_delivery_area", "Patient moved: address updated, delivery fails (outside delivery "
        "area), agent recovers by transferring the prescription to the Dublin store.",
-       ["error recovery", "multi-hop", "write"],
        instruction="You moved to 7781 Riverside Dr, Dublin, OH 43017 and want your metformin delivered there. Give "
        "your new address right away and confirm the change. If delivery is not possible, choose to have the "
        "prescription transferred to the Dublin store rather than driving to Columbus.",
        persona="Linda Park, 62, friendly retired teacher, busy unpacking after a move.",
        known_info="Name Linda Park, date of birth August 9, 1962. New address 7781 Riverside Dr, Dublin, OH 43017.",
        unknown_info="Whether the store delivers to Dublin, the Dublin store's address, your prescription number.",
-       communicate=["delivery area", "Sawmill"])
+       communicate=["delivery area", "Sawmill"], patterns=["error recovery", "multi-hop", "write"])
 
 # 7. New medication with a major interaction: consult required, pickup instead of delivery, no medical advice.
-b = new()
+b = TASKS.new()
 b.user("Hi, my doctor just sent over a new prescription for sertraline. Can you get it ready and deliver it to me? "
        "Marcus Reed, March 27, 1984.")
 b.call("find_patient", first_name="Marcus", last_name="Reed", date_of_birth="1984-03-27")
@@ -553,19 +530,18 @@ b.call("fill_prescription", patient_id="PT-61705", rx_number="RX-6142276", fulfi
 b.assistant("Your order ORD-58209 is placed for pickup at 1875 N High St and is held for the pharmacist's review. "
             "When you come in, the pharmacist will counsel you about sertraline and the tramadol interaction before "
             "handing it over. Your copay is $5.00.")
-finish(b, "sertraline_new_med_interaction", "New sertraline prescription with a major tramadol interaction: agent "
+TASKS.finish(b, "sertraline_new_med_interaction", "New sertraline prescription with a major tramadol interaction: agent "
        "fills it for pickup with pharmacist consult instead of delivery, and declines to give medical advice.",
-       ["multi-hop", "conflict", "write"],
        instruction="Your doctor sent a new sertraline prescription; you want it delivered. When the agent mentions "
        "an interaction with your tramadol, ask whether it is dangerous and whether you should stop the tramadol. "
        "Then agree to pick it up at the store.",
        persona="Marcus Reed, 40, warehouse supervisor, a little worried about new medicines.",
        known_info="Name Marcus Reed, date of birth March 27, 1984. You take tramadol for a back injury.",
        unknown_info="The interaction, the copay, the prescription numbers.",
-       communicate=["tramadol", "5.00"])
+       communicate=["tramadol", "5.00"], patterns=["multi-hop", "conflict", "write"])
 
 # 8. Medical question about combining an OTC painkiller with warfarin: refer to the pharmacist.
-b = new()
+b = TASKS.new()
 b.user("Hello dear. I had a tooth pulled yesterday and my dentist said I could take Advil. Is that all right with my "
        "warfarin?")
 b.assistant("I'm sorry about your tooth. Before we talk about your prescriptions I need to verify your identity: may "
@@ -581,17 +557,17 @@ b.assistant("Done. Callback request CNS-7102 is in: a pharmacist will call you a
             "6:00 PM about taking Advil with your warfarin. If you have heavy bleeding that won't stop, call 911.")
 b.user("Thank you so much.")
 b.assistant("You're welcome, Ms. Brooks. Feel better soon.")
-finish(b, "warfarin_ibuprofen_question", "Patient asks whether ibuprofen is safe with warfarin: agent gives no medical "
-       "advice and requests a pharmacist callback.", ["refusal", "write"],
+TASKS.finish(b, "warfarin_ibuprofen_question", "Patient asks whether ibuprofen is safe with warfarin: agent gives no medical "
+       "advice and requests a pharmacist callback.",
        instruction="You want to know whether you can take Advil (ibuprofen) for tooth pain while on warfarin. If the "
        "agent offers a pharmacist callback, accept it. Do not ask for refills.",
        persona="Evelyn Brooks, 75, warm and chatty, calls everyone 'dear'.",
        known_info="Name Evelyn Brooks, date of birth December 5, 1949. Your phone number is (614) 555-0163.",
        unknown_info="Whether ibuprofen interacts with warfarin, your prescription number.",
-       communicate=["555-0163", "6:00 PM"])
+       communicate=["555-0163", "6:00 PM"], patterns=["refusal", "write"])
 
 # 9. Two refills, one blocked by a pending prior authorization; the patient declines the cash price.
-b = new()
+b = TASKS.new()
 b.user("Hi, I'd like to refill my Ozempic and my metformin for pickup. Priya Natarajan, July 19, 1987.")
 b.call("find_patient", first_name="Priya", last_name="Natarajan", date_of_birth="1987-07-19")
 b.call("get_prescription", patient_id="PT-73480", rx_number="RX-6131877")
@@ -611,8 +587,8 @@ b.call("fill_prescription", patient_id="PT-73480", rx_number="RX-6131878", fulfi
        payment_method="insurance")
 b.assistant("Done: order ORD-58209 for metformin ER 500 mg will be ready for pickup today, copay $10.00. Once the Ozempic "
             "prior authorization is approved, contact us and we'll fill it with your insurance.")
-finish(b, "ozempic_prior_auth_pending", "Refill of Ozempic (prior authorization pending) and metformin: agent "
-       "explains, offers cash, patient declines; only metformin is filled.", ["conflict", "multi-hop", "write"],
+TASKS.finish(b, "ozempic_prior_auth_pending", "Refill of Ozempic (prior authorization pending) and metformin: agent "
+       "explains, offers cash, patient declines; only metformin is filled.",
        instruction="You want your Ozempic and metformin refilled for pickup. If the agent says the Ozempic cannot go "
        "through insurance, refuse to pay cash, ask once whether they can push the authorization through, then "
        "accept filling only the metformin.",
@@ -620,10 +596,10 @@ finish(b, "ozempic_prior_auth_pending", "Refill of Ozempic (prior authorization 
        known_info="Name Priya Natarajan, date of birth July 19, 1987. Your doctor said she would send something to "
        "your insurance for Ozempic.",
        unknown_info="The prior authorization status, prices, prescription numbers.",
-       communicate=["pending", "997.58"])
+       communicate=["pending", "997.58"], patterns=["conflict", "multi-hop", "write"])
 
 # 10. Transfer to Cincinnati: two stores there (ask which), one schedule IV prescription already transferred once.
-b = new()
+b = TASKS.new()
 b.user("Hi, I'm moving to Cincinnati next week. Can you transfer all my prescriptions to your Cincinnati store? "
        "Thomas Alvarez, born May 11, 1972.")
 b.call("find_patient", first_name="Thomas", last_name="Alvarez", date_of_birth="1972-05-11")
@@ -645,9 +621,8 @@ b.assistant("Both are transferred to Northfield Pharmacy #1319 - Clifton, 2800 C
             "phone (513) 555-0176. Remember to ask Dr. Osei for a new alprazolam prescription to be sent there.")
 b.user("Will do. Thanks for your help.")
 b.assistant("You're welcome, Mr. Alvarez. Good luck with the move.")
-finish(b, "transfer_to_cincinnati", "Transfer all prescriptions to Cincinnati: agent asks which of two stores, "
+TASKS.finish(b, "transfer_to_cincinnati", "Transfer all prescriptions to Cincinnati: agent asks which of two stores, "
        "transfers two, explains the alprazolam cannot be transferred a second time.",
-       ["clarification", "multi-hop", "conflict", "write"],
        instruction="You are moving to Cincinnati and want all your prescriptions transferred to the Northfield store "
        "there. If asked which store, choose the Clifton one (near your new apartment). If one prescription cannot be "
        "transferred, accept transferring the others.",
@@ -655,10 +630,10 @@ finish(b, "transfer_to_cincinnati", "Transfer all prescriptions to Cincinnati: a
        known_info="Name Thomas Alvarez, date of birth May 11, 1972. You take sertraline, lisinopril and alprazolam. "
        "Your new apartment is in Clifton.",
        unknown_info="How many Northfield stores are in Cincinnati, the transfer rules for controlled substances.",
-       communicate=["alprazolam", "555-0176"])
+       communicate=["alprazolam", "555-0176"], patterns=["clarification", "multi-hop", "conflict", "write"])
 
 # 11. Wrong date of birth, then a refill for home delivery.
-b = new()
+b = TASKS.new()
 b.user("Hi, I'd like my cholesterol pill refilled and delivered to my apartment.")
 b.assistant("Happy to help. First, may I have your full name and date of birth to verify your identity?")
 b.user("Gloria Simmons, September 3, 1957.")
@@ -677,8 +652,8 @@ b.call("fill_prescription", patient_id="PT-84471", rx_number="RX-6102289", fulfi
        payment_method="insurance")
 b.assistant("Done. Order ORD-58209 will be delivered to 95 W Lane Ave Apt 5C tomorrow, March 15; your copay is $4.00 "
             "and 5 refills remain.")
-finish(b, "atorvastatin_wrong_dob_delivery", "Patient first gives a wrong date of birth (lookup fails), then the "
-       "correct one; atorvastatin is filled for delivery.", ["error recovery", "write"],
+TASKS.finish(b, "atorvastatin_wrong_dob_delivery", "Patient first gives a wrong date of birth (lookup fails), then the "
+       "correct one; atorvastatin is filled for delivery.",
        instruction="You want your cholesterol pill refilled and delivered to your apartment. When first asked for "
        "your date of birth, mistakenly say September 3, 1957; if told there is no match, correct it to September "
        "30, 1957. Accept the copay and delivery.",
@@ -686,10 +661,10 @@ finish(b, "atorvastatin_wrong_dob_delivery", "Patient first gives a wrong date o
        known_info="Name Gloria Simmons, date of birth September 30, 1957. You live at 95 W Lane Ave Apt 5C, "
        "Columbus, OH 43210.",
        unknown_info="The name of the drug as it is on file (you call it your cholesterol pill), your copay.",
-       communicate=["4.00", "March 15"])
+       communicate=["4.00", "March 15"], patterns=["error recovery", "write"])
 
 # 12. Switch a ready pickup order of a schedule V drug to delivery.
-b = new()
+b = TASKS.new()
 b.user("Hello. I had knee surgery and can't drive, so I can't come pick up the prescription you have ready for me. "
        "Could you deliver it instead? Harold Jensen, February 14, 1946.")
 b.call("find_patient", first_name="Harold", last_name="Jensen", date_of_birth="1946-02-14")
@@ -703,17 +678,17 @@ b.assistant("Done. Order ORD-58207 will now be delivered to 1420 Neil Ave tomorr
             "signature on delivery. The copay stays $15.00.")
 b.user("Wonderful, thank you.")
 b.assistant("You're welcome, Mr. Jensen. Take care of that knee.")
-finish(b, "pregabalin_order_switch_to_delivery", "A ready pickup order for pregabalin (schedule V) is switched to home "
-       "delivery; agent mentions the adult signature.", ["write"],
+TASKS.finish(b, "pregabalin_order_switch_to_delivery", "A ready pickup order for pregabalin (schedule V) is switched to home "
+       "delivery; agent mentions the adult signature.",
        instruction="You have a prescription ready for pickup but had knee surgery and cannot drive. Ask to have it "
        "delivered to your home instead. Your wife will be home to sign for it.",
        persona="Harold Jensen, 79, retired postal worker, soft-spoken and grateful.",
        known_info="Name Harold Jensen, date of birth February 14, 1946. You live at 1420 Neil Ave, Columbus.",
        unknown_info="The order number, the drug's schedule, the delivery date.",
-       communicate=["March 15", "signature"])
+       communicate=["March 15", "signature"], patterns=["write"])
 
 # 13. Insurance coverage ended: the agent explains and the patient pays cash.
-b = new()
+b = TASKS.new()
 b.user("Hi, can I get a refill of my atorvastatin for pickup? Kevin O'Brien, October 8, 1990.")
 b.call("find_patient", first_name="Kevin", last_name="O'Brien", date_of_birth="1990-10-08")
 b.call("get_prescription", patient_id="PT-93058", rx_number="RX-6137720")
@@ -729,14 +704,14 @@ b.user("Yes.")
 b.call("fill_prescription", patient_id="PT-93058", rx_number="RX-6137720", fulfillment="pickup",
        payment_method="cash")
 b.assistant("Done: order ORD-58209 will be ready for pickup today; the amount due is $18.40 cash. 3 refills remain.")
-finish(b, "atorvastatin_insurance_ended_cash", "Insurance coverage has ended: agent explains, quotes the cash price, "
-       "patient accepts; filled for pickup as cash.", ["conflict", "multi-hop", "write"],
+TASKS.finish(b, "atorvastatin_insurance_ended_cash", "Insurance coverage has ended: agent explains, quotes the cash price, "
+       "patient accepts; filled for pickup as cash.",
        instruction="You want to refill your atorvastatin for pickup. You recently changed jobs and do not have your "
        "new insurance card yet. If you cannot use insurance, pay cash as long as it is under $25.",
        persona="Kevin O'Brien, 34, easygoing electrician.",
        known_info="Name Kevin O'Brien, date of birth October 8, 1990. Your old insurance was Summit Health PPO.",
        unknown_info="That your old coverage ended on February 28, the cash price.",
-       communicate=["18.40", "February 28"])
+       communicate=["18.40", "February 28"], patterns=["conflict", "multi-hop", "write"])
 
 
 DOMAIN = Domain(
@@ -755,5 +730,4 @@ DOMAIN = Domain(
 
 
 if __name__ == "__main__":
-    folder = save_domain(DOMAIN, TASKS, HERE)
-    print(f"wrote {folder} ({len(TASKS)} tasks)")
+    print(f"wrote {write_domain(DOMAIN, TASKS, HERE)} ({len(TASKS)} tasks)")

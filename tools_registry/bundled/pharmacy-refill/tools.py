@@ -25,11 +25,12 @@ import calendar
 import datetime as _dt
 import math
 import re
-from typing import Literal, Optional
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from tools_registry.pytools import Toolkit, require, tool
+from tools_registry import Toolkit, require, tool
+from tools_registry.authoring import StateModel, cents
 
 Schedule = Literal["II", "III", "IV", "V"]
 RxStatus = Literal["active", "transferred", "inactive"]
@@ -43,14 +44,14 @@ ConsultReason = Literal["side_effects", "drug_interaction", "dosing"]
 OPEN_ORDER = ("processing", "pending_pharmacist_review", "ready_for_pickup")
 
 
-class Address(BaseModel):
+class Address(StateModel):
     street: str = Field(description="Street address, e.g. '412 E Oakland Ave'.")
     city: str = Field(description="City.")
     state: str = Field(description="Two-letter state code.")
     zip_code: str = Field(description="Five-digit ZIP code.")
 
 
-class Store(BaseModel):
+class Store(StateModel):
     store_id: str = Field(description="Store id, e.g. 'ST-1042'.")
     name: str = Field(description="Store name.")
     address: Address = Field(description="Store address.")
@@ -59,13 +60,13 @@ class Store(BaseModel):
     delivery_zip_codes: list[str] = Field(default_factory=list, description="ZIP codes the store delivers to.")
 
 
-class Insurance(BaseModel):
+class Insurance(StateModel):
     plan_id: str = Field(description="Plan id, key of 'plans'.")
     member_id: str = Field(description="Member id on the insurance card.")
-    coverage_end: Optional[str] = Field(default=None, description="Last day of coverage (YYYY-MM-DD); None = open-ended.")
+    coverage_end: str | None = Field(default=None, description="Last day of coverage (YYYY-MM-DD); None = open-ended.")
 
 
-class Patient(BaseModel):
+class Patient(StateModel):
     patient_id: str = Field(description="Patient id, e.g. 'PT-20817'.")
     first_name: str = Field(description="First name.")
     last_name: str = Field(description="Last name.")
@@ -73,26 +74,26 @@ class Patient(BaseModel):
     phone: str = Field(description="Phone number on file.")
     address: Address = Field(description="Home and delivery address on file.")
     allergies: list[str] = Field(default_factory=list, description="Recorded drug allergies.")
-    insurance: Optional[Insurance] = Field(default=None, description="Prescription insurance; None = cash patient.")
+    insurance: Insurance | None = Field(default=None, description="Prescription insurance; None = cash patient.")
 
 
-class Prescriber(BaseModel):
+class Prescriber(StateModel):
     npi: str = Field(description="National Provider Identifier (10 digits).")
     name: str = Field(description="Prescriber's name and credentials.")
     practice: str = Field(description="Practice or clinic.")
     phone: str = Field(description="Office phone number.")
 
 
-class Drug(BaseModel):
+class Drug(StateModel):
     ndc: str = Field(description="National Drug Code.")
     name: str = Field(description="Product name, strength and form.")
     generic_name: str = Field(description="Active ingredient (used for interaction checks).")
-    schedule: Optional[Schedule] = Field(default=None, description="DEA controlled-substance schedule; None = not controlled.")
+    schedule: Schedule | None = Field(default=None, description="DEA controlled-substance schedule; None = not controlled.")
     tier: int = Field(description="Formulary tier (1 generic, 2 preferred brand/controlled generic, 3 specialty/non-preferred).")
     cash_price: float = Field(description="Cash price for a 30-day supply, USD.")
 
 
-class Plan(BaseModel):
+class Plan(StateModel):
     plan_id: str = Field(description="Plan id.")
     name: str = Field(description="Plan name.")
     copays: dict[str, float] = Field(description="Copay for a 30-day supply by formulary tier ('1', '2', '3'), USD.")
@@ -100,13 +101,13 @@ class Plan(BaseModel):
     excluded_ndcs: list[str] = Field(default_factory=list, description="Drugs the plan does not cover.")
 
 
-class Interaction(BaseModel):
+class Interaction(StateModel):
     drugs: list[str] = Field(description="The two interacting active ingredients.")
     severity: Literal["major", "moderate"] = Field(description="Severity.")
     description: str = Field(description="What the interaction does.")
 
 
-class Prescription(BaseModel):
+class Prescription(StateModel):
     rx_number: str = Field(description="Prescription number, e.g. 'RX-6120034'.")
     patient_id: str = Field(description="Patient the prescription is for.")
     ndc: str = Field(description="Prescribed drug.")
@@ -115,15 +116,15 @@ class Prescription(BaseModel):
     days_supply: int = Field(description="Days' supply per fill.")
     refills_remaining: int = Field(description="Refills left after the fills already dispensed.")
     written_date: str = Field(description="Date the prescription was written (YYYY-MM-DD).")
-    last_fill_date: Optional[str] = Field(default=None, description="Date of the last fill; None = never filled (new).")
+    last_fill_date: str | None = Field(default=None, description="Date of the last fill; None = never filled (new).")
     prescriber_npi: str = Field(description="Prescriber, key of 'prescribers'.")
     status: RxStatus = Field(default="active", description="active, transferred (out to another store) or inactive.")
     transferred_in: bool = Field(default=False, description="True when the prescription was transferred in from another pharmacy.")
-    transferred_to: Optional[str] = Field(default=None, description="Store it was transferred to, if any.")
+    transferred_to: str | None = Field(default=None, description="Store it was transferred to, if any.")
     prior_auth_status: PriorAuth = Field(default="not_required", description="Prior authorisation status with the patient's plan.")
 
 
-class Order(BaseModel):
+class Order(StateModel):
     order_id: str = Field(description="Fill order id, e.g. 'ORD-58209'.")
     patient_id: str = Field(description="Patient.")
     rx_number: str = Field(description="Prescription filled.")
@@ -133,12 +134,12 @@ class Order(BaseModel):
     status: OrderStatus = Field(description="Order status.")
     pharmacist_consult: bool = Field(default=False, description="Held for a pharmacist consultation before dispensing.")
     created_date: str = Field(description="Date the order was placed.")
-    ready_date: Optional[str] = Field(default=None, description="Pickup: date ready at the store.")
-    delivery_date: Optional[str] = Field(default=None, description="Delivery: scheduled delivery date.")
-    delivery_address: Optional[Address] = Field(default=None, description="Delivery: where it goes.")
+    ready_date: str | None = Field(default=None, description="Pickup: date ready at the store.")
+    delivery_date: str | None = Field(default=None, description="Delivery: scheduled delivery date.")
+    delivery_address: Address | None = Field(default=None, description="Delivery: where it goes.")
 
 
-class RenewalRequest(BaseModel):
+class RenewalRequest(StateModel):
     request_id: str = Field(description="Renewal request id, e.g. 'RNW-4403'.")
     patient_id: str = Field(description="Patient.")
     rx_number: str = Field(description="Prescription to renew.")
@@ -147,7 +148,7 @@ class RenewalRequest(BaseModel):
     status: Literal["sent", "approved", "denied"] = Field(description="Request status.")
 
 
-class Consultation(BaseModel):
+class Consultation(StateModel):
     consult_id: str = Field(description="Consultation request id, e.g. 'CNS-7102'.")
     patient_id: str = Field(description="Patient.")
     rx_number: str = Field(description="Prescription the question is about.")
@@ -157,7 +158,7 @@ class Consultation(BaseModel):
     status: Literal["open", "completed"] = Field(description="Request status.")
 
 
-class PharmacyState(BaseModel):
+class PharmacyState(StateModel):
     today: str = Field(description="The current date (YYYY-MM-DD), fixed.")
     home_store_id: str = Field(description="The store whose refill desk this is.")
     stores: dict[str, Store] = Field(description="Stores of the chain by id.")
@@ -183,7 +184,7 @@ def _add_months(d: _dt.date, months: int) -> _dt.date:
 
 
 def _money(x: float) -> str:
-    return f"{x:.2f}"
+    return str(cents(x))
 
 
 class PharmacyRefillToolkit(Toolkit):
@@ -211,7 +212,7 @@ class PharmacyRefillToolkit(Toolkit):
         drug = self.state.drugs[rx.ndc]
         return _add_months(_date(rx.written_date), 6 if drug.schedule else 12)
 
-    def _earliest_refill(self, rx: Prescription) -> Optional[_dt.date]:
+    def _earliest_refill(self, rx: Prescription) -> _dt.date | None:
         if rx.last_fill_date is None:
             return None
         return _date(rx.last_fill_date) + _dt.timedelta(days=math.ceil(0.75 * rx.days_supply))

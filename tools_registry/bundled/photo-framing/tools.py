@@ -17,29 +17,26 @@ Orders can be changed or cancelled only while their status is ``received`` (befo
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from tools_registry import Toolkit, ToolError, require, tool
+from tools_registry.authoring import StateModel, cents
 
 OrderStatus = Literal["received", "in_production", "ready_for_pickup", "shipped", "completed", "cancelled"]
 Delivery = Literal["ship", "pickup"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Address(_Model):
+class Address(StateModel):
     street: str = Field(description="Street address, including unit number if any.")
     city: str = Field(description="City.")
     state: str = Field(description="Two-letter US state code.")
     zip_code: str = Field(description="Five-digit US ZIP code.")
 
 
-class Customer(_Model):
+class Customer(StateModel):
     customer_id: str = Field(description="Account id, e.g. 'CUS-3041'.")
     name: str = Field(description="Full name on the account.")
     email: str = Field(description="Email address on the account (lowercase).")
@@ -48,7 +45,7 @@ class Customer(_Model):
     order_ids: list[str] = Field(default_factory=list, description="Orders placed by this customer.")
 
 
-class FrameProfile(_Model):
+class FrameProfile(StateModel):
     frame_id: str = Field(description="Frame profile id, e.g. 'FR-OAK-NAT'.")
     name: str = Field(description="Profile name as shown in the catalog.")
     material: Literal["wood", "metal"] = Field(description="Moulding material.")
@@ -61,7 +58,7 @@ class FrameProfile(_Model):
     in_stock: bool = Field(description="Whether the moulding can be ordered now.")
 
 
-class GlazingOption(_Model):
+class GlazingOption(StateModel):
     glazing_id: str = Field(description="Glazing id, e.g. 'GL-AR'.")
     name: str = Field(description="Glazing name.")
     kind: Literal["glass", "acrylic"] = Field(description="Glass or acrylic.")
@@ -71,7 +68,7 @@ class GlazingOption(_Model):
     anti_reflective: bool = Field(description="Whether it has an anti-reflective coating.")
 
 
-class MatBoard(_Model):
+class MatBoard(StateModel):
     mat_id: str = Field(description="Mat board id, e.g. 'MAT-WHT'.")
     name: str = Field(description="Mat board name.")
     colour: str = Field(description="Face colour.")
@@ -79,7 +76,7 @@ class MatBoard(_Model):
     price_per_united_inch: float = Field(description="Mat price per united inch of the outer size, USD.")
 
 
-class Price(_Model):
+class Price(StateModel):
     frame: float = Field(description="Moulding, USD.")
     glazing: float = Field(description="Glazing, USD.")
     mat: float = Field(description="Mat, USD (0 without a mat).")
@@ -88,7 +85,7 @@ class Price(_Model):
     total: float = Field(description="Sum of the above, USD.")
 
 
-class Order(_Model):
+class Order(StateModel):
     order_id: str = Field(description="Order id, e.g. 'ORD-50211'.")
     customer_id: str = Field(description="Account that placed the order.")
     status: OrderStatus = Field(description="Where the order is in its life cycle.")
@@ -109,7 +106,7 @@ class Order(_Model):
     refund_amount: float | None = Field(default=None, description="Amount refunded when cancelled, USD.")
 
 
-class ShopSettings(_Model):
+class ShopSettings(StateModel):
     today: str = Field(description="The current date, YYYY-MM-DD.")
     fitting_fee: float = Field(description="Flat fitting and assembly fee per order, USD.")
     shipping_fee: float = Field(description="Shipping fee for pieces up to oversize_from_united_inches, USD.")
@@ -122,7 +119,7 @@ class ShopSettings(_Model):
     production_days: int = Field(description="Calendar days from order to ready date.")
 
 
-class FramingState(_Model):
+class FramingState(StateModel):
     settings: ShopSettings = Field(description="Shop-wide settings and fees.")
     customers: dict[str, Customer] = Field(description="Customer accounts by id.")
     frames: dict[str, FrameProfile] = Field(description="Frame profiles by id.")
@@ -133,7 +130,7 @@ class FramingState(_Model):
 
 
 def _money(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(cents(value))
 
 
 def _num(value: float) -> str:

@@ -15,10 +15,10 @@ import orjson
 
 from tools_registry.errors import ConfigError, GemError
 
-from .base import LLMBackend
-from .cache import request_key
-from .parsing import parse_tool_calls
-from .types import ChatReply, TokenUsage, assistant_message
+from ..base import LLMBackend
+from ..cache import request_key
+from ..parsing import parse_tool_calls
+from ..types import ChatReply, TokenUsage, assistant_message
 
 __all__ = ["ScriptedBackend", "record_reply", "script_key"]
 
