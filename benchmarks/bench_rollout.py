@@ -1,5 +1,9 @@
 """Rollout throughput through an OpenAI-compatible server: 1,000 episodes, 100 ms latency, 64 slots.
 
+Baseline in the same run: the bare LLM client (``backend.chat``, no env, no agent) sends the same
+requests the rollout sent (every episode's conversation up to each assistant turn) against the
+same server; the rollout's client CPU per request is printed beside it, with the ratio.
+
 A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process via
 ``loopback_server_process``) answers
 every agent request like the task's reference (an oracle over HTTP) after ``--latency`` seconds,
@@ -24,14 +28,17 @@ class OracleResponder:
     """Answers each request with the next reference assistant message of its task (OpenAI wire format).
 
     Picklable (only the domain name travels): the server process loads the tasks on first use.
+    ``per_episode`` marks each reply with the request's seed (the episode's), so conversations of
+    the same task differ as sampled ones would (what a prefix cache sees).
     """
 
-    def __init__(self, domain: str):
+    def __init__(self, domain: str, per_episode: bool = False):
         self.domain = domain
+        self.per_episode = per_episode
         self._by_opening: dict | None = None
 
     def __getstate__(self) -> dict:
-        return {"domain": self.domain, "_by_opening": None}
+        return {"domain": self.domain, "per_episode": self.per_episode, "_by_opening": None}
 
     def _load(self) -> dict:
         from gem_env.resolution import resolve_domain
@@ -48,17 +55,28 @@ class OracleResponder:
         msgs = body["messages"]
         ref = self._by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
         k = sum(1 for m in msgs if m["role"] == "assistant")
-        return ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
+        reply = ref[k] if k < len(ref) else {"role": "assistant", "content": ""}
+        if self.per_episode:
+            reply = {**reply, "content": f"{reply.get('content') or ''} (episode {body.get('seed')})"}
+        return reply
 
 
-async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int, float]:
-    """Roll out ``episodes`` against the server; return (records, wall s, requests, client CPU s)."""
+async def run(url: str | list[str], domain: str, episodes: int, concurrency: int, http: str,
+              routing: str | None = None) -> tuple[list, float, int, float]:
+    """Roll out ``episodes`` against the server(s); return (records, wall s, requests, client CPU s).
+
+    Several URLs (or a ``routing``) put the agent on an endpoint pool.
+    """
     from gem_env.agents import LLMAgent
     from gem_env.llm import make_backend
     from gem_env.registration import make_env
     from gem_env.rollout import arollout
 
-    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
+    opts = {"base_url": url, "concurrency": concurrency, "http": http, "max_retries": 0}
+    if isinstance(url, list) or routing:
+        opts = {**opts, "base_url": list(url) if isinstance(url, list) else [url], "routing": routing or "sticky",
+                "max_retries": 2}
+    backend = make_backend("openai:loopback", **opts)
     env = make_env(domain, tools="python")
     task_ids = [t.id for t in env.tasks]
     await backend.chat([{"role": "user", "content": next(m.content for m in env.tasks[0].reference)}])  # warm-up
@@ -66,11 +84,32 @@ async def run(url: str, domain: str, episodes: int, concurrency: int, http: str)
     started = time.perf_counter()
     cpu0 = time.process_time()
     try:
-        records = await arollout(lambda: make_env(domain, tools="python"), LLMAgent(backend), episodes,
+        records = await arollout(lambda: make_env(env.loaded, tools="python"), LLMAgent(backend), episodes,
                                  concurrency=concurrency, task_ids=task_ids)
     finally:
         await backend.aclose()
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
+
+
+async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
+    """The bare LLM client sends the rollout's requests again; return (requests, wall s, client CPU s)."""
+    from gem_env.llm import make_backend
+
+    requests = [(r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"]
+    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
+    await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
+    queue = iter(requests)
+
+    async def worker() -> None:
+        for msgs, tools in queue:
+            await backend.chat(msgs, tools=tools, caller="bare")
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        await backend.aclose()
+    return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
 
 
 def main() -> None:
@@ -89,12 +128,13 @@ def main() -> None:
                                  max_concurrency=args.slots) as url:
         records, seconds, requests, client_cpu = asyncio.run(
             run(url, args.domain, args.episodes, args.concurrency, args.http))
+        bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http))
     from gem_env.registration import make_env
     from gem_env.rollout import rollout
 
     env = make_env(args.domain, tools="python")
     t0 = time.perf_counter()
-    offline = rollout(lambda: make_env(args.domain, tools="python"), "oracle", args.episodes,
+    offline = rollout(lambda: make_env(env.loaded, tools="python"), "oracle", args.episodes,
                       concurrency=args.concurrency, task_ids=[t.id for t in env.tasks])
     offline_s = time.perf_counter() - t0
     ideal = requests * args.latency / args.slots
@@ -106,9 +146,12 @@ def main() -> None:
           f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s")
     print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
           f"peak RSS {peak_mb:.0f} MiB (client process)")
-    print(f"client CPU {client_cpu:.1f}s = {client_cpu / requests * 1000:.2f} ms per request "
+    per, bare_per = client_cpu / requests * 1000, bare_cpu / bare_n * 1000
+    print(f"client CPU {client_cpu:.1f}s = {per:.3f} ms per request "
           f"(HTTP client + env + agent); the ideal rate needs <= {args.latency / args.slots * 1000:.2f} ms per request "
           f"on one core")
+    print(f"baseline, bare LLM client sending the same {bare_n} requests: {bare_per:.3f} ms per request "
+          f"({bare_n * args.latency / args.slots / bare_s:.1%} of ideal) -> rollout/bare CPU = {per / bare_per:.2f}x")
     steps = sum(r.turns for r in offline)
     print(f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
           f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward")

@@ -36,6 +36,7 @@ _LAZY = {
     "run_episode": ".rollout",
     "arun_episode": ".rollout",
     "EpisodeRecord": ".rollout",
+    "rollout_on_ray": ".ray_rollout",
     "Agent": ".agents",
     "LLMAgent": ".agents",
     "OracleAgent": ".agents",

@@ -86,7 +86,7 @@ class ToolUseEnv(gym.Env):
 
     ## Action
     An assistant message dict (OpenAI format; arguments as dict or JSON string) or raw model text,
-    parsed with ``parser`` (``hermes``). Call ids are reassigned ``call_1``, ``call_2``, ... per
+    parsed with ``parser`` (``hermes``); text that is a whole assistant message in JSON is that message. Call ids are reassigned ``call_1``, ``call_2``, ... per
     episode (deterministic). Space: :class:`~gem_env.spaces.AssistantMessageSpace`. A bad action
     never raises: an unknown tool, invalid arguments or a failing tool becomes a tool message
     ``"Error: ..."``; unreadable text becomes a system message; all are counted in ``info``.
@@ -340,14 +340,16 @@ class ToolUseEnv(gym.Env):
         errors: list[dict[str, Any]] = []
         self._turns += 1
         self._user_error = False
-        if isinstance(action, str) and self.parser is not None:
-            from .llm.parsing import parse_tool_calls
+        if isinstance(action, str):
+            from .llm.parsing import json_message, parse_tool_calls
 
             if len(action) > MAX_TEXT_CHARS:
                 exc = ParseError(f"the action text is longer than {MAX_TEXT_CHARS} characters")
                 return self._unreadable(action, exc, start, errors)
-            try:
-                action = parse_tool_calls(clean_text(action), self.parser).message
+            try:  # a message serialised as JSON is that message, not plain text that ends the turn
+                text = clean_text(action)
+                action = json_message(text) or (parse_tool_calls(text, self.parser).message
+                                                if self.parser is not None else text)
             except GemError as exc:
                 return self._unreadable(action, exc, start, errors)
         if not isinstance(action, dict):

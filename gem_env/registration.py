@@ -21,7 +21,7 @@ import orjson
 from tools_registry.domains import LoadedDomain, discover_domains
 from tools_registry.records import Domain, Task
 
-from .resolution import NAMESPACE, env_id, parse_env_id, resolve_domain
+from .resolution import NAMESPACE, env_id, parse_env_id, resolve_domain, unknown_env_message
 
 __all__ = [
     "ENTRY_POINT",
@@ -32,6 +32,7 @@ __all__ = [
     "register_envs",
     "registered_ids",
     "resolve_domain",
+    "unknown_env_message",
 ]
 
 ENTRY_POINT = "gem_env.env:ToolUseEnv"
@@ -72,6 +73,9 @@ def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str
     from .bfcl import register_bfcl_envs  # cheap: registers only when bfcl-eval is installed, imports none of it
 
     ids += register_bfcl_envs()
+    from .tau2 import register_tau2_envs  # cheap: registers only when tau2 is installed, imports none of it
+
+    ids += register_tau2_envs()
     return ids
 
 
@@ -88,8 +92,13 @@ def make_env(env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Ta
 
     ``make_env("gem/photo-framing-v0", tools="replay")`` equals
     ``gym.make("gem/photo-framing-v0", tools="replay").unwrapped``, without the registry lookup;
-    keyword arguments go to :class:`~gem_env.env.ToolUseEnv`.
+    keyword arguments go to :class:`~gem_env.env.ToolUseEnv` (for ``gem/tau2-*`` ids, to
+    :class:`~gem_env.tau2.env.Tau2Env`).
     """
+    from .tau2 import domain_of, make_tau2_env
+
+    if isinstance(env, str) and tasks is None and domain_of(env) is not None:  # tau2's own env class
+        return make_tau2_env(env, **kwargs)
     from .env import ToolUseEnv
 
     return ToolUseEnv(env, tasks, **kwargs)

@@ -14,7 +14,7 @@ from tools_registry.domains import LoadedDomain, find_domain, load_domain
 from tools_registry.errors import ConfigError
 from tools_registry.records import Domain, Task
 
-__all__ = ["NAMESPACE", "env_id", "parse_env_id", "resolve_domain"]
+__all__ = ["NAMESPACE", "env_id", "parse_env_id", "resolve_domain", "unknown_env_message"]
 
 NAMESPACE = "gem"
 _ENV_ID = re.compile(r"(?:gem_env:)?gem/([a-z0-9][a-z0-9_\-]{0,63}?)(?:-v(\d+))?")  # fullmatch only
@@ -32,6 +32,30 @@ def parse_env_id(value: str) -> tuple[str, int | None] | None:
     if not m:
         return None
     return m.group(1), (int(m.group(2)) if m.group(2) is not None else None)
+
+
+def unknown_env_message(value: str, limit: int = 40) -> str:
+    """"unknown environment ..." with close matches among, and a list of, every ``gem/*`` id in
+    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later)."""
+    import difflib
+
+    from gymnasium.envs.registration import registry
+
+    ids = sorted(k for k in registry if k.startswith(f"{NAMESPACE}/"))
+    probe = value if parse_env_id(value) is not None else env_id(value)
+    near = difflib.get_close_matches(probe, ids, n=3, cutoff=0.6)
+    listed = ", ".join(ids[:limit]) + (f", ... ({len(ids) - limit} more)" if len(ids) > limit else "")
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"unknown environment {value!r}{hint}; registered: {listed or 'none'}"
+
+
+def _find(name: str, extra: list[str | os.PathLike[str]] | None, asked: str) -> Path:
+    try:
+        return find_domain(name, extra)
+    except ConfigError as exc:
+        if not str(exc).startswith("unknown domain"):
+            raise
+        raise ConfigError(unknown_env_message(asked)) from None
 
 
 def _load_cached(path: Path) -> LoadedDomain:
@@ -69,14 +93,14 @@ def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks
         raise ConfigError(f"domain {text[:100]!r} is not a name, an env id or a folder (it holds a NUL byte)")
     parsed = parse_env_id(text)
     if parsed is not None:
-        loaded = _load_cached(find_domain(parsed[0], extra))
+        loaded = _load_cached(_find(parsed[0], extra, text))
     elif text.startswith((f"{NAMESPACE}/", f"gem_env:{NAMESPACE}/")):  # an env id never names a folder
         raise ConfigError(f"invalid env id {text[:100]!r}: ids are gem/<domain>-v<N>, the domain in lowercase "
                           "letters, digits, '-' and '_'; to load a domain folder, pass its path")
     elif isinstance(domain, os.PathLike) or os.sep in text or "/" in text or text.startswith("."):
         loaded = _load_cached(Path(text))  # an explicit path: the one way a tools.py outside the search path loads
     else:
-        loaded = _load_cached(find_domain(text, extra))
+        loaded = _load_cached(_find(text, extra, text))
     if tasks is not None or toolkit is not None:
         return resolve_domain(loaded, tasks, toolkit)
     return loaded

@@ -18,12 +18,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import jsonpatch
 import orjson
 
 from tools_registry.errors import ConfigError, GemError
-from tools_registry.reference import canonical_state, expected_final_state
+from tools_registry.reference import canonical_state, expected_final_state, state_patch
 
+from .role_sampling import role_sampling
 from .tool_backends import EpisodeSetup
 
 __all__ = [
@@ -111,7 +111,7 @@ class StateMatch(Reward):
         final = outcome.final_state
         if final == expected or canonical == canonical_state(final):
             return RewardResult(1.0, {"state": 1.0})
-        diff = jsonpatch.make_patch(expected, final).patch[:3]
+        diff = state_patch(expected, final)[:3]  # the same on every run and process
         return RewardResult(0.0, {"state": 0.0}, {"state_diff": diff})
 
 
@@ -157,7 +157,8 @@ class JudgeRubric(Reward):
 
     Args:
         backend: An ``LLMBackend`` (or a model string).
-        sampling: Sampling for the judge (default temperature 0).
+        sampling: Sampling for the judge (defaults: ``ROLE_DEFAULTS["judge"]``, then the backend's
+            ``default_sampling``; see :mod:`gem_env.role_sampling`).
     """
 
     name = "judge"
@@ -169,7 +170,7 @@ class JudgeRubric(Reward):
 
             backend = make_backend(backend)
         self.backend = backend
-        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.sampling = role_sampling("judge", backend, sampling)
         self.retries = retries
         self.prompt_dir = prompt_dir
 

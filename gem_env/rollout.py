@@ -29,6 +29,8 @@ from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
 from .env import ToolUseEnv
+from .role_sampling import episode_sampling
+from .llm.pool import episode_affinity
 
 __all__ = ["EpisodeRecord", "RolloutSummary", "arollout", "arun_episode", "rollout", "run_episode"]
 
@@ -54,19 +56,30 @@ class EpisodeRecord:
     error: str | None = None
     seconds: float = 0.0
     models: dict[str, str] = field(default_factory=dict)
+    sampling: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ended_by(self) -> str:
+        """How the episode ended: ``terminated`` (the user closed it), the truncation reason
+        (``max_turns``, ...), or ``error:<ExceptionName>`` when a model failed for good."""
+        if self.error:
+            return "error:" + self.error.split(":", 1)[0]
+        if self.terminated:
+            return "terminated"
+        return self.truncated_by or ("truncated" if self.truncated else "running")
 
     def to_row(self) -> dict[str, Any]:
         """The corpus row, as ``Trajectory.to_row()`` writes it (messages, OpenAI tools, meta)."""
         messages = [_row_message(m) for m in self.messages]
         traj = Trajectory.model_validate({"messages": messages, "tools": self.tools, "meta": TrajectoryMeta(
             provenance=Provenance(source_id=f"{self.env_id}/{self.task_id}", pipeline="rollout", seed=self.seed,
-                                  models={"agent": self.agent, **self.models},
+                                  models={"agent": self.agent, **self.models}, sampling=self.sampling,
                                   created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                                   version=_version()),
             extra={"reward": self.reward, "breakdown": self.breakdown, "env_id": self.env_id,
                    "task_id": self.task_id, "seed": self.seed, "agent": self.agent,
                    "terminated": self.terminated, "truncated": self.truncated, "truncated_by": self.truncated_by,
-                   "turns": self.turns, "errors": self.errors, "error": self.error})})
+                   "ended_by": self.ended_by, "turns": self.turns, "errors": self.errors, "error": self.error})})
         return traj.with_stats().to_row()
 
 
@@ -90,7 +103,8 @@ def _row_message(m: dict[str, Any]) -> dict[str, Any]:
     return m
 
 
-def _env_label(env: ToolUseEnv) -> str:
+def env_label(env: ToolUseEnv) -> str:
+    """The env id rows of ``env``'s episodes carry: its registered id, else ``gem/<domain>-v<version>``."""
     spec = getattr(env, "spec", None)
     if spec is not None:
         return spec.id
@@ -111,17 +125,28 @@ def _models(env: ToolUseEnv) -> dict[str, str]:
 
 async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None, task_id: str | None = None,
                        env_id: str | None = None) -> EpisodeRecord:
-    """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set."""
+    """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set.
+
+    The episode's requests to an endpoint pool stay on one endpoint while it is healthy
+    (:func:`~gem_env.llm.pool.episode_affinity`).
+    """
+    with episode_affinity():
+        return await _episode(env, agent, seed, task_id, env_id)
+
+
+async def _episode(env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str | None,
+                   env_id: str | None) -> EpisodeRecord:
     started = time.perf_counter()
     options = {"task_id": task_id} if task_id is not None else None
     try:
         obs, info = await env.areset(seed=seed, options=options)
     except (BackendError, ModelOutputError, SimulatorError) as exc:  # the user model failed before the first message
-        return EpisodeRecord(env_id=env_id or _env_label(env), task_id=env.task.id if env.task else str(task_id),
+        return EpisodeRecord(env_id=env_id or env_label(env), task_id=env.task.id if env.task else str(task_id),
                              seed=seed, agent=agent.name, messages=env.messages, tools=[], reward=0.0, breakdown={},
-                             terminated=False, truncated=True, truncated_by="user_error",
+                             terminated=False, truncated=True, truncated_by="user_error", errors=1,
                              error=clean_text(f"{type(exc).__name__}: {exc}"[:2000]),
-                             seconds=time.perf_counter() - started, models=_models(env))
+                             seconds=time.perf_counter() - started, models=_models(env),
+                             sampling=episode_sampling(env, agent))
     agent.reset(env.task, seed)
     reward, terminated, truncated, error = 0.0, False, False, None
     breakdown: dict[str, Any] = {}
@@ -140,12 +165,13 @@ async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None
         error = clean_text(f"{type(exc).__name__}: {exc}"[:2000])
         truncated = True
         info = {**info, "truncated_by": failed_by}
+    errors = info.get("error_count", 0) + (error is not None)  # the failure that ended it counts too
     return EpisodeRecord(
-        env_id=env_id or _env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
+        env_id=env_id or env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
         messages=env.messages, tools=list(obs["tools"]), reward=float(reward), breakdown=breakdown,
         terminated=bool(terminated), truncated=bool(truncated), truncated_by=info.get("truncated_by"),
-        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=info.get("error_count", 0),
-        error=error, seconds=time.perf_counter() - started, models=_models(env))
+        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=errors,
+        error=error, seconds=time.perf_counter() - started, models=_models(env), sampling=episode_sampling(env, agent))
 
 
 def run_episode(env: ToolUseEnv, agent: Agent, **kwargs: Any) -> EpisodeRecord:
@@ -170,7 +196,8 @@ class RolloutSummary:
 async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str | Agent, n: int, *,
                    concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
                    output: str | os.PathLike[str] | None = None, progress: bool = False,
-                   env_kwargs: dict[str, Any] | None = None, resume: bool = False) -> list[EpisodeRecord]:
+                   env_kwargs: dict[str, Any] | None = None, resume: bool = False,
+                   episodes: list[int] | None = None) -> list[EpisodeRecord]:
     """Run ``n`` episodes, up to ``concurrency`` at once; append rows to ``output`` as they finish.
 
     Args:
@@ -184,6 +211,7 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
         env_kwargs: Keyword arguments for ``make_env`` when ``env`` is a string.
         resume: Skip episodes whose rows ``output`` already holds (same env, seed and task), so a
             killed run continues without redoing or duplicating finished episodes.
+        episodes: Run only these episode indices (each in ``[0, n)``), e.g. one Ray worker's share.
 
     Returns:
         The records of the episodes run now, in episode order.
@@ -192,20 +220,21 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
     agent = make_agent(agent)
     if isinstance(env, ToolUseEnv):
         concurrency = 1
-    concurrency = max(1, min(concurrency, n))
+    todo = range(n) if episodes is None else sorted(set(episodes))
+    concurrency = max(1, min(concurrency, len(todo)))
     label = env if isinstance(env, str) and env.startswith("gem/") else None
     records: list[EpisodeRecord | None] = [None] * n
     done: set[int] = set()
     if output is not None:
         cut_torn_tail(Path(output))
         if resume:
-            probe = label or _env_label(factory())  # rows carry the env label of the env that ran them
+            probe = label or env_label(factory())  # rows carry the env label of the env that ran them
             done = finished_episodes(Path(output), probe, seed, n, task_ids)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
+    for i in todo:
         if i not in done:
             queue.put_nowait(i)
-    bar = _Progress(n - len(done), enabled=progress)
+    bar = _Progress(queue.qsize(), enabled=progress)
     with contextlib.ExitStack() as stack:
         # one small append per finished episode: blocking writes are cheaper than a writer thread
         out = stack.enter_context(open(Path(output), "ab")) if output is not None else None  # noqa: ASYNC230
@@ -286,7 +315,33 @@ def summarize(records: list[EpisodeRecord], seconds: float) -> RolloutSummary:
     return RolloutSummary(len(records), mean, seconds, sum(1 for r in records if r.error))
 
 
-__all__ += ["summarize", "cut_torn_tail", "finished_episodes"]
+def check_output(path: str | os.PathLike[str], *, resume: bool = False, overwrite: bool = False,
+                 what: str = "rows") -> None:
+    """Refuse an output file that already holds content unless told what to do with it.
+
+    ``resume`` keeps it (finished episodes are skipped); ``overwrite`` deletes it now.
+
+    Raises:
+        ConfigError: ``path`` holds content and neither flag is set, or both are.
+    """
+    from tools_registry.errors import ConfigError
+
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite exclude each other: continue the output, or replace it")
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        return
+    if overwrite:
+        p.unlink()
+        return
+    if not resume:
+        with open(p, "rb") as fh:
+            lines = sum(1 for line in fh if line.strip())
+        raise ConfigError(f"{p} already holds {lines} {what}: pass --resume to continue it (finished episodes "
+                          "are skipped) or --overwrite to replace it")
+
+
+__all__ += ["summarize", "cut_torn_tail", "finished_episodes", "check_output", "env_label"]
 
 
 def _factory(env: Any, kwargs: dict[str, Any]) -> Callable[[], ToolUseEnv]:

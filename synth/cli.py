@@ -40,6 +40,9 @@ def run_cmd(
         None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Start OUT over: delete its rows, drops, domains and run log (the reply cache stays)."
+    ),
     concurrency: int = typer.Option(8, help="Items in flight at once."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Stage 4 (ablation: --no-refine)."),
     use_judge: bool = typer.Option(True, "--judge/--no-judge", help="The LLM judge (ablation: --no-judge)."),
@@ -75,16 +78,15 @@ def run_cmd(
     ),
 ) -> None:
     """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
-    import itertools
-
     from tools_registry.errors import ConfigError
 
-    from .corpus import read_corpus
     from .dedup import load_benchmark_texts
     from .pipeline import SynthConfig
 
     if not (model or teacher or synthesizer):
         raise ConfigError("name a model: --model (every role), --teacher, or --synthesizer")
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite exclude each other: continue OUT, or start it over")
     mode = "synthesizer" if synthesizer else "pipeline"
     cfg = SynthConfig(
         concurrency=concurrency,
@@ -99,6 +101,10 @@ def run_cmd(
         mode=mode,
         structured=structured,
     )
+    read = dict(text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
+    segments = _checked_corpus(corpus, read, limit)  # bad input fails here, before OUT is touched
+    if overwrite:
+        _clear_output(out)
     out.mkdir(parents=True, exist_ok=True)
     roles = (
         {"synthesizer": synthesizer, "judge": judge or model}
@@ -117,9 +123,6 @@ def run_cmd(
 
         require_ray()  # before reading the corpus: a clear ConfigError when ray is missing
     texts = load_benchmark_texts(decontaminate) if decontaminate else None
-    segments = read_corpus(corpus, text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
-    if limit is not None:
-        segments = itertools.islice(segments, limit)
     if ray_workers:
         from .distributed import run_on_ray
 
@@ -138,13 +141,42 @@ def run_cmd(
         )
     else:
         report = _run_local(roles, cfg, texts, segments, out, resume, cache_mode, base_url, max_tokens, quiet)
+    retry = " (not finished: rerun with --resume to retry them)" if report.errors else ""
     typer.echo(
         f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
-        f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)"
+        f"skipped (finished earlier) {report.skipped}, errors {report.errors}{retry}"
     )
     for msg in report.error_messages[:5]:
         typer.echo(f"  error: {msg}", err=True)
     typer.echo(f"output: {out}   stats: gem synth stats {out}")
+
+
+def _checked_corpus(corpus: str, read: dict[str, Any], limit: int | None) -> Any:
+    """The corpus's segments, read once beforehand when it is on disk so that a bad row anywhere
+    fails the run before anything is written; a Hugging Face dataset is only opened (its first row)."""
+    import itertools
+
+    from .corpus import read_corpus
+
+    if Path(corpus).exists():
+        for _ in itertools.islice(read_corpus(corpus, **read), limit):
+            pass
+        segments = read_corpus(corpus, **read)
+    else:
+        stream = read_corpus(corpus, **read)
+        first = next(stream, None)  # a missing file or dataset fails now, not under the progress display
+        segments = itertools.chain([] if first is None else [first], stream)
+    return itertools.islice(segments, limit) if limit is not None else segments
+
+
+def _clear_output(out: Path) -> None:
+    """What ``--overwrite`` removes from OUT: the rows, drops, domains, run log and figure."""
+    import shutil
+
+    for sub in ("corpus", "drops", "domains"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    for name in ("runs.jsonl", "stats.png"):
+        (out / name).unlink(missing_ok=True)
 
 
 def _run_local(

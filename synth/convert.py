@@ -38,7 +38,9 @@ def content_text(value: Any) -> str | None:
 
 
 def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec]:
-    """ToolSpecs from a list of MCP (``inputSchema``), OpenAI (wrapped or bare) or ToolSpec dicts."""
+    """ToolSpecs from a list of MCP (``inputSchema``), OpenAI (wrapped or bare) or ToolSpec dicts.
+
+    Reading any of these formats is no repair (MCP's is the one the stage prompts ask for)."""
     if not isinstance(raw, list):
         raise ParseError(f"tools must be a list, got {type(raw).__name__}")
     out: list[ToolSpec] = []
@@ -50,8 +52,6 @@ def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec
                 spec = ToolSpec.from_mcp({k: v for k, v in t.items() if k != "mutates"})
                 if "mutates" in t:
                     spec.mutates = bool(t["mutates"])
-                if repairs is not None and "normalised MCP inputSchema" not in repairs:
-                    repairs.append("normalised MCP inputSchema")
             elif t.get("type") == "function" or "function" in t:
                 spec = ToolSpec.from_openai(t)
             else:

@@ -148,8 +148,23 @@ class Pipeline:
         return report
 
     def usage(self) -> dict[str, Any]:
-        """Per-role token / call usage of this pipeline's backends."""
-        return {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
+        """Per-role token / call usage of this pipeline's backends.
+
+        Roles that share one backend are reported once, under the first of them, with
+        ``"roles": [...]`` naming them all; the others hold ``{"shared_with": first}``, so no call
+        is counted twice."""
+        out: dict[str, Any] = {}
+        first: dict[int, str] = {}
+        for r, b in self.backends.items():
+            if b is None or not hasattr(b, "usage"):
+                continue
+            if id(b) in first:
+                out[r] = {"shared_with": first[id(b)]}
+                out[first[id(b)]]["roles"].append(r)
+            else:
+                first[id(b)] = r
+                out[r] = {**b.usage.as_dict(), "roles": [r]}
+        return out
 
     async def run_part(
         self,
@@ -261,7 +276,10 @@ def open_output(out: Path, resume: bool) -> set[str]:
     """Repair ``out`` and return its finished ids; without ``resume`` finished items are an error."""
     done = finished_ids(out) if out.exists() else set()
     if done and not resume:
-        raise ConfigError(f"{out} already holds {len(done)} finished items; pass --resume to continue it")
+        raise ConfigError(
+            f"{out} already holds {len(done)} finished items: pass --resume to continue it "
+            "or --overwrite to start it over"
+        )
     out.mkdir(parents=True, exist_ok=True)
     return done
 

@@ -75,8 +75,8 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["kept"] += 1
             stats = row["meta"]["stats"]
             before = ex.before_refine.model_dump() if ex.before_refine is not None else None
-            for k in _SIZE_KEYS:
-                s["after"][k].append(stats[k])
+            for k in _SIZE_KEYS:  # messages as the row holds them (rows before 0.x counted no system message)
+                s["after"][k].append(len(row["messages"]) if k == "messages" else stats[k])
                 if before:
                     s["before"][k].append(before[k])
             s["domains"][ex.tags.domain or "?"] += 1
@@ -85,7 +85,7 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["warnings"] += len(ex.warnings)
             s["warned_rows"] += bool(ex.warnings)
             for r in ex.repairs:
-                s["repairs"][r.split(":")[0]] += 1
+                s["repairs"][_repair_kind(r)] += 1
         for raw in iter_rows(out / "drops"):
             d = Drop.model_validate(raw)
             s = m(d.mode)
@@ -95,10 +95,14 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["examples"].setdefault(key, (d.id, (d.details or [""])[0][:160]))
             _cost(s, d.ledger)
             for r in d.repairs:
-                s["repairs"][r.split(":")[0]] += 1
+                s["repairs"][_repair_kind(r)] += 1
+        for mode in _consistency_modes(out):
+            m(mode)["consistency_on"] = True
     for mode, s in modes.items():
         always = ["synthesizer", "rules", "judge"] if mode == "synthesizer" else ["select", "extract", "generate", "rules",
                                                                                  "judge"]
+        if s.get("consistency_on"):  # the state replay ran (items without a state pass it unchecked)
+            always.append("consistency")
         if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
             always.append("refine")
         total = s["kept"] + sum(s["drops"].values())
@@ -113,6 +117,30 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
         k = max(s["kept"], 1)
         s["per_kept"] = {"calls": s["calls"] / k, "tokens": s["tokens"] / k, "seconds": s["seconds"] / k}
         s["size"] = {phase: {key: _summ(v) for key, v in s[phase].items()} for phase in ("before", "after")}
+    return modes
+
+
+def _repair_kind(repair: str) -> str:
+    """``"stage: what"`` of a recorded repair, without the item-specific details after a second colon."""
+    return ":".join(repair.split(":")[:2]).strip()[:80]
+
+
+def _consistency_modes(out: Path) -> set[str]:
+    """Modes whose runs in ``out`` had the state-consistency check on (from runs.jsonl start lines)."""
+    import orjson
+
+    modes: set[str] = set()
+    path = out / "runs.jsonl"
+    if not path.is_file():
+        return modes
+    for line in path.read_bytes().splitlines():
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue  # a torn last line of a killed run
+        cfg = rec.get("config") if isinstance(rec, dict) and rec.get("event") == "start" else None
+        if isinstance(cfg, dict) and cfg.get("consistency"):
+            modes.add(cfg.get("mode") or "pipeline")
     return modes
 
 
@@ -153,7 +181,10 @@ def format_stats(modes: dict[str, Any]) -> str:
                 f"(system-prompt quantities the source never states; see meta.extra.warnings)"
             )
         if s["repairs"]:
-            lines.append("repairs by stage: " + ", ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+            lines.append("repairs (stage: what was repaired, count): "
+                         + "; ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+        else:
+            lines.append("repairs: none (every reply parsed as written)")
         lines.append("")
     if modes:
         lines.append(f"{'cost per kept trajectory':<26} {'LLM calls':>10} {'tokens':>10} {'LLM seconds':>12}")

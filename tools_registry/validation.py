@@ -22,7 +22,7 @@ from .limits import MAX_JSON_DEPTH, MAX_PATTERN_CHARS, MAX_SCHEMA_BYTES, json_pr
 from .specs import ToolSpec
 
 __all__ = ["tool_problems", "ensure_valid_tools", "ToolSet", "argument_problems", "schema_limit_problems", "SNAKE_CASE",
-           "RULES"]
+           "RULES", "RULE_SEVERITY", "problem_severity", "split_problems"]
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # use with fullmatch
 _META = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
@@ -100,6 +100,46 @@ def schema_limit_problems(parameters: Any) -> list[str]:
     return problems
 
 
+#: How bad a broken rule is. ``error``: the tool set cannot be used as it is (invalid schema, a
+#: ``required`` naming no property, duplicate names, parameters not an object). ``warning``: the
+#: style GEM asks of synthesized tools; imported real-world tool sets often break these and still
+#: work. Rules not listed here are errors.
+RULE_SEVERITY = {
+    "name": "warning",
+    "description": "warning",
+    "param-described": "warning",
+    "param-typed": "warning",
+    "unique": "error",
+    "schema": "error",
+    "object": "error",
+    "required": "error",
+}
+
+
+def problem_severity(problem: str) -> str:
+    """``"error"`` or ``"warning"`` for a ``"[rule] ..."`` line of :func:`tool_problems`."""
+    rule = problem[1:problem.find("]")] if problem.startswith("[") and "]" in problem else ""
+    return RULE_SEVERITY.get(rule, "error")
+
+
+def split_problems(problems: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``(errors, warnings)`` of :func:`tool_problems` lines, each in its original order."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    for p in problems:
+        (warnings if problem_severity(p) == "warning" else errors).append(p)
+    return errors, warnings
+
+
+def _tool_list(tools: Any) -> Any:
+    """One ToolSpec (or one tool dict) where a list is expected is that list of one; text is a TypeError."""
+    if isinstance(tools, ToolSpec) or (isinstance(tools, dict) and ({"name", "function", "inputSchema"} & set(tools))):
+        return [tools]
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Iterable):
+        raise TypeError(f"expected a list of tools (ToolSpec or tool dicts), got {type(tools).__name__}")
+    return tools
+
+
 def _meta_valid(schema: Any) -> bool:
     try:
         return bool(jsonschema_rs.meta.is_valid(schema))
@@ -124,7 +164,10 @@ def _path(parts: Iterable[Any]) -> str:
 
 
 def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
-    """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines."""
+    """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines.
+
+    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings."""
+    tools = _tool_list(tools)
     problems: list[str] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(tools):
@@ -274,7 +317,7 @@ class ToolSet:
 
     def __init__(self, tools: Iterable[ToolSpec | dict[str, Any]]):
         self.specs: dict[str, ToolSpec] = {}
-        for raw in tools:
+        for raw in _tool_list(tools):
             spec = _as_spec(raw)
             if isinstance(spec, str):
                 raise ToolDefinitionError([spec])

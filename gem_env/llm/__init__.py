@@ -15,6 +15,7 @@ __all__ = [
     "CachedBackend",
     "CallerStats",
     "ChatReply",
+    "EndpointPool",
     "HFBackend",
     "LLMBackend",
     "OpenAIBackend",
@@ -24,6 +25,7 @@ __all__ = [
     "Usage",
     "VLLMBackend",
     "build_tiny_chat_model",
+    "episode_affinity",
     "make_backend",
     "normalize_messages",
     "parse_json",
@@ -39,6 +41,7 @@ _LAZY = {
     "request_key": ".cache", "OpenAIBackend": ".openai_backend", "HFBackend": ".hf_backend",
     "VLLMBackend": ".vllm_backend", "parse_tool_calls": ".parsing", "parse_json": ".parsing",
     "split_reasoning": ".parsing", "ParsedText": ".parsing", "build_tiny_chat_model": ".tiny_model",
+    "EndpointPool": ".pool", "episode_affinity": ".pool",
 }
 
 

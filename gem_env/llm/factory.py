@@ -27,7 +27,8 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
             ``scripted:`` (``replies=`` a list, a callable or a recorded JSONL path).
         cache: SQLite file for the reply cache (None: no cache); ``cache_path`` is an alias.
         cache_mode: ``"rw"``, ``"replay"`` or ``"off"``.
-        **options: Backend options, e.g. ``base_url``, ``api_key``, ``concurrency``,
+        **options: Backend options, e.g. ``base_url`` (for ``openai:``, a list of several URLs
+            builds an :class:`~gem_env.llm.pool.EndpointPool`), ``api_key``, ``concurrency``,
             ``timeout``, ``max_retries``, ``default_sampling`` (see each backend's class).
 
     Raises:
@@ -45,6 +46,16 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
         raise ConfigError(f"model string {model!r} names no model after {kind!r}")
     if kind == "openai":
         from .openai_backend import OpenAIBackend as cls
+
+        urls = options.pop("base_urls", None) or options.get("base_url")
+        if isinstance(urls, (list, tuple)):  # several endpoints: a pool (gem_env.llm.pool)
+            options.pop("base_url", None)
+            if len(urls) > 1 or "routing" in options:
+                from .pool import EndpointPool as cls
+
+                options["base_urls"] = list(urls)
+            else:
+                options["base_url"] = urls[0] if urls else None
     elif kind == "vllm":
         from .vllm_backend import VLLMBackend as cls
     elif kind == "hf":

@@ -1,21 +1,24 @@
 """``LoopbackOpenAIServer``: a real OpenAI-compatible HTTP server on 127.0.0.1 for tests and benchmarks.
 
-Serves ``/v1/chat/completions`` and ``/v1/models`` with aiohttp (imported lazily), a pluggable
+Serves ``/v1/chat/completions``, ``/v1/models`` and ``/v1/stats`` with aiohttp (imported lazily), a pluggable
 responder, injectable latency, a slot limit like a serving engine's batch, and faults (500s,
-429 + Retry-After, hangs, truncated bodies, dropped connections). Runs in a background thread
-(``with``) or on the current loop (``async with``).
+429 + Retry-After, hangs, truncated bodies, dropped connections), and a prefix-cache model
+(``prefill_s_per_token``: a request also waits for the prompt tokens this server has not seen as
+the prefix of an earlier request, as a serving engine's prefix cache does). Runs in a background
+thread (``with``) or on the current loop (``async with``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import inspect
 import itertools
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -93,17 +96,22 @@ class LoopbackOpenAIServer:
         retry_after_s: ``Retry-After`` header value sent with 429s.
         hang_s: How long a "hang" holds the request before dropping it.
         model: Name listed by ``/v1/models`` and echoed in replies.
+        prefill_s_per_token: Prefix-cache model: extra seconds per prompt token not covered by
+            the longest message prefix this server saw in an earlier request (a token is 4 bytes
+            of a message's JSON). 0 turns the model off.
+        prefix_cache_entries: Message prefixes the server remembers (least recently used go first).
 
     Attributes:
         url: ``http://127.0.0.1:<port>/v1`` once started (pass as ``base_url``).
-        stats: Counter of outcomes (``ok``, fault names) and ``requests``.
+        stats: Counter of outcomes (``ok``, fault names), ``requests``, and with the prefix-cache
+            model ``prompt_tokens`` and ``uncached_tokens``.
     """
 
     def __init__(self, responder: Callable[[dict[str, Any]], Any] | None = None, *, latency_s: float = 0.0,
                  max_concurrency: int | None = None,
                  faults: Sequence[str | None] | Mapping[str, float] | Callable[[int, dict], str | None] | None = None,
                  retry_after_s: float = 0.05, hang_s: float = 30.0, model: str = "loopback", seed: int = 0,
-                 port: int = 0) -> None:
+                 port: int = 0, prefill_s_per_token: float = 0.0, prefix_cache_entries: int = 1 << 20) -> None:
         self.responder = responder or default_responder
         self.latency_s = latency_s
         self.max_concurrency = max_concurrency
@@ -112,6 +120,9 @@ class LoopbackOpenAIServer:
         self.hang_s = hang_s
         self.model = model
         self.port = port
+        self.prefill_s_per_token = prefill_s_per_token
+        self.prefix_cache_entries = prefix_cache_entries
+        self._prefixes: OrderedDict[bytes, None] = OrderedDict()
         self.stats: Counter[str] = Counter()
         self._rng = random.Random(seed)
         self._counter = itertools.count()
@@ -153,9 +164,31 @@ class LoopbackOpenAIServer:
                 return await self._answer(request, body, index, fault, web)
         return await self._answer(request, body, index, fault, web)
 
+    def uncached_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """Prompt tokens past the longest message prefix seen before; remembers this prompt's prefixes."""
+        key, total, cached = b"", 0, 0
+        cache = self._prefixes
+        for m in messages:
+            data = orjson.dumps(m, option=orjson.OPT_SORT_KEYS)
+            key = hashlib.blake2b(key + data, digest_size=16).digest()
+            total += max(1, len(data) // 4)
+            if key in cache:
+                cache.move_to_end(key)
+                cached = total
+            else:
+                cache[key] = None
+        while len(cache) > self.prefix_cache_entries:
+            cache.popitem(last=False)
+        self.stats["prompt_tokens"] += total
+        self.stats["uncached_tokens"] += total - cached
+        return total - cached
+
     async def _answer(self, request: Any, body: dict, index: int, fault: str | None, web: Any) -> Any:
-        if self.latency_s:
-            await asyncio.sleep(self.latency_s)
+        latency = self.latency_s
+        if self.prefill_s_per_token:
+            latency += self.prefill_s_per_token * self.uncached_tokens(body.get("messages") or [])
+        if latency:
+            await asyncio.sleep(latency)
         if fault:
             self.stats[fault] += 1
         if fault in ("500", "503"):
@@ -199,6 +232,11 @@ class LoopbackOpenAIServer:
         return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model",
                                                               "owned_by": "loopback"}]})
 
+    async def _stats(self, request: Any) -> Any:
+        from aiohttp import web
+
+        return web.json_response(dict(self.stats))
+
     async def start(self) -> LoopbackOpenAIServer:
         """Start serving on the running loop."""
         from aiohttp import web
@@ -206,6 +244,7 @@ class LoopbackOpenAIServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._completions)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/v1/stats", self._stats)  # the stats Counter, for a server in another process
         self._slots = asyncio.Semaphore(self.max_concurrency) if self.max_concurrency else None
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()

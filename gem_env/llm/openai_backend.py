@@ -19,8 +19,9 @@ from tools_registry.limits import json_problem
 
 from .base import LLMBackend
 from .http_failures import HTTPFailure, status_failure
+from .encoding import BodyEncoder
 from .parsing import loads_repairing, parse_tool_calls, split_reasoning
-from .types import ChatReply, TokenUsage, as_response_format, normalize_messages
+from .types import ChatReply, TokenUsage, as_response_format
 
 __all__ = ["OpenAIBackend", "translate_error"]
 
@@ -126,6 +127,7 @@ class OpenAIBackend(LLMBackend):
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
+        self._encoder = BodyEncoder()
 
     def _ensure_client(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -156,9 +158,7 @@ class OpenAIBackend(LLMBackend):
         return self._client
 
     def _request(self, messages, tools, response_format, sampling) -> bytes:
-        body: dict[str, Any] = {"model": self.model, "messages": normalize_messages(messages, arguments="str")}
-        if tools:
-            body["tools"] = tools
+        body: dict[str, Any] = {}
         rf = as_response_format(response_format)
         if rf is not None:
             body["response_format"] = rf
@@ -171,7 +171,9 @@ class OpenAIBackend(LLMBackend):
             else:
                 extra[key] = value
         body.update(extra)  # what the SDK's extra_body would do: vLLM reads top_k, min_p, ... here
-        return orjson.dumps(body)
+        body.pop("model", None)
+        # each message's bytes are encoded once per conversation, not once per turn (gem_env.llm.encoding)
+        return self._encoder.body({"model": self.model}, messages, tools, body)
 
     async def _attempt(self, client: Any, body: bytes) -> dict[str, Any]:
         assert self._slots is not None

@@ -17,7 +17,7 @@ from tools_registry.errors import ParseError
 from tools_registry.limits import json_problem
 
 __all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning",
-           "assistant_from_generation"]
+           "assistant_from_generation", "json_message"]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
@@ -154,6 +154,32 @@ def _parse_plain_json(text: str, repairs: list[str]) -> tuple[str | None, list[d
     if not all(isinstance(o, dict) and "name" in o for o in items):
         return text.strip(), []  # JSON, but not a tool call: it is content
     return None, [_call_from_obj(o, i, f"tool_call {i}", repairs) for i, o in enumerate(items)]
+
+
+def json_message(text: str) -> dict[str, Any] | None:
+    """The message when ``text`` is a whole chat message written as JSON, else None.
+
+    ``'{"role": "assistant", "tool_calls": [...]}'`` (what an agent gets by serialising its message)
+    is that message; an object with ``tool_calls`` and no role counts as the assistant's. Text that
+    is not one JSON object with ``role`` or ``tool_calls`` is None (left to the tool-call parser).
+
+    Raises:
+        ParseError: A JSON message of another role than the assistant's.
+    """
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")) or ('"role"' not in body and '"tool_calls"' not in body):
+        return None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or not ("role" in value or "tool_calls" in value):
+        return None
+    role = value.get("role", "assistant")
+    if role != "assistant":
+        raise ParseError(f"the action is a JSON chat message with role {role!r}; an action is the assistant's "
+                         "message (a dict, or text with tool calls)")
+    return value
 
 
 def parse_tool_calls(text: str, parser: str = "hermes") -> ParsedText:

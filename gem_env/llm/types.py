@@ -242,7 +242,7 @@ class Usage:
         """A plain-text table: one row per caller and a total."""
         head = f"{'caller':<20} {'calls':>7} {'errors':>6} {'cached':>7} {'prompt_tok':>11} {'compl_tok':>10} {'mean_s':>8}"
         lines = [head, "-" * len(head)]
-        for name, r in self.as_dict().items():
+        for name, r in Usage.as_dict(self).items():  # the caller rows (subclasses may add more keys)
             mean = r["latency_s"] / r["calls"] if r["calls"] else 0.0
             lines.append(f"{name:<20} {r['calls']:>7} {r['errors']:>6} {r['cache_hits']:>7} "
                          f"{r['prompt_tokens']:>11} {r['completion_tokens']:>10} {mean:>8.3f}")
