@@ -9,7 +9,7 @@ schema-valid calls that reach the tools) and stepped on ``gem/photo-framing-v0``
 (``EpisodeRecord.to_row()`` through ``orjson``), and a row that cannot be written counts too.
 Prints the counts, actions per second and the resident memory at each tenth of the run.
 
-    python benchmarks/fuzz_env.py                  # 60,000 actions (about 2-4 minutes on one core)
+    python benchmarks/fuzz_env.py                  # 60,000 actions (about 10 minutes on a busy 2-core machine)
     python benchmarks/fuzz_env.py --actions 3000   # a quick look
 """
 

@@ -90,6 +90,8 @@ class ToolUseEnv(gym.Env):
     episode (deterministic). Space: :class:`~gem_env.spaces.AssistantMessageSpace`. A bad action
     never raises: an unknown tool, invalid arguments or a failing tool becomes a tool message
     ``"Error: ..."``; unreadable text becomes a system message; all are counted in ``info``.
+    Arguments must be plain JSON within ``tools_registry.limits`` (64 levels, 1 MiB, 64-bit
+    integers, valid Unicode); recorded text is always valid Unicode, so every row can be written.
 
     ## Reward
     0 on every step but the last; at the end the reward (default

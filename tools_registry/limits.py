@@ -12,6 +12,8 @@ from __future__ import annotations
 import reprlib
 from typing import Any
 
+import orjson
+
 __all__ = [
     "MAX_ARGUMENT_BYTES",
     "MAX_JSON_DEPTH",
@@ -35,7 +37,8 @@ MAX_PATTERN_CHARS = 1000
 MAX_TEXT_CHARS = 1 << 20
 
 _INT64 = (-(1 << 63), (1 << 64) - 1)  # orjson writes int64 and uint64
-_SCALARS = (str, int, float, bool, type(None))
+#: orjson raises on these instead of converting them, so its success means plain JSON (tuples aside).
+_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _has_surrogate(text: str) -> bool:
@@ -53,17 +56,36 @@ def clean_text(text: str) -> str:
     return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
-def _where(path: list[Any]) -> str:
-    return "'" + ".".join(clean_text(str(p))[:40] for p in path) + "'" if path else "the arguments"
+def _where(path: list[Any], what: str) -> str:
+    return "'" + ".".join(clean_text(str(p))[:40] for p in path) + "'" if path else what
 
 
-def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_ARGUMENT_BYTES) -> str | None:
+def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_ARGUMENT_BYTES,
+                 what: str = "the arguments") -> str | None:
     """Why ``value`` is not plain, recordable JSON within the limits, or None when it is.
 
-    Plain JSON: dicts with str keys, lists, str, int within 64 bits, finite or not floats,
-    bool, None; no lone surrogates in strings or keys; at most ``max_depth`` levels; about
-    ``max_bytes`` of JSON text. Iterative: a value nested a million deep is answered in one pass.
+    Plain JSON: dicts with str keys, lists (and tuples, which orjson writes as lists), str, int
+    within 64 bits, floats (NaN and Infinity are written as null), bool, None; no lone surrogates
+    in strings or keys; at most ``max_depth`` levels; about ``max_bytes`` of JSON text. Iterative, and it stops at the first problem: a value nested a
+    million deep or holding a million keys is answered after looking at what the limits allow.
+    ``what`` names the value in the message ("the arguments", "the schema").
     """
+    if type(value) is dict and len(value) <= 64 and max_depth > 0 and max_bytes >= 64 * (256 + 4096):
+        for k, v in value.items():  # the common case, flat arguments of plain values: no stack at all
+            t = type(v)
+            if not (type(k) is str and len(k) <= 256 and k.isascii()
+                    and ((t is str and len(v) <= 4096 and v.isascii()) or t is bool or v is None or t is float
+                         or (t is int and _INT64[0] <= v <= _INT64[1]))):
+                break
+        else:
+            return None
+    try:  # nested values: orjson writes them (str keys, valid text, 64-bit ints), within size and depth?
+        blob = orjson.dumps(value, option=_STRICT)
+    except (TypeError, ValueError):
+        pass  # the walk below names the problem
+    else:
+        if len(blob) <= max_bytes and blob.count(b"[") + blob.count(b"{") <= max_depth:
+            return None  # at most max_depth brackets: no deeper than that
     size = 0
     stack: list[tuple[Any, int, list[Any]]] = [(value, 0, [])]
     while stack:
@@ -72,35 +94,39 @@ def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int 
         if t is str:
             size += len(v) + 2
             if not v.isascii() and _has_surrogate(v):
-                return f"{_where(path)} holds a lone surrogate (text that is not valid Unicode)"
+                return f"{_where(path, what)} holds a lone surrogate (text that is not valid Unicode)"
         elif t is bool or v is None:
             size += 5
         elif t is int:
             if not _INT64[0] <= v <= _INT64[1]:
-                return f"{_where(path)} is an integer outside the 64-bit range"
+                return f"{_where(path, what)} is an integer outside the 64-bit range"
             size += 20
         elif t is float:
             size += 24
-        elif t is dict or t is list:
+        elif t is dict or t is list or t is tuple:
             if depth >= max_depth:
-                return f"{_where(path)} is nested deeper than {max_depth} levels"
+                return f"{_where(path, what)} is nested deeper than {max_depth} levels"
             size += 2
             if t is dict:
                 for k, item in v.items():
                     if type(k) is not str:
-                        return f"{_where(path)} has a key that is not a string ({type(k).__name__})"
+                        return f"{_where(path, what)} has a key that is not a string ({type(k).__name__})"
                     if not k.isascii() and _has_surrogate(k):
-                        return f"{_where(path)} has a key with a lone surrogate (text that is not valid Unicode)"
+                        return f"{_where(path, what)} has a key with a lone surrogate (text that is not valid Unicode)"
                     size += len(k) + 4
+                    if size > max_bytes:
+                        break
                     stack.append((item, depth + 1, [*path, k] if depth < 8 else path))
             else:
                 for i, item in enumerate(v):
                     size += 1
+                    if size > max_bytes:
+                        break
                     stack.append((item, depth + 1, [*path, i] if depth < 8 else path))
         else:
-            return f"{_where(path)} is a {t.__name__}, not a JSON value"
+            return f"{_where(path, what)} is a {t.__name__}, not a JSON value"
         if size > max_bytes:
-            return f"the arguments are larger than {max_bytes} bytes of JSON"
+            return f"{what} {'are' if what.endswith('s') else 'is'} larger than {max_bytes} bytes of JSON"
     return None
 
 

@@ -66,9 +66,9 @@ def schema_limit_problems(parameters: Any) -> list[str]:
     Returned as ``"[rule] path: what"`` fragments (``tool_problems`` prefixes the tool); an empty
     list means the schema may be compiled and run on untrusted arguments.
     """
-    too_big = json_problem(parameters, max_bytes=MAX_SCHEMA_BYTES)
+    too_big = json_problem(parameters, max_bytes=MAX_SCHEMA_BYTES, what="the schema")
     if too_big is not None:
-        return [f"[size] parameters: {too_big.replace('the arguments', 'the schema')}"]
+        return [f"[size] parameters: {too_big}"]
     problems: list[str] = []
     stack: list[tuple[Any, str]] = [(parameters, "parameters")]
     while stack:
@@ -324,9 +324,9 @@ class ToolSet:
             self.specs[spec.name] = spec
         self._keys = {}
         for n, s in self.specs.items():
-            problem = json_problem(s.parameters, max_bytes=MAX_SCHEMA_BYTES)
+            problem = json_problem(s.parameters, max_bytes=MAX_SCHEMA_BYTES, what="the schema")
             if problem is not None:
-                raise ToolDefinitionError([f"[size] tool '{n}': parameters: {problem.replace('the arguments', 'the schema')}"])
+                raise ToolDefinitionError([f"[size] tool '{n}': parameters: {problem}"])
             self._keys[n] = key = orjson.dumps(s.parameters, option=orjson.OPT_SORT_KEYS).decode()
             _check_schema(key, n)
         try:

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from tools_registry.errors import ParseError
+
 __all__ = [
     "CallerStats",
     "ChatReply",
@@ -143,17 +145,27 @@ def normalize_messages(messages: list[dict[str, Any]], *, arguments: str = "dict
 
 
 def assistant_message(message: dict[str, Any] | str) -> dict[str, Any]:
-    """Return a clean assistant dict (arguments as dicts, ids and types filled in)."""
+    """Return a clean assistant dict (arguments as dicts, ids and types filled in).
+
+    Raises:
+        ParseError: ``message`` does not have the shape of an assistant message.
+    """
     if isinstance(message, str):
         return {"role": "assistant", "content": message}
+    if not isinstance(message, dict):
+        raise ParseError(f"an assistant message must be a dict or text, got {type(message).__name__}")
     msg: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
     calls = message.get("tool_calls")
     if calls:
-        msg["tool_calls"] = [
-            {"id": c.get("id") or f"call_{i}", "type": "function",
-             "function": {"name": c["function"]["name"], "arguments": _args_to_dict(c["function"].get("arguments", {}))}}
-            for i, c in enumerate(calls)
-        ]
+        try:
+            msg["tool_calls"] = [
+                {"id": c.get("id") or f"call_{i}", "type": "function",
+                 "function": {"name": c["function"]["name"],
+                              "arguments": _args_to_dict(c["function"].get("arguments", {}))}}
+                for i, c in enumerate(calls)
+            ]
+        except (KeyError, TypeError, AttributeError):
+            raise ParseError(f"tool_calls do not have the shape of OpenAI tool calls: {str(calls)[:200]}") from None
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if reasoning:
         msg["reasoning_content"] = reasoning
