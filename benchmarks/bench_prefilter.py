@@ -28,8 +28,7 @@ WIKIHOW = REPO.parent / "shared" / "data" / "wikihow" / "wikihow_fg_articles.pla
 def load_labelled(path: Path = LABELLED) -> tuple[list[str], list[str]]:
     """``(procedures, other texts)`` of the labelled set."""
     rows = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-    return ([r["text"] for r in rows if r["label"] == "procedure"],
-            [r["text"] for r in rows if r["label"] == "other"])
+    return ([r["text"] for r in rows if r["label"] == "procedure"], [r["text"] for r in rows if r["label"] == "other"])
 
 
 def rates(texts: list[str], rule) -> tuple[int, int]:
@@ -53,8 +52,10 @@ def main() -> None:
         kp, n_p = rates(pos, rule)
         kn, n_n = rates(neg, rule)
         dt = time.perf_counter() - t0
-        print(f"  {name:<38} recall {kp}/{n_p} = {kp / n_p:.1%}   reduction {1 - kn / n_n:.1%} "
-              f"({kn}/{n_n} pass)   {(n_p + n_n) / dt:,.0f} texts/s")
+        print(
+            f"  {name:<38} recall {kp}/{n_p} = {kp / n_p:.1%}   reduction {1 - kn / n_n:.1%} "
+            f"({kn}/{n_n} pass)   {(n_p + n_n) / dt:,.0f} texts/s"
+        )
         if args.misses:
             for t in pos:
                 if not rule(t):
@@ -78,8 +79,10 @@ def main() -> None:
     other = negatives()
     for name, rule in rules.items():
         k, n = rates(other, rule)
-        print(f"bench_synth non-procedural texts (notes, licences, stdlib docstrings), {name}: "
-              f"reduction {1 - k / n:.1%} ({k}/{n} pass)")
+        print(
+            f"bench_synth non-procedural texts (notes, licences, stdlib docstrings), {name}: "
+            f"reduction {1 - k / n:.1%} ({k}/{n} pass)"
+        )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,9 @@ def parse_sampling(items: list[str] | tuple[str, ...] | None) -> dict[str, dict[
         head, eq, raw = item.partition("=")
         role, dot, key = head.strip().partition(".")
         if not eq or not dot or not key:
-            raise ConfigError(f"--sampling {item!r}: write ROLE.key=value, e.g. user.max_tokens=256 "
-                              f"(roles: {', '.join(ROLES)})")
+            raise ConfigError(
+                f"--sampling {item!r}: write ROLE.key=value, e.g. user.max_tokens=256 (roles: {', '.join(ROLES)})"
+            )
         if role not in ROLES:
             raise ConfigError(f"--sampling {item!r}: unknown role {role!r}; roles: {', '.join(ROLES)}")
         try:

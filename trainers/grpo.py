@@ -13,6 +13,7 @@ advantages, clipping and logging are TRL's.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from tools_registry.errors import ConfigError
@@ -223,7 +224,10 @@ def _trainer_class():
 
         def _generate_and_score_completions(self, inputs):
             self._gem_inputs = inputs
-            return super()._generate_and_score_completions(inputs)
+            with warnings.catch_warnings():  # TRL's generation helpers still call transformers' old
+                # gradient_checkpointing* names: FutureWarnings on every batch, nothing for a user to act on
+                warnings.filterwarnings("ignore", message=r"`(is_)?gradient_checkpointing", category=FutureWarning)
+                return super()._generate_and_score_completions(inputs)
 
     return GemGRPOTrainer
 

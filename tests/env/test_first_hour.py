@@ -55,8 +55,15 @@ def test_rollout_refuses_an_existing_output(gem_app, tiny_domain, tmp_path):
 def test_json_message_action_is_that_message(tiny_domain):
     env = ToolUseEnv(tiny_domain)
     env.reset(options={"task_id": "chair-price"})
-    text = orjson.dumps({"role": "assistant", "content": None, "tool_calls": [
-        {"id": "x", "type": "function", "function": {"name": "get_item", "arguments": '{"item_id": "I-2"}'}}]}).decode()
+    text = orjson.dumps(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "x", "type": "function", "function": {"name": "get_item", "arguments": '{"item_id": "I-2"}'}}
+            ],
+        }
+    ).decode()
     obs, _, terminated, truncated, info = env.step(text)
     assert obs["messages"][-2]["tool_calls"][0]["function"] == {"name": "get_item", "arguments": {"item_id": "I-2"}}
     assert obs["messages"][-1]["role"] == "tool" and "80" in obs["messages"][-1]["content"]
@@ -76,16 +83,26 @@ def test_backend_error_counts_and_the_row_says_how_it_ended(tiny_domain):
     def flaky(messages, tools, response_format, sampling):
         calls.append(1)
         if len(calls) == 1:
-            return {"role": "assistant", "tool_calls": [
-                {"id": "c", "type": "function", "function": {"name": "get_item", "arguments": {"item_id": "I-2"}}}]}
+            return {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "get_item", "arguments": {"item_id": "I-2"}}}
+                ],
+            }
         raise BackendError("server gone after 5 attempts", reason="connection", attempts=5)
 
     rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(ScriptedBackend(flaky)), task_id="chair-price")
     extra = rec.to_row()["meta"]["extra"]
     assert extra["errors"] == 1 and extra["ended_by"] == "error:BackendError" and "server gone" in extra["error"]
-    ok = run_episode(ToolUseEnv(tiny_domain), LLMAgent(ScriptedBackend(
-        ['<tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>', "It is $80."])),
-        task_id="chair-price")
+    ok = run_episode(
+        ToolUseEnv(tiny_domain),
+        LLMAgent(
+            ScriptedBackend(
+                ['<tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>', "It is $80."]
+            )
+        ),
+        task_id="chair-price",
+    )
     assert ok.to_row()["meta"]["extra"]["ended_by"] == "terminated" and ok.errors == 0
 
 
@@ -104,8 +121,12 @@ def test_role_defaults_and_overrides(tmp_path):
         max_tokens = 48  # a backend with a token budget of its own (hf:, vllm:)
 
     assert "max_tokens" not in LLMAgent(Budgeted([])).sampling
-    assert parse_sampling(["user.max_tokens=128", "tools.temperature=0.2", "agent.stop=[\"x\"]", "judge.x=a b"]) == {
-        "user": {"max_tokens": 128}, "tools": {"temperature": 0.2}, "agent": {"stop": ["x"]}, "judge": {"x": "a b"}}
+    assert parse_sampling(["user.max_tokens=128", "tools.temperature=0.2", 'agent.stop=["x"]', "judge.x=a b"]) == {
+        "user": {"max_tokens": 128},
+        "tools": {"temperature": 0.2},
+        "agent": {"stop": ["x"]},
+        "judge": {"x": "a b"},
+    }
     for bad in ("user=3", "critic.max_tokens=3", "user.max_tokens"):
         with pytest.raises(ConfigError):
             parse_sampling([bad])
@@ -113,11 +134,13 @@ def test_role_defaults_and_overrides(tmp_path):
 
 def test_llm_user_sends_its_budget_and_rows_record_sampling_per_role(tiny_domain):
     user_llm = ScriptedBackend(["Hi, how much is the chair I-2?", "Thanks. ###STOP###"])
-    agent_llm = ScriptedBackend(['<tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>',
-                                 "It is $80.", "Bye."])
+    agent_llm = ScriptedBackend(
+        ['<tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>', "It is $80.", "Bye."]
+    )
     env = ToolUseEnv(tiny_domain, user="llm", user_model=user_llm)
-    rec = run_episode(env, LLMAgent(agent_llm, sampling={"temperature": 0.5}, tool_choice="auto"),
-                      task_id="chair-price", seed=3)
+    rec = run_episode(
+        env, LLMAgent(agent_llm, sampling={"temperature": 0.5}, tool_choice="auto"), task_id="chair-price", seed=3
+    )
     assert user_llm.calls[0]["sampling"] == {"temperature": 0.0, "max_tokens": 256}
     sampling = rec.to_row()["meta"]["provenance"]["sampling"]
     assert sampling["agent"] == {"max_tokens": 1024, "temperature": 0.5, "tool_choice": "auto"}
@@ -143,16 +166,41 @@ def test_cli_sends_tool_choice_and_role_sampling_to_the_server(gem_app, tiny_dom
     def respond(body):
         bodies.append(body)
         if sum(m["role"] == "assistant" for m in body["messages"]) == 0:
-            return {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "type": "function", "function": {
-                "name": "get_item", "arguments": '{"item_id": "I-2"}'}}]}
+            return {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "get_item", "arguments": '{"item_id": "I-2"}'}}
+                ],
+            }
         return {"role": "assistant", "content": "It is $80."}
 
     out = tmp_path / "rows.jsonl"
     with LoopbackOpenAIServer(respond) as srv:
-        res = CliRunner().invoke(gem_app, [
-            "rollout", str(tiny_domain.path), "--agent", "openai:loopback", "--base-url", srv.url, "-n", "1",
-            "--tasks", "chair-price", "--tool-choice", "required", "--sampling", "agent.max_tokens=77",
-            "--sampling", "agent.top_p=0.5", "-o", str(out), "--no-progress"])
+        res = CliRunner().invoke(
+            gem_app,
+            [
+                "rollout",
+                str(tiny_domain.path),
+                "--agent",
+                "openai:loopback",
+                "--base-url",
+                srv.url,
+                "-n",
+                "1",
+                "--tasks",
+                "chair-price",
+                "--tool-choice",
+                "required",
+                "--sampling",
+                "agent.max_tokens=77",
+                "--sampling",
+                "agent.top_p=0.5",
+                "-o",
+                str(out),
+                "--no-progress",
+            ],
+        )
     assert res.exit_code == 0, res.output
     assert bodies[0]["tool_choice"] == "required" and bodies[0]["max_tokens"] == 77 and bodies[0]["top_p"] == 0.5
     sampling = _rows(out)[0]["meta"]["provenance"]["sampling"]

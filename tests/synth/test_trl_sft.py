@@ -25,6 +25,8 @@ def test_sft_trainer_takes_the_rows(fake_run, tmp_path):
         max_length=2048,
         use_cpu=True,
         save_strategy="no",
+        activation_checkpointing=False,  # transformers 5's name; TRL's default sets the deprecated one
+        gradient_checkpointing=None,
     )
     trainer = SFTTrainer(
         model=model, args=args, train_dataset=ds, processing_class=AutoTokenizer.from_pretrained(path)

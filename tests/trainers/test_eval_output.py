@@ -57,14 +57,25 @@ def test_role_sampling_is_sent_and_recorded(tmp_path):
     from trainers.evaluate import evaluate
 
     agent = ScriptedBackend(lambda messages, tools, rf, sampling: {"role": "assistant", "content": "Done."})
-    res = evaluate(agent, [ENV], k=1, max_tasks=1, output_dir=tmp_path / "ev", tool_choice="none",
-                   role_sampling={"agent": {"temperature": 0.2}, "user": {"max_tokens": 32}})
+    res = evaluate(
+        agent,
+        [ENV],
+        k=1,
+        max_tasks=1,
+        output_dir=tmp_path / "ev",
+        tool_choice="none",
+        role_sampling={"agent": {"temperature": 0.2}, "user": {"max_tokens": 32}},
+    )
     cfg = json.loads((tmp_path / "ev" / "results.json").read_text())["config"]
     assert cfg["sampling"]["agent"] == {"max_tokens": 1024, "temperature": 0.2, "tool_choice": "none"}
     assert cfg["sampling"]["user"] == {"max_tokens": 32}
     assert agent.calls[0]["sampling"]["tool_choice"] == "none" and agent.calls[0]["sampling"]["temperature"] == 0.2
-    row_sampling = _episodes(tmp_path / "ev") and orjson.loads(
-        (tmp_path / "ev" / "episodes.jsonl").read_bytes().splitlines()[0])["meta"]["provenance"]["sampling"]
+    row_sampling = (
+        _episodes(tmp_path / "ev")
+        and orjson.loads((tmp_path / "ev" / "episodes.jsonl").read_bytes().splitlines()[0])["meta"]["provenance"][
+            "sampling"
+        ]
+    )
     assert row_sampling["agent"]["tool_choice"] == "none"
     assert res.summary["overall"]["episodes"] == 1
 
@@ -73,7 +84,10 @@ def test_model_strings_of_env_roles_get_their_role_sampling():
     from gem_env.users import LLMUser
     from trainers.evaluate import _role_backends
 
-    kwargs, opened = _role_backends({"user_model": "scripted:u", "tools": "python"},
-                                    {"user": {"max_tokens": 32}}, {"base_url": "http://127.0.0.1:9/v1"})
+    kwargs, opened = _role_backends(
+        {"user_model": "scripted:u", "tools": "python"},
+        {"user": {"max_tokens": 32}},
+        {"base_url": "http://127.0.0.1:9/v1"},
+    )
     assert kwargs["tools"] == "python" and opened == [kwargs["user_model"]]
     assert LLMUser(kwargs["user_model"]).sampling == {"temperature": 0.0, "max_tokens": 32}
