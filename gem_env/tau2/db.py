@@ -115,10 +115,20 @@ class CopyOnAccessDict(dict):
         return {k: copy.deepcopy(v, memo) for k, v in self.copy().items()}
 
 
+_TABLES: dict[int, tuple[Any, bool]] = {}  # id(shared dict) -> (dict, is a table): checked once per process
+
+
 def _is_table(value: Any) -> bool:
     from pydantic import BaseModel
 
-    return type(value) is dict and bool(value) and all(isinstance(v, BaseModel) for v in value.values())
+    if type(value) is not dict or not value:
+        return False
+    hit = _TABLES.get(id(value))
+    if hit is None or hit[0] is not value:
+        if len(_TABLES) > 256:
+            _TABLES.clear()
+        hit = _TABLES[id(value)] = (value, all(isinstance(v, BaseModel) for v in value.values()))
+    return hit[1]
 
 
 def private_copy(db: Any) -> Any:

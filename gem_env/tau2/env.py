@@ -188,7 +188,7 @@ class Tau2Env(ToolUseEnv):
 
     def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
         terminated, truncated, info = super()._conclude(start, errors, turn)
-        self._steps += 1 + (1 if any(m.get("role") == "tool" for m in self._messages[start:]) else 0)
+        self._steps += 2 if self._messages[start].get("tool_calls") else 1  # the agent's message (+ tool results)
         self._steps += 1 if turn is not None and turn.content else 0
         if truncated:
             self.termination_reason = "user_error" if info.get("truncated_by") == "user_error" else "max_steps"
