@@ -5,7 +5,7 @@
   the episode a copy-on-access private copy of a DB parsed once per process.
 - tool step: one read call through tau2's ``Environment.get_response`` (what tau2's orchestrator
   does per call) vs one gem ``env.step`` carrying the same call (conversation kept short by a
-  reset every 20 steps); the overhead is the difference of the medians.
+  reset every 20 steps), alternating; the overhead is the median of the paired differences.
 - reward: tau2's ``evaluate_simulation`` on its own registered domain vs gem's reward (the same
   evaluator on cheap copies, DB compared by signature) for the gold conversation of one task.
 
@@ -64,24 +64,23 @@ def main() -> None:
     name = next(n for n in call if tenv.tools.has_tool(n))
     tc = t2.ToolCall(id="c", name=name, arguments=call[name], requestor="assistant")
     tenv.get_response(tc)
-    theirs = []
-    for _ in range(args.steps):
-        t0 = time.perf_counter()
-        tenv.get_response(tc)
-        theirs.append(time.perf_counter() - t0)
     action = {"role": "assistant", "content": None,
               "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": call[name]}}]}
-    mine = []
-    for i in range(args.steps):
+    theirs, mine, diffs = [], [], []
+    for i in range(args.steps):  # paired: tau2's call and gem's step alternate, so load hits both alike
         if i % 20 == 0:
             env.reset(options={"task_id": env.tasks[0].id})
             env.step(action)  # the first read copies the entry into the episode's DB
         t0 = time.perf_counter()
+        tenv.get_response(tc)
+        t1 = time.perf_counter()
         env.step(action)
-        mine.append(time.perf_counter() - t0)
-    tm, mm = _median_us(theirs), _median_us(mine)
-    print(f"tool step ({name}): tau2 get_response {tm:.1f} us, gem env.step {mm:.1f} us (medians of {args.steps}) "
-          f"-> overhead {mm - tm:.1f} us")
+        t2_ = time.perf_counter()
+        theirs.append(t1 - t0)
+        mine.append(t2_ - t1)
+        diffs.append((t2_ - t1) - (t1 - t0))
+    print(f"tool step ({name}): tau2 get_response {_median_us(theirs):.1f} us, gem env.step {_median_us(mine):.1f} us "
+          f"(medians of {args.steps}) -> overhead {_median_us(diffs):.1f} us (median of paired differences)")
 
     conv = gold_conversation(task)
     t0 = time.perf_counter()

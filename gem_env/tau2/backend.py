@@ -59,6 +59,7 @@ class Tau2ToolBackend(ToolBackend):
         self.errors = 0
         self.user_calls: list[UserCall] = []
         self._seq = 0
+        self._tool_call: Any = None
 
     def reset(self, setup: EpisodeSetup) -> None:
         task = self.tasks.get(setup.task.id)
@@ -77,8 +78,10 @@ class Tau2ToolBackend(ToolBackend):
     def _run(self, name: str, arguments: dict[str, Any], requestor: str, call_id: str) -> Any:
         if self.env is None:
             raise ConfigError("Tau2ToolBackend.call before reset()")
-        t2 = require_tau2()
-        msg = self.env.get_response(t2.ToolCall(id=call_id, name=name, arguments=arguments, requestor=requestor))
+        if self._tool_call is None:
+            self._tool_call = require_tau2().ToolCall.model_construct
+        # fields are already the right types (a str name, a dict of arguments): no re-validation
+        msg = self.env.get_response(self._tool_call(id=call_id, name=name, arguments=arguments, requestor=requestor))
         if msg.error:
             self.errors += 1
         return msg

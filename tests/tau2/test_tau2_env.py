@@ -105,6 +105,27 @@ def test_private_db_copies_and_snapshots():
     assert env.backend.env.tools.db.reservations["EHGLP3"].status is None
 
 
+@pytest.mark.parametrize(("domain", "calls"), [
+    ("airline", [("search_direct_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}),
+                 ("search_onestop_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"})]),
+    ("retail", [("find_user_id_by_name_zip", {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"}),
+                ("find_user_id_by_email", {"email": "nobody@example.com"}), ("list_all_product_types", {})]),
+    ("mock", [("get_users", {})])])
+def test_iterating_tools_leave_the_shared_db_alone(domain, calls):
+    """Table iteration yields shared entries uncopied: every tau2 tool that iterates must only read."""
+    from tau2.data_model.message import ToolCall
+
+    store = domain_store(domain)
+    before = db_hash(store.db)
+    env = store.new_environment()
+    names = {t.name for t in env.get_tools()}
+    for name, args in calls:
+        assert name in names
+        out = env.get_response(ToolCall(id="c", name=name, arguments=args, requestor="assistant"))
+        assert out.content  # errors count too ("User not found" after scanning every user)
+    assert db_hash(store.db) == before
+
+
 def test_fast_hash_and_signature_agree_with_tau2_hash():
     from tau2.utils.utils import get_dict_hash
 
