@@ -41,7 +41,7 @@ class OracleResponder:
         return {"domain": self.domain, "per_episode": self.per_episode, "_by_opening": None}
 
     def _load(self) -> dict:
-        from gem_env.registration import resolve_domain
+        from gem_env.resolution import resolve_domain
 
         out = {}
         for t in resolve_domain(self.domain).tasks:

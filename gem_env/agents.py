@@ -20,9 +20,10 @@ from tools_registry.errors import ConfigError
 from tools_registry.records import Task
 from tools_registry.validation import ToolSet
 
+from .role_sampling import TOOL_CHOICES, role_sampling
 from .spaces import AssistantMessageSpace, random_text
 
-__all__ = ["Agent", "LLMAgent", "OracleAgent", "RandomAgent", "make_agent"]
+__all__ = ["Agent", "LLMAgent", "OracleAgent", "RandomAgent", "check_agent_spec", "make_agent"]
 
 
 class Agent(ABC):
@@ -50,17 +51,29 @@ class LLMAgent(Agent):
 
     Args:
         backend: An ``LLMBackend`` or a model string (``openai:...``, ``vllm:...``, ``hf:...``).
-        sampling: Sampling options for every call (e.g. ``{"temperature": 0.7, "max_tokens": 1024}``).
+        sampling: Sampling options for every call (e.g. ``{"temperature": 0.7, "max_tokens": 1024}``);
+            defaults: ``ROLE_DEFAULTS["agent"]``, then the backend's ``default_sampling``.
         seed_sampling: Pass the episode seed as the sampling ``seed`` (reproducible where served).
+        tool_choice: ``"auto"``, ``"required"`` (force a tool call), ``"none"`` or an OpenAI
+            ``{"type": "function", "function": {"name": ...}}``; sent only on turns that offer tools.
+            None sends nothing (the server's default, ``auto``).
     """
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, seed_sampling: bool = True):
+    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, seed_sampling: bool = True,
+                 tool_choice: str | dict[str, Any] | None = None):
         if isinstance(backend, str):
             from .llm import make_backend
 
             backend = make_backend(backend)
+        if isinstance(tool_choice, str) and tool_choice not in TOOL_CHOICES:
+            raise ConfigError(f"tool_choice must be one of {', '.join(TOOL_CHOICES)} or a function dict, "
+                              f"not {tool_choice!r}")
         self.backend = backend
-        self.sampling = dict(sampling or {})
+        sampling = dict(sampling or {})
+        if tool_choice is None:
+            tool_choice = sampling.pop("tool_choice", None)
+        self.sampling = role_sampling("agent", backend, sampling)
+        self.tool_choice = tool_choice
         self.seed_sampling = seed_sampling
         self.name = getattr(backend, "name", "llm")
         self._seed: int | None = None
@@ -72,16 +85,26 @@ class LLMAgent(Agent):
         await self.backend.aclose()
 
     def clone(self) -> LLMAgent:
-        twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling)
+        twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling,
+                        tool_choice=self.tool_choice)
         twin.name = self.name
         return twin
+
+    def used_sampling(self) -> dict[str, Any]:
+        """The options every call sends (the episode seed and, on turns with tools, ``tool_choice`` added)."""
+        out = dict(self.sampling)
+        if self.tool_choice is not None:
+            out["tool_choice"] = self.tool_choice
+        return out
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
         sampling = dict(self.sampling)
         if self.seed_sampling and self._seed is not None and "seed" not in sampling:
             sampling["seed"] = self._seed
-        reply = await self.backend.chat(observation["messages"], tools=observation["tools"] or None,
-                                        caller="agent", **sampling)
+        tools = observation["tools"] or None
+        if tools and self.tool_choice is not None:
+            sampling["tool_choice"] = self.tool_choice
+        reply = await self.backend.chat(observation["messages"], tools=tools, caller="agent", **sampling)
         return reply.message
 
 
@@ -143,14 +166,24 @@ class RandomAgent(Agent):
         return {"role": "assistant", "content": random_text(self._rng)}
 
 
+def check_agent_spec(spec: str) -> None:
+    """Raise a ConfigError naming every accepted form unless ``spec`` is oracle, random or a model string."""
+    from .llm.factory import BACKEND_KINDS
+
+    kind, sep, _ = spec.partition(":")
+    if spec in ("oracle", "random") or (sep and kind in BACKEND_KINDS):
+        return
+    raise ConfigError(f"unknown agent or model {spec!r}: use oracle, random, or a model string "
+                      "(openai:<model>, vllm:<model or path>, hf:<model id or path>, scripted:)")
+
+
 def make_agent(spec: str | Agent, **kwargs: Any) -> Agent:
     """``"oracle"``, ``"random"``, a model string (``openai:...``), or an Agent unchanged."""
     if isinstance(spec, Agent):
         return spec
+    check_agent_spec(spec)
     if spec == "oracle":
         return OracleAgent()
     if spec == "random":
         return RandomAgent(**kwargs)
-    if ":" in spec:
-        return LLMAgent(spec, **kwargs)
-    raise ConfigError(f"unknown agent {spec!r}: use oracle, random or a model string such as openai:<model>")
+    return LLMAgent(spec, **kwargs)

@@ -18,14 +18,15 @@ import gymnasium as gym
 import orjson
 
 from tools_registry.domains import LoadedDomain
-from tools_registry.errors import ConfigError, GemError, ParseError, SimulatorError, UnknownToolError
+from tools_registry.errors import ArgumentError, ConfigError, GemError, ParseError, SimulatorError, UnknownToolError
+from tools_registry.limits import MAX_ARGUMENT_BYTES, MAX_TEXT_CHARS, clean_text, json_problem, safe_repr
 from tools_registry.pytools import format_tool_error
 from tools_registry.records import Domain, Task, parse_arguments
 from tools_registry.reference import TOOL_EXCEPTIONS
 from tools_registry.specs import ToolSpec
 from tools_registry.validation import ToolSet
 
-from .registration import resolve_domain
+from .resolution import resolve_domain
 from .rewards import EpisodeOutcome, ExecutedCall, JudgeRubric, Reward, RewardResult, TaskReward
 from .spaces import AssistantMessageSpace, ConversationSpace
 from .tool_backends import EpisodeSetup, PythonToolBackend, ReplayToolBackend, ToolBackend
@@ -53,6 +54,15 @@ class EnvSnapshot:
     rng_state: dict[str, Any] | None
 
 
+def _recordable(text: str | None, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """Agent text as it is recorded: valid Unicode (lone surrogates replaced), cut at ``limit`` characters."""
+    if text is None:
+        return None
+    if len(text) > limit:
+        text = text[:limit] + f" [cut: {len(text) - limit} more characters]"
+    return clean_text(text)
+
+
 class ToolUseEnv(gym.Env):
     """A multi-turn tool-use task as a Gymnasium environment.
 
@@ -76,7 +86,7 @@ class ToolUseEnv(gym.Env):
 
     ## Action
     An assistant message dict (OpenAI format; arguments as dict or JSON string) or raw model text,
-    parsed with ``parser`` (``hermes``). Call ids are reassigned ``call_1``, ``call_2``, ... per
+    parsed with ``parser`` (``hermes``); text that is a whole assistant message in JSON is that message. Call ids are reassigned ``call_1``, ``call_2``, ... per
     episode (deterministic). Space: :class:`~gem_env.spaces.AssistantMessageSpace`. A bad action
     never raises: an unknown tool, invalid arguments or a failing tool becomes a tool message
     ``"Error: ..."``; unreadable text becomes a system message; all are counted in ``info``.
@@ -328,48 +338,59 @@ class ToolUseEnv(gym.Env):
         errors: list[dict[str, Any]] = []
         self._turns += 1
         self._user_error = False
-        if isinstance(action, str) and self.parser is not None:
-            from .llm.parsing import parse_tool_calls
+        if isinstance(action, str):
+            from .llm.parsing import json_message, parse_tool_calls
 
-            try:
-                action = parse_tool_calls(action, self.parser).message
+            if len(action) > MAX_TEXT_CHARS:
+                exc = ParseError(f"the action text is longer than {MAX_TEXT_CHARS} characters")
+                return self._unreadable(action, exc, start, errors)
+            try:  # a message serialised as JSON is that message, not plain text that ends the turn
+                text = clean_text(action)
+                action = json_message(text) or (parse_tool_calls(text, self.parser).message
+                                                if self.parser is not None else text)
             except GemError as exc:
                 return self._unreadable(action, exc, start, errors)
         if not isinstance(action, dict):
             exc = ParseError(f"an action must be an assistant message dict or text, got {type(action).__name__}")
             return self._unreadable(action, exc, start, errors)
         raw_calls = action.get("tool_calls")
-        msg: dict[str, Any] = {"role": "assistant", "content": action.get("content")}
-        if action.get("reasoning_content"):
-            msg["reasoning_content"] = action["reasoning_content"]
-        if not raw_calls:
+        content = action.get("content")
+        if content is not None and not isinstance(content, str):
+            exc = ParseError(f"an assistant message's content must be text or null, got {type(content).__name__}")
+            return self._unreadable(action, exc, start, errors)
+        msg: dict[str, Any] = {"role": "assistant", "content": _recordable(content)}
+        reasoning = action.get("reasoning_content")
+        if isinstance(reasoning, str) and reasoning:
+            msg["reasoning_content"] = _recordable(reasoning)
+        if raw_calls is None or (isinstance(raw_calls, list) and not raw_calls):
             messages.append(msg)
             return start, errors, [], True
         if not isinstance(raw_calls, list):
-            return self._unreadable(action, ParseError("tool_calls must be a list"), start, errors)
+            exc = ParseError(f"tool_calls must be a list, got {type(raw_calls).__name__}")
+            return self._unreadable(action, exc, start, errors)
         out_calls = []
         pending = []
         toolset = self._toolset
         limit = self.max_tool_calls_per_turn
         for raw in raw_calls:
-            try:  # the common, well-formed case first
-                fn = raw["function"]
-                name = fn["name"]
-                args = fn["arguments"]
-            except (KeyError, TypeError):
-                fn = raw.get("function", raw) if isinstance(raw, dict) else {}
-                name = fn.get("name") if isinstance(fn, dict) else None
-                args = fn.get("arguments") if isinstance(fn, dict) else None
-            if type(name) is not str:
-                name = ""
+            fn = raw.get("function", raw) if isinstance(raw, dict) else None
+            name = fn.get("name") if isinstance(fn, dict) else None
+            args = fn.get("arguments") if isinstance(fn, dict) else None
+            name = clean_text(name[:256]) if type(name) is str else ""
             self._call_seq += 1
             cid = f"call_{self._call_seq}"
             err: str | None = None
             if type(args) is not dict:
                 try:
-                    args = parse_arguments(args)
+                    args = self._parsed_arguments(args)
                 except ParseError as exc:
                     err = self._report(errors, "arguments", name, exc)
+                    args = _recordable(args, 4096) if type(args) is str else safe_repr(args)
+            if err is None:
+                problem = json_problem(args)
+                if problem is not None:
+                    err = self._report(errors, "arguments", name, ArgumentError(f"invalid arguments for '{name}': {problem}"))
+                    args = safe_repr(args)
             if err is None:
                 self._turn_calls += 1
                 if self._turn_calls > limit:
@@ -387,15 +408,24 @@ class ToolUseEnv(gym.Env):
         messages.append(msg)
         return start, errors, pending, False
 
+    @staticmethod
+    def _parsed_arguments(args: Any) -> dict[str, Any]:
+        """Arguments given as a JSON string (or nothing) as a dict; anything else is a ParseError."""
+        if args is not None and not isinstance(args, (str, bytes)):
+            raise ParseError(f"tool-call arguments must be a JSON object or a JSON string, got {type(args).__name__}")
+        if args is not None and len(args) > MAX_ARGUMENT_BYTES:
+            raise ParseError(f"tool-call arguments are longer than {MAX_ARGUMENT_BYTES} bytes")
+        return parse_arguments(args)
+
     def _unreadable(self, action: Any, exc: GemError, start: int, errors: list[dict[str, Any]]) -> tuple:
-        text = action if isinstance(action, str) else repr(action)
+        text = _recordable(action) if isinstance(action, str) else safe_repr(action, 2000)
         self._messages.append({"role": "assistant", "content": text})
         content = self._report(errors, "parse", None, exc)
         self._messages.append({"role": "system", "content": content})
         return start, errors, [], False
 
     def _report(self, errors: list[dict[str, Any]], kind: str, tool: str | None, exc: BaseException) -> str:
-        content = format_tool_error(exc)
+        content = clean_text(format_tool_error(exc))
         errors.append({"kind": kind, "tool": tool, "message": content})
         self._errors += 1
         return content

@@ -6,21 +6,22 @@ Gymnasium id per domain with a string entry point, so ``gym.make("gem/<domain>-v
 ``ToolUseEnv`` on demand and ``gym.make("gem/<domain>")`` resolves to the latest version.
 Gymnasium >= 1.0 has no plugin entry points: ``import gem_env`` calls this once, and
 ``gym.make("gem_env:gem/<domain>-v0")`` works without importing gem_env first.
-:func:`resolve_domain` turns a name, a path, an env id or records into a cached ``LoadedDomain``.
+:func:`make_env` builds a bare env; turning a name, a path or an env id into a loaded domain is
+``gem_env.resolution``'s (re-exported here).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from tools_registry.domains import LoadedDomain, discover_domains, find_domain, load_domain
-from tools_registry.errors import ConfigError
+from tools_registry.domains import LoadedDomain, discover_domains
 from tools_registry.records import Domain, Task
+
+from .resolution import NAMESPACE, env_id, parse_env_id, resolve_domain, unknown_env_message
 
 __all__ = [
     "ENTRY_POINT",
@@ -31,25 +32,10 @@ __all__ = [
     "register_envs",
     "registered_ids",
     "resolve_domain",
+    "unknown_env_message",
 ]
 
-NAMESPACE = "gem"
 ENTRY_POINT = "gem_env.env:ToolUseEnv"
-_ENV_ID = re.compile(r"^(?:gem_env:)?gem/([a-z0-9][a-z0-9_\-]{0,63}?)(?:-v(\d+))?$")
-_cache: dict[tuple[str, float, float], LoadedDomain] = {}
-
-
-def env_id(domain: str, version: int = 0) -> str:
-    """``gem/<domain>-v<version>``."""
-    return f"{NAMESPACE}/{domain}-v{version}"
-
-
-def parse_env_id(value: str) -> tuple[str, int | None] | None:
-    """``(domain, version or None)`` for ``gem/<domain>[-vN]``, else None."""
-    m = _ENV_ID.match(value)
-    if not m:
-        return None
-    return m.group(1), (int(m.group(2)) if m.group(2) is not None else None)
 
 
 def _domain_header(path: Path) -> dict[str, Any]:
@@ -87,6 +73,9 @@ def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str
     from .bfcl import register_bfcl_envs  # cheap: registers only when bfcl-eval is installed, imports none of it
 
     ids += register_bfcl_envs()
+    from .tau2 import register_tau2_envs  # cheap: registers only when tau2 is installed, imports none of it
+
+    ids += register_tau2_envs()
     return ids
 
 
@@ -97,57 +86,19 @@ def registered_ids() -> list[str]:
     return sorted(k for k in registry if k.startswith(f"{NAMESPACE}/"))
 
 
-def _load_cached(path: Path) -> LoadedDomain:
-    path = path.resolve()
-    stamps = []
-    for f in ("domain.json", "tasks.jsonl", "tools.py"):
-        try:
-            stamps.append((path / f).stat().st_mtime)
-        except OSError:
-            stamps.append(0.0)
-    key = (str(path), stamps[0], stamps[1] + stamps[2])
-    hit = _cache.get(key)
-    if hit is None:
-        hit = _cache[key] = load_domain(path)
-    return hit
-
-
-def resolve_domain(domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
-                   toolkit: Any = None, extra: list[str | os.PathLike[str]] | None = None) -> LoadedDomain:
-    """A ``LoadedDomain`` from a domain name, an env id, a folder, a ``LoadedDomain`` or records.
-
-    Loaded folders are cached (by path and modification times); tasks are shared read-only.
-    """
-    if isinstance(domain, LoadedDomain):
-        if tasks is None and toolkit is None:
-            return domain
-        return LoadedDomain(domain=domain.domain, tasks=list(tasks if tasks is not None else domain.tasks),
-                            path=domain.path, toolkit=toolkit or domain.toolkit)
-    if isinstance(domain, Domain):
-        return LoadedDomain(domain=domain, tasks=list(tasks or []), toolkit=toolkit)
-    if not isinstance(domain, (str, os.PathLike)):
-        raise ConfigError(f"domain must be a name, an env id, a folder or a Domain, got {type(domain).__name__}")
-    text = os.fspath(domain)
-    parsed = parse_env_id(text)
-    if parsed is not None:
-        text = parsed[0]
-    if os.sep in text or "/" in text or text.startswith("."):
-        loaded = _load_cached(Path(text))
-    else:
-        loaded = _load_cached(find_domain(text, extra))
-    if tasks is not None or toolkit is not None:
-        return resolve_domain(loaded, tasks, toolkit)
-    return loaded
-
-
 def make_env(env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
              **kwargs: Any) -> Any:
     """A bare ``ToolUseEnv`` (no Gymnasium wrappers) from an env id, a domain name or folder, or records.
 
     ``make_env("gem/photo-framing-v0", tools="replay")`` equals
     ``gym.make("gem/photo-framing-v0", tools="replay").unwrapped``, without the registry lookup;
-    keyword arguments go to :class:`~gem_env.env.ToolUseEnv`.
+    keyword arguments go to :class:`~gem_env.env.ToolUseEnv` (for ``gem/tau2-*`` ids, to
+    :class:`~gem_env.tau2.env.Tau2Env`).
     """
+    from .tau2 import domain_of, make_tau2_env
+
+    if isinstance(env, str) and tasks is None and domain_of(env) is not None:  # tau2's own env class
+        return make_tau2_env(env, **kwargs)
     from .env import ToolUseEnv
 
     return ToolUseEnv(env, tasks, **kwargs)

@@ -23,6 +23,7 @@ import orjson
 from tools_registry.errors import ConfigError, GemError
 from tools_registry.reference import canonical_state, expected_final_state, state_patch
 
+from .role_sampling import role_sampling
 from .tool_backends import EpisodeSetup
 
 __all__ = [
@@ -156,7 +157,8 @@ class JudgeRubric(Reward):
 
     Args:
         backend: An ``LLMBackend`` (or a model string).
-        sampling: Sampling for the judge (default temperature 0).
+        sampling: Sampling for the judge (defaults: ``ROLE_DEFAULTS["judge"]``, then the backend's
+            ``default_sampling``; see :mod:`gem_env.role_sampling`).
     """
 
     name = "judge"
@@ -168,7 +170,7 @@ class JudgeRubric(Reward):
 
             backend = make_backend(backend)
         self.backend = backend
-        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.sampling = role_sampling("judge", backend, sampling)
         self.retries = retries
         self.prompt_dir = prompt_dir
 

@@ -24,10 +24,12 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import BackendError, ModelOutputError, SimulatorError
+from tools_registry.limits import clean_text
 from tools_registry.records import Provenance, Trajectory, TrajectoryMeta
 
 from .agents import Agent, make_agent
 from .env import ToolUseEnv
+from .role_sampling import episode_sampling
 from .llm.pool import episode_affinity
 
 __all__ = ["EpisodeRecord", "RolloutSummary", "arollout", "arun_episode", "rollout", "run_episode"]
@@ -54,19 +56,30 @@ class EpisodeRecord:
     error: str | None = None
     seconds: float = 0.0
     models: dict[str, str] = field(default_factory=dict)
+    sampling: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ended_by(self) -> str:
+        """How the episode ended: ``terminated`` (the user closed it), the truncation reason
+        (``max_turns``, ...), or ``error:<ExceptionName>`` when a model failed for good."""
+        if self.error:
+            return "error:" + self.error.split(":", 1)[0]
+        if self.terminated:
+            return "terminated"
+        return self.truncated_by or ("truncated" if self.truncated else "running")
 
     def to_row(self) -> dict[str, Any]:
         """The corpus row, as ``Trajectory.to_row()`` writes it (messages, OpenAI tools, meta)."""
         messages = [_row_message(m) for m in self.messages]
         traj = Trajectory.model_validate({"messages": messages, "tools": self.tools, "meta": TrajectoryMeta(
             provenance=Provenance(source_id=f"{self.env_id}/{self.task_id}", pipeline="rollout", seed=self.seed,
-                                  models={"agent": self.agent, **self.models},
+                                  models={"agent": self.agent, **self.models}, sampling=self.sampling,
                                   created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                                   version=_version()),
             extra={"reward": self.reward, "breakdown": self.breakdown, "env_id": self.env_id,
                    "task_id": self.task_id, "seed": self.seed, "agent": self.agent,
                    "terminated": self.terminated, "truncated": self.truncated, "truncated_by": self.truncated_by,
-                   "turns": self.turns, "errors": self.errors, "error": self.error})})
+                   "ended_by": self.ended_by, "turns": self.turns, "errors": self.errors, "error": self.error})})
         return traj.with_stats().to_row()
 
 
@@ -127,31 +140,38 @@ async def _episode(env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str
     options = {"task_id": task_id} if task_id is not None else None
     try:
         obs, info = await env.areset(seed=seed, options=options)
-    except (BackendError, SimulatorError) as exc:  # the user model failed before the first message
+    except (BackendError, ModelOutputError, SimulatorError) as exc:  # the user model failed before the first message
         return EpisodeRecord(env_id=env_id or env_label(env), task_id=env.task.id if env.task else str(task_id),
                              seed=seed, agent=agent.name, messages=env.messages, tools=[], reward=0.0, breakdown={},
-                             terminated=False, truncated=True, error=f"{type(exc).__name__}: {exc}",
-                             seconds=time.perf_counter() - started, models=_models(env))
+                             terminated=False, truncated=True, truncated_by="user_error", errors=1,
+                             error=clean_text(f"{type(exc).__name__}: {exc}"[:2000]),
+                             seconds=time.perf_counter() - started, models=_models(env),
+                             sampling=episode_sampling(env, agent))
     agent.reset(env.task, seed)
     reward, terminated, truncated, error = 0.0, False, False, None
     breakdown: dict[str, Any] = {}
+    failed_by = None
     try:
         while True:
+            failed_by = "agent_error"
             action = await agent.act(obs)
+            failed_by = "model_error"  # a model behind the env: simulated tools, user, judge
             obs, reward, terminated, truncated, info = await env.astep(action)
             if terminated or truncated:
                 breakdown = info.get("reward_breakdown", {})
                 break
     except (BackendError, ModelOutputError, SimulatorError) as exc:  # a model failed for good: keep the episode,
         # marked; configuration mistakes (ConfigError) stop the run instead
-        error = f"{type(exc).__name__}: {exc}"
+        error = clean_text(f"{type(exc).__name__}: {exc}"[:2000])
         truncated = True
+        info = {**info, "truncated_by": failed_by}
+    errors = info.get("error_count", 0) + (error is not None)  # the failure that ended it counts too
     return EpisodeRecord(
         env_id=env_id or env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
         messages=env.messages, tools=list(obs["tools"]), reward=float(reward), breakdown=breakdown,
         terminated=bool(terminated), truncated=bool(truncated), truncated_by=info.get("truncated_by"),
-        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=info.get("error_count", 0),
-        error=error, seconds=time.perf_counter() - started, models=_models(env))
+        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=errors,
+        error=error, seconds=time.perf_counter() - started, models=_models(env), sampling=episode_sampling(env, agent))
 
 
 def run_episode(env: ToolUseEnv, agent: Agent, **kwargs: Any) -> EpisodeRecord:
@@ -251,9 +271,15 @@ def cut_torn_tail(path: Path) -> int:
         fh.seek(size - 1)
         if fh.read(1) == b"\n":
             return 0
-        fh.seek(max(0, size - (1 << 20)))
-        tail = fh.read()
-        keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+        keep, end = 0, size
+        while end > 0:  # walk back a MiB at a time to the last newline, however long the torn row
+            start = max(0, end - (1 << 20))
+            fh.seek(start)
+            nl = fh.read(end - start).rfind(b"\n")
+            if nl >= 0:
+                keep = start + nl + 1
+                break
+            end = start
         fh.truncate(keep)
         return size - keep
 
@@ -289,7 +315,33 @@ def summarize(records: list[EpisodeRecord], seconds: float) -> RolloutSummary:
     return RolloutSummary(len(records), mean, seconds, sum(1 for r in records if r.error))
 
 
-__all__ += ["summarize", "cut_torn_tail", "env_label", "finished_episodes"]
+def check_output(path: str | os.PathLike[str], *, resume: bool = False, overwrite: bool = False,
+                 what: str = "rows") -> None:
+    """Refuse an output file that already holds content unless told what to do with it.
+
+    ``resume`` keeps it (finished episodes are skipped); ``overwrite`` deletes it now.
+
+    Raises:
+        ConfigError: ``path`` holds content and neither flag is set, or both are.
+    """
+    from tools_registry.errors import ConfigError
+
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite exclude each other: continue the output, or replace it")
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        return
+    if overwrite:
+        p.unlink()
+        return
+    if not resume:
+        with open(p, "rb") as fh:
+            lines = sum(1 for line in fh if line.strip())
+        raise ConfigError(f"{p} already holds {lines} {what}: pass --resume to continue it (finished episodes "
+                          "are skipped) or --overwrite to replace it")
+
+
+__all__ += ["summarize", "cut_torn_tail", "finished_episodes", "check_output", "env_label"]
 
 
 def _factory(env: Any, kwargs: dict[str, Any]) -> Callable[[], ToolUseEnv]:

@@ -24,6 +24,7 @@ from tools_registry.errors import ConfigError, GemError, SimulatorError, ToolErr
 from tools_registry.pytools import format_tool_output
 from tools_registry.specs import ToolSpec
 
+from .role_sampling import role_sampling
 from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
 
 __all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
@@ -46,7 +47,8 @@ class SimulatedToolBackend(ToolBackend):
         retries: Extra attempts after a malformed reply.
         cache: A dict shared between backends/envs to replay answers across episodes
             (key: tool, arguments, state hash); a private one by default.
-        sampling: Sampling options (default temperature 0).
+        sampling: Sampling options (defaults: ``ROLE_DEFAULTS["tools"]``, then the backend's
+            ``default_sampling``; see :mod:`gem_env.role_sampling`).
         history_messages: How many recent messages the model sees.
         prompt_dir: Folder overriding the bundled prompt templates.
     """
@@ -62,7 +64,7 @@ class SimulatedToolBackend(ToolBackend):
         self.llm = llm
         self.retries = retries
         self.cache: dict[str, SimulatedAnswer] = cache if cache is not None else {}
-        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.sampling = role_sampling("tools", llm, sampling)
         self.history_messages = history_messages
         self.prompt_dir = prompt_dir
         self.rejected = 0

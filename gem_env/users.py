@@ -21,6 +21,7 @@ from typing import Any
 from tools_registry.errors import ConfigError, SimulatorError
 from tools_registry.specs import ToolSpec
 
+from .role_sampling import role_sampling
 from .tool_backends import EpisodeSetup
 
 __all__ = ["STOP_MARKER", "USER_KINDS", "LLMUser", "ReplayUser", "ScriptedUser", "User", "UserTurn", "make_user"]
@@ -142,7 +143,8 @@ class LLMUser(User):
 
     Args:
         backend: An ``LLMBackend`` (or a model string for ``gem_env.llm.make_backend``).
-        sampling: Sampling options for the user's calls (default temperature 0).
+        sampling: Sampling options for the user's calls (defaults: ``ROLE_DEFAULTS["user"]``, then the
+            backend's ``default_sampling``; see :mod:`gem_env.role_sampling`).
         retries: Extra attempts for an unusable reply.
         prompt_dir: Folder overriding the bundled prompt templates.
     """
@@ -156,7 +158,7 @@ class LLMUser(User):
 
             backend = make_backend(backend)
         self.backend = backend
-        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.sampling = role_sampling("user", backend, sampling)
         self.retries = retries
         self.prompt_dir = prompt_dir
         self.stop_marker = stop_marker

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-__all__ = ["open_backends", "register", "synth_app"]
+__all__ = ["register", "synth_app"]
 
 synth_app = typer.Typer(
     name="synth",
@@ -19,60 +19,6 @@ synth_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-FAKE_MODELS = ("fake", "scripted:fake-teacher")
-
-
-def open_backends(
-    models: dict[str, str | None],
-    cache: Path | None,
-    cache_mode: str = "rw",
-    base_url: str | None = None,
-    max_tokens: int | None = None,
-) -> dict[str, Any]:
-    """``{role: backend}`` from model strings; equal strings share one backend (and its batching).
-
-    ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos); ``fake:SECONDS``
-    adds that much latency per call (benchmarks). Model strings, not backends, are what Ray workers get."""
-    from gem_env.llm import make_backend
-    from gem_env.llm.cache import CachedBackend
-
-    built: dict[str, Any] = {}
-    out: dict[str, Any] = {}
-    for role, model in models.items():
-        if not model:
-            continue
-        if model not in built:
-            sampling = {"max_tokens": max_tokens} if max_tokens else {}
-            delay = fake_delay(model)
-            if delay is not None:
-                from .testing import fake_backend
-
-                b = fake_backend(delay)
-                built[model] = CachedBackend(b, cache, cache_mode) if cache and cache_mode != "off" else b
-            else:
-                opts: dict[str, Any] = {"default_sampling": sampling} if sampling else {}
-                if base_url and model.startswith("openai:"):
-                    opts["base_url"] = base_url
-                built[model] = make_backend(model, cache=cache, cache_mode=cache_mode, **opts)
-        out[role] = built[model]
-    return out
-
-
-def fake_delay(model: str) -> float | None:
-    """The per-call delay of a ``fake`` / ``fake:SECONDS`` model string; None for any other model."""
-    if model in FAKE_MODELS:
-        return 0.0
-    head, _, tail = model.partition(":")
-    if head != "fake":
-        return None
-    try:
-        return float(tail)
-    except ValueError:
-        from tools_registry.errors import ConfigError
-
-        raise ConfigError(f"model {model!r}: use fake or fake:SECONDS (per-call delay)") from None
-
 
 @synth_app.command("run")
 def run_cmd(
@@ -94,6 +40,9 @@ def run_cmd(
         None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Start OUT over: delete its rows, drops, domains and run log (the reply cache stays)."
+    ),
     concurrency: int = typer.Option(8, help="Items in flight at once."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Stage 4 (ablation: --no-refine)."),
     use_judge: bool = typer.Option(True, "--judge/--no-judge", help="The LLM judge (ablation: --no-judge)."),
@@ -129,16 +78,15 @@ def run_cmd(
     ),
 ) -> None:
     """Synthesize trajectories from CORPUS into OUT (corpus/, drops/, domains/, runs.jsonl, cache.sqlite)."""
-    import itertools
-
     from tools_registry.errors import ConfigError
 
-    from .corpus import read_corpus
     from .dedup import load_benchmark_texts
     from .pipeline import SynthConfig
 
     if not (model or teacher or synthesizer):
         raise ConfigError("name a model: --model (every role), --teacher, or --synthesizer")
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite exclude each other: continue OUT, or start it over")
     mode = "synthesizer" if synthesizer else "pipeline"
     cfg = SynthConfig(
         concurrency=concurrency,
@@ -153,6 +101,10 @@ def run_cmd(
         mode=mode,
         structured=structured,
     )
+    read = dict(text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
+    segments = _checked_corpus(corpus, read, limit)  # bad input fails here, before OUT is touched
+    if overwrite:
+        _clear_output(out)
     out.mkdir(parents=True, exist_ok=True)
     roles = (
         {"synthesizer": synthesizer, "judge": judge or model}
@@ -171,9 +123,6 @@ def run_cmd(
 
         require_ray()  # before reading the corpus: a clear ConfigError when ray is missing
     texts = load_benchmark_texts(decontaminate) if decontaminate else None
-    segments = read_corpus(corpus, text_field=text_field, id_field=id_field, max_chars=max_chars, split=split)
-    if limit is not None:
-        segments = itertools.islice(segments, limit)
     if ray_workers:
         from .distributed import run_on_ray
 
@@ -192,13 +141,42 @@ def run_cmd(
         )
     else:
         report = _run_local(roles, cfg, texts, segments, out, resume, cache_mode, base_url, max_tokens, quiet)
+    retry = " (not finished: rerun with --resume to retry them)" if report.errors else ""
     typer.echo(
         f"kept {report.kept}, dropped {sum(report.dropped.values())} {dict(report.dropped)}, "
-        f"skipped (finished earlier) {report.skipped}, errors {report.errors} (retried by --resume)"
+        f"skipped (finished earlier) {report.skipped}, errors {report.errors}{retry}"
     )
     for msg in report.error_messages[:5]:
         typer.echo(f"  error: {msg}", err=True)
     typer.echo(f"output: {out}   stats: gem synth stats {out}")
+
+
+def _checked_corpus(corpus: str, read: dict[str, Any], limit: int | None) -> Any:
+    """The corpus's segments, read once beforehand when it is on disk so that a bad row anywhere
+    fails the run before anything is written; a Hugging Face dataset is only opened (its first row)."""
+    import itertools
+
+    from .corpus import read_corpus
+
+    if Path(corpus).exists():
+        for _ in itertools.islice(read_corpus(corpus, **read), limit):
+            pass
+        segments = read_corpus(corpus, **read)
+    else:
+        stream = read_corpus(corpus, **read)
+        first = next(stream, None)  # a missing file or dataset fails now, not under the progress display
+        segments = itertools.chain([] if first is None else [first], stream)
+    return itertools.islice(segments, limit) if limit is not None else segments
+
+
+def _clear_output(out: Path) -> None:
+    """What ``--overwrite`` removes from OUT: the rows, drops, domains, run log and figure."""
+    import shutil
+
+    for sub in ("corpus", "drops", "domains"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    for name in ("runs.jsonl", "stats.png"):
+        (out / name).unlink(missing_ok=True)
 
 
 def _run_local(
@@ -216,6 +194,8 @@ def _run_local(
     """The single-process run: one asyncio loop, backends built here."""
     from .pipeline import Pipeline
     from .progress import Progress
+
+    from .backends import open_backends
 
     backends = open_backends(roles, out / "cache.sqlite", cache_mode, base_url, max_tokens)
     progress = Progress(enabled=not quiet)

@@ -18,6 +18,8 @@ from tools_registry.errors import ParseError, ToolDefinitionError
 from tools_registry.records import Message, Trajectory, parse_arguments
 from tools_registry.specs import ToolSpec
 
+from .item import SynthMeta
+
 __all__ = [
     "canonical_ids",
     "compact_messages",
@@ -36,7 +38,9 @@ def content_text(value: Any) -> str | None:
 
 
 def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec]:
-    """ToolSpecs from a list of MCP (``inputSchema``), OpenAI (wrapped or bare) or ToolSpec dicts."""
+    """ToolSpecs from a list of MCP (``inputSchema``), OpenAI (wrapped or bare) or ToolSpec dicts.
+
+    Reading any of these formats is no repair (MCP's is the one the stage prompts ask for)."""
     if not isinstance(raw, list):
         raise ParseError(f"tools must be a list, got {type(raw).__name__}")
     out: list[ToolSpec] = []
@@ -48,8 +52,6 @@ def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec
                 spec = ToolSpec.from_mcp({k: v for k, v in t.items() if k != "mutates"})
                 if "mutates" in t:
                     spec.mutates = bool(t["mutates"])
-                if repairs is not None and "normalised MCP inputSchema" not in repairs:
-                    repairs.append("normalised MCP inputSchema")
             elif t.get("type") == "function" or "function" in t:
                 spec = ToolSpec.from_openai(t)
             else:
@@ -160,10 +162,10 @@ def canonical_ids(traj: Trajectory) -> Trajectory:
 
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:
-    """A corpus row back as a Trajectory, with the write flags (``meta.extra.write_tools``) restored:
+    """A corpus row back as a Trajectory, with the write flags (``SynthMeta.write_tools``) restored:
     the OpenAI tool format the row stores has no place for them."""
     traj = Trajectory.model_validate(row)
-    writes = set(traj.meta.extra.get("write_tools") or [])
+    writes = set(SynthMeta.of(traj).write_tools)
     for t in traj.tools:
         if t.name in writes:
             t.mutates = True

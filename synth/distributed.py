@@ -80,7 +80,7 @@ def work_shard(spec: WorkerSpec, segments: list[dict[str, Any]], out: str, run_n
     """One worker: build backends from ``spec``, run the pipeline's item loop on ``segments`` into ``out``."""
     import asyncio
 
-    from .cli import open_backends
+    from .backends import open_backends
     from .pipeline import Pipeline
 
     root = Path(out)

@@ -19,9 +19,11 @@ from typing import Any
 import orjson
 
 from tools_registry.domains import check_name, save_domain
+from tools_registry.errors import ConfigError
 from tools_registry.records import Criteria, Domain, GoldAction, Task, Trajectory, UserScenario
 
 from .convert import load_trajectory
+from .item import SynthMeta
 
 __all__ = [
     "SHAREGPT_INFO",
@@ -34,6 +36,8 @@ __all__ = [
     "trajectory_to_domain",
 ]
 
+_DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
+
 SHAREGPT_INFO = {
     "formatting": "sharegpt",
     "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
@@ -42,10 +46,8 @@ SHAREGPT_INFO = {
 
 def domain_name(traj: Trajectory, prefix: str = "synth") -> str:
     """``<prefix>-<task label>-<8 hex of the source id>``, a valid domain name."""
-    tags = traj.meta.extra.get("tags") or {}
-    label = re.sub(r"[^a-z0-9]+", "-", str(tags.get("task") or tags.get("domain") or "task").lower()).strip(
-        "-"
-    )
+    tags = SynthMeta.of(traj).tags
+    label = re.sub(r"[^a-z0-9]+", "-", str(tags.task or tags.domain or "task").lower()).strip("-")
     sid = (
         traj.meta.provenance.source_id
         or traj.meta.provenance.source_hash
@@ -66,10 +68,10 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
     msgs = list(traj.messages)
     system = msgs[0].content if msgs and msgs[0].role == "system" else ""
     body = msgs[1:] if system else msgs
-    env = traj.meta.extra.get("env") or {}
-    schema = orjson.loads(env["state_schema"]) if env.get("state_schema") else {"type": "object"}
-    state = orjson.loads(env["initial_state"]) if env.get("initial_state") else {}
-    tags = traj.meta.extra.get("tags") or {}
+    meta = SynthMeta.of(traj)
+    schema = meta.env.state_schema if meta.env is not None else {"type": "object"}
+    state = meta.env.initial_state if meta.env is not None else {}
+    tags = meta.tags.model_dump()
     mutating = {t.name for t in traj.tools if t.mutates}
     outputs = {m.tool_call_id: m.content for m in body if m.role == "tool"}
     gold = [
@@ -79,7 +81,7 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
         if c.function.name in mutating and _is_success(outputs.get(c.id))
     ]
     turns = [m.content or "" for m in body if m.role == "user"]
-    summary = tags.get("summary") or "the task"
+    summary = meta.tags.summary or "the task"
     rubric = [
         f"The assistant helps the user with: {summary}.",
         "The assistant follows every rule of the system prompt and confirms before irreversible writes.",
@@ -192,7 +194,13 @@ def export_openai(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
 
 
 def export_sharegpt(rows: Iterable[dict[str, Any]], folder: str | Path, name: str = "gem_synth") -> Path:
-    """Write ``<folder>/<name>.json`` (a JSON list) and ``<folder>/dataset_info.json`` (merged if present)."""
+    """Write ``<folder>/<name>.json`` (a JSON list) and ``<folder>/dataset_info.json`` (merged if present).
+
+    ``name`` is a plain file name (letters, digits, ``_``, ``-``, ``.``): nothing is written outside ``folder``.
+    """
+    if not isinstance(name, str) or not _DATASET_NAME.fullmatch(name) or ".." in name:
+        raise ConfigError(f"invalid dataset name {str(name)[:80]!r}: use letters, digits, '_', '-' and '.' "
+                          "(a file name inside the export folder, at most 128 characters)")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = [to_sharegpt_row(r) for r in rows]

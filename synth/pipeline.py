@@ -1,9 +1,11 @@
-"""The driver: segments -> (dedup, decontam) -> select -> extract -> generate -> refine -> validate -> rows.
+"""The driver: segments -> (dedup, decontam) -> the stages of ``synth.stages`` -> rows.
 
-Items run concurrently under a limit; each finished item is written at once (a kept row to
-corpus/, a Drop to drops/); a ``resume`` run skips finished items and replays finished LLM calls
-from the cache. ``SynthConfig`` switches stages off for the paper's ablations. The one-call
-Trajectory-Synthesizer mode swaps the four stages for ``synthesizer.SynthesizerStage``.
+Each item is a ``SynthItem`` that one loop passes through the stage objects in order; the first
+StageDrop ends it as a Drop, otherwise it becomes a kept row with a ``SynthMeta``. Items run
+concurrently under a limit; each finished item is written at once (a kept row to corpus/, a Drop
+to drops/); a ``resume`` run skips finished items and replays finished LLM calls from the cache.
+``SynthConfig`` switches stages off for the paper's ablations and picks the one-call
+Trajectory-Synthesizer mode (``build_stages`` says which stages run).
 """
 
 from __future__ import annotations
@@ -19,20 +21,15 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import ConfigError, GemError
-from tools_registry.records import Provenance, Trajectory
+from tools_registry.records import Provenance
 
 from .config import ROLES, RunReport, SynthConfig, package_version, simulator_oracle, with_cache
 from .dedup import Decontaminator, Deduplicator
-from .extract import Extractor
-from .generate import Generator
-from .judge import Judge
-from .records import Drop, EnvSpec, Segment
-from .refine import Refiner
+from .item import TAG_KEYS, StageDrop, SynthItem, SynthMeta
+from .records import Drop, Segment
 from .rules import policy_source_warnings
-from .selection import Selector
-from .stage import ItemContext, StageDrop
+from .stages import build_stages
 from .store import ShardWriter, finished_ids, next_run_number
-from .validate import Validator
 
 __all__ = [
     "ROLES",
@@ -53,7 +50,7 @@ class Pipeline:
 
     Args:
         backends: ``{role: LLMBackend}``; missing roles fall back to ``"teacher"``. Wrap them in
-            ``gem_env.llm.cache.CachedBackend`` for resumable runs (``open_backends`` in the CLI does).
+            ``gem_env.llm.cache.CachedBackend`` for resumable runs (``synth.backends.open_backends`` does).
         config: A SynthConfig.
         decontaminate: Benchmark texts to filter against (see ``dedup.py`` for the overlap rule).
         oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (``simulator_oracle``
@@ -74,27 +71,11 @@ class Pipeline:
             raise ConfigError("the pipeline needs at least a 'teacher' backend")
         self.config = cfg = config or SynthConfig()
         self.backends = backends
-        get = lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer")
-        kw = {"prompts_dir": cfg.prompts_dir, "structured": cfg.structured}
-        self.selector = Selector(
-            get("tagger"),
-            prefilter=cfg.prefilter,
-            threshold=cfg.prefilter_threshold,
-            sampling=cfg.sampling("tagger"),
-            **kw,
-        )
-        self.extractor = Extractor(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
-        self.generator = Generator(get("teacher"), sampling=cfg.sampling("teacher"), **kw)
-        self.refiner = Refiner(get("teacher"), sampling=cfg.sampling("teacher"), **kw) if cfg.refine else None
-        judge = Judge(get("judge"), sampling=cfg.sampling("judge"), **kw) if cfg.judge else None
-        self.synthesizer = None
-        if cfg.mode == "synthesizer":
-            from .synthesizer import SynthesizerStage
-
-            self.synthesizer = SynthesizerStage(get("synthesizer"), sampling=cfg.sampling("teacher"), **kw)
         if oracle is None and backends.get("simulator") is not None:
             oracle = simulator_oracle(backends["simulator"])
-        self.validator = Validator(judge, oracle, consistency=cfg.consistency)
+        self.stages = build_stages(
+            lambda role: backends.get(role) or backends.get("teacher") or backends.get("synthesizer"), cfg, oracle
+        )
         self.decontam = Decontaminator(decontaminate) if decontaminate is not None else None
         self.on_event = on_event or (lambda *a: None)
 
@@ -104,55 +85,24 @@ class Pipeline:
 
     async def process(self, seg: Segment) -> tuple[dict[str, Any] | None, Drop | None]:
         """Run one segment through the stages: ``(kept_row, None)`` or ``(None, Drop)``."""
-        ctx = ItemContext(segment=seg)
-        try:
-            if self.synthesizer is not None:
-                self.selector.check_prefilter(seg.text)  # the cheap filter still applies: it costs no call
-                traj, patterns, env, before = await self.synthesizer.run(ctx)
-                refined = True
-            else:
-                tags = await self.selector.run(ctx)
-                self.on_event("stage", seg.id, {"stage": "select"})
-                bp = await self.extractor.run(ctx, tags.model_dump())
-                self.on_event("stage", seg.id, {"stage": "extract"})
-                traj, patterns = await self.generator.run(ctx, bp)
-                before = traj.compute_stats().model_dump()
-                self.on_event("stage", seg.id, {"stage": "generate"})
-                env: EnvSpec | None = None
-                refined = False
-                if self.refiner is not None:
-                    traj, patterns, env = await self.refiner.run(ctx, traj)
-                    refined = True
-                    self.on_event("stage", seg.id, {"stage": "refine"})
-            await self.validator.run(ctx, traj, env, refined=refined)
-        except StageDrop as d:
-            return None, Drop(
-                id=seg.id,
-                stage=d.stage,
-                reason=d.reason,
-                details=d.details[:50],
-                repairs=ctx.repairs,
-                tags=ctx.tags,
-                stats=ctx.stats,
-                ledger=ctx.ledger,
-                mode=self.config.mode,
-            )
-        return self.row(seg, ctx, traj, patterns, env, before), None
+        item = SynthItem(segment=seg)
+        for stage in self.stages:
+            try:
+                await stage.run(item)
+            except StageDrop as d:
+                return None, item.dropped(d, self.config.mode)
+            self.on_event("stage", seg.id, {"stage": stage.name})
+        return self.row(item), None
 
-    def row(
-        self,
-        seg: Segment,
-        ctx: ItemContext,
-        traj: Trajectory,
-        patterns: Any,
-        env: EnvSpec | None,
-        before: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def row(self, item: SynthItem) -> dict[str, Any]:
+        """The kept row of a finished item: its trajectory with provenance, sizes and a SynthMeta."""
+        seg, rec, traj = item.segment, item.records, item.trajectory
+        assert traj is not None, "a kept item has a trajectory"
         traj.meta.provenance = Provenance(
             source_id=seg.id,
             source_hash=seg.hash,
-            pipeline="synthesizer" if self.synthesizer else "synth",
-            prompts=dict(ctx.prompts),
+            pipeline="synthesizer" if self.config.mode == "synthesizer" else "synth",
+            prompts=dict(rec.prompts),
             models=self.models(),
             sampling={r: self.config.sampling(r) for r in ("tagger", "teacher", "judge")},
             seed=self.config.seed,
@@ -160,27 +110,22 @@ class Pipeline:
             version=package_version(),
         )
         traj.with_stats()
-        traj.meta.extra = {
-            "tags": {k: ctx.tags.get(k) for k in ("summary", "domain", "platform", "task")},
-            "before_refine": before,
-            "patterns": [p if isinstance(p, dict) else {"pattern": str(p)} for p in (patterns or [])],
-            "env": None
-            if env is None
-            else {
-                "state_schema": orjson.dumps(env.state_schema).decode(),
-                "initial_state": orjson.dumps(env.initial_state).decode(),
-            },
-            "ledger": ctx.ledger.model_dump(),
-            "repairs": list(ctx.repairs),
-            "mode": self.config.mode,
-            "verdict": ctx.stats.get("verdict"),
-            "source_text": seg.text,
-            "write_tools": [t.name for t in traj.tools if t.mutates],
-            "warnings": policy_source_warnings(
-                traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else None,
-                seg.text,
-            ),
-        }
+        tags = item.tags.model_dump() if item.tags is not None else {}
+        system = traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else None
+        meta = SynthMeta(
+            tags={k: tags.get(k) for k in TAG_KEYS},
+            before_refine=item.before_refine,
+            patterns=item.patterns or [],
+            env=item.env,
+            ledger=rec.ledger,
+            repairs=list(rec.repairs),
+            mode=self.config.mode,
+            verdict=item.verdict,
+            source_text=seg.text,
+            write_tools=[t.name for t in traj.tools if t.mutates],
+            warnings=policy_source_warnings(system, seg.text),
+        )
+        traj.meta.extra = meta.model_dump(mode="json")
         return traj.to_row()
 
     # ---- a run -----------------------------------------------------------------------------
@@ -203,8 +148,23 @@ class Pipeline:
         return report
 
     def usage(self) -> dict[str, Any]:
-        """Per-role token / call usage of this pipeline's backends."""
-        return {r: b.usage.as_dict() for r, b in self.backends.items() if b is not None and hasattr(b, "usage")}
+        """Per-role token / call usage of this pipeline's backends.
+
+        Roles that share one backend are reported once, under the first of them, with
+        ``"roles": [...]`` naming them all; the others hold ``{"shared_with": first}``, so no call
+        is counted twice."""
+        out: dict[str, Any] = {}
+        first: dict[int, str] = {}
+        for r, b in self.backends.items():
+            if b is None or not hasattr(b, "usage"):
+                continue
+            if id(b) in first:
+                out[r] = {"shared_with": first[id(b)]}
+                out[first[id(b)]]["roles"].append(r)
+            else:
+                first[id(b)] = r
+                out[r] = {**b.usage.as_dict(), "roles": [r]}
+        return out
 
     async def run_part(
         self,
@@ -284,7 +244,7 @@ class Pipeline:
         if row is not None:
             kept_w.write(row)
             report.kept += 1
-            self.on_event("kept", sid, {"ledger": row["meta"]["extra"]["ledger"]})
+            self.on_event("kept", sid, {"ledger": SynthMeta.read(row["meta"]["extra"]).ledger.model_dump()})
         elif drop is not None:
             drop_w.write(drop.model_dump(mode="json"))
             report.dropped[drop.stage] = report.dropped.get(drop.stage, 0) + 1
@@ -316,7 +276,10 @@ def open_output(out: Path, resume: bool) -> set[str]:
     """Repair ``out`` and return its finished ids; without ``resume`` finished items are an error."""
     done = finished_ids(out) if out.exists() else set()
     if done and not resume:
-        raise ConfigError(f"{out} already holds {len(done)} finished items; pass --resume to continue it")
+        raise ConfigError(
+            f"{out} already holds {len(done)} finished items: pass --resume to continue it "
+            "or --overwrite to start it over"
+        )
     out.mkdir(parents=True, exist_ok=True)
     return done
 

@@ -26,7 +26,8 @@ __all__ = [
     "Workflow",
 ]
 
-#: Stage names in pipeline order (also the ``stage`` of a Drop).
+#: Every stage name in run order (the ``stage`` of a Drop): the corpus-wide steps, then the stages
+#: ``synth.stages.build_stages`` lists (``synthesizer`` stands in for select..refine in that mode).
 STAGES = (
     "input",
     "dedup",
@@ -36,10 +37,10 @@ STAGES = (
     "extract",
     "generate",
     "refine",
+    "synthesizer",
     "rules",
     "consistency",
     "judge",
-    "synthesizer",
 )
 
 

@@ -11,25 +11,16 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
+from .item import SynthMeta
+from .records import STAGES, Drop, Ledger
 from .store import iter_rows, repair
 
 __all__ = ["PAPER", "STAGE_ORDER", "collect", "format_stats", "plot_stats"]
 
 #: paper.md: means per trajectory (messages, distinct tools, tool calls) before and after refinement.
 PAPER = {"before": (30.05, 5.01, 7.83), "after": (46.1, 8.6, 16.3)}
-STAGE_ORDER = (
-    "dedup",
-    "decontam",
-    "prefilter",
-    "select",
-    "extract",
-    "generate",
-    "refine",
-    "synthesizer",
-    "rules",
-    "consistency",
-    "judge",
-)
+#: The funnel's order: the one stage list of ``synth.records``.
+STAGE_ORDER = STAGES
 _SIZE_KEYS = ("messages", "distinct_tools", "tool_calls")
 
 
@@ -79,34 +70,39 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             if (out / sub).is_dir():
                 repair(out / sub)
         for row in iter_rows(out / "corpus"):
-            ex = row["meta"].get("extra", {})
-            s = m(ex.get("mode", "pipeline"))
+            ex = SynthMeta.read(row["meta"].get("extra") or {})
+            s = m(ex.mode)
             s["kept"] += 1
             stats = row["meta"]["stats"]
-            for k in _SIZE_KEYS:
-                s["after"][k].append(stats[k])
-                if ex.get("before_refine"):
-                    s["before"][k].append(ex["before_refine"][k])
-            tags = ex.get("tags") or {}
-            s["domains"][tags.get("domain") or "?"] += 1
-            s["tasks"][tags.get("task") or "?"] += 1
-            _cost(s, ex.get("ledger") or {})
-            s["warnings"] += len(ex.get("warnings") or [])
-            s["warned_rows"] += bool(ex.get("warnings"))
-            for r in ex.get("repairs") or []:
-                s["repairs"][r.split(":")[0]] += 1
-        for d in iter_rows(out / "drops"):
-            s = m(d.get("mode", "pipeline"))
-            s["drops"][d["stage"]] += 1
-            key = (d["stage"], d["reason"])
+            before = ex.before_refine.model_dump() if ex.before_refine is not None else None
+            for k in _SIZE_KEYS:  # messages as the row holds them (rows before 0.x counted no system message)
+                s["after"][k].append(len(row["messages"]) if k == "messages" else stats[k])
+                if before:
+                    s["before"][k].append(before[k])
+            s["domains"][ex.tags.domain or "?"] += 1
+            s["tasks"][ex.tags.task or "?"] += 1
+            _cost(s, ex.ledger)
+            s["warnings"] += len(ex.warnings)
+            s["warned_rows"] += bool(ex.warnings)
+            for r in ex.repairs:
+                s["repairs"][_repair_kind(r)] += 1
+        for raw in iter_rows(out / "drops"):
+            d = Drop.model_validate(raw)
+            s = m(d.mode)
+            s["drops"][d.stage] += 1
+            key = (d.stage, d.reason)
             s["reasons"][key] += 1
-            s["examples"].setdefault(key, (d["id"], (d.get("details") or [""])[0][:160]))
-            _cost(s, d.get("ledger") or {})
-            for r in d.get("repairs") or []:
-                s["repairs"][r.split(":")[0]] += 1
+            s["examples"].setdefault(key, (d.id, (d.details or [""])[0][:160]))
+            _cost(s, d.ledger)
+            for r in d.repairs:
+                s["repairs"][_repair_kind(r)] += 1
+        for mode in _consistency_modes(out):
+            m(mode)["consistency_on"] = True
     for mode, s in modes.items():
         always = ["synthesizer", "rules", "judge"] if mode == "synthesizer" else ["select", "extract", "generate", "rules",
                                                                                  "judge"]
+        if s.get("consistency_on"):  # the state replay ran (items without a state pass it unchecked)
+            always.append("consistency")
         if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
             always.append("refine")
         total = s["kept"] + sum(s["drops"].values())
@@ -124,11 +120,35 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
     return modes
 
 
-def _cost(s: dict[str, Any], ledger: dict[str, Any]) -> None:
-    s["calls"] += ledger.get("calls", 0)
-    s["cached"] += ledger.get("cached", 0)
-    s["tokens"] += ledger.get("prompt_tokens", 0) + ledger.get("completion_tokens", 0)
-    s["seconds"] += ledger.get("seconds", 0.0)
+def _repair_kind(repair: str) -> str:
+    """``"stage: what"`` of a recorded repair, without the item-specific details after a second colon."""
+    return ":".join(repair.split(":")[:2]).strip()[:80]
+
+
+def _consistency_modes(out: Path) -> set[str]:
+    """Modes whose runs in ``out`` had the state-consistency check on (from runs.jsonl start lines)."""
+    import orjson
+
+    modes: set[str] = set()
+    path = out / "runs.jsonl"
+    if not path.is_file():
+        return modes
+    for line in path.read_bytes().splitlines():
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue  # a torn last line of a killed run
+        cfg = rec.get("config") if isinstance(rec, dict) and rec.get("event") == "start" else None
+        if isinstance(cfg, dict) and cfg.get("consistency"):
+            modes.add(cfg.get("mode") or "pipeline")
+    return modes
+
+
+def _cost(s: dict[str, Any], ledger: Ledger) -> None:
+    s["calls"] += ledger.calls
+    s["cached"] += ledger.cached
+    s["tokens"] += ledger.prompt_tokens + ledger.completion_tokens
+    s["seconds"] += ledger.seconds
 
 
 def format_stats(modes: dict[str, Any]) -> str:
@@ -161,7 +181,10 @@ def format_stats(modes: dict[str, Any]) -> str:
                 f"(system-prompt quantities the source never states; see meta.extra.warnings)"
             )
         if s["repairs"]:
-            lines.append("repairs by stage: " + ", ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+            lines.append("repairs (stage: what was repaired, count): "
+                         + "; ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+        else:
+            lines.append("repairs: none (every reply parsed as written)")
         lines.append("")
     if modes:
         lines.append(f"{'cost per kept trajectory':<26} {'LLM calls':>10} {'tokens':>10} {'LLM seconds':>12}")

@@ -31,15 +31,12 @@ from .convert import (
     tools_from_json,
     trajectory_from_compact,
 )
-from .generate import first_rule
-from .labels import PATTERNS, labels
+from .item import TAG_KEYS, SynthMeta
+from .labels import PATTERNS
 from .prompts import load_prompt
 from .records import EnvSpec
-from .refine import env_problems
-from .rules import pattern_problems, trajectory_problems
-from .stage import ItemContext, StageBase, StageDrop, ask_json
 
-__all__ = ["FORMAT", "SynthesizerStage", "build_pairs", "instruction", "parse", "serialize"]
+__all__ = ["FORMAT", "build_pairs", "instruction", "parse", "serialize"]
 
 FORMAT = "gem-synth/v1"
 
@@ -51,41 +48,34 @@ def instruction(prompts_dir: str | None = None) -> str:
     ]
 
 
-def _env(traj: Trajectory) -> dict[str, Any]:
-    env = traj.meta.extra.get("env") or {}
-    out = {}
-    for key in ("state_schema", "initial_state"):
-        v = env.get(key)
-        out[key] = (
-            orjson.loads(v)
-            if isinstance(v, str)
-            else (v if v is not None else ({"type": "object"} if key == "state_schema" else {}))
-        )
-    return out
-
-
 def serialize(traj: Trajectory) -> str:
-    """The gem-synth/v1 text of a trajectory (tags, env and patterns read from ``meta.extra``)."""
+    """The gem-synth/v1 text of a trajectory (tags, env and patterns from its ``SynthMeta``)."""
     compact = compact_messages(traj)
-    tags = traj.meta.extra.get("tags") or {}
+    meta = SynthMeta.of(traj)
+    env = meta.env or EnvSpec()
     doc = {
         "format": FORMAT,
-        "tags": {k: tags.get(k) for k in ("summary", "domain", "platform", "task")},
+        "tags": meta.tags.model_dump(),
         "tools": [
             {"name": t.name, "description": t.description, "mutates": t.mutates, "parameters": t.parameters}
             for t in traj.tools
         ],
-        **_env(traj),
+        "state_schema": env.state_schema,
+        "initial_state": env.initial_state,
         "system": compact["system"] or "",
         "messages": compact["messages"],
-        "patterns": traj.meta.extra.get("patterns") or [],
+        "patterns": meta.patterns,
     }
     return orjson.dumps(doc).decode()
 
 
 def parse(text: str) -> Trajectory:
-    """Strict parse of a gem-synth/v1 text; repairs (fences, trailing text, damaged JSON) go to
-    ``meta.extra["repairs"]``. Raises ParseError when the text cannot be read as one."""
+    """Strict parse of a gem-synth/v1 text into a Trajectory whose ``meta.extra`` is a SynthMeta
+    (tags, env, patterns, and the repairs made: fences, trailing text, damaged JSON).
+
+    Raises:
+        ParseError: The text cannot be read as gem-synth/v1.
+    """
     data, repairs = parse_json(text)
     if not isinstance(data, dict):
         raise ParseError(f"synthesizer output must be a JSON object, got {type(data).__name__}")
@@ -104,15 +94,13 @@ def parse(text: str) -> Trajectory:
         if v is not None and not isinstance(v, dict):
             raise ParseError(f"{k} must be a JSON object")
     tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
-    traj.meta.extra = {
-        "tags": {k: tags.get(k) for k in ("summary", "domain", "platform", "task")},
-        "env": {
-            "state_schema": orjson.dumps(env["state_schema"] or {"type": "object"}).decode(),
-            "initial_state": orjson.dumps(env["initial_state"] or {}).decode(),
-        },
-        "patterns": data.get("patterns") if isinstance(data.get("patterns"), list) else [],
-        "repairs": repairs,
-    }
+    meta = SynthMeta(
+        tags={k: tags.get(k) for k in TAG_KEYS},
+        env=EnvSpec(state_schema=env["state_schema"] or {"type": "object"}, initial_state=env["initial_state"] or {}),
+        patterns=data.get("patterns") if isinstance(data.get("patterns"), list) else [],
+        repairs=repairs,
+    )
+    traj.meta.extra = meta.model_dump(mode="json")
     return traj
 
 
@@ -124,7 +112,7 @@ def build_pairs(
 ) -> list[dict[str, Any]]:
     """Chat rows ``{"messages": [system: instruction, user: source text, assistant: serialisation], "meta"}``.
 
-    The source text comes from ``texts[source_id]`` or the row's ``meta.extra.source_text``; rows
+    The source text comes from ``texts[source_id]`` or the row's ``SynthMeta.source_text``; rows
     with neither are skipped. Call ids are made canonical before serialising.
     """
     system = instruction(prompts_dir)
@@ -132,7 +120,7 @@ def build_pairs(
     for row in corpus_rows:
         traj = load_trajectory(row)
         sid = traj.meta.provenance.source_id
-        text = (texts or {}).get(sid or "") or traj.meta.extra.get("source_text")
+        text = (texts or {}).get(sid or "") or SynthMeta.of(traj).source_text
         if not text:
             continue
         traj = canonical_ids(traj)
@@ -152,48 +140,3 @@ def build_pairs(
             }
         )
     return out
-
-
-class SynthesizerStage(StageBase):
-    """One call per segment in place of the four stages; output checked by the same validators."""
-
-    name = "synthesizer"
-    prompt_name = "synthesizer"
-
-    async def run(self, ctx: ItemContext) -> tuple[Trajectory, list[Any], EnvSpec, None]:
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            {"patterns": ", ".join(PATTERNS), "text": ctx.segment.text},
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
-        try:
-            traj = parse(orjson.dumps(data).decode())
-        except ParseError as exc:
-            raise StageDrop(self.name, "parse", [str(exc)]) from None
-        ctx.add_repairs(self.name, traj.meta.extra.get("repairs", []))
-        tags, bad = {"multi_step": True}, []
-        for kind in ("domain", "platform", "task"):
-            raw = traj.meta.extra["tags"].get(kind)
-            tags[kind] = labels().normalize(kind, raw)
-            if tags[kind] is None:
-                bad.append(f"{kind} {str(raw)[:60]!r} is not a label")
-        tags["summary"] = traj.meta.extra["tags"].get("summary")
-        ctx.tags = tags
-        if bad:
-            raise StageDrop(self.name, "bad_label", bad)
-        env = EnvSpec(
-            state_schema=orjson.loads(traj.meta.extra["env"]["state_schema"]),
-            initial_state=orjson.loads(traj.meta.extra["env"]["initial_state"]),
-        )
-        patterns = traj.meta.extra["patterns"]
-        ctx.stats["refined"] = traj.compute_stats().model_dump()
-        problems = (
-            trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
-        )
-        if problems:
-            raise StageDrop(self.name, f"rule:{first_rule(problems)}", problems)
-        return traj, patterns, env, None

@@ -12,7 +12,9 @@ BLOCKS = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
 
 def test_readme_opens_with_install_main_job_and_tests():
     install, main_job, tests = (b.strip() for b in BLOCKS[:3])
-    assert install.startswith("pip install torch==2.13.0 && pip install -e ")
+    torch_line, project_line = install.splitlines()
+    assert torch_line == "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+    assert project_line.startswith("pip install -e ")
     assert main_job.startswith("gem rollout ")
     assert tests == "python -m pytest -q"
 

@@ -39,13 +39,13 @@ __all__ = [
 ]
 
 DOMAINS_ENV = "GEM_DOMAINS_PATH"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")  # fullmatch: "$" would let a trailing newline through
 
 
 def check_name(name: str, what: str = "domain name") -> str:
     """Names become env ids and folder names: lowercase letters, digits, '-', '_' (max 64)."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ConfigError(f"invalid {what} {name!r}: use lowercase letters, digits, '-' and '_' (max 64 chars)")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(f"invalid {what} {str(name)[:80]!r}: use lowercase letters, digits, '-' and '_' (max 64 chars)")
     return name
 
 
@@ -213,7 +213,7 @@ def discover_domains(extra: list[str | os.PathLike[str]] | None = None) -> dict[
                 name = orjson.loads((cand / "domain.json").read_bytes()).get("name")
             except (orjson.JSONDecodeError, OSError, AttributeError):
                 continue
-            if isinstance(name, str) and _NAME.match(name) and name not in found:
+            if isinstance(name, str) and _NAME.fullmatch(name) and name not in found:
                 found[name] = cand
     return found
 

@@ -147,7 +147,7 @@ class Provenance(Record):
 
 
 class TrajectoryStats(Record):
-    messages: int = Field(default=0, description="Number of messages (system excluded).")
+    messages: int = Field(default=0, description="Number of messages in the row, system message included.")
     tool_calls: int = Field(default=0, description="Number of tool calls.")
     distinct_tools: int = Field(default=0, description="Number of distinct tools called.")
     user_turns: int = Field(default=0, description="Number of user messages.")
@@ -177,7 +177,7 @@ class Trajectory(Record):
     def compute_stats(self) -> TrajectoryStats:
         calls = [c.function.name for m in self.messages if m.tool_calls for c in m.tool_calls]
         return TrajectoryStats(
-            messages=sum(1 for m in self.messages if m.role != "system"),
+            messages=len(self.messages),
             tool_calls=len(calls),
             distinct_tools=len(set(calls)),
             user_turns=sum(1 for m in self.messages if m.role == "user"),

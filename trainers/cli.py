@@ -121,20 +121,27 @@ def eval_cmd(
     k: int = typer.Option(4, "-k", "--k", help="Rollouts per task (Avg@k, Pass@k, pass^k)."),
     seed: int = typer.Option(0, "--seed", help="Episode i uses seed + i."),
     max_tasks: int | None = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
-    output: Path = typer.Option(Path("gem-eval"), "--output", "-o", help="Folder for results and episodes."),
+    output: Path = typer.Option(Path("gem-eval"), "--output", "-o",
+                                help="Folder for results and episodes (one holding results needs --resume or --overwrite)."),
     cache: Path | None = typer.Option(None, "--cache", help="SQLite reply cache (reruns replay exactly)."),
     concurrency: int = typer.Option(8, "--concurrency", help="Episodes at once per env."),
     temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling temperature."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent reply token limit."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent reply token limit (default 1024)."),
+    sampling_opts: list[str] | None = typer.Option(
+        None, "--sampling", help="ROLE.key=value for a model role: agent, user, tools, judge (repeatable)."),
+    tool_choice: str | None = typer.Option(None, "--tool-choice",
+                                           help="Agent tool_choice on turns with tools: auto, required, none."),
     base_url: list[str] | None = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (openai:); "
                                               "repeat it (or name a file of URLs) for a pool of replicas."),
     user_model: str | None = typer.Option(None, "--user-model", help="Model string for LLM users."),
     threshold: float = typer.Option(1.0, "--threshold", help="Reward counted as a success."),
-    resume: bool = typer.Option(False, "--resume", help="Keep episodes.jsonl; run only the episodes it lacks."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the evaluation in -o (finished episodes kept)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the evaluation in -o."),
     ray: int | None = typer.Option(None, "--ray", min=1, help="Run on N Ray workers, --concurrency episodes each."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="A running Ray cluster to join (with --ray)."),
 ) -> None:
     """Evaluate a model: k rollouts per task, Avg@k / Pass@k / pass^k per env and overall."""
+    from gem_env.role_sampling import parse_sampling
     from gem_env.llm.pool import read_endpoints
 
     from .evaluate import evaluate
@@ -144,8 +151,9 @@ def eval_cmd(
     res = evaluate(model, env or [], k=k, suite=suite, seed=seed, max_tasks=max_tasks, output_dir=output,
                    cache=cache, concurrency=concurrency, sampling=sampling or None, threshold=threshold,
                    backend_options={"base_url": urls if len(urls) > 1 else urls[0]} if urls else None,
-                   env_kwargs={"user_model": user_model} if user_model else None, resume=resume, ray=ray,
-                   ray_address=ray_address)
+                   env_kwargs={"user_model": user_model} if user_model else None,
+                   role_sampling=parse_sampling(sampling_opts), tool_choice=tool_choice, resume=resume,
+                   overwrite=overwrite, ray=ray, ray_address=ray_address)
     typer.echo(res.table)
     typer.echo(f"results: {output / 'results.json'}  episodes: {output / 'episodes.jsonl'}")
 

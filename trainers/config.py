@@ -49,6 +49,28 @@ def _bf16_supported() -> bool:
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
+def _accelerator_available() -> bool:
+    import torch
+
+    acc = getattr(torch, "accelerator", None)
+    if acc is not None and hasattr(acc, "is_available"):
+        return bool(acc.is_available())
+    return bool(torch.cuda.is_available())
+
+
+def _resolve_common(cfg: Any) -> None:
+    """What both configs settle before TRL's own ``__post_init__``: bf16 where supported, TRL's
+    activation checkpointing under its transformers 5 name (the old name warns), and no pinned
+    memory without an accelerator (PyTorch warns on every loader)."""
+    if cfg.bf16 is None:
+        cfg.bf16 = (not cfg.fp16) and _bf16_supported()
+    if cfg.activation_checkpointing is None:
+        cfg.activation_checkpointing = True if cfg.gradient_checkpointing is None else cfg.gradient_checkpointing
+        cfg.gradient_checkpointing = None
+    if cfg.dataloader_pin_memory and not _accelerator_available():
+        cfg.dataloader_pin_memory = False
+
+
 @dataclass
 class GemSFTConfig(SFTConfig):
     """``trl.SFTConfig`` with the GEM paper's recipe as defaults.
@@ -70,10 +92,11 @@ class GemSFTConfig(SFTConfig):
     assistant_only_loss: bool = field(default=True, metadata={"help": "Loss on assistant tokens only."})
     bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
+    gradient_checkpointing: bool | None = field(
+        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
 
     def __post_init__(self):
-        if self.bf16 is None:
-            self.bf16 = (not self.fp16) and _bf16_supported()
+        _resolve_common(self)
         super().__post_init__()
 
 
@@ -99,10 +122,11 @@ class GemGRPOConfig(GRPOConfig):
     episode_seed: int = field(default=0, metadata={"help": "Base seed of env.reset for each episode."})
     bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
+    gradient_checkpointing: bool | None = field(
+        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
 
     def __post_init__(self):
-        if self.bf16 is None:
-            self.bf16 = (not self.fp16) and _bf16_supported()
+        _resolve_common(self)
         super().__post_init__()
 
 

@@ -50,9 +50,12 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
     suite_mod = None
     if suite is not None:
         try:
-            from gem_env.bfcl import suite as suite_mod
+            if suite == "tau2":
+                from gem_env.tau2 import suite as suite_mod
+            else:
+                from gem_env.bfcl import suite as suite_mod
         except ImportError as exc:
-            raise ConfigError(f"suite {suite!r} needs BFCL support (pip install 'gem-env[bfcl]'): {exc}") from exc
+            raise ConfigError(f"suite {suite!r} cannot be loaded: {exc}") from exc
         table = getattr(suite_mod, "SUITE_ENV_IDS", {})
         if suite not in table:
             raise ConfigError(f"unknown suite {suite!r}; known: {', '.join(sorted(table)) or 'none'}")
@@ -63,13 +66,15 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
 
 
 def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: dict[str, Any] | None = None,
-                    backend_options: dict[str, Any] | None = None):
+                    backend_options: dict[str, Any] | None = None, tool_choice: str | dict[str, Any] | None = None):
     """An agent from a model string (``hf:``, ``openai:``, ``vllm:``, ``scripted:``), ``oracle``/``random``,
     an ``LLMBackend`` or an ``Agent``; model backends get the reply cache."""
-    from gem_env.agents import Agent, LLMAgent, make_agent
+    from gem_env.agents import Agent, LLMAgent, check_agent_spec, make_agent
 
     if isinstance(model, Agent):
         return model
+    if isinstance(model, str):
+        check_agent_spec(model)
     if isinstance(model, str) and model in ("oracle", "random"):
         return make_agent(model)
     if isinstance(model, str):
@@ -78,7 +83,46 @@ def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: di
         backend = make_backend(model, cache=cache, **(backend_options or {}))
     else:
         backend = model
-    return LLMAgent(backend, sampling=sampling)
+    return LLMAgent(backend, sampling=sampling, tool_choice=tool_choice)
+
+
+_OUTPUTS = ("episodes.jsonl", "results.json", "table.txt")
+
+
+def claim_output_dir(out: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse a folder holding an earlier evaluation unless ``resume`` (continue it) or ``overwrite``.
+
+    Raises:
+        ConfigError: Earlier results are there and neither flag is set, or both are.
+    """
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite exclude each other: continue the evaluation, or replace it")
+    found = [n for n in _OUTPUTS if (out / n).is_file() and (out / n).stat().st_size]
+    if not found:
+        return
+    if overwrite:
+        for n in _OUTPUTS:
+            (out / n).unlink(missing_ok=True)
+    elif not resume:
+        raise ConfigError(f"{out} already holds an evaluation ({', '.join(found)}): pass --resume to continue it "
+                          "(finished episodes are kept) or --overwrite to replace it")
+
+
+def _role_backends(env_kwargs: dict[str, Any], roles: dict[str, dict[str, Any]],
+                   backend_options: dict[str, Any] | None) -> tuple[dict[str, Any], list[Any]]:
+    """Model strings of the user, simulated tools and judge become backends with their role's sampling."""
+    from gem_env.llm import make_backend
+
+    kwargs, opened = dict(env_kwargs), []
+    for key, role in (("user_model", "user"), ("tool_model", "tools"), ("judge_model", "judge")):
+        spec = kwargs.get(key)
+        if isinstance(spec, str):
+            opts: dict[str, Any] = {"default_sampling": roles[role]} if roles.get(role) else {}
+            if spec.startswith("openai:") and (backend_options or {}).get("base_url"):
+                opts["base_url"] = backend_options["base_url"]  # type: ignore[index]
+            kwargs[key] = make_backend(spec, **opts)
+            opened.append(kwargs[key])
+    return kwargs, opened
 
 
 def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
@@ -86,6 +130,10 @@ def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
 
     if category_of(env_id) is not None:
         return lambda: make_bfcl_env(env_id, **env_kwargs)
+    from gem_env.tau2 import domain_of, make_tau2_env
+
+    if domain_of(env_id) is not None:
+        return lambda: make_tau2_env(env_id, **env_kwargs)
     from gem_env.registration import make_env
 
     return lambda: make_env(env_id, **env_kwargs)
@@ -110,41 +158,56 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
                     threshold: float = 1.0, concurrency: int = 8, cache: str | Path | None = None,
                     sampling: dict[str, Any] | None = None, backend_options: dict[str, Any] | None = None,
                     env_kwargs: dict[str, Any] | None = None, output_dir: str | Path | None = None,
-                    progress: bool = False, resume: bool = False, ray: int | None = None,
-                    ray_address: str | None = None) -> EvalResult:
+                    progress: bool = False, role_sampling: dict[str, dict[str, Any]] | None = None,
+                    tool_choice: str | dict[str, Any] | None = None, resume: bool = False,
+                    overwrite: bool = False, ray: int | None = None, ray_address: str | None = None) -> EvalResult:
     """Async :func:`evaluate`."""
 
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
     env_ids, suite_mod = expand_envs(envs, suite)
+    roles = dict(role_sampling or {})
     if ray is not None and not isinstance(model, str):
         raise ConfigError("evaluating on Ray needs a model string (or oracle/random): each worker builds its own")
+    if ray is not None and (roles or tool_choice is not None):
+        raise ConfigError("--sampling and --tool-choice are not supported with --ray yet: give the agent's "
+                          "options with --temperature/--max-tokens")
     out = Path(output_dir) if output_dir is not None else None
     episodes_path = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        claim_output_dir(out, resume=resume, overwrite=overwrite)
         episodes_path = out / "episodes.jsonl"
-        if not resume:
-            episodes_path.unlink(missing_ok=True)
+    agent = None
     started = time.perf_counter()
     rewards: dict[str, dict[str, list[float]]] = {}
     records: list[Any] = []
+    earlier: list[dict[str, Any]] = []
     if ray is not None:
         records = await asyncio.to_thread(_run_on_ray, model, env_ids, k, seed, max_tasks, tasks, concurrency, cache,
                                           sampling, backend_options, env_kwargs, episodes_path, resume, ray,
                                           ray_address, rewards)
     else:
-        agent = make_eval_agent(model, cache=cache, sampling=sampling, backend_options=backend_options)
+        agent = make_eval_agent(model, cache=cache, sampling={**roles.get("agent", {}), **(sampling or {})},
+                                backend_options=backend_options, tool_choice=tool_choice)
+        env_kwargs, opened = _role_backends(dict(env_kwargs or {}), roles, backend_options)
         try:
             await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path,
-                            progress, rewards, records, resume)
-        finally:  # the agent's HTTP session belongs to this event loop
+                            progress, rewards, records, earlier if resume else None)
+        finally:  # HTTP sessions belong to this event loop
             await agent.aclose()
+            for b in opened:
+                await b.aclose()
     summary = summarize(rewards, k, threshold=threshold)
     summary["seconds"] = time.perf_counter() - started
-    summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None))
+    summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None)) + \
+        sum(1 for e in earlier if e.get("error"))
+    if resume:
+        summary["resumed_episodes"] = len(earlier)
+    used = getattr(agent, "used_sampling", None)
     config = {"model": model if isinstance(model, str) else type(model).__name__, "envs": env_ids, "suite": suite,
-              "k": k, "seed": seed, "max_tasks": max_tasks, "threshold": threshold, "sampling": sampling or {},
+              "k": k, "seed": seed, "max_tasks": max_tasks, "threshold": threshold,
+              "sampling": {**roles, **({"agent": used()} if callable(used) else {})},
               "cache": str(cache) if cache is not None else None}
     table = render_table(summary)
     if suite_mod is not None:
@@ -160,26 +223,56 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
 async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks: int | None,
                     tasks: list[str] | None, concurrency: int, env_kwargs: dict[str, Any] | None,
                     episodes_path: Path | None, progress: bool, rewards: dict[str, dict[str, list[float]]],
-                    records: list[Any], resume: bool = False) -> None:
-    """k rollouts per task of every env; fills ``rewards`` and ``records``."""
-    from gem_env.rollout import arollout, env_label
+                    records: list[Any], earlier: list[dict[str, Any]] | None = None) -> None:
+    """k rollouts per task of every env; fills ``rewards`` and ``records``.
+
+    With ``earlier`` (a resumed run), episodes ``episodes_path`` already holds are not run again:
+    their rows' ``meta.extra`` are appended to ``earlier`` and their rewards count."""
+    from gem_env.rollout import arollout
 
     for env_id in env_ids:
         factory = _env_factory(env_id, dict(env_kwargs or {}))
         ids = _task_ids(factory, max_tasks, tasks)
         # episode i plays task ids[i // k] with seed seed + i: k rollouts per task, all seeds distinct
         order = [t for t in ids for _ in range(k)]
-        recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
-                              output=episodes_path, progress=progress, resume=resume)
         by_task: dict[str, list[float]] = {t: [] for t in ids}
-        if resume and episodes_path is not None:  # the figures cover the episodes run before, too
-            by_task = _by_task(env_id, env_label(factory()), ids, order, seed, _rewards_by_episode(episodes_path, []))
+        if earlier is not None and episodes_path is not None:
+            for extra in _finished_rows(episodes_path, factory, seed, order):
+                earlier.append(extra)
+                by_task[extra["task_id"]].append(float(extra.get("reward", 0.0)))
+        recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
+                              output=episodes_path, progress=progress, resume=earlier is not None)
         for r in recs:
             r.env_id = env_id
-            if not (resume and episodes_path is not None):
-                by_task[r.task_id].append(float(r.reward))
+            by_task[r.task_id].append(float(r.reward))
         rewards[env_id] = by_task
         records.extend(recs)
+
+
+def _finished_rows(path: Path, factory: Any, seed: int, order: list[str]) -> list[dict[str, Any]]:
+    """``meta.extra`` of the rows ``path`` holds for this env's episodes (seed ``seed + i``, task ``order[i]``)."""
+    import orjson
+
+    from gem_env.rollout import env_label, finished_episodes
+
+    env = factory()
+    try:
+        label = env_label(env)
+    finally:
+        env.close()
+    done = finished_episodes(path, label, seed, len(order), order)
+    out: dict[int, dict[str, Any]] = {}
+    if done and path.is_file():
+        with open(path, "rb") as fh:
+            for line in fh:
+                try:
+                    extra = orjson.loads(line)["meta"]["extra"]
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    continue
+                i = extra.get("seed", -1) - seed if isinstance(extra.get("seed"), int) else -1
+                if i in done and extra.get("env_id") == label:
+                    out[i] = extra
+    return [out[i] for i in sorted(out)]
 
 
 def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: int | None, tasks: list[str] | None,
@@ -255,9 +348,13 @@ def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) 
         concurrency: Episodes run at once per environment.
         cache: SQLite reply cache for model backends (a rerun replays exactly).
         sampling: Sampling options for the agent (``temperature``, ``max_tokens``, ...).
+        role_sampling: ``{role: options}`` for ``agent``, ``user``, ``tools``, ``judge`` (model strings of
+            ``env_kwargs`` become backends carrying their role's options; see ``gem_env.role_sampling``).
+        tool_choice: The agent's ``tool_choice`` (``auto``, ``required``, ``none``) on turns with tools.
         env_kwargs: Options for each ``ToolUseEnv`` (user model, tool backend, ...).
-        output_dir: Folder for ``results.json``, ``table.txt`` and ``episodes.jsonl``.
-        resume: Keep ``episodes.jsonl`` and run only the episodes it lacks (the figures cover all).
+        output_dir: Folder for ``results.json``, ``table.txt`` and ``episodes.jsonl``; one holding an
+            earlier evaluation is refused unless ``resume`` (finished episodes kept, the rest run) or
+            ``overwrite`` (replaced).
         ray / ray_address: Run the episodes on this many Ray workers (``concurrency`` each), on a
             local Ray or the cluster at ``ray_address`` (see ``gem_env.ray_rollout``).
 

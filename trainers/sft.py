@@ -9,8 +9,10 @@ optimisation and saving are TRL's and transformers'.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,28 @@ def _as_dataset(data: Any):
     return data  # a datasets.Dataset the caller built (keep it as given)
 
 
+@contextlib.contextmanager
+def quiet_library_bars(datasets_too: bool = True) -> Iterator[None]:
+    """No transformers (weights loading, checkpoint writing) or datasets (four passes over the
+    corpus) progress bars: they interleave with one another and with the one bar kept, the
+    training loop's. Restores the previous settings."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    ds_was_on = datasets_too and not datasets.are_progress_bars_disabled()
+    hf_was_on = hf_logging.is_progress_bar_enabled()
+    if ds_was_on:
+        datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if ds_was_on:
+            datasets.enable_progress_bars()
+        if hf_was_on:
+            hf_logging.enable_progress_bar()
+
+
 def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: Any = None, eval_data: Any = None,
                       callbacks: list | None = None, **trainer_kwargs: Any):
     """Build a TRL ``SFTTrainer`` on a gem corpus and check its loss mask.
@@ -111,8 +135,9 @@ def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: A
         tokenizer = AutoTokenizer.from_pretrained(model, **({"trust_remote_code": True}
                                                             if getattr(config, "trust_remote_code", False) else {}))
     try:
-        trainer = SFTTrainer(model=model, args=config, train_dataset=train_ds, eval_dataset=eval_ds,
-                             processing_class=tokenizer, callbacks=callbacks, **trainer_kwargs)
+        with quiet_library_bars():
+            trainer = SFTTrainer(model=model, args=config, train_dataset=train_ds, eval_dataset=eval_ds,
+                                 processing_class=tokenizer, callbacks=callbacks, **trainer_kwargs)
     except RuntimeError as exc:
         if "assistant" in str(exc):
             raise ConfigError(f"assistant-only loss cannot be built for this chat template: {exc}") from exc
@@ -142,10 +167,12 @@ def train_sft(data: Any, model: Any, *, config: Any = None, tokenizer: Any = Non
     """
     trainer = build_sft_trainer(data, model, config=config, tokenizer=tokenizer, eval_data=eval_data,
                                 callbacks=callbacks, **trainer_kwargs)
-    out = trainer.train()
-    out_dir = trainer.args.output_dir
+    with quiet_library_bars(datasets_too=False):  # checkpoint writes draw no bar inside the training bar
+        out = trainer.train()
+        out_dir = trainer.args.output_dir
+        if save:
+            trainer.save_model(out_dir)
     if save:
-        trainer.save_model(out_dir)
         if trainer.processing_class is not None:
             trainer.processing_class.save_pretrained(out_dir)
         summary = {"kind": "sft", "metrics": out.metrics, "mask": asdict(trainer.gem_mask_report),

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "synth.cli",
     "trainers.cli",
     "gem_env.bfcl.cli",
+    "gem_env.cli.score",
 ]
 
 app = typer.Typer(
@@ -36,6 +37,16 @@ app = typer.Typer(
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
+    _plain_help(app)
+
+
+def _plain_help(group: typer.Typer) -> None:
+    """Click's plain help layout for every group: Typer's rich panels print a type beside each flag
+    (``--help <bool>``), which reads as if flags took a value."""
+    group.rich_markup_mode = None
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _plain_help(sub.typer_instance)
 
 
 _register_all()

@@ -150,16 +150,26 @@ def _to_specs(tools: list[dict], fmt: str) -> list:
 def validate_tools(
     file: Path = typer.Argument(..., help="JSON or JSON Lines file of tool definitions."),
     fmt: str = typer.Option("auto", "--format", "-f", help="openai | mcp | bfcl | auto"),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too (the rules for synthesized tools)."),
 ) -> None:
-    """Check tool definitions against the JSON Schema meta-schema and the GEM Stage-2 rules."""
-    from tools_registry.validation import tool_problems
+    """Check tool definitions against the JSON Schema meta-schema and the GEM Stage-2 rules.
+
+    Errors (the set cannot be used) exit 1; warnings (style rules for synthesized tools: snake_case
+    names, descriptions, typed parameters) exit 1 only with --strict."""
+    from tools_registry.validation import split_problems, tool_problems
 
     specs = _to_specs(_read_tools(file), fmt)
-    problems = tool_problems(specs)
-    for p in problems:
-        typer.echo(p)
-    typer.echo(f"{len(specs)} tools, {len(problems)} problem(s)")
-    if problems:
+    errors, warnings = split_problems(tool_problems(specs))
+    if errors:
+        typer.echo(f"errors ({len(errors)}):")
+        for p in errors:
+            typer.echo(f"  {p}")
+    if warnings:
+        typer.echo(f"warnings ({len(warnings)}, style rules for synthesized tools; --strict fails on them):")
+        for p in warnings:
+            typer.echo(f"  {p}")
+    typer.echo(f"{len(specs)} tools, {len(errors)} error(s), {len(warnings)} warning(s)")
+    if errors or (strict and warnings):
         raise typer.Exit(1)
 
 

@@ -22,7 +22,8 @@ def rollout_command(
                               help="oracle, random, or a model string (openai:<model>, vllm:<path>, hf:<path>)."),
     n: int = typer.Option(1, "-n", "--episodes", min=1, help="Number of episodes."),
     concurrency: int = typer.Option(16, "--concurrency", "-c", min=1, help="Episodes in flight at once."),
-    output: str | None = typer.Option(None, "--output", "-o", help="JSONL file to append corpus rows to."),
+    output: str | None = typer.Option(None, "--output", "-o",
+                                      help="JSONL file for the corpus rows (an existing one needs --resume or --overwrite)."),
     seed: int = typer.Option(0, "--seed", help="Seed of episode 0 (episode i uses seed + i)."),
     tasks: str | None = typer.Option(None, "--tasks",
                                         help="'all' (cycle through every task) or comma-separated task ids."),
@@ -34,39 +35,55 @@ def rollout_command(
     base_url: list[str] | None = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models; "
                                               "repeat it (or name a file of URLs) for a pool of replicas."),
     temperature: float | None = typer.Option(None, "--temperature", help="Agent sampling temperature."),
-    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent max tokens per reply."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", help="Agent max tokens per reply (default 1024)."),
+    sampling_opts: list[str] | None = typer.Option(
+        None, "--sampling", help="ROLE.key=value for a model role: agent, user, tools, judge (repeatable), "
+                                 "e.g. user.max_tokens=128 tools.temperature=0.2."),
+    tool_choice: str | None = typer.Option(None, "--tool-choice",
+                                           help="Agent tool_choice on turns with tools: auto, required, none."),
     max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default: domain's)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     resume: bool = typer.Option(False, "--resume", help="Skip episodes whose rows -o already holds (a killed run)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing -o file."),
     ray: int | None = typer.Option(None, "--ray", min=1, help="Run on N Ray workers, --concurrency episodes each."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="A running Ray cluster to join (with --ray)."),
 ) -> None:
     """Roll an agent out on a gem environment; print the mean reward."""
-    from gem_env.agents import LLMAgent, make_agent
+    from gem_env.agents import LLMAgent, check_agent_spec, make_agent
     from gem_env.llm.pool import read_endpoints
     from gem_env.registration import make_env
-    from gem_env.rollout import arollout, summarize
+    from gem_env.role_sampling import parse_sampling
+    from gem_env.rollout import arollout, check_output, summarize
 
+    check_agent_spec(agent)
+    roles = parse_sampling(sampling_opts)
+    if output is not None:
+        check_output(output, resume=resume, overwrite=overwrite)
     opened: list = []
     urls = read_endpoints(base_url)
     endpoints = {"base_url": urls if len(urls) > 1 else urls[0]} if urls else {}
 
-    def model(spec: str | None):
+    def model(spec: str | None, role: str):
         if spec is None:
             return None
         from gem_env.llm import make_backend
 
-        backend = make_backend(spec, **(endpoints if spec.startswith("openai:") else {}))
+        opts: dict = {"default_sampling": roles[role]} if roles.get(role) and role != "agent" else {}
+        if spec.startswith("openai:"):
+            opts.update(endpoints)
+        backend = make_backend(spec, **opts)
         opened.append(backend)
         return backend
 
-    sampling = {k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
+    sampling = {**roles.get("agent", {}),
+                **{k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}}
     if agent in ("oracle", "random"):
         the_agent = make_agent(agent)
     else:
-        the_agent = LLMAgent(model(agent), sampling=sampling)
-    env_kwargs = {"tools": tools, "user": user, "user_model": model(user_model), "tool_model": model(tool_model),
-                  "judge_model": model(judge_model), "max_turns": max_turns}
+        the_agent = LLMAgent(model(agent, "agent"), sampling=sampling, tool_choice=tool_choice)
+    env_kwargs = {"tools": tools, "user": user, "user_model": model(user_model, "user"),
+                  "tool_model": model(tool_model, "tools"), "judge_model": model(judge_model, "judge"),
+                  "max_turns": max_turns}
     probe = make_env(env, **env_kwargs)
     task_ids = None
     if tasks == "all":

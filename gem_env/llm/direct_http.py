@@ -15,13 +15,13 @@ import orjson
 
 from tools_registry.errors import ConfigError
 
-from .openai_backend import _Failure, status_failure
+from .http_failures import HTTPFailure, status_failure
 
 __all__ = ["DirectClient"]
 
 
 class DirectClient:
-    """POST chat completions with aiohttp; raise classified ``_Failure``s.
+    """POST chat completions with aiohttp; raise classified ``HTTPFailure``s.
 
     Args:
         base_url: Endpoint root, e.g. ``http://127.0.0.1:8000/v1``.
@@ -54,11 +54,11 @@ class DirectClient:
                     raise status_failure(resp.status, f"HTTP {resp.status}: {payload[:200]!r}", resp.headers)
             return orjson.loads(payload)
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise _Failure("timeout", "request timed out", None, True) from exc
+            raise HTTPFailure("timeout", "request timed out", None, True) from exc
         except aiohttp.ClientError as exc:  # refused, reset, dropped, truncated body
-            raise _Failure("connection", f"connection failed: {type(exc).__name__}: {exc}", None, True) from exc
+            raise HTTPFailure("connection", f"connection failed: {type(exc).__name__}: {exc}", None, True) from exc
         except orjson.JSONDecodeError as exc:
-            raise _Failure("bad_response", f"unreadable response body: {exc}", None, True) from exc
+            raise HTTPFailure("bad_response", f"unreadable response body: {exc}", None, True) from exc
 
     async def close(self) -> None:
         """Close the session and its connections."""

@@ -27,7 +27,8 @@ import orjson
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["FAULTS", "LoopbackOpenAIServer", "default_responder", "example_from_schema", "loopback_server_process"]
+__all__ = ["FAULTS", "LoopbackOpenAIServer", "MalformedReplies", "default_responder", "example_from_schema",
+           "loopback_server_process"]
 
 #: Fault names understood by the server.
 FAULTS = ("500", "503", "429", "hang", "truncate", "drop")
@@ -324,3 +325,67 @@ def loopback_server_process(**kwargs: Any) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.join(10)
+
+
+class MalformedReplies:
+    """A responder that plays a careless agent model: valid tool calls and text, and bad replies at set rates.
+
+    Each request draws (deterministically, from a hash of the request and ``seed``) one of:
+    a wrong-shape reply (``tool_calls`` a string, a call that is not an object, content that is
+    not text, a choice without a message), tool-call arguments nested ``deep`` levels, a malformed
+    tool call (arguments that are not JSON, a JSON list, an unknown tool, wrong argument types),
+    or a well-formed reply (a call built from the tool's schema, or text that hands the turn back).
+    Picklable, so it serves from :func:`loopback_server_process` too. ``counts`` tallies the draws.
+    """
+
+    KINDS = ("wrong_shape", "deep", "malformed", "ok")
+
+    def __init__(self, wrong_shape: float = 0.02, deep: float = 0.01, malformed: float = 0.10,
+                 text: float = 0.3, depth: int = 300, seed: int = 0) -> None:
+        self.rates = {"wrong_shape": wrong_shape, "deep": deep, "malformed": malformed}
+        self.text, self.depth, self.seed = text, depth, seed
+        self.counts: Counter[str] = Counter()
+
+    def _rng(self, body: dict[str, Any]) -> random.Random:
+        import hashlib
+
+        digest = hashlib.sha256(orjson.dumps([self.seed, body.get("messages"), body.get("seed")],
+                                             option=orjson.OPT_NON_STR_KEYS, default=str)).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+    def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        rng = self._rng(body)
+        x, kind = rng.random(), "ok"
+        for name, p in self.rates.items():
+            if x < p:
+                kind = name
+                break
+            x -= p
+        self.counts[kind] += 1
+        tools = [t["function"] for t in body.get("tools") or []]
+        fn = rng.choice(tools) if tools else {"name": "none", "parameters": {"type": "object"}}
+
+        def call(arguments: Any, name: str = fn["name"]) -> dict[str, Any]:
+            return {"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"call_{rng.randrange(10**6)}", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+
+        if kind == "wrong_shape":
+            return rng.choice([
+                {"role": "assistant", "content": None, "tool_calls": "call the tool"},
+                {"role": "assistant", "content": None, "tool_calls": ["not a call"]},
+                {"role": "assistant", "content": None, "tool_calls": [{"function": "x"}]},
+                {"role": "assistant", "content": ["a", "list"]},
+                {"choices": [{"index": 0, "message": "just text", "finish_reason": "stop"}]},
+                {"choices": "none"},
+            ])
+        if kind == "deep":
+            return call('{"x": ' + "[" * self.depth + "1" + "]" * self.depth + "}")
+        if kind == "malformed":
+            return rng.choice([
+                call('{"unclosed": '), call("not json at all"), call("[1, 2, 3]"), call("{}", name="no_such_tool"),
+                call(orjson.dumps({k: [1, {"x": None}] for k in (fn.get("parameters") or {}).get("properties", {"a": 0})}).decode()),
+            ])
+        if not tools or rng.random() < self.text:
+            return {"role": "assistant", "content": "Done; anything else?"}
+        return call(orjson.dumps(example_from_schema(fn.get("parameters") or {"type": "object"})).decode())
+

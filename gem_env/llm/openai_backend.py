@@ -15,8 +15,10 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import BackendError, ConfigError, ParseError
+from tools_registry.limits import json_problem
 
 from .base import LLMBackend
+from .http_failures import HTTPFailure, status_failure
 from .encoding import BodyEncoder
 from .parsing import loads_repairing, parse_tool_calls, split_reasoning
 from .types import ChatReply, TokenUsage, as_response_format
@@ -29,36 +31,6 @@ _TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "se
               "parallel_tool_calls", "reasoning_effort", "n"}
 
 
-class _Failure(Exception):
-    """One failed attempt, already classified."""
-
-    def __init__(self, reason: str, message: str, status: int | None, retryable: bool,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.reason, self.status, self.retryable, self.retry_after = reason, status, retryable, retry_after
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("retry-after") if headers is not None else None
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: fall back to the backoff schedule
-
-
-def status_failure(status: int, text: str, headers: Any) -> _Failure:
-    """Classify an HTTP error status (shared by the SDK and direct transports)."""
-    text = text[:300]
-    if status == 429:
-        return _Failure("rate_limited", text, status, True, _retry_after(headers))
-    if status >= 500 or status in (408, 409):
-        return _Failure("server_error", text, status, True, _retry_after(headers))
-    reason = {400: "bad_request", 401: "auth", 403: "auth", 404: "not_found", 422: "bad_request"}
-    return _Failure(reason.get(status, "http_error"), text, status, False)
-
-
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     while exc is not None and exc not in seen and len(seen) < 16:
@@ -67,25 +39,46 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def translate_error(exc: BaseException) -> _Failure:
+def translate_error(exc: BaseException) -> HTTPFailure:
     """Classify an openai/httpx exception (the one translation boundary of this backend)."""
     import openai
 
     if isinstance(exc, openai.APITimeoutError):
         # the SDK's aiohttp transport reports a refused connection as a connect timeout
         if any(isinstance(e, ConnectionError) for e in _chain(exc)):
-            return _Failure("connection", f"connection failed: {exc.__cause__ or exc}", None, True)
-        return _Failure("timeout", "request timed out", None, True)
+            return HTTPFailure("connection", f"connection failed: {exc.__cause__ or exc}", None, True)
+        return HTTPFailure("timeout", "request timed out", None, True)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
-        return _Failure("connection", f"connection failed: {type(cause).__name__}: {cause}", None, True)
+        return HTTPFailure("connection", f"connection failed: {type(cause).__name__}: {cause}", None, True)
     if isinstance(exc, openai.APIStatusError):
         return status_failure(exc.status_code, str(exc), exc.response.headers)
     if isinstance(exc, (orjson.JSONDecodeError, openai.APIResponseValidationError)):
-        return _Failure("bad_response", f"unreadable response body: {exc}", None, True)
+        return HTTPFailure("bad_response", f"unreadable response body: {exc}", None, True)
     if isinstance(exc, openai.OpenAIError):
-        return _Failure("error", str(exc), None, False)
+        return HTTPFailure("error", str(exc), None, False)
     raise exc
+
+
+def _checked_url(url: str | None) -> str | None:
+    """``url`` if it is an http(s) endpoint without credentials in it, else a ConfigError that never echoes them."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ConfigError("base_url is not a valid URL (expected e.g. http://127.0.0.1:8000/v1)") from None
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or "?"
+        raise ConfigError(f"base_url must not carry credentials (user:password@{host}): pass the key with "
+                          "api_key=... or OPENAI_API_KEY, and the URL without them")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base_url must be an http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; "
+                          f"got scheme {parts.scheme!r}")
+    return url
 
 
 class OpenAIBackend(LLMBackend):
@@ -121,7 +114,7 @@ class OpenAIBackend(LLMBackend):
             import importlib.util
 
             http = "aiohttp" if importlib.util.find_spec("aiohttp") else "httpx"
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.base_url = _checked_url(base_url or os.environ.get("OPENAI_BASE_URL"))
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
         self.concurrency = concurrency
         self.timeout = timeout
@@ -186,11 +179,11 @@ class OpenAIBackend(LLMBackend):
         assert self._slots is not None
         async with self._slots:
             if self.http == "direct":
-                data = await client.post_chat(body)  # raises _Failure itself
+                data = await client.post_chat(body)  # raises HTTPFailure itself
             else:
                 data = await self._sdk_post(client, body)
         if not isinstance(data, dict) or not data.get("choices"):
-            raise _Failure("bad_response", f"response has no choices: {str(data)[:200]}", None, True)
+            raise HTTPFailure("bad_response", f"response has no choices: {str(data)[:200]}", None, True)
         return data
 
     async def _sdk_post(self, client: Any, body: bytes) -> Any:
@@ -212,7 +205,7 @@ class OpenAIBackend(LLMBackend):
             try:
                 data = await self._attempt(client, body)
                 return self._to_reply(data, bool(tools))
-            except _Failure as fail:
+            except HTTPFailure as fail:
                 if not fail.retryable or attempts > self.max_retries:
                     why = "non-retryable" if not fail.retryable else f"gave up after {attempts} attempts"
                     raise BackendError(f"{self.name} at {self.base_url}: {fail.reason} ({why}): {fail}",
@@ -223,27 +216,52 @@ class OpenAIBackend(LLMBackend):
                 await asyncio.sleep(delay)
 
     def _to_reply(self, data: dict[str, Any], had_tools: bool) -> ChatReply:
-        choice = data["choices"][0]
-        raw = choice.get("message") or {}
+        """The reply in a response body; a body of the wrong shape is the model's (or server's)
+        failure for this request: ``ParseError``, never another exception.
+
+        An arguments string that is not JSON even after repair stays a string: the environment
+        shows the agent that error as a tool message, as it does for a dict action.
+        """
+        choices = data["choices"]
+        choice = choices[0] if isinstance(choices, list) else None
+        raw = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(raw, dict):
+            raise ParseError(f"the server's reply has no message object: {str(data)[:200]}")
         repairs: list[str] = []
         content = raw.get("content")
+        if content is not None and not isinstance(content, str):
+            raise ParseError(f"the reply's content is a {type(content).__name__}, not text: {str(content)[:200]}")
         reasoning = raw.get("reasoning_content") or raw.get("reasoning")
+        reasoning = reasoning if isinstance(reasoning, str) else None
         if isinstance(content, str) and ("<think>" in content or "</think>" in content):
             reasoning_text, content = split_reasoning(content)
             reasoning = reasoning or reasoning_text
         msg: dict[str, Any] = {"role": "assistant", "content": content}
+        raw_calls = raw.get("tool_calls") or []
+        if not isinstance(raw_calls, list):
+            raise ParseError(f"the reply's tool_calls is a {type(raw_calls).__name__}, not a list: {str(raw_calls)[:200]}")
         calls = []
-        for i, c in enumerate(raw.get("tool_calls") or []):
-            fn = c.get("function") or {}
-            if not isinstance(fn.get("name"), str) or not fn["name"]:
+        for i, c in enumerate(raw_calls):
+            fn = c.get("function") if isinstance(c, dict) else None
+            if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
                 raise ParseError(f"tool_call {i} from the server has no function name: {str(c)[:200]}")
-            args = fn.get("arguments") or "{}"
-            if isinstance(args, str):
-                args = loads_repairing(args, f"tool_call {i} arguments", repairs)
-            if not isinstance(args, dict):
-                raise ParseError(f"tool_call {i} arguments are not an object: {str(args)[:200]}")
-            calls.append({"id": c.get("id") or f"call_{i}", "type": "function",
-                          "function": {"name": fn.get("name"), "arguments": args}})
+            args = fn.get("arguments")
+            if args is None or args == "":
+                args = {}
+            elif isinstance(args, str):
+                try:
+                    value = loads_repairing(args, f"tool_call {i} arguments", repairs)
+                except ParseError:
+                    value = None
+                if isinstance(value, dict) and json_problem(value) is None:
+                    args = value
+                else:  # passed on as text: the env reports it to the agent as a tool message
+                    repairs.append(f"tool_call {i} arguments: not a JSON object within the limits, passed on as text")
+            elif not isinstance(args, dict) or json_problem(args) is not None:
+                raise ParseError(f"tool_call {i} arguments are not a JSON object within the limits: {str(args)[:200]}")
+            cid = c.get("id")
+            calls.append({"id": cid if isinstance(cid, str) and cid else f"call_{i}", "type": "function",
+                          "function": {"name": fn["name"], "arguments": args}})
         if not calls and had_tools and content and "<tool_call>" in content:
             parsed = parse_tool_calls(content, self.parser)  # the server has no tool parser enabled
             msg["content"], calls = parsed.content, parsed.tool_calls
@@ -254,10 +272,12 @@ class OpenAIBackend(LLMBackend):
                 msg["content"] = None  # vLLM sends "" beside tool calls; OpenAI sends null
         if reasoning:
             msg["reasoning_content"] = reasoning
-        usage = data.get("usage") or {}
-        return ChatReply(message=msg, finish_reason=choice.get("finish_reason"),
-                         usage=TokenUsage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0),
-                         repairs=repairs)
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        tokens = [n if isinstance(n, int) and n >= 0 else 0 for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))]
+        finish = choice.get("finish_reason")  # type: ignore[union-attr]
+        return ChatReply(message=msg, finish_reason=finish if isinstance(finish, str) else None,
+                         usage=TokenUsage(*tokens), repairs=repairs)
 
     async def aclose(self) -> None:
         if self._client is not None:

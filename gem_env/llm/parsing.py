@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import ParseError
+from tools_registry.limits import json_problem
 
 __all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning",
-           "assistant_from_generation"]
+           "assistant_from_generation", "json_message"]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
@@ -87,7 +88,10 @@ def loads_repairing(text: str, what: str, repairs: list[str]) -> Any:
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
         raise ParseError(f"{what} is not JSON: {text[:200]!r}")
-    value, log = json_repair.repair_json(stripped, return_objects=True, logging=True)
+    try:
+        value, log = json_repair.repair_json(stripped, return_objects=True, logging=True)
+    except Exception as exc:  # noqa: BLE001 - json-repair's own failures (deep nesting: RecursionError) are a ParseError
+        raise ParseError(f"{what} is not JSON and could not be repaired ({type(exc).__name__}): {text[:200]!r}") from None
     if value in ("", None) or not isinstance(value, (dict, list)):
         raise ParseError(f"{what} is not JSON and could not be repaired: {text[:200]!r}")
     notes = "; ".join(sorted({entry.get("text", "") for entry in log if entry.get("text")})) or "reformatted"
@@ -108,6 +112,9 @@ def _call_from_obj(obj: Any, index: int, what: str, repairs: list[str]) -> dict[
         args = loads_repairing(args, f"{what} arguments", repairs) if args.strip() else {}
     if not isinstance(args, dict):
         raise ParseError(f"{what} arguments must be an object, got {type(args).__name__}")
+    problem = json_problem(args)
+    if problem is not None:
+        raise ParseError(f"{what}: {problem}")
     return {"id": f"call_{index}", "type": "function", "function": {"name": obj["name"], "arguments": args}}
 
 
@@ -147,6 +154,32 @@ def _parse_plain_json(text: str, repairs: list[str]) -> tuple[str | None, list[d
     if not all(isinstance(o, dict) and "name" in o for o in items):
         return text.strip(), []  # JSON, but not a tool call: it is content
     return None, [_call_from_obj(o, i, f"tool_call {i}", repairs) for i, o in enumerate(items)]
+
+
+def json_message(text: str) -> dict[str, Any] | None:
+    """The message when ``text`` is a whole chat message written as JSON, else None.
+
+    ``'{"role": "assistant", "tool_calls": [...]}'`` (what an agent gets by serialising its message)
+    is that message; an object with ``tool_calls`` and no role counts as the assistant's. Text that
+    is not one JSON object with ``role`` or ``tool_calls`` is None (left to the tool-call parser).
+
+    Raises:
+        ParseError: A JSON message of another role than the assistant's.
+    """
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")) or ('"role"' not in body and '"tool_calls"' not in body):
+        return None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or not ("role" in value or "tool_calls" in value):
+        return None
+    role = value.get("role", "assistant")
+    if role != "assistant":
+        raise ParseError(f"the action is a JSON chat message with role {role!r}; an action is the assistant's "
+                         "message (a dict, or text with tool calls)")
+    return value
 
 
 def parse_tool_calls(text: str, parser: str = "hermes") -> ParsedText:

@@ -61,6 +61,7 @@ class ScriptedBackend(LLMBackend):
             - a path to a JSONL file of ``{"key", "reply"}`` lines (see :func:`record_reply`).
         model: Name reported as the model.
         parser: Tool-call parser for string replies.
+        default_sampling: Sampling options applied when a call does not set them (as every backend).
 
     Raises (from ``chat``):
         ConfigError: The list ran out, or the recorded file has no reply for a request.
@@ -69,8 +70,9 @@ class ScriptedBackend(LLMBackend):
     kind = "scripted"
 
     def __init__(self, replies: Iterable[Any] | Callable[..., Any] | str | Path = (), *,
-                 model: str = "scripted", parser: str = "hermes") -> None:
-        super().__init__(model)
+                 model: str = "scripted", parser: str = "hermes",
+                 default_sampling: dict[str, Any] | None = None) -> None:
+        super().__init__(model, default_sampling=default_sampling)
         self.parser = parser
         self.calls: list[dict[str, Any]] = []
         self._fn: Callable[..., Any] | None = None

@@ -94,7 +94,7 @@ def build_tiny_chat_model(
     num_heads: int = 4,
     num_kv_heads: int = 2,
     intermediate_size: int = 128,
-    max_position_embeddings: int = 4096,
+    max_position_embeddings: int = 32768,
     seed: int = 0,
 ) -> Path:
     """Build and save a tiny random ``Qwen3ForCausalLM`` plus tokenizer and chat template.
@@ -111,7 +111,8 @@ def build_tiny_chat_model(
         num_heads: Attention heads.
         num_kv_heads: Key/value heads (grouped-query attention).
         intermediate_size: MLP width.
-        max_position_embeddings: Longest sequence the config allows.
+        max_position_embeddings: Longest sequence the config and tokenizer allow (default: the SFT
+            recipe's 32K, so long corpus rows raise no "longer than the maximum" notice).
         seed: Seed for the random weights.
 
     Returns:

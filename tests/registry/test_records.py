@@ -64,7 +64,8 @@ def test_trajectory_stats_and_rows():
                                                      "parameters": {"type": "object", "properties": {}}}}],
     }).with_stats()
     s = traj.meta.stats
-    assert (s.messages, s.tool_calls, s.distinct_tools, s.user_turns) == (4, 1, 1, 1)
+    assert (s.messages, s.tool_calls, s.distinct_tools, s.user_turns) == (5, 1, 1, 1)  # every message of the row
+    assert s.messages == len(traj.to_row()["messages"])
     row = traj.to_row()
     assert set(row) == {"messages", "tools", "meta"}
     assert row["tools"][0]["type"] == "function"

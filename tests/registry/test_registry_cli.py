@@ -51,7 +51,7 @@ def test_tools_validate_and_convert(tmp_path, bfcl_v3_dir):
                                                                 "parameters": {"type": "object", "properties": {}}}}]))
     r = gem("tools", "validate", str(f))
     assert r.returncode == 0, r.stderr
-    assert "1 tools, 0 problem(s)" in r.stdout
+    assert "1 tools, 0 error(s), 0 warning(s)" in r.stdout
     r = gem("tools", "convert", str(bfcl_v3_dir / "multi_turn_func_doc" / "math_api.json"), "--to", "openai")
     assert r.returncode == 0, r.stderr
     tools = json.loads(r.stdout)
@@ -60,3 +60,23 @@ def test_tools_validate_and_convert(tmp_path, bfcl_v3_dir):
     (tmp_path / "bad.json").write_text("[1, 2")
     assert_clean_failure(gem("tools", "validate", str(tmp_path / "bad.json")), "neither JSON nor JSON Lines")
     assert_clean_failure(gem("tools", "convert", str(f), "--to", "yaml"), "unknown target format")
+
+
+def test_tools_validate_separates_errors_from_warnings(tmp_path):
+    style_only = [{"name": "GetWeather", "description": "", "inputSchema": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    f = tmp_path / "mcp.json"
+    f.write_text(json.dumps(style_only))
+    r = gem("tools", "validate", str(f))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "errors (" not in r.stdout and "warnings (3" in r.stdout and "0 error(s), 3 warning(s)" in r.stdout
+    assert r.stdout.index("warnings (") < r.stdout.index("[name]")
+    r = gem("tools", "validate", str(f), "--strict")
+    assert r.returncode == 1 and "3 warning(s)" in r.stdout
+    broken = [{**style_only[0], "inputSchema": {"type": "object", "properties": {"city": {"type": "strng"}},
+                                                "required": ["town"]}}]
+    f.write_text(json.dumps(broken))
+    r = gem("tools", "validate", str(f))
+    assert r.returncode == 1 and "errors (2)" in r.stdout
+    errors_part = r.stdout[r.stdout.index("errors ("):r.stdout.index("warnings (")]
+    assert "[schema]" in errors_part and "[required]" in errors_part and "[name]" not in errors_part

@@ -42,6 +42,12 @@ def planted(rule):
         del props["signature"]["description"]
     elif rule == "param-typed":
         del props["parcel_id"]["type"]
+    elif rule == "ref":
+        props["parcel_id"] = {"$ref": "http://127.0.0.1:9/parcel.json", "description": "Parcel id."}
+    elif rule == "pattern":
+        props["date"]["pattern"] = r"^(\d)\1$"  # a backreference: no linear-time engine runs it
+    elif rule == "size":
+        props.update({f"p{i}": {"type": "string", "description": "x" * 64} for i in range(3000)})
     return [ToolSpec.model_validate(t)] if rule != "unique" else [ToolSpec.model_validate(t)] * 2
 
 
@@ -124,3 +130,21 @@ def test_toolset_add_reveals_a_tool(toolset):
     other = {**copy.deepcopy(GOOD), "name": "cancel_pickup"}
     bigger = toolset.add([other])
     assert "cancel_pickup" in bigger and "cancel_pickup" not in toolset
+
+
+def test_severity_and_a_single_toolspec():
+    from tools_registry.specs import ToolSpec
+    from tools_registry.validation import RULE_SEVERITY, ToolSet, problem_severity, split_problems, tool_problems
+
+    spec = ToolSpec(name="Lookup", description="", parameters={
+        "type": "object", "properties": {"q": {}}, "required": ["q", "missing"]})
+    problems = tool_problems(spec)  # one ToolSpec where a list is expected: a list of one
+    assert problems == tool_problems([spec]) and all("tool 'Lookup'" in p for p in problems)
+    errors, warnings = split_problems(problems)
+    assert [p.split("]")[0] + "]" for p in errors] == ["[required]"]
+    assert {p.split("]")[0] + "]" for p in warnings} == {"[name]", "[description]", "[param-described]",
+                                                         "[param-typed]"}
+    assert problem_severity("[some-new-rule] x") == "error" and set(RULE_SEVERITY.values()) == {"error", "warning"}
+    assert "Lookup" in ToolSet(spec)
+    with pytest.raises(TypeError, match="list of tools"):
+        tool_problems("get_weather")

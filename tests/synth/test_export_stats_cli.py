@@ -95,10 +95,16 @@ def test_stats_report(fake_run):
     modes = collect([out])
     s = modes["pipeline"]
     assert s["kept"] == 12 and s["drops"]["prefilter"] == 5 and s["total"] == 17
-    assert s["size"]["after"]["messages"]["mean"] == 12 and s["size"]["before"]["messages"]["mean"] == 10
+    # messages counts every message of the row (system included), before refinement as after
+    assert s["size"]["after"]["messages"]["mean"] == 13 and s["size"]["before"]["messages"]["mean"] == 11
     assert sum(s["domains"].values()) == 12
     text = format_stats(modes)
     assert "prefilter/not_procedural: 5" in text and str(PAPER["after"][0]) in text and "30.05" in text
+    # the state-consistency check ran (the run's config says so): it has its row in the funnel
+    assert [f for f in s["funnel"] if f[0] == "consistency"] == [("consistency", 12, 0)]
+    assert "\nconsistency " in text
+    # the deterministic fake teacher's replies parse as written: nothing counted as repaired
+    assert not s["repairs"] and "repairs: none" in text
 
 
 @pytest.fixture

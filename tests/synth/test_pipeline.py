@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from synth.corpus import read_corpus
+from synth.item import SynthMeta
 from synth.pipeline import Pipeline, SynthConfig, with_cache
 from synth.testing import fake_backend
 from tools_registry.domains import load_domain
@@ -33,7 +34,7 @@ def test_example_corpus_run(fake_run):
         ex = traj.meta.extra
         assert ex["before_refine"]["messages"] < traj.meta.stats.messages
         assert ex["ledger"]["calls"] == 5 and ex["ledger"]["by_stage"]["judge"] == 1
-        assert orjson.loads(ex["env"]["initial_state"]) and ex["tags"]["domain"]
+        assert SynthMeta.of(traj).env.initial_state and ex["tags"]["domain"]
         assert traj.messages[0].role == "system" and traj.meta.stats.tool_calls == 3
 
 

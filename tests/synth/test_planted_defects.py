@@ -9,7 +9,7 @@ import pytest
 from synth.consistency import replay_problems, state_problems
 from synth.convert import tools_from_json, trajectory_from_compact
 from synth.records import EnvSpec
-from synth.refine import env_problems
+from synth.stages.refine import env_problems
 from synth.rules import pattern_problems, trajectory_problems
 from synth.testing import _conversation, _state, _tools
 

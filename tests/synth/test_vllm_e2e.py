@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.vllm_server, pytest.mark.slow]
 
 def test_pipeline_on_real_vllm_server(tmp_path, example_corpus):
     url = os.environ["GEM_VLLM_URL"]
-    model = os.environ.get("GEM_VLLM_MODEL", "smollm2-135m-instruct")
+    model = os.environ.get("GEM_VLLM_SERVED_MODEL", "smollm2-135m-instruct")
     app = typer.Typer()
     app.callback()(lambda: None)
     register(app)

@@ -4,39 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from .labels import labels
-from .prefilter import prefilter_score
-from .records import Tags
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..item import SynthItem
+from ..labels import labels
+from ..prefilter import prefilter_score
+from ..records import Tags
+from .base import LLMStage, Stage, StageDrop
 
-__all__ = ["Selector"]
+__all__ = ["Prefilter", "Selector"]
 
 
-class Selector(StageBase):
-    """``await selector.run(ctx) -> Tags``; raises StageDrop (prefilter / select) otherwise."""
+class Prefilter(Stage):
+    """The cheap non-LLM filter: StageDrop('prefilter', 'not_procedural') below ``threshold``."""
+
+    name = "prefilter"
+
+    def __init__(self, threshold: float = 3.0):
+        self.threshold = threshold
+
+    def check(self, text: str) -> None:
+        """Raise StageDrop('prefilter', 'not_procedural') when ``text`` fails the prefilter."""
+        res = prefilter_score(text, self.threshold)
+        if not res.passed:
+            raise StageDrop(self.name, "not_procedural", [f"score {res.score:.2f} < {self.threshold}"])
+
+    async def run(self, item: SynthItem) -> None:
+        self.check(item.segment.text)
+
+
+class Selector(LLMStage):
+    """Fills ``item.tags``; raises StageDrop (select) for bad labels or a text that is not multi-step."""
 
     name = "select"
     prompt_name = "select"
 
-    def __init__(self, backend: Any, *, prefilter: bool = True, threshold: float = 3.0, **kw: Any):
-        super().__init__(backend, **kw)
-        self.use_prefilter = prefilter
-        self.threshold = threshold
-
-    def values(self, text: str) -> dict[str, Any]:
+    def values(self, item: SynthItem) -> dict[str, Any]:
         lab = labels()
         return {
-            "text": text,
+            "text": item.segment.text,
             "domains": ", ".join(lab.domains),
             "tasks": ", ".join(lab.tasks),
             "platforms": ", ".join(lab.platforms),
         }
 
-    def parse(self, data: dict[str, Any], ctx: ItemContext) -> Tags:
+    def parse(self, data: dict[str, Any], item: SynthItem) -> Tags:
         """Strict tags: multi_step a boolean; labels exactly from the sets (near-misses repaired, recorded)."""
+        rec = item.records
         ms = data.get("multi_step")
         if isinstance(ms, str) and ms.strip().lower() in ("true", "false"):
-            ctx.add_repairs(self.name, [f"multi_step {ms!r} read as a boolean"])
+            rec.add_repairs(self.name, [f"multi_step {ms!r} read as a boolean"])
             ms = ms.strip().lower() == "true"
         if not isinstance(ms, bool):
             raise StageDrop(self.name, "parse", [f"multi_step must be true or false, got {ms!r}"])
@@ -50,7 +65,7 @@ class Selector(StageBase):
             if label is None:
                 bad.append(f"{kind} {str(raw)[:60]!r} is not a label")
             elif label != raw:
-                ctx.add_repairs(self.name, [f"{kind} {raw!r} -> {label!r}"])
+                rec.add_repairs(self.name, [f"{kind} {raw!r} -> {label!r}"])
             out[kind] = label
         summary = data.get("summary")
         if not isinstance(summary, str) or not summary.strip():
@@ -62,27 +77,7 @@ class Selector(StageBase):
         out["summary"] = summary.strip()
         return Tags(**out)
 
-    def check_prefilter(self, text: str) -> None:
-        """Raise StageDrop('prefilter', 'not_procedural') when the prefilter is on and ``text`` fails it."""
-        if self.use_prefilter:
-            res = prefilter_score(text, self.threshold)
-            if not res.passed:
-                raise StageDrop("prefilter", "not_procedural", [f"score {res.score:.2f} < {self.threshold}"])
-
-    async def run(self, ctx: ItemContext) -> Tags:
-        text = ctx.segment.text
-        self.check_prefilter(text)
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            self.values(text),
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
-        tags = self.parse(data, ctx)
-        ctx.tags = tags.model_dump(exclude_none=True)
-        if not tags.multi_step:
+    async def run(self, item: SynthItem) -> None:
+        item.tags = self.parse(await self.ask(item), item)
+        if not item.tags.multi_step:
             raise StageDrop(self.name, "not_multi_step")
-        return tags

@@ -8,8 +8,9 @@ import orjson
 
 from tools_registry.records import Trajectory
 
-from .records import Verdict
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..item import SynthItem
+from ..records import Verdict
+from .base import LLMStage, StageDrop
 
 __all__ = ["Judge", "parse_verdict", "transcript"]
 
@@ -44,31 +45,26 @@ def parse_verdict(data: Any, repairs: list[str]) -> Verdict:
     return Verdict(**out)
 
 
-class Judge(StageBase):
-    """``await judge.run(ctx, traj) -> Verdict``; raises StageDrop(judge, 'R1'/'R2'/'R3'/'parse')."""
+class Judge(LLMStage):
+    """Fills ``item.verdict``; raises StageDrop(judge, 'R1'/'R2'/'R3' joined by '+', or 'parse')."""
 
     name = "judge"
     prompt_name = "judge"
 
-    async def run(self, ctx: ItemContext, traj: Trajectory) -> Verdict:
-        values = {
+    def values(self, item: SynthItem) -> dict[str, Any]:
+        traj = item.trajectory
+        assert traj is not None, "the judge runs on a trajectory"
+        return {
             "tools": orjson.dumps([t.to_openai()["function"] for t in traj.tools]).decode(),
             "transcript": transcript(traj),
         }
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            values,
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
+
+    async def run(self, item: SynthItem) -> None:
+        data = await self.ask(item)
         repairs: list[str] = []
         verdict = parse_verdict(data, repairs)
-        ctx.add_repairs(self.name, repairs)
-        ctx.stats["verdict"] = verdict.model_dump()
+        item.records.add_repairs(self.name, repairs)
+        item.verdict = verdict
         if not verdict.passed:
             failed = [k for k in ("R1", "R2", "R3") if getattr(verdict, k) == 0]
             raise StageDrop(self.name, "+".join(failed), [f"{k}=0" for k in failed])
-        return verdict

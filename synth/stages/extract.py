@@ -17,9 +17,10 @@ from pydantic import ValidationError
 from tools_registry.errors import ParseError, ToolError
 from tools_registry.validation import ToolSet, tool_problems
 
-from .convert import tools_from_json
-from .records import Blueprint, Workflow
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..convert import tools_from_json
+from ..item import SynthItem
+from ..records import Blueprint, Workflow
+from .base import LLMStage, StageDrop, raise_problems
 
 __all__ = ["Extractor", "graph_nodes", "to_snake"]
 
@@ -36,13 +37,13 @@ def graph_nodes(graph: str) -> list[str]:
     return _NODE.findall(graph or "")
 
 
-class Extractor(StageBase):
-    """``await extractor.run(ctx, tags) -> Blueprint``; raises StageDrop(extract, ...) otherwise."""
+class Extractor(LLMStage):
+    """Fills ``item.blueprint`` from the text and its tags; raises StageDrop(extract, ...) otherwise."""
 
     name = "extract"
     prompt_name = "extract"
 
-    def parse(self, data: dict[str, Any], ctx: ItemContext) -> Blueprint:
+    def parse(self, data: dict[str, Any], item: SynthItem) -> Blueprint:
         repairs: list[str] = []
         try:
             tools = tools_from_json(data.get("tools"), repairs)
@@ -86,7 +87,7 @@ class Extractor(StageBase):
                 workflows.append(Workflow.model_validate(w))
             except ValidationError as exc:
                 raise StageDrop(self.name, "parse", [f"workflow {i}: {str(exc)[:300]}"]) from None
-        ctx.add_repairs(self.name, repairs)
+        item.records.add_repairs(self.name, repairs)
         return Blueprint(workflows=workflows, tools=tools)
 
     def check(self, bp: Blueprint) -> list[str]:
@@ -108,26 +109,17 @@ class Extractor(StageBase):
                     problems.append(f"[graph] workflow {i}: node {node!r} is not a tool")
         return problems
 
-    async def run(self, ctx: ItemContext, tags: dict[str, Any]) -> Blueprint:
-        values = {
-            "text": ctx.segment.text,
+    def values(self, item: SynthItem) -> dict[str, Any]:
+        tags = item.tags.model_dump() if item.tags is not None else {}
+        return {
+            "text": item.segment.text,
             "summary": tags.get("summary", ""),
             "domain": tags.get("domain", ""),
             "task": tags.get("task", ""),
             "platform": tags.get("platform", ""),
         }
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            values,
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
-        bp = self.parse(data, ctx)
-        problems = self.check(bp)
-        if problems:
-            rule = problems[0][1 : problems[0].index("]")] if problems[0].startswith("[") else "check"
-            raise StageDrop(self.name, f"rule:{rule}", problems)
-        return bp
+
+    async def run(self, item: SynthItem) -> None:
+        bp = self.parse(await self.ask(item), item)
+        raise_problems(self.name, self.check(bp))
+        item.blueprint = bp

@@ -15,12 +15,13 @@ import orjson
 from tools_registry.errors import ParseError
 from tools_registry.records import Trajectory
 
-from .convert import compact_messages, tools_from_json, trajectory_from_compact
-from .generate import _dumps, first_rule
-from .labels import PATTERNS
-from .records import EnvSpec
-from .rules import PLACEHOLDER_RE, pattern_problems, trajectory_problems
-from .stage import ItemContext, StageBase, StageDrop, ask_json
+from ..convert import compact_messages, tools_from_json, trajectory_from_compact
+from ..item import SynthItem
+from ..labels import PATTERNS
+from ..records import EnvSpec
+from ..rules import PLACEHOLDER_RE, pattern_problems, trajectory_problems
+from .base import LLMStage, StageDrop, raise_problems
+from .generate import dumps_indented
 
 __all__ = ["Refiner", "duplicate_keys", "env_problems"]
 
@@ -65,15 +66,13 @@ def env_problems(env: EnvSpec) -> list[str]:
     return problems
 
 
-class Refiner(StageBase):
-    """``await refiner.run(ctx, traj) -> (Trajectory, patterns, EnvSpec)``; StageDrop(refine, ...) otherwise."""
+class Refiner(LLMStage):
+    """Replaces ``item.trajectory`` and ``item.patterns``, fills ``item.env``; StageDrop(refine, ...) otherwise."""
 
     name = "refine"
     prompt_name = "refine"
 
-    def parse(
-        self, data: dict[str, Any], old_tools: list[Any], ctx: ItemContext
-    ) -> tuple[Trajectory, EnvSpec]:
+    def parse(self, data: dict[str, Any], old_tools: list[Any], item: SynthItem) -> tuple[Trajectory, EnvSpec]:
         repairs: list[str] = []
         try:
             tools = (
@@ -94,32 +93,27 @@ class Refiner(StageBase):
             traj = trajectory_from_compact(data, tools + kept)
         except ParseError as exc:
             raise StageDrop(self.name, "parse", [str(exc)]) from None
-        ctx.add_repairs(self.name, repairs)
+        item.records.add_repairs(self.name, repairs)
         return traj, EnvSpec(state_schema=schema, initial_state=state)
 
     def check(self, traj: Trajectory, patterns: Any, env: EnvSpec) -> list[str]:
         return trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
 
-    async def run(self, ctx: ItemContext, traj: Trajectory) -> tuple[Trajectory, list[Any], EnvSpec]:
-        values = {
-            "text": ctx.segment.text,
+    def values(self, item: SynthItem) -> dict[str, Any]:
+        traj = item.trajectory
+        assert traj is not None, "refinement runs after generation"
+        return {
+            "text": item.segment.text,
             "patterns": ", ".join(PATTERNS),
-            "tools": _dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
-            "conversation": _dumps(compact_messages(traj)),
+            "tools": dumps_indented([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
+            "conversation": dumps_indented(compact_messages(traj)),
         }
-        data = await ask_json(
-            self.backend,
-            self.prompt,
-            values,
-            ctx,
-            stage=self.name,
-            sampling=self.sampling,
-            structured=self.structured,
-        )
-        new, env = self.parse(data, list(traj.tools), ctx)
+
+    async def run(self, item: SynthItem) -> None:
+        data = await self.ask(item)
+        assert item.trajectory is not None
+        new, env = self.parse(data, list(item.trajectory.tools), item)
         patterns = data.get("patterns")
-        ctx.stats["refined"] = new.compute_stats().model_dump()
-        problems = self.check(new, patterns, env)
-        if problems:
-            raise StageDrop(self.name, f"rule:{first_rule(problems)}", problems)
-        return new, patterns, env
+        item.records.sizes["refined"] = new.compute_stats()
+        raise_problems(self.name, self.check(new, patterns, env))
+        item.trajectory, item.patterns, item.env, item.refined = new, patterns, env, True

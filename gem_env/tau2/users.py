@@ -1,0 +1,187 @@
+"""Users of the tau2 environments: tau2's user simulator run through gem's LLM backends, and a
+scripted user for tests and re-scoring.
+
+:class:`Tau2LLMUser` builds tau2's own system prompt (its global simulation guidelines - the
+"tools" variant when the domain gives the user tools - and ``str(task.user_scenario)``: persona,
+reason for call, known and unknown info, task instructions), keeps the user's side of the
+conversation as tau2's ``UserState`` does (roles flipped; the agent's tool traffic hidden; the
+user's own tool calls and their results kept), and ends when a reply holds one of tau2's stop
+markers (``###STOP###``, ``###TRANSFER###``, ``###OUT-OF-SCOPE###``). In telecom the user model
+gets tau2's user tools and its calls run on the user's device through the backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools_registry.errors import ConfigError, SimulatorError
+from tools_registry.records import parse_arguments
+
+from ..tool_backends import EpisodeSetup
+from ..users import User, UserTurn
+from ._tau2 import require_tau2
+from .backend import Tau2ToolBackend
+
+__all__ = ["STOP_MARKERS", "Tau2LLMUser", "Tau2ScriptedUser", "is_stop"]
+
+#: tau2's user stop markers (``tau2.user.base``; a test checks them against the package).
+STOP_MARKERS = ("###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###")
+
+
+def is_stop(text: str | None) -> bool:
+    """tau2's ``UserSimulator.is_stop`` for a text reply."""
+    return bool(text) and any(m in text for m in STOP_MARKERS)  # type: ignore[operator]
+
+
+class _Tau2User(User):
+    """Shared wiring: the backend (for user tools) and the tau2 task of the episode."""
+
+    def __init__(self) -> None:
+        self.backend: Tau2ToolBackend | None = None
+        self.task: Any = None
+
+    def bind(self, backend: Tau2ToolBackend) -> None:
+        self.backend = backend
+
+    def reset(self, setup: EpisodeSetup) -> None:
+        if self.backend is None:
+            raise ConfigError("a tau2 user must be bound to the environment's backend")
+        self.task = self.backend.tasks[setup.task.id]
+
+
+class Tau2LLMUser(_Tau2User):
+    """tau2's user simulator on a gem LLM backend.
+
+    Args:
+        backend: An ``LLMBackend`` or a model string (``openai:...``, ``hf:...``, ``scripted:...``).
+        sampling: Sampling options (tau2's default: temperature 0).
+        max_tool_rounds: User tool-call rounds allowed before a text reply is required.
+    """
+
+    kind = "llm"
+
+    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, max_tool_rounds: int = 10):
+        super().__init__()
+        if isinstance(backend, str):
+            from ..llm import make_backend
+
+            backend = make_backend(backend)
+        self.llm = backend
+        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.max_tool_rounds = max_tool_rounds
+        self._system = ""
+        self._tools: list[dict[str, Any]] | None = None
+        self._state: list[dict[str, Any]] = []
+        self._seen = 0
+
+    def reset(self, setup: EpisodeSetup) -> None:
+        super().reset(setup)
+        t2 = require_tau2()
+        env = self.backend.env  # type: ignore[union-attr]
+        tools = env.get_user_tools() if env.user_tools is not None else None
+        self._tools = [t.openai_schema for t in tools] if tools else None
+        self._system = t2.USER_SYSTEM_PROMPT.format(
+            global_user_sim_guidelines=t2.user_guidelines(use_tools=tools is not None),
+            instructions=str(self.task.user_scenario))
+        self._state = []
+        self._seen = 0
+
+    def _catch_up(self, messages: list[dict[str, Any]]) -> None:
+        """Add the agent's new text messages (as "user") and the user's own past turns (as "assistant")."""
+        for m in messages[self._seen:]:
+            role = m.get("role")
+            if role == "assistant" and not m.get("tool_calls") and m.get("content"):
+                self._state.append({"role": "user", "content": m["content"]})
+            elif role == "user":
+                self._state.append({"role": "assistant", "content": m.get("content") or ""})
+        self._seen = len(messages)
+
+    def view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The user model's prompt: tau2's system prompt and the flipped conversation."""
+        self._catch_up(messages)
+        return [{"role": "system", "content": self._system}, *self._state]
+
+    def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        from .._sync import run_sync
+
+        return run_sync(self.areply(messages))
+
+    async def areply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        at = len(messages)
+        view = self.view(messages)
+        for _ in range(self.max_tool_rounds + 1):
+            kwargs = {"tools": self._tools} if self._tools else {}
+            reply = await self.llm.chat(view, caller="user", **kwargs, **self.sampling)
+            calls = reply.tool_calls or []
+            if calls and self._tools:
+                out = {"role": "assistant", "content": None, "tool_calls": calls}
+                self._state.append(out)
+                for c in calls:
+                    fn = c.get("function", {})
+                    try:
+                        args = parse_arguments(fn.get("arguments"))
+                    except Exception as exc:  # unreadable arguments: the tool reports it
+                        args = f"unreadable arguments ({exc})"
+                    content = self.backend.call_user(str(fn.get("name", "")), args, at)  # type: ignore[union-attr]
+                    self._state.append({"role": "tool", "tool_call_id": c.get("id"), "content": content})
+                view = [{"role": "system", "content": self._system}, *self._state]
+                continue
+            text = (reply.content or "").strip()
+            if not text:
+                raise SimulatorError("tau2 user: empty reply")
+            self._state.append({"role": "assistant", "content": text})
+            self._seen = at + 1  # the env adds this turn as the user message at index `at`
+            return UserTurn(content=text, stop=is_stop(text))
+        raise SimulatorError(f"tau2 user: no text reply after {self.max_tool_rounds} tool rounds")
+
+    def snapshot(self) -> Any:
+        return (tuple(self._state), self._seen)
+
+    def restore(self, snapshot: Any) -> None:
+        state, self._seen = snapshot
+        self._state = list(state)
+
+
+class Tau2ScriptedUser(_Tau2User):
+    """Fixed user turns, for tests and re-scoring; a turn holding a stop marker ends the episode.
+
+    Args:
+        turns: Per turn, a text, or ``{"content": str, "tool_calls": [{"name", "arguments"}]}`` whose
+            calls run on the user's device (telecom) before the text is said. When they run out the
+            user stops. None: each task's reason for call, then ``###STOP###`` (an offline smoke user).
+    """
+
+    kind = "scripted"
+
+    def __init__(self, turns: list[str | dict[str, Any]] | None = None):
+        super().__init__()
+        self.turns = list(turns) if turns is not None else None
+        self._turns: list[Any] = []
+        self._next = 0
+
+    def reset(self, setup: EpisodeSetup) -> None:
+        super().reset(setup)
+        if self.turns is not None:
+            self._turns = self.turns
+        else:
+            ins = self.task.user_scenario.instructions
+            self._turns = [(ins if isinstance(ins, str) else ins.reason_for_call) or "Hello.", STOP_MARKERS[0]]
+        self._next = 0
+
+    def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        if self._next >= len(self._turns):
+            return UserTurn(stop=True)
+        turn = self._turns[self._next]
+        self._next += 1
+        if isinstance(turn, dict):
+            for c in turn.get("tool_calls") or []:
+                fn = c.get("function", c)
+                self.backend.call_user(fn["name"], parse_arguments(fn.get("arguments") or {}), len(messages))  # type: ignore[union-attr]
+            turn = turn.get("content") or ""
+        return UserTurn(content=turn, stop=is_stop(turn))
+
+    def snapshot(self) -> int:
+        return self._next
+
+    def restore(self, snapshot: int) -> None:
+        self._next = snapshot

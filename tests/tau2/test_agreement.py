@@ -1,0 +1,74 @@
+"""Agreement: simulations run through tau2's own pipeline (Orchestrator, tau2's environment loaded
+from file, ``evaluate_simulation``) with a scripted agent - gold and corrupted variants - get the
+same reward when gem re-scores them (``gem_env.score``)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from gem_env.score import score_rows
+from gem_env.tau2.data import load_tasks
+from gem_env.tau2.fidelity import gold_conversation, run_tau2_pipeline, simulation_to_openai
+
+pytestmark = pytest.mark.tau2
+
+
+def _variants(task) -> dict[str, list[dict]]:
+    gold = gold_conversation(task)
+    calls = [i for i, m in enumerate(gold) if m.get("tool_calls")]
+    out = {"gold": gold, "no_tool_calls": [m for m in gold if not (m["role"] == "assistant" and m.get("tool_calls"))],
+           "no_facts": gold_conversation(task, communicate=False)}
+    if calls:
+        dropped = copy.deepcopy(gold)
+        dropped[calls[-1]]["tool_calls"].pop()
+        if not dropped[calls[-1]]["tool_calls"]:
+            del dropped[calls[-1]]["tool_calls"]
+            if dropped[calls[-1]]["role"] == "assistant":
+                del dropped[calls[-1]]
+        out["drop_last_call"] = dropped
+        bent = copy.deepcopy(gold)
+        args = bent[calls[0]]["tool_calls"][0]["function"]["arguments"]
+        key = next((k for k, v in args.items() if isinstance(v, str)), None)
+        if key is not None:
+            args[key] += "X"
+            out["bent_argument"] = bent
+    bad = copy.deepcopy(gold)
+    bad.insert(1, {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "bad", "type": "function", "function": {"name": "no_such_tool", "arguments": {"a": 1}}}]})
+    out["unknown_tool"] = bad
+    return out
+
+
+def _writing(task) -> bool:
+    return any(not a.name.startswith(("get_", "find_", "search_", "list_", "calculate")) for a in
+               task.evaluation_criteria.actions or [])
+
+
+CASES = [("mock", None, None), ("airline", 2, "base"), ("retail", 1, "base"),
+         ("telecom", ["[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"], "base")]
+
+
+@pytest.mark.parametrize(("domain", "pick", "split"), CASES, ids=[c[0] for c in CASES])
+def test_gem_reward_equals_tau2_reward(domain, pick, split):
+    tasks = load_tasks(domain, split)
+    if isinstance(pick, int):  # the first tasks whose gold actions write (one with facts to communicate)
+        writing = [t for t in tasks if _writing(t)]
+        talk = [t for t in writing if t.evaluation_criteria.communicate_info][:1]
+        tasks = talk + [t for t in writing if t not in talk][: pick - len(talk)]
+    elif pick is not None:
+        tasks = [t for t in tasks if t.id in pick]
+    rows, expected, names = [], [], []
+    for task in tasks:
+        variants = _variants(task)
+        if domain != "mock":  # the real domains are slow in tau2's pipeline (a DB load per environment)
+            variants = {k: variants[k] for k in ("gold", "drop_last_call", "bent_argument", "no_facts") if k in variants}
+        for name, conv in variants.items():
+            reward, sim = run_tau2_pipeline(domain, task, conv)
+            rows.append({"task_id": task.id, "messages": simulation_to_openai(sim)})
+            expected.append(reward)
+            names.append(f"{task.id}/{name}")
+    got = [r.reward for r in score_rows(f"gem/tau2-{domain}-v0", rows, env_kwargs={"task_split": split})]
+    assert dict(zip(names, got)) == dict(zip(names, expected))
+    assert 1.0 in expected and 0.0 in expected  # the set holds passing and failing conversations
