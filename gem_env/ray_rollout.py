@@ -26,7 +26,7 @@ from tools_registry.errors import ConfigError
 
 from .rollout import EpisodeRecord, cut_torn_tail, finished_episodes
 
-__all__ = ["EnvFactory", "EpisodeJob", "ModelSpec", "RayRollout", "job_label", "merge_parts", "parts_dir", "report",
+__all__ = ["MODEL_ROLES", "EnvFactory", "EpisodeJob", "ModelSpec", "RayRollout", "job_label", "merge_parts", "parts_dir", "report",
            "rollout_on_ray", "run_jobs_on_ray"]
 
 RAY_HINT = "pip install 'gem-env[ray]'"
@@ -41,8 +41,11 @@ class ModelSpec:
         sampling: The agent's sampling options.
         models: Env roles built with ``backend_options``: ``{"user_model" | "tool_model" |
             "judge_model": model string}``.
-        backend_options: Options of every model backend (``base_url``: one URL or a list for a pool).
+        backend_options: Options of every ``openai:`` backend (``base_url``: one URL or a list for a pool).
         cache: SQLite reply cache of the agent's backend (shared by the workers).
+        role_sampling: ``{role: options}`` for ``agent``, ``user``, ``tools``, ``judge``: the
+            ``default_sampling`` of that role's backend (``--sampling ROLE.key=value``).
+        tool_choice: The agent's ``tool_choice`` on turns with tools.
     """
 
     agent: str
@@ -50,6 +53,12 @@ class ModelSpec:
     models: dict[str, str] = field(default_factory=dict)
     backend_options: dict[str, Any] = field(default_factory=dict)
     cache: str | None = None
+    role_sampling: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tool_choice: str | dict[str, Any] | None = None
+
+
+#: Env keyword argument -> the model role it plays.
+MODEL_ROLES = {"user_model": "user", "tool_model": "tools", "judge_model": "judge"}
 
 
 @dataclass
@@ -161,8 +170,10 @@ def _build(spec: ModelSpec) -> tuple[Any, dict[str, Any], list[Any]]:
 
     opened: list[Any] = []
 
-    def backend(model: str, cache: str | None = None) -> Any:
-        opts = spec.backend_options if model.startswith("openai:") else {}
+    def backend(model: str, role: str, cache: str | None = None) -> Any:
+        opts = dict(spec.backend_options) if model.startswith("openai:") else {}
+        if role != "agent" and spec.role_sampling.get(role):
+            opts["default_sampling"] = spec.role_sampling[role]
         b = make_backend(model, cache=cache, **opts)
         opened.append(b)
         return b
@@ -170,8 +181,9 @@ def _build(spec: ModelSpec) -> tuple[Any, dict[str, Any], list[Any]]:
     if spec.agent in ("oracle", "random"):
         agent = make_agent(spec.agent)
     else:
-        agent = LLMAgent(backend(spec.agent, spec.cache), sampling=spec.sampling)
-    roles = {role: backend(m) for role, m in spec.models.items() if m}
+        agent = LLMAgent(backend(spec.agent, "agent", spec.cache),
+                         sampling={**spec.role_sampling.get("agent", {}), **spec.sampling}, tool_choice=spec.tool_choice)
+    roles = {key: backend(m, MODEL_ROLES.get(key, key)) for key, m in spec.models.items() if m}
     return agent, roles, opened
 
 
@@ -316,7 +328,8 @@ def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, addres
                    output: str | os.PathLike[str] | None = None, resume: bool = False,
                    env_kwargs: dict[str, Any] | None = None, sampling: dict[str, Any] | None = None,
                    models: dict[str, str] | None = None, backend_options: dict[str, Any] | None = None,
-                   cache: str | None = None) -> RayRollout:
+                   cache: str | None = None, role_sampling: dict[str, dict[str, Any]] | None = None,
+                   tool_choice: str | dict[str, Any] | None = None) -> RayRollout:
     """``arollout`` on Ray workers: same episodes, seeds, rows and rewards; ``output`` merged from parts.
 
     Args:
@@ -329,9 +342,11 @@ def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, addres
         models: ``{"user_model" | "tool_model" | "judge_model": model string}``.
         backend_options: Options of every ``openai:`` backend (``base_url``: a URL or a list).
         cache: SQLite reply cache for the agent.
+        role_sampling / tool_choice: See :class:`ModelSpec`.
     """
     spec = ModelSpec(agent=agent, sampling=dict(sampling or {}), models=dict(models or {}),
-                     backend_options=dict(backend_options or {}), cache=cache)
+                     backend_options=dict(backend_options or {}), cache=cache,
+                     role_sampling=dict(role_sampling or {}), tool_choice=tool_choice)
     job = EpisodeJob(env=env, n=n, seed=seed, task_ids=task_ids, env_kwargs=dict(env_kwargs or {}))
     return run_jobs_on_ray([job], spec, num_workers=num_workers, address=address, concurrency=concurrency,
                            output=output, resume=resume)

@@ -97,6 +97,10 @@ def claim_output_dir(out: Path, *, resume: bool, overwrite: bool) -> None:
     """
     if resume and overwrite:
         raise ConfigError("--resume and --overwrite exclude each other: continue the evaluation, or replace it")
+    if overwrite:  # the parts an interrupted Ray run left (gem_env.ray_rollout) go with the rows
+        import shutil
+
+        shutil.rmtree(out / "episodes.jsonl.parts", ignore_errors=True)
     found = [n for n in _OUTPUTS if (out / n).is_file() and (out / n).stat().st_size]
     if not found:
         return
@@ -169,9 +173,6 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
     roles = dict(role_sampling or {})
     if ray is not None and not isinstance(model, str):
         raise ConfigError("evaluating on Ray needs a model string (or oracle/random): each worker builds its own")
-    if ray is not None and (roles or tool_choice is not None):
-        raise ConfigError("--sampling and --tool-choice are not supported with --ray yet: give the agent's "
-                          "options with --temperature/--max-tokens")
     out = Path(output_dir) if output_dir is not None else None
     episodes_path = None
     if out is not None:
@@ -186,7 +187,7 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
     if ray is not None:
         records = await asyncio.to_thread(_run_on_ray, model, env_ids, k, seed, max_tasks, tasks, concurrency, cache,
                                           sampling, backend_options, env_kwargs, episodes_path, resume, ray,
-                                          ray_address, rewards)
+                                          ray_address, rewards, roles, tool_choice)
     else:
         agent = make_eval_agent(model, cache=cache, sampling={**roles.get("agent", {}), **(sampling or {})},
                                 backend_options=backend_options, tool_choice=tool_choice)
@@ -278,18 +279,26 @@ def _finished_rows(path: Path, factory: Any, seed: int, order: list[str]) -> lis
 def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: int | None, tasks: list[str] | None,
                 concurrency: int, cache: Any, sampling: dict[str, Any] | None, backend_options: dict[str, Any] | None,
                 env_kwargs: dict[str, Any] | None, episodes_path: Path | None, resume: bool, workers: int,
-                address: str | None, rewards: dict[str, dict[str, list[float]]]) -> list[Any]:
-    """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included)."""
-    from gem_env.ray_rollout import EpisodeJob, ModelSpec, job_label, run_jobs_on_ray
+                address: str | None, rewards: dict[str, dict[str, list[float]]],
+                roles: dict[str, dict[str, Any]] | None = None, tool_choice: Any = None) -> list[Any]:
+    """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included).
 
+    Model strings of the user, simulated tools and judge are built by each worker as
+    :func:`_role_backends` builds them here: with the endpoints and their role's sampling.
+    """
+    from gem_env.ray_rollout import MODEL_ROLES, EpisodeJob, ModelSpec, job_label, run_jobs_on_ray
+
+    kwargs = dict(env_kwargs or {})
+    models = {key: kwargs.pop(key) for key in MODEL_ROLES if isinstance(kwargs.get(key), str)}
     jobs, orders = [], []
     for env_id in env_ids:
         ids = _task_ids(_env_factory(env_id, dict(env_kwargs or {})), max_tasks, tasks)
         orders.append((env_id, ids, [t for t in ids for _ in range(k)]))
         jobs.append(EpisodeJob(env=env_id, n=len(orders[-1][2]), seed=seed, task_ids=orders[-1][2],
-                               env_kwargs=dict(env_kwargs or {})))
-    spec = ModelSpec(agent=model, sampling=dict(sampling or {}), backend_options=dict(backend_options or {}),
-                     cache=str(cache) if cache is not None else None)
+                               env_kwargs=dict(kwargs)))
+    spec = ModelSpec(agent=model, sampling=dict(sampling or {}), models=models,
+                     backend_options=dict(backend_options or {}), cache=str(cache) if cache is not None else None,
+                     role_sampling=dict(roles or {}), tool_choice=tool_choice)
     res = run_jobs_on_ray(jobs, spec, num_workers=workers, address=address, concurrency=concurrency,
                           output=episodes_path, resume=resume)
     if res.unfinished:

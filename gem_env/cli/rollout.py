@@ -94,13 +94,17 @@ def rollout_command(
             probe.loaded.task(t)  # unknown ids fail now, with close matches
     started = time.perf_counter()
     if ray:
-        from gem_env.ray_rollout import report, rollout_on_ray
+        import shutil
 
+        from gem_env.ray_rollout import parts_dir, report, rollout_on_ray
+
+        if overwrite and output is not None:  # parts an interrupted Ray run left go with the output
+            shutil.rmtree(parts_dir(output), ignore_errors=True)
         res = rollout_on_ray(env, agent, n, num_workers=ray, address=ray_address, concurrency=concurrency, seed=seed,
                              task_ids=task_ids, output=output, resume=resume, sampling=sampling,
                              env_kwargs={"tools": tools, "user": user, "max_turns": max_turns},
                              models={"user_model": user_model, "tool_model": tool_model, "judge_model": judge_model},
-                             backend_options=endpoints)
+                             backend_options=endpoints, role_sampling=roles, tool_choice=tool_choice)
         typer.echo(report(res, summarize(res.records, time.perf_counter() - started), output))
         raise typer.Exit(1 if res.unfinished else 0)
 

@@ -92,11 +92,6 @@ class EndpointStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
-    def add(self, other: EndpointStats) -> None:
-        """Add ``other``'s counters into this one."""
-        for k, v in vars(other).items():
-            setattr(self, k, getattr(self, k) + v)
-
 
 class PoolUsage(Usage):
     """Per-caller usage of a pool plus per-endpoint counters (``endpoints``)."""

@@ -163,6 +163,22 @@ def test_merge_parts_skips_rows_already_written(tmp_path):
     assert not parts_dir(out).exists() and len(out.read_bytes().splitlines()) == 2
 
 
+def test_workers_get_the_roles_sampling_and_tool_choice(tiny_domain, tmp_path):
+    seen = []
+
+    def respond(body):
+        seen.append({k: body.get(k) for k in ("max_tokens", "tool_choice", "temperature")})
+        return oracle_responder(tiny_domain.tasks)(body)
+
+    with LoopbackOpenAIServer(respond) as srv:
+        res = rollout_on_ray(str(tiny_domain.path), "openai:loopback", 4, num_workers=2, task_ids=["chair-price"],
+                             backend_options={"base_url": srv.url}, tool_choice="required",
+                             role_sampling={"agent": {"max_tokens": 7, "temperature": 0.5}})
+    assert len(res.records) == 4 and seen
+    assert all(s["max_tokens"] == 7 and s["temperature"] == 0.5 for s in seen)
+    assert {s["tool_choice"] for s in seen} <= {"required", None} and "required" in {s["tool_choice"] for s in seen}
+
+
 def test_ray_rollout_needs_a_string_agent_and_a_worker(tiny_domain):
     with pytest.raises(ConfigError, match="at least 1 worker"):
         rollout_on_ray(str(tiny_domain.path), "oracle", 2, num_workers=0)
