@@ -146,7 +146,7 @@ def test_base_url_with_credentials_from_the_cli(tmp_path):
 @pytest.mark.parametrize("reply", [{"role": "assistant", "tool_calls": "x"}, {"role": "assistant", "tool_calls": [5]},
                                    {"role": "assistant", "tool_calls": [{"function": "f"}]}])
 def test_scripted_and_cached_replies_of_the_wrong_shape_are_parse_errors(reply):
-    from gem_env.llm.scripted import ScriptedBackend
+    from gem_env.llm.testing.scripted import ScriptedBackend
 
     with pytest.raises(ParseError):
         ScriptedBackend([reply]).chat_sync([{"role": "user", "content": "hi"}])

@@ -40,7 +40,7 @@ def test_library_bars_are_off_inside_and_restored_after():
 def test_tiny_model_tokenizer_allows_corpus_length_rows(tmp_path):
     from transformers import AutoTokenizer
 
-    from gem_env.llm.tiny_model import build_tiny_chat_model
+    from gem_env.llm.testing.tiny_model import build_tiny_chat_model
 
     tok = AutoTokenizer.from_pretrained(build_tiny_chat_model(tmp_path / "tiny"))
     assert tok.model_max_length == 32768  # a 5,000-token row raises no "longer than the maximum" notice
