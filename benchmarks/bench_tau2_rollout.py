@@ -8,7 +8,7 @@ The client is ``arollout`` over ``gem/tau2-<domain>-v0`` with an ``LLMAgent``; e
 scored by tau2's evaluator. The figure is the server's ideal time (requests x latency / slots)
 over the wall time, as in ``bench_rollout.py``.
 
-    python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 300] [--latency 0.1] [--slots 64]
+    python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 300] [--latency 0.1] [--slots 64] [--http direct]
 """
 
 from __future__ import annotations
@@ -67,13 +67,13 @@ class Tau2Responder:
         return gold[k] if k < len(gold) else {"role": "assistant", "content": "Is there anything else?"}
 
 
-async def run(url: str, domain: str, episodes: int, concurrency: int) -> tuple[list, float, int, float]:
+async def run(url: str, domain: str, episodes: int, concurrency: int, http: str) -> tuple[list, float, int, float]:
     from gem_env.agents import LLMAgent
     from gem_env.llm import make_backend
     from gem_env.rollout import arollout
     from gem_env.tau2 import make_tau2_env
 
-    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency * 2, max_retries=0)
+    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency * 2, http=http, max_retries=0)
     factory = lambda: make_tau2_env(f"gem/tau2-{domain}-v0", user="llm", user_model=backend)  # noqa: E731
     env = factory()
     task_ids = [t.id for t in env.tasks]
@@ -95,12 +95,13 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=96)
+    ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx")
     args = ap.parse_args()
     from gem_env.llm.testing.loopback import loopback_server_process
 
     with loopback_server_process(responder=Tau2Responder(args.domain), latency_s=args.latency,
                                  max_concurrency=args.slots) as url:
-        records, seconds, requests, cpu = asyncio.run(run(url, args.domain, args.episodes, args.concurrency))
+        records, seconds, requests, cpu = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

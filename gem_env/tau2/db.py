@@ -9,7 +9,7 @@ with a private deep copy the first time Python code reads it by key (``[]``, ``g
 shared tables stay pristine. Iteration (``values()``, ``items()``) yields the stored entries
 without copying them: in tau2 26.3 every loop over a table only reads (flight search, user lookup
 by name and zip, product listing), and copying a whole table for each search would cost as much
-as loading the DB; ``tests/tau2/test_env.py`` runs every such tool and checks that the shared DB's
+as loading the DB; ``tests/tau2/test_tau2_env.py`` runs every such tool and checks that the shared DB's
 hash does not move. pydantic's serializer walks the dict at C
 level and sees the stored values (private copies where touched, shared originals elsewhere), so
 ``model_dump`` and tau2's DB hash give exactly what a fully deep-copied DB would.
