@@ -48,7 +48,7 @@ def main() -> None:
     from transformers import TrainerCallback
 
     from trainers.config import GemSFTConfig
-    from trainers.sft import train_sft
+    from trainers.sft import save_trained_template, train_sft, trained_template
     from trainers.testing import broken_template, build_domain_model, synth_domains, write_rollouts
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +76,7 @@ def main() -> None:
                     return
                 snap = root / f"epoch-{epoch}"
                 model.save_pretrained(snap)
-                processing_class.save_pretrained(snap)
+                save_trained_template(processing_class, trained_template(processing_class), snap)
                 losses = [h["loss"] for h in state.log_history if "loss" in h]
                 t0 = time.perf_counter()
                 reward = _eval(snap, env_ids, tasks, root / f"eval-{epoch}", args.max_tokens)

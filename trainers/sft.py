@@ -18,7 +18,7 @@ from typing import Any
 from tools_registry.errors import ConfigError
 
 __all__ = ["MaskReport", "SFTResult", "build_sft_trainer", "mask_report", "resolve_model_path", "save_trained_template",
-           "train_sft"]
+           "train_sft", "trained_template"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,16 @@ def resolve_model_path(model: Any) -> Any:
     if isinstance(model, Path):
         return str(model)
     return model
+
+
+def trained_template(tokenizer: Any) -> str | None:
+    """The template TRL's ``SFTTrainer`` renders with under ``assistant_only_loss``: None when the tokenizer's
+    own has generation markers, else TRL's training variant (None when TRL has none)."""
+    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+
+    if has_generation_markers(tokenizer.chat_template):
+        return None
+    return get_training_chat_template(tokenizer)
 
 
 def save_trained_template(tokenizer: Any, template: str | None, out_dir: str | Path) -> None:

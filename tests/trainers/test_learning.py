@@ -16,9 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 ENV = "gem/photo-framing-v0"
-TASKS = "order_status_ready,other_persons_order_refused"
-#: Enough updates for the tiny model to memorise two episodes (loss < 0.05); see docs/learning.md.
-SFT_FLAGS = ["--epochs", "40", "--lr", "2e-2", "--batch-size", "2", "--grad-accum", "1", "--max-length", "2048",
+#: A question answered from the records, and a cancellation (a write the reward checks in the final state).
+TASKS = "order_status_ready,cancel_received_order"
+#: Enough updates for the tiny model to memorise two episodes (loss < 0.03 after ~60); see docs/learning.md.
+SFT_FLAGS = ["--epochs", "80", "--lr", "2e-2", "--batch-size", "2", "--grad-accum", "1", "--max-length", "2048",
              "--trl", "warmup_steps=0", "--trl", "lr_scheduler_type=constant", "--trl", "weight_decay=0",
              "--trl", "logging_steps=10", "--trl", "save_strategy=no", "--trl", "disable_tqdm=true"]
 
@@ -70,4 +71,11 @@ def test_a_broken_link_keeps_the_reward_low(setup, link):
     root, base = setup
     template = root / f"broken-{link}.jinja"
     template.write_text(broken_template(link), encoding="utf-8")
-    assert _sft_then_eval(root, base, f"sft-{link}", ["--trl", f"chat_template_path={template}"]) == 0.0
+    reward = _sft_then_eval(root, base, f"sft-{link}", ["--trl", f"chat_template_path={template}"])
+    episodes = [json.loads(x) for x in (root / f"sft-{link}-eval" / "episodes.jsonl").read_text().splitlines()]
+    by_task = {e["meta"]["extra"]["task_id"]: e["meta"]["extra"]["reward"] for e in episodes}
+    # the cancellation needs a tool call the env can read; the question can at most be answered from memory
+    assert by_task["cancel_received_order"] == 0.0 and reward <= 0.5
+    if link == "tool_call_format":  # the model learnt the broken format: every call it wrote was unreadable
+        calls = [m for e in episodes for m in e["messages"] if m["role"] == "assistant" and m.get("tool_calls")]
+        assert not calls
