@@ -87,6 +87,7 @@ def grpo_cmd(
     model: str = typer.Option(..., "--model", help="Model id or path (hf: prefix allowed)."),
     output_dir: Path = typer.Option(Path("gem-grpo"), "--output-dir", "-o", help="Where the model is saved."),
     max_tasks: int | None = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated task ids (of every env)."),
     num_generations: int | None = typer.Option(None, "--num-generations", help="Episodes per task per step."),
     max_turns: int | None = typer.Option(None, "--max-turns", help="Assistant turns per episode (default 16)."),
     max_completion_length: int | None = typer.Option(None, "--max-completion-length",
@@ -108,8 +109,9 @@ def grpo_cmd(
                        max_completion_length=max_completion_length, max_steps=max_steps,
                        learning_rate=learning_rate, use_vllm=use_vllm, vllm_mode=vllm_mode)
     env_kwargs = {"user_model": user_model} if user_model else None
-    res = train_grpo(env, model, config=cfg, max_tasks=max_tasks, env_kwargs=env_kwargs)
+    res = train_grpo(env, model, config=cfg, max_tasks=max_tasks, env_kwargs=env_kwargs, tasks=_task_list(tasks))
     rewards = res.env_rewards()
+    typer.echo("env reward per logged step: " + " ".join(f"{r:.3f}" for r in rewards))
     typer.echo(f"{len(rewards)} logged steps; env reward first {rewards[0] if rewards else float('nan'):.3f} "
                f"last {rewards[-1] if rewards else float('nan'):.3f}; saved to {res.output_dir}")
 
@@ -121,6 +123,7 @@ def eval_cmd(
     k: int = typer.Option(4, "-k", "--k", help="Rollouts per task (Avg@k, Pass@k, pass^k)."),
     seed: int = typer.Option(0, "--seed", help="Episode i uses seed + i."),
     max_tasks: int | None = typer.Option(None, "--max-tasks", help="First N tasks of each env."),
+    tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated task ids (of every env)."),
     output: Path = typer.Option(Path("gem-eval"), "--output", "-o",
                                 help="Folder for results and episodes (one holding results needs --resume or --overwrite)."),
     cache: Path | None = typer.Option(None, "--cache", help="SQLite reply cache (reruns replay exactly)."),
@@ -148,7 +151,8 @@ def eval_cmd(
 
     sampling = {k_: v for k_, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None}
     urls = read_endpoints(base_url)
-    res = evaluate(model, env or [], k=k, suite=suite, seed=seed, max_tasks=max_tasks, output_dir=output,
+    res = evaluate(model, env or [], k=k, suite=suite, seed=seed, max_tasks=max_tasks, tasks=_task_list(tasks),
+                   output_dir=output,
                    cache=cache, concurrency=concurrency, sampling=sampling or None, threshold=threshold,
                    backend_options={"base_url": urls if len(urls) > 1 else urls[0]} if urls else None,
                    env_kwargs={"user_model": user_model} if user_model else None,
@@ -156,6 +160,30 @@ def eval_cmd(
                    overwrite=overwrite, ray=ray, ray_address=ray_address)
     typer.echo(res.table)
     typer.echo(f"results: {output / 'results.json'}  episodes: {output / 'episodes.jsonl'}")
+
+
+@train_app.command("check-template")
+def check_template_cmd(
+    model: str = typer.Argument(..., help="Model id or folder (hf: prefix allowed), or a .gguf file; only its "
+                                          "tokenizer is loaded."),
+    env: str = typer.Option("gem/photo-framing-v0", "--env", help="Environment whose task is replayed."),
+    task: str | None = typer.Option(None, "--task", help="Task id (default: the first with a tool call)."),
+    template: str | None = typer.Option(None, "--template",
+                                        help="Check this template instead: qwen3, chatml-hermes, smollm2 or a .jinja file."),
+) -> None:
+    """Do GRPO's training tokens equal the re-rendered conversation? Prints the verdict and where they differ."""
+    from .templates import check_template, known_template, load_tokenizer
+
+    report = check_template(load_tokenizer(model), env_id=env, task_id=task,
+                            chat_template=known_template(template) if template else None)
+    for line in report.lines():
+        typer.echo(line)
+    if not report.trainable:
+        raise typer.Exit(1)
+
+
+def _task_list(tasks: str | None) -> list[str] | None:
+    return [t.strip() for t in tasks.split(",") if t.strip()] if tasks else None
 
 
 def register(app: typer.Typer) -> None:

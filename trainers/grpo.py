@@ -37,7 +37,7 @@ def _factory(env_id: str, env_kwargs: dict[str, Any]):
 
 
 def build_task_dataset(env_ids: list[str], *, max_tasks: int | None = None, seed: int = 0,
-                       env_kwargs: dict[str, Any] | None = None):
+                       env_kwargs: dict[str, Any] | None = None, tasks: list[str] | None = None):
     """One prompt row per task: ``{"prompt": opening messages, "env_id", "task_id", "seed"}``.
 
     The prompt is the episode's opening (system policy + first user turn) for TRL's logging; the
@@ -48,7 +48,13 @@ def build_task_dataset(env_ids: list[str], *, max_tasks: int | None = None, seed
     rows = []
     for env_id in env_ids:
         env = _factory(env_id, dict(env_kwargs or {}))()
-        ids = [t.id for t in env.tasks][:max_tasks]
+        ids = [t.id for t in env.tasks]
+        if tasks:
+            missing = [t for t in tasks if t not in ids]
+            if missing:
+                raise ConfigError(f"unknown task ids {missing} in {env_id}")
+            ids = list(tasks)
+        ids = ids[:max_tasks]
         for tid in ids:
             obs, _ = env.reset(seed=seed, options={"task_id": tid})
             prompt = [{"role": m["role"], "content": m.get("content") or ""} for m in obs["messages"]]
@@ -84,7 +90,8 @@ class GemRollout:
         seed: Base of the per-episode ``env.reset`` seeds (each episode gets a fresh one).
 
     Episodes cut by the completion budget (``max_completion_length``) before the env ends them get
-    reward 0 and count in ``truncated_by_budget``.
+    reward 0 and count in ``truncated_by_budget``. ``last_messages`` holds the conversations of the
+    last call (what :func:`trainers.templates.check_template` re-renders).
     """
 
     def __init__(self, *, env_kwargs: dict[str, Any] | None = None, max_turns: int = 16,
@@ -96,6 +103,7 @@ class GemRollout:
         self._pool: dict[str, list[Any]] = {}
         self._episodes = 0
         self.last_stats: dict[str, float] = {}
+        self.last_messages: list[list[dict[str, Any]]] = []
         self._template: str | None | bool = False
 
     # -- environments ------------------------------------------------------------------------
@@ -120,8 +128,16 @@ class GemRollout:
         return self._template  # type: ignore[return-value]
 
     def _render(self, tok: Any, messages: list[dict], tools: list[dict], generation_prompt: bool) -> list[int]:
-        return list(tok.apply_chat_template(messages, tools=tools or None, add_generation_prompt=generation_prompt,
-                                            tokenize=True, return_dict=False, chat_template=self._chat_template(tok)))
+        from jinja2 import TemplateError
+
+        try:
+            return list(tok.apply_chat_template(messages, tools=tools or None, add_generation_prompt=generation_prompt,
+                                                tokenize=True, return_dict=False,
+                                                chat_template=self._chat_template(tok)))
+        except (TemplateError, TypeError) as exc:
+            roles = ", ".join(m.get("role", "?") + ("+tool_calls" if m.get("tool_calls") else "") for m in messages)
+            raise ConfigError(f"the chat template cannot render the episode's messages ({roles}): "
+                              f"{type(exc).__name__}: {exc}; check it with `gem train check-template`") from exc
 
     def env_suffix_ids(self, tok: Any, assistant: dict, env_messages: list[dict], tools: list[dict]) -> list[int]:
         """Tokens of the environment's reply after an assistant turn, up to the next generation prompt.
@@ -189,6 +205,7 @@ class GemRollout:
                 if e.logprobs is not None:
                     e.logprobs += [0.0] * len(suffix)
         rewards = [e.reward for e in episodes]
+        self.last_messages = [e.env.messages for e in episodes]
         self.last_stats = {"episodes": len(episodes), "mean_reward": sum(rewards) / len(rewards),
                            "mean_turns": sum(e.turns for e in episodes) / len(episodes),
                            "truncated_by_budget": sum(e.cut for e in episodes)}
@@ -245,7 +262,7 @@ class GRPOResult:
 
 def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None, tokenizer: Any = None,
                        max_tasks: int | None = None, env_kwargs: dict[str, Any] | None = None,
-                       extra_reward_funcs: list | None = None, callbacks: list | None = None, **trainer_kwargs: Any):
+                       tasks: list[str] | None = None, extra_reward_funcs: list | None = None, callbacks: list | None = None, **trainer_kwargs: Any):
     """Build a GRPO trainer whose rollouts are gem episodes and whose reward is the env's.
 
     Args:
@@ -254,6 +271,7 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
         config: :class:`~trainers.config.GemGRPOConfig` (or any ``GRPOConfig``).
         tokenizer: Tokenizer; loaded from the model when None (left padding is set).
         env_kwargs: Options for each ``ToolUseEnv`` (e.g. ``user_model``).
+        tasks: Only these task ids (of every env).
         extra_reward_funcs: More TRL reward functions, added to ``env_reward``.
         **trainer_kwargs: Passed to ``GRPOTrainer``.
     """
@@ -277,7 +295,7 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
     if tokenizer is not None:
         tokenizer.padding_side = "left"
     dataset = build_task_dataset(env_ids, max_tasks=max_tasks, seed=getattr(config, "episode_seed", 0),
-                                 env_kwargs=env_kwargs)
+                                 env_kwargs=env_kwargs, tasks=tasks)
     rollout = GemRollout(env_kwargs=env_kwargs, max_turns=getattr(config, "max_turns", 16),
                          turn_max_new_tokens=getattr(config, "turn_max_new_tokens", None),
                          seed=getattr(config, "episode_seed", 0))
@@ -293,7 +311,10 @@ def train_grpo(envs: list[str] | str, model: Any, *, save: bool = True, **kwargs
     trainer = build_grpo_trainer(envs, model, **kwargs)
     out = trainer.train()
     if save:
+        from .sft import save_trained_template
+
         trainer.save_model(trainer.args.output_dir)
         if trainer.processing_class is not None:
-            trainer.processing_class.save_pretrained(trainer.args.output_dir)
+            save_trained_template(trainer.processing_class, trainer.gem_rollout._chat_template(trainer.processing_class),
+                                  trainer.args.output_dir)
     return GRPOResult(str(trainer.args.output_dir), dict(out.metrics), list(trainer.state.log_history), trainer)

@@ -19,7 +19,8 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["MaskReport", "SFTResult", "build_sft_trainer", "mask_report", "resolve_model_path", "train_sft"]
+__all__ = ["MaskReport", "SFTResult", "build_sft_trainer", "mask_report", "resolve_model_path", "save_trained_template",
+           "train_sft", "trained_template"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,34 @@ def resolve_model_path(model: Any) -> Any:
     if isinstance(model, Path):
         return str(model)
     return model
+
+
+def trained_template(tokenizer: Any) -> str | None:
+    """The template TRL's ``SFTTrainer`` renders with under ``assistant_only_loss``: None when the tokenizer's
+    own has generation markers, else TRL's training variant (None when TRL has none)."""
+    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+
+    if has_generation_markers(tokenizer.chat_template):
+        return None
+    return get_training_chat_template(tokenizer)
+
+
+def save_trained_template(tokenizer: Any, template: str | None, out_dir: str | Path) -> None:
+    """Save ``tokenizer`` with the chat template training rendered with, so inference renders the same tokens.
+
+    TRL trains through a variant of some templates (e.g. ``qwen3_training.jinja``: an empty think block in
+    every assistant turn, where Qwen3's own template drops it from earlier turns). A checkpoint saved
+    with the original template would be served conversations laid out unlike every one it was trained
+    on; ``gem train check-template`` shows the difference.
+    """
+    original = tokenizer.chat_template
+    if template is not None and template != original:
+        logger.info("saving the checkpoint with the chat template it was trained with (TRL's training variant)")
+        tokenizer.chat_template = template
+    try:
+        tokenizer.save_pretrained(out_dir)
+    finally:
+        tokenizer.chat_template = original
 
 
 def mask_report(dataset: Any, rows_in: int) -> MaskReport:
@@ -163,7 +192,8 @@ def train_sft(data: Any, model: Any, *, config: Any = None, tokenizer: Any = Non
     """Fine-tune ``model`` on a gem corpus (see :func:`build_sft_trainer`), save it, and report.
 
     Writes the model and tokenizer to ``config.output_dir`` plus ``gem_train.json`` (mask report,
-    metrics, config) when ``save``.
+    metrics, config) when ``save``. The tokenizer is saved with the chat template training rendered
+    with (see :func:`save_trained_template`).
     """
     trainer = build_sft_trainer(data, model, config=config, tokenizer=tokenizer, eval_data=eval_data,
                                 callbacks=callbacks, **trainer_kwargs)
@@ -174,7 +204,7 @@ def train_sft(data: Any, model: Any, *, config: Any = None, tokenizer: Any = Non
             trainer.save_model(out_dir)
     if save:
         if trainer.processing_class is not None:
-            trainer.processing_class.save_pretrained(out_dir)
+            save_trained_template(trainer.processing_class, getattr(trainer, "chat_template", None), out_dir)
         summary = {"kind": "sft", "metrics": out.metrics, "mask": asdict(trainer.gem_mask_report),
                    "config": trainer.args.to_dict()}
         Path(out_dir, "gem_train.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

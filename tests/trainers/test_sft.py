@@ -105,6 +105,12 @@ def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(c
     changed = [n for n, p in result.trainer.model.named_parameters() if not torch.equal(before[n], p.detach())]
     assert len(changed) > 0.5 * len(before)
     assert (tmp_path / "out" / "gem_train.json").is_file() and (tmp_path / "out" / "model.safetensors").is_file()
+    # the checkpoint carries the template training rendered with (TRL's qwen3_training variant), so
+    # inference lays conversations out as training did; the in-memory tokenizer keeps its own
+    from transformers import AutoTokenizer
+
+    assert template != tiny_tokenizer.chat_template
+    assert AutoTokenizer.from_pretrained(tmp_path / "out").chat_template == template
 
 
 def test_sft_refuses_rows_without_assistant_tokens(tiny_model, tiny_tokenizer, tmp_path):

@@ -8,6 +8,7 @@ hf backend's tests reuse this builder.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from tools_registry.errors import ConfigError
@@ -68,19 +69,23 @@ def qwen3_chat_template() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _train_tokenizer(vocab_size: int):
+def _train_tokenizer(vocab_size: int, texts: list[str], merge_across_words: bool = False):
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=not merge_across_words)
     tok.decoder = decoders.ByteLevel()
+    if merge_across_words:  # markup is added as whole tokens below: keep it out of the merges
+        for t in TINY_SPECIAL_TOKENS + TINY_ADDED_TOKENS:
+            texts = [x.replace(t, "\n") for x in texts]
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         special_tokens=TINY_SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
+        max_token_length=48 if merge_across_words else None,
     )
-    tok.train_from_iterator(_CORPUS.splitlines() * 4, trainer=trainer)
+    tok.train_from_iterator(_CORPUS.splitlines() * 4 + texts, trainer=trainer)
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in TINY_ADDED_TOKENS])
     return tok
 
@@ -96,6 +101,8 @@ def build_tiny_chat_model(
     intermediate_size: int = 128,
     max_position_embeddings: int = 32768,
     seed: int = 0,
+    texts: Iterable[str] = (),
+    merge_across_words: bool = False,
 ) -> Path:
     """Build and save a tiny random ``Qwen3ForCausalLM`` plus tokenizer and chat template.
 
@@ -114,6 +121,11 @@ def build_tiny_chat_model(
         max_position_embeddings: Longest sequence the config and tokenizer allow (default: the SFT
             recipe's 32K, so long corpus rows raise no "longer than the maximum" notice).
         seed: Seed for the random weights.
+        texts: More text to train the tokenizer on (e.g. a domain's policy, tools and conversations,
+            so the tiny vocabulary covers them in fewer tokens and training sequences stay short).
+        merge_across_words: Let BPE merges cross spaces and punctuation (tokens up to 48 characters).
+            With ``texts`` from one domain, its long repeated policy and tool schemas become a few
+            hundred tokens, so whole episodes fit a CPU training step; decoding stays lossless.
 
     Returns:
         The folder, as a ``Path``.
@@ -123,7 +135,7 @@ def build_tiny_chat_model(
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
-    raw = _train_tokenizer(vocab_size)
+    raw = _train_tokenizer(vocab_size, [t for t in texts if t], merge_across_words)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=raw,
         bos_token=None,
