@@ -114,7 +114,14 @@ def actions(draw, tools):
     markup = st.builds(lambda n, a, cut: ('<tool_call>{"name": "%s", "arguments": %s}</tool_call>' % (n, a))[:cut],
                        st.sampled_from(names), st.sampled_from(['{}', '{"x": 1', "[1]", "9" * 30, "[" * 300, '"s"']),
                        st.integers(min_value=0, max_value=200))
-    kind = draw(st.sampled_from(["calls", "markup", "text", "value", "shape", "many"]))
+    json_text = st.builds(lambda m: orjson.dumps(m, option=orjson.OPT_NON_STR_KEYS, default=str).decode(),
+                          st.fixed_dictionaries({}, optional={"role": st.sampled_from(["assistant", "user", 5]),
+                                                              "content": json_values,
+                                                              "tool_calls": st.one_of(json_values, st.lists(one_call, max_size=3))}))
+    kind = draw(st.sampled_from(["calls", "markup", "text", "value", "shape", "many", "json_message"]))
+    if kind == "json_message":  # a whole message serialised as JSON text
+        return draw(st.one_of(json_text, st.just('{"tool_calls": ' + "[" * 300 + "]" * 300 + "}"),
+                              st.just('{"role": "assistant", "tool_calls": "x"}')))
     if kind == "calls":
         return {"role": "assistant", "content": draw(st.one_of(st.none(), text)), "tool_calls": draw(st.lists(one_call, max_size=4))}
     if kind == "markup":
