@@ -126,6 +126,11 @@ class Hostile:
             '{"name": "%s", "arguments": [1, 2]}' % name,
             '{"name": 5}', "not json at all", "", "{", '{"name": "%s" "arguments": {}}' % name,
             '[{"name": "%s"}, {"name": "%s"}]' % (name, name), "<tool_call>", self.text()])
+        if r.random() < 0.15:  # a whole message serialised as JSON text
+            return r.choice(['{"role": "assistant", "tool_calls": "x"}', '{"role": "user", "content": "hi"}',
+                             '{"tool_calls": [{"function": {"name": "%s", "arguments": "{"}}]}' % name,
+                             '{"tool_calls": ' + "[" * 300 + "]" * 300 + "}", '{"role": "assistant", "content": 5}',
+                             '{"tool_calls": [{"function": {"name": "%s", "arguments": {"x": %d}}}]}' % (name, 2**70)])
         text = f"<tool_call>{body}</tool_call>"
         k = r.random()
         if k < 0.2:

@@ -9,6 +9,7 @@ The reproducers of the reported failures come first, one test each.
 
 from __future__ import annotations
 
+import json
 import math
 
 import orjson
@@ -106,6 +107,14 @@ arguments = st.one_of(st.dictionaries(text, st.one_of(json_values, not_json, dee
                       st.text(max_size=40), st.sampled_from(["{", '{"a": NaN}', "[" * 2000, '{"a": 1e999}', "null"]))
 
 
+def as_json_text(message):
+    """A message as JSON text the way a careless agent might write it (big ints, NaN, escaped surrogates)."""
+    try:
+        return json.dumps(message, default=repr, skipkeys=True)
+    except RecursionError:
+        return '{"role": "assistant", "tool_calls": ' + "[" * 2000 + "]" * 2000 + "}"
+
+
 @st.composite
 def actions(draw, tools):
     names = [t["function"]["name"] for t in tools] + ["", "nope", "\ud800"]
@@ -114,7 +123,14 @@ def actions(draw, tools):
     markup = st.builds(lambda n, a, cut: ('<tool_call>{"name": "%s", "arguments": %s}</tool_call>' % (n, a))[:cut],
                        st.sampled_from(names), st.sampled_from(['{}', '{"x": 1', "[1]", "9" * 30, "[" * 300, '"s"']),
                        st.integers(min_value=0, max_value=200))
-    kind = draw(st.sampled_from(["calls", "markup", "text", "value", "shape", "many"]))
+    json_text = st.builds(as_json_text,
+                          st.fixed_dictionaries({}, optional={"role": st.sampled_from(["assistant", "user", 5]),
+                                                              "content": json_values,
+                                                              "tool_calls": st.one_of(json_values, st.lists(one_call, max_size=3))}))
+    kind = draw(st.sampled_from(["calls", "markup", "text", "value", "shape", "many", "json_message"]))
+    if kind == "json_message":  # a whole message serialised as JSON text
+        return draw(st.one_of(json_text, st.just('{"tool_calls": ' + "[" * 300 + "]" * 300 + "}"),
+                              st.just('{"role": "assistant", "tool_calls": "x"}')))
     if kind == "calls":
         return {"role": "assistant", "content": draw(st.one_of(st.none(), text)), "tool_calls": draw(st.lists(one_call, max_size=4))}
     if kind == "markup":
