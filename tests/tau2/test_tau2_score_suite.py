@@ -98,3 +98,19 @@ def test_suite_ids_table_and_eval_wiring():
     assert "35.50" in lines[3] and "56.00" in lines[3] and "86.84" in lines[3]
     ids, mod = expand_envs([], "tau2")
     assert ids == SUITE_ENV_IDS["tau2"] and mod.render_suite_table("tau2", summary, model="m").startswith("Model")
+
+
+def test_gem_eval_runs_tau2_episodes_with_an_llm_user(tmp_path):
+    from gem_env.llm.scripted import ScriptedBackend
+    from trainers.evaluate import evaluate
+
+    agent = ScriptedBackend(lambda messages, tools, rf, sampling: {"role": "assistant", "content": "Done."})
+    said = "Please mark task_1 as completed."
+    user = ScriptedBackend(lambda messages, tools, rf, sampling: {
+        "role": "assistant", "content": said if len(messages) <= 2 else "Thanks. ###STOP###"})
+    res = evaluate(agent, ["gem/tau2-mock-v0"], k=2, output_dir=tmp_path, max_tasks=3,
+                   env_kwargs={"user_model": user, "task_split": None})
+    assert res.summary["envs"]["gem/tau2-mock-v0"]["episodes"] == 6
+    rows = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text().splitlines()]
+    assert len(rows) == 6 and all(r["messages"][2]["content"] == said for r in rows)
+    assert json.loads((tmp_path / "results.json").read_text())["summary"]["k"] == 2
