@@ -1,7 +1,8 @@
 """trainers: TRL SFT, the Trajectory Synthesizer, GRPO against gem environments, multi-turn evaluation.
 
 Imports are lazy: ``import trainers`` loads neither torch, transformers nor trl. The CLI commands
-(``gem train sft|synthesizer|grpo``, ``gem eval``) live in :mod:`trainers.cli`.
+(``gem train sft|synthesizer|grpo|check-template``, ``gem eval``) live in :mod:`trainers.cli`;
+:mod:`trainers.testing` holds the learning checks' helpers (tiny domain model, flawed rollouts, broken templates).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ __all__ = [
     "GemSFTConfig",
     "MaskReport",
     "SFTResult",
+    "TemplateReport",
     "aevaluate",
     "avg_at_k",
     "build_config",
     "build_grpo_trainer",
     "build_sft_trainer",
     "build_task_dataset",
+    "check_template",
     "corpus_dataset",
     "env_reward",
     "evaluate",
@@ -50,6 +53,7 @@ _LAZY = {
     "train_grpo": ".grpo", "build_grpo_trainer": ".grpo", "GemRollout": ".grpo", "build_task_dataset": ".grpo",
     "env_reward": ".grpo", "GRPOResult": ".grpo",
     "evaluate": ".evaluate", "aevaluate": ".evaluate", "EvalResult": ".evaluate", "render_table": ".evaluate",
+    "check_template": ".templates", "TemplateReport": ".templates",
     "pass_at_k": ".metrics", "pass_hat_k": ".metrics", "avg_at_k": ".metrics", "summarize": ".metrics",
 }
 
