@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "trainers.cli",
     "gem_env.bfcl.cli",
     "gem_env.cli.score",
+    "gem_env.cli.tiny_model",
 ]
 
 app = typer.Typer(
