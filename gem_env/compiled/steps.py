@@ -1,0 +1,398 @@
+"""The steps of the program language: find/filter records, let, check/fail, if, return, and the writes.
+
+Writes are RFC 6902 JSON Patch operations (``add``, ``replace``, ``remove``) applied to the live
+state as they run, each recorded with an undo entry, so a call that fails later leaves the state
+exactly as it was. ``update``/``insert``/``delete`` act on records a ``find`` bound (their JSON
+Pointer is known); ``patch`` takes raw operations whose ``path`` is a pointer template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from .lang import Compiler, Fn, Frame, pointer, same, template_error, text, truthy
+from .limits import ProgramError, ProgramLimitError
+
+__all__ = ["STEPS", "apply_op", "rollback"]
+
+Step = Callable[[Frame], "tuple | None"]
+_ABSENT = object()
+
+
+def _copy(fr: Frame, value: Any) -> Any:
+    """A private copy of a value about to enter the state (no aliasing), charged to the write budget."""
+    if not isinstance(value, (dict, list, str)):
+        return value
+    fr.measured(value)
+    raw = orjson.dumps(value)
+    fr.written += len(raw)
+    if fr.written > fr.limits.max_write_bytes:
+        raise ProgramLimitError(f"program limit: a call may write at most {fr.limits.max_write_bytes} bytes")
+    return orjson.loads(raw) if not isinstance(value, str) else value
+
+
+def _resolve(state: Any, parts: tuple[Any, ...]) -> Any:
+    for p in parts:
+        if isinstance(state, dict):
+            state = state.get(p, _ABSENT) if isinstance(p, str) else _ABSENT
+        elif isinstance(state, list) and isinstance(p, int) and 0 <= p < len(state):
+            state = state[p]
+        else:
+            return _ABSENT
+        if state is _ABSENT:
+            return _ABSENT
+    return state
+
+
+def apply_op(fr: Frame, op: str, parts: tuple[Any, ...], value: Any = None) -> None:
+    """Apply one JSON Patch operation at ``parts`` (a parsed pointer; ``"-"`` appends), with undo."""
+    if not parts:
+        raise ProgramError("a write cannot replace the whole state")
+    parent = _resolve(fr.vars["state"], parts[:-1])
+    key = parts[-1]
+    if isinstance(parent, dict):
+        key = text(key)
+        old = parent.get(key, _ABSENT)
+        if op == "remove" or (op == "replace" and old is _ABSENT):
+            if old is _ABSENT:
+                raise ProgramError(f"nothing at {pointer(parts)} to {op}")
+        if op == "remove":
+            del parent[key]
+        else:
+            parent[key] = value
+        fr.undo.append((parent, key, old))
+    elif isinstance(parent, list):
+        if key == "-" and op == "add":
+            key = len(parent)
+        try:
+            key = int(key)
+        except (TypeError, ValueError):
+            raise ProgramError(f"{pointer(parts)}: not a list index") from None
+        if op == "add" and 0 <= key <= len(parent):
+            parent.insert(key, value)
+            fr.undo.append((parent, key, _ABSENT))
+        elif op in ("replace", "remove") and 0 <= key < len(parent):
+            old = parent[key]
+            if op == "remove":
+                del parent[key]
+                fr.undo.append((parent, key, ("__removed__", old)))
+            else:
+                parent[key] = value
+                fr.undo.append((parent, key, ("__replaced__", old)))
+        else:
+            raise ProgramError(f"{pointer(parts)}: index out of range")
+    else:
+        raise ProgramError(f"nothing at {pointer(parts[:-1])} to write into")
+    rec: dict[str, Any] = {"op": op, "path": pointer(parts)}
+    if op != "remove":
+        rec["value"] = value
+    fr.ops.append(rec)
+
+
+def rollback(fr: Frame) -> None:
+    """Undo every operation of a failed call, newest first."""
+    for parent, key, old in reversed(fr.undo):
+        if isinstance(parent, dict):
+            if old is _ABSENT:
+                parent.pop(key, None)
+            else:
+                parent[key] = old
+        elif old is _ABSENT:
+            del parent[key]
+        elif old[0] == "__removed__":
+            parent.insert(key, old[1])
+        else:
+            parent[key] = old[1]
+    fr.undo.clear()
+    fr.ops.clear()
+
+
+# ---- reading steps ---------------------------------------------------------------------------
+def _matcher(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Callable[[Frame, Any], bool]:
+    conds: list[tuple[str, Fn]] = []
+    w = node.get("where")
+    if w is not None:
+        if not isinstance(w, dict) or not w:
+            comp.bad(f"{where}.where", "where is an object {field: value}")
+        else:
+            conds = [(k, comp.expr(v, f"{where}.where.{k}", depth + 1)) for k, v in w.items()]
+    when = comp.expr(node["when"], f"{where}.when", depth + 1, frozenset({"item"})) if "when" in node else None
+
+    def match(fr: Frame, rec: Any) -> bool:
+        if conds:
+            if not isinstance(rec, dict):
+                return False
+            for k, f in conds:
+                if not same(rec.get(k), f(fr)):
+                    return False
+        if when is not None:
+            fr.vars["item"] = rec
+            return truthy(when(fr))
+        return True
+
+    return match
+
+
+def _entries(fr: Frame, coll: Any) -> list[tuple[Any, Any]]:
+    if isinstance(coll, list):
+        fr.spend(len(coll))
+        return list(enumerate(coll))
+    if isinstance(coll, dict):
+        fr.spend(len(coll))
+        return list(coll.items())
+    return []
+
+
+def _find(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    segs, read = comp.collection(node["find"], where)
+    match = _matcher(comp, node, where, depth)
+    key = comp.expr(node["key"], f"{where}.key", depth + 1) if "key" in node else None
+    optional = bool(node.get("optional"))
+    noun = segs[-1].rstrip("s") if segs else "record"
+    missing = template_error(comp, node.get("else"), f"{where}.else", f"{noun} not found")
+    name = comp.bind(node.get("as"), f"{where}.as", record=True)
+    plain = "where" not in node and "when" not in node
+
+    def run(fr: Frame) -> None:
+        coll = read(fr)
+        hit: Any = _ABSENT
+        if key is not None:
+            k = key(fr)
+            fr.work += 1
+            if isinstance(coll, dict):
+                k = text(k)
+                if k in coll and (plain or match(fr, coll[k])):
+                    hit = (k, coll[k])
+            elif isinstance(coll, list) and isinstance(k, int) and 0 <= k < len(coll):
+                if plain or match(fr, coll[k]):
+                    hit = (k, coll[k])
+        else:
+            for i, rec in _entries(fr, coll):
+                if match(fr, rec):
+                    hit = (i, rec)
+                    break
+        if hit is _ABSENT:
+            if not optional:
+                raise ProgramError(missing(fr))
+            fr.vars[name] = None
+            fr.paths.pop(name, None)
+            return None
+        fr.vars[name] = hit[1]
+        fr.paths[name] = (*segs, hit[0])
+        return None
+
+    return run
+
+
+def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    segs, read = comp.collection(node["filter"], where)
+    match = _matcher(comp, node, where, depth)
+    select = comp.expr(node["select"], f"{where}.select", depth + 1, frozenset({"item"})) if "select" in node else None
+    sort_by = node.get("sort_by")
+    if sort_by is not None and not isinstance(sort_by, str):
+        comp.bad(f"{where}.sort_by", "sort_by is a field name")
+    limit = node.get("limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        comp.bad(f"{where}.limit", "limit is a non-negative integer")
+    name = comp.bind(node.get("as"), f"{where}.as")
+
+    def run(fr: Frame) -> None:
+        out = [rec for _, rec in _entries(fr, read(fr)) if match(fr, rec)]
+        if sort_by:
+            out.sort(key=lambda r: (0, str(type(r.get(sort_by)).__name__), r.get(sort_by))
+                     if isinstance(r, dict) and r.get(sort_by) is not None else (1, "", 0))
+        if limit is not None:
+            out = out[:limit]
+        if select is not None:
+            items = []
+            for rec in out:
+                fr.vars["item"] = rec
+                items.append(select(fr))
+            out = items
+        fr.vars[name] = fr.measured(out)
+        return None
+
+    return run
+
+
+def _let(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    value = comp.expr(node.get("value"), f"{where}.value", depth + 1)
+    name = comp.bind(node["let"], where)
+
+    def run(fr: Frame) -> None:
+        fr.vars[name] = fr.measured(value(fr))
+        fr.work += 1
+        return None
+
+    return run
+
+
+def _check(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    cond = comp.expr(node["check"], where, depth + 1)
+    msg = template_error(comp, node.get("else"), f"{where}.else", "the request is not allowed")
+
+    def run(fr: Frame) -> None:
+        fr.work += 1
+        if not truthy(cond(fr)):
+            raise ProgramError(msg(fr))
+        return None
+
+    return run
+
+
+def _fail(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    msg = template_error(comp, node["fail"], where, "the request failed")
+
+    def run(fr: Frame) -> None:
+        raise ProgramError(msg(fr))
+
+    return run
+
+
+def _if(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    cond = comp.expr(node["if"], where, depth + 1)
+    then = comp.block(node.get("then", []), f"{where}.then", depth + 1)
+    other = comp.block(node.get("else", []), f"{where}.else", depth + 1)
+
+    def run(fr: Frame) -> tuple | None:
+        fr.work += 1
+        return then(fr) if truthy(cond(fr)) else other(fr)
+
+    return run
+
+
+def _return(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    value = comp.expr(node["return"], where, depth + 1)
+    return lambda fr: (value(fr),)
+
+
+# ---- writing steps ---------------------------------------------------------------------------
+def _record(comp: Compiler, name: Any, where: str) -> str:
+    comp.writes = True
+    if name not in comp.records:
+        comp.bad(where, f"'{name}' is not a record bound by an earlier find")
+    return str(name)
+
+
+def _update(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    name = _record(comp, node["update"], where)
+    fields = node.get("set")
+    if not isinstance(fields, dict) or not fields:
+        comp.bad(f"{where}.set", "set is an object {field: value}")
+        fields = {}
+    sets = [(k, comp.expr(v, f"{where}.set.{k}", depth + 1)) for k, v in fields.items()]
+
+    def run(fr: Frame) -> None:
+        rec = fr.vars.get(name)
+        at = fr.paths.get(name)
+        if not isinstance(rec, dict) or at is None:
+            raise ProgramError(f"nothing to update: '{name}' is not a record")
+        values = [(k, f(fr)) for k, f in sets]  # read every value before the first write
+        for k, v in values:
+            apply_op(fr, "replace" if k in rec else "add", (*at, k), _copy(fr, v))
+        return None
+
+    return run
+
+
+def _insert(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    segs, read = comp.collection(node["insert"], where)
+    comp.writes = True
+    value = comp.expr(node.get("value"), f"{where}.value", depth + 1)
+    key = comp.expr(node["key"], f"{where}.key", depth + 1) if "key" in node else None
+    exists = template_error(comp, node.get("else"), f"{where}.else", "the record already exists")
+    name = comp.bind(node["as"], f"{where}.as", record=True) if "as" in node else None
+
+    def run(fr: Frame) -> None:
+        coll = read(fr)
+        v = _copy(fr, value(fr))
+        if isinstance(coll, dict):
+            if key is None:
+                raise ProgramError(f"inserting into {'.'.join(segs)} needs a key")
+            k = text(key(fr))
+            if k in coll:
+                raise ProgramError(exists(fr))
+            at = (*segs, k)
+        elif isinstance(coll, list):
+            at = (*segs, len(coll))
+        else:
+            raise ProgramError(f"{'.'.join(segs)} is not a collection")
+        apply_op(fr, "add", at, v)
+        if name is not None:
+            fr.vars[name] = v
+            fr.paths[name] = at
+        return None
+
+    return run
+
+
+def _delete(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    name = _record(comp, node["delete"], where)
+
+    def run(fr: Frame) -> None:
+        at = fr.paths.pop(name, None)
+        if at is None:
+            raise ProgramError(f"nothing to delete: '{name}' is not a record")
+        apply_op(fr, "remove", at)
+        fr.vars[name] = None
+        return None
+
+    return run
+
+
+def _patch(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
+    ops = node["patch"]
+    comp.writes = True
+    if not isinstance(ops, list) or not ops:
+        return comp.bad(where, "patch is a list of JSON Patch operations")
+    built: list[tuple[str, Callable[[Frame], tuple[Any, ...]], Fn | None]] = []
+    for i, op in enumerate(ops):
+        w = f"{where}[{i}]"
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace", "remove") \
+                or not isinstance(op.get("path"), str) or not op["path"].startswith(("/", "$")):
+            comp.bad(w, "each operation is {op: add|replace|remove, path: '/a/b' or '$record/field', value}")
+            continue
+        unknown = set(op) - {"op", "path", "value"}
+        if unknown:
+            comp.bad(w, f"unknown keys {sorted(unknown)} (move/copy/test are not supported)")
+        built.append((op["op"], _path(comp, op["path"], w),
+                      comp.expr(op.get("value"), f"{w}.value", depth + 1) if op["op"] != "remove" else None))
+
+    def run(fr: Frame) -> None:
+        for kind, path, value in built:
+            apply_op(fr, kind, path(fr), _copy(fr, value(fr)) if value is not None else None)
+        return None
+
+    return run
+
+
+def _path(comp: Compiler, tpl: str, where: str) -> Callable[[Frame], tuple[Any, ...]]:
+    """A pointer template: ``/users/{args.user_id}/balance`` or ``$order/status`` (a found record)."""
+    base: str | None = None
+    if tpl.startswith("$"):
+        head, _, tpl = tpl[1:].partition("/")
+        base = _record(comp, head, where)
+        tpl = "/" + tpl if tpl else ""
+    tokens = [comp.string(t, where, frozenset()) for t in tpl.split("/")[1:]]
+    if base is None and tokens:
+        comp.reads.add(tpl.split("/")[1])
+
+    def run(fr: Frame) -> tuple[Any, ...]:
+        parts: tuple[Any, ...] = ()
+        if base is not None:
+            at = fr.paths.get(base)
+            if at is None:
+                raise ProgramError(f"'{base}' is not a record")
+            parts = at
+        return (*parts, *(text(t(fr)).replace("~1", "/").replace("~0", "~") for t in tokens))
+
+    return run
+
+
+STEPS: dict[str, Callable[[Compiler, dict[str, Any], str, int], Step]] = {
+    "find": _find, "filter": _filter, "let": _let, "check": _check, "fail": _fail, "if": _if,
+    "return": _return, "update": _update, "insert": _insert, "delete": _delete, "patch": _patch,
+}
