@@ -1,4 +1,4 @@
-"""The driver: segments -> (dedup, decontam) -> select -> extract -> generate -> refine -> validate -> rows.
+"""The driver: segments -> (dedup, decontam) -> select -> extract -> generate -> refine -> validate -> compile -> rows.
 
 Items run concurrently under a limit; each finished item is written at once (a kept row to
 corpus/, a Drop to drops/); a ``resume`` run skips finished items and replays finished LLM calls
@@ -95,6 +95,13 @@ class Pipeline:
         if oracle is None and backends.get("simulator") is not None:
             oracle = simulator_oracle(backends["simulator"])
         self.validator = Validator(judge, oracle, consistency=cfg.consistency)
+        self.compiler = None
+        if cfg.compile:  # synth.compile: a separate step after validation (see docs/compile.md)
+            from .compile.stage import CompileStage
+
+            self.compiler = CompileStage(get("teacher") or get("synthesizer"), repair_rounds=cfg.compile_repair_rounds,
+                                         require=cfg.require_compiled, sampling=cfg.sampling("teacher"),
+                                         prompts_dir=cfg.prompts_dir)
         self.decontam = Decontaminator(decontaminate) if decontaminate is not None else None
         self.on_event = on_event or (lambda *a: None)
 
@@ -125,6 +132,9 @@ class Pipeline:
                     refined = True
                     self.on_event("stage", seg.id, {"stage": "refine"})
             await self.validator.run(ctx, traj, env, refined=refined)
+            if self.compiler is not None:
+                await self.compiler.run(ctx, traj, env)
+                self.on_event("stage", seg.id, {"stage": "compile"})
         except StageDrop as d:
             return None, Drop(
                 id=seg.id,
@@ -174,6 +184,7 @@ class Pipeline:
             "repairs": list(ctx.repairs),
             "mode": self.config.mode,
             "verdict": ctx.stats.get("verdict"),
+            "compile": ctx.stats.get("compile"),
             "source_text": seg.text,
             "write_tools": [t.name for t in traj.tools if t.mutates],
             "warnings": policy_source_warnings(

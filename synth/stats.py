@@ -29,6 +29,7 @@ STAGE_ORDER = (
     "rules",
     "consistency",
     "judge",
+    "compile",
 )
 _SIZE_KEYS = ("messages", "distinct_tools", "tool_calls")
 
@@ -70,6 +71,9 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
                 "repairs": Counter(),
                 "warnings": 0,
                 "warned_rows": 0,
+                "compile": Counter(),
+                "uncompiled": Counter(),
+                "compile_rounds": [],
             },
         )
 
@@ -95,6 +99,13 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["warned_rows"] += bool(ex.get("warnings"))
             for r in ex.get("repairs") or []:
                 s["repairs"][r.split(":")[0]] += 1
+            comp = ex.get("compile")
+            if comp:
+                s["compile"][comp.get("status", "?")] += 1
+                s["compile"]["certified"] += bool((comp.get("certificate") or {}).get("passed"))
+                s["compile_rounds"].append(comp.get("rounds", 0))
+                if comp.get("status") != "compiled":
+                    s["uncompiled"][comp.get("reason") or "?"] += 1
         for d in iter_rows(out / "drops"):
             s = m(d.get("mode", "pipeline"))
             s["drops"][d["stage"]] += 1
@@ -109,6 +120,8 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
                                                                                  "judge"]
         if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
             always.append("refine")
+        if s["compile"] or s["drops"].get("compile"):
+            always.append("compile")
         total = s["kept"] + sum(s["drops"].values())
         s["total"] = total
         funnel, left = [], total
@@ -160,6 +173,15 @@ def format_stats(modes: dict[str, Any]) -> str:
                 f"warnings: {s['warnings']} on {s['warned_rows']} kept rows "
                 f"(system-prompt quantities the source never states; see meta.extra.warnings)"
             )
+        if s["compile"]:
+            c = s["compile"]
+            n = c["compiled"] + sum(v for k, v in c.items() if k not in ("compiled", "certified"))
+            rounds = s["compile_rounds"]
+            lines.append(f"compile: {c['compiled']} of {n} kept rows compiled ({c['compiled'] / max(n, 1):.1%}), "
+                         f"{c['certified']} certified; repair rounds mean {statistics.fmean(rounds):.2f}, "
+                         f"max {max(rounds)}")
+            if s["uncompiled"]:
+                lines.append("  uncompiled: " + ", ".join(f"{k} {v}" for k, v in s["uncompiled"].most_common()))
         if s["repairs"]:
             lines.append("repairs by stage: " + ", ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
         lines.append("")

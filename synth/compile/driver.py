@@ -45,10 +45,11 @@ class CompileResult:
     def compiled(self) -> bool:
         return self.status == "compiled"
 
-    def to_meta(self) -> dict[str, Any]:
-        """The JSON-ready record kept with the row (the final state as a patch of the initial one)."""
+    def to_meta(self, initial_state: dict[str, Any]) -> dict[str, Any]:
+        """The JSON-ready record kept with the row (the final state as a patch of ``initial_state``)."""
+        final = state_patch(initial_state, self.final_state) if self.final_state is not None else None
         return {"status": self.status, "reason": self.reason, "details": self.details[:20],
-                "programs": self.programs, "final_state": self.final_state, "certificate": self.certificate,
+                "programs": self.programs, "final_patch": final, "certificate": self.certificate,
                 "rounds": self.rounds, "calls": self.calls}
 
 
@@ -68,8 +69,8 @@ def compiled_domain(traj: Trajectory, state_schema: dict[str, Any], initial_stat
 
     domain, tasks = trajectory_to_domain(traj, name)
     domain = domain.model_copy(update={"state_schema": state_schema, "initial_state": initial_state})
-    return apply_compiled(domain, tasks, {"status": "compiled", "programs": programs, "final_state": final_state,
-                                          "certificate": certificate})
+    return apply_compiled(domain, tasks, {"status": "compiled", "programs": programs, "certificate": certificate,
+                                          "final_patch": state_patch(initial_state, final_state)})
 
 
 def apply_compiled(domain: Domain, tasks: list[Task], meta: dict[str, Any] | None) -> tuple[Domain, list[Task]]:
@@ -78,7 +79,7 @@ def apply_compiled(domain: Domain, tasks: list[Task], meta: dict[str, Any] | Non
     if not meta or meta.get("status") != "compiled":
         return domain, tasks
     domain = domain.model_copy(update={"programs": meta["programs"], "certificate": meta.get("certificate")})
-    patch = state_patch(domain.initial_state, meta["final_state"])
+    patch = list(meta["final_patch"])
     out = []
     for t in tasks:
         basis = ["state", *[b for b in t.criteria.reward_basis if b != "state"]]
