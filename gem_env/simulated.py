@@ -1,6 +1,7 @@
 """``SimulatedToolBackend``: an LLM plays every tool over a real JSON state.
 
-For each call the model gets the tool's spec, the policy, the state schema, the current state,
+For each call the model gets the tool's spec, the policy, the state schema, the current state
+(whole when it fits ``state_budget_tokens``, else the slice the call touches: ``state_slice``),
 the recent conversation and the call (prompt template ``simulated_tool``), and replies with
 ``{"output", "error", "patch"}``. The backend applies the JSON Patch to a copy of the state,
 checks the new state against the domain's state schema, rejects any change from a read-only
@@ -46,15 +47,17 @@ class SimulatedToolBackend(ToolBackend):
         retries: Extra attempts after a malformed reply.
         cache: A dict shared between backends/envs to replay answers across episodes
             (key: tool, arguments, state hash); a private one by default.
-        sampling: Sampling options (default temperature 0).
+        sampling: Sampling options (default temperature 0, max_tokens 1024).
         history_messages: How many recent messages the model sees.
         prompt_dir: Folder overriding the bundled prompt templates.
+        state_budget_tokens: Most tokens of state shown per call (larger states are sliced).
     """
 
     kind = "simulated"
 
     def __init__(self, llm: Any, *, retries: int = 2, cache: dict[str, SimulatedAnswer] | None = None,
-                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompt_dir: str | None = None):
+                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompt_dir: str | None = None,
+                 state_budget_tokens: int = 1500):
         if isinstance(llm, str):
             from .llm import make_backend
 
@@ -62,7 +65,9 @@ class SimulatedToolBackend(ToolBackend):
         self.llm = llm
         self.retries = retries
         self.cache: dict[str, SimulatedAnswer] = cache if cache is not None else {}
-        self.sampling = {"temperature": 0.0, **(sampling or {})}
+        self.sampling = {"temperature": 0.0, "max_tokens": 1024, **(sampling or {})}
+        self.state_budget_tokens = state_budget_tokens
+        self._reads: dict[str, set[str]] = {}
         self.history_messages = history_messages
         self.prompt_dir = prompt_dir
         self.rejected = 0
@@ -77,6 +82,15 @@ class SimulatedToolBackend(ToolBackend):
         self._specs = {t.name: t for t in setup.tools}
         self._state = setup.fresh_state()
         self._calls = []
+        self._reads = {}
+        if setup.domain.programs:  # a compiled domain: slice the state by what each program reads
+            from .compiled import ProgramCompileError
+            from .compiled.backend import programs_of
+
+            try:
+                self._reads = {n: p.reads for n, p in programs_of(setup.domain).programs.items()}
+            except ProgramCompileError:
+                self._reads = {}
         schema = setup.domain.state_schema
         try:
             self._validator = jsonschema_rs.validator_for(schema) if schema else None
@@ -142,9 +156,21 @@ class SimulatedToolBackend(ToolBackend):
                     access="read-write: it may change the state" if spec.mutates
                     else "read-only: it never changes the state",
                     state_schema=orjson.dumps(setup.domain.state_schema).decode(),
-                    state=orjson.dumps(self._state).decode(),
+                    state=self.state_text(spec.name, arguments),
                     history="\n".join(lines) or "(nothing yet)",
                     call=f"{spec.name}({_text(arguments)})")
+
+    def state_text(self, name: str, arguments: dict[str, Any]) -> str:
+        """The state as the prompt shows it: whole when it fits the budget, else the slice the call
+        touches keyed by JSON Pointer (``gem_env.state_slice``); about 4 characters per token."""
+        from .state_slice import state_slice
+
+        whole, shown = state_slice(self._state, arguments, budget_chars=4 * self.state_budget_tokens,
+                                   keys=self._reads.get(name))
+        if whole:
+            return "(the whole state, JSON)\n" + orjson.dumps(shown).decode()
+        return ("(too large to show whole: only the parts this call touches, keyed by their JSON Pointer in the "
+                "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode())
 
     async def _ask(self, spec: ToolSpec, arguments: dict[str, Any], history: list[dict[str, Any]]) -> SimulatedAnswer:
         messages: list[dict[str, Any]] = [{"role": "user", "content": self.prompt(spec, arguments, history)}]

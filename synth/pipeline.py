@@ -101,7 +101,7 @@ class Pipeline:
 
             self.compiler = CompileStage(get("teacher") or get("synthesizer"), repair_rounds=cfg.compile_repair_rounds,
                                          require=cfg.require_compiled, sampling=cfg.sampling("teacher"),
-                                         prompts_dir=cfg.prompts_dir)
+                                         prompts_dir=cfg.prompts_dir, structured=cfg.structured)
         self.decontam = Decontaminator(decontaminate) if decontaminate is not None else None
         self.on_event = on_event or (lambda *a: None)
 

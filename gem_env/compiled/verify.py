@@ -29,7 +29,7 @@ from tools_registry.reference import canonical_state, state_patch
 from .limits import ProgramError
 from .program import ProgramSet
 
-__all__ = ["CallCheck", "Verification", "canonical_output", "verify_reference"]
+__all__ = ["CallCheck", "Verification", "canonical_output", "reference_calls", "verify_reference"]
 
 _WS = re.compile(r"\s+")
 
@@ -88,7 +88,8 @@ class Verification:
         return "\n".join(f"- {p}" for p in self.problems[:limit]) or "(none)"
 
 
-def _pairs(messages: list[Message] | list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
+def reference_calls(messages: list[Message] | list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
+    """``(tool, arguments, tool message)`` of every call in a conversation, in order."""
     dicts = [m.to_dict() if isinstance(m, Message) else m for m in messages]
     outputs = {m.get("tool_call_id"): m.get("content") or "" for m in dicts if m.get("role") == "tool"}
     out = []
@@ -118,7 +119,7 @@ def verify_reference(programs: ProgramSet, messages: list[Message] | list[dict[s
     checks: list[CallCheck] = []
     problems: list[str] = []
     reason = None
-    for i, (name, args, expected) in enumerate(_pairs(messages)):
+    for i, (name, args, expected) in enumerate(reference_calls(messages)):
         try:
             got, ops = programs.call(state, name, orjson.loads(orjson.dumps(args)))
             ops = orjson.loads(orjson.dumps(ops))

@@ -118,7 +118,8 @@ def check_programs(data: dict[str, Any], traj: Trajectory, state_schema: dict[st
 async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
                        *, expected_final_state: dict[str, Any] | None = None, repair_rounds: int = 2,
                        certify: bool = True, sampling: dict[str, Any] | None = None,
-                       prompts_dir: str | None = None, random_episodes: int = 8) -> CompileResult:
+                       prompts_dir: str | None = None, random_episodes: int = 8,
+                       response_format: dict[str, Any] | None = None) -> CompileResult:
     """Ask ``backend`` for programs, verify, repair up to ``repair_rounds`` times, certify.
 
     Args:
@@ -132,6 +133,7 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
         sampling: Sampling options for the teacher.
         prompts_dir: A folder overriding the bundled prompt templates.
         random_episodes: Episodes of the random agent in the certificate.
+        response_format: Sent with every teacher call (default ``{"type": "json_object"}``).
     """
     from synth.prompts import load_prompt
 
@@ -151,7 +153,8 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
     repair = load_prompt("compile_repair", directory=prompts_dir)
     for attempt in range(repair_rounds + 1):
         result.rounds = attempt
-        reply = await backend.chat(messages, response_format={"type": "json_object"}, caller="stage:compile",
+        reply = await backend.chat(messages, response_format=response_format or {"type": "json_object"},
+                                   caller="stage:compile",
                                    **(sampling or {}))
         result.calls += 1
         try:

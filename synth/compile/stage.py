@@ -11,6 +11,7 @@ from typing import Any
 from tools_registry.records import Trajectory
 
 from ..records import EnvSpec
+from ..schemas import response_format
 from ..stage import ItemContext, StageDrop
 from .driver import CompileResult, compile_item
 
@@ -44,17 +45,19 @@ class CompileStage:
         require: Drop items that stay uncompiled (``--require-compiled``).
         sampling: Teacher sampling.
         prompts_dir: A folder overriding the bundled prompts.
+        structured: Send the reply's JSON Schema as ``response_format``.
     """
 
     name = "compile"
 
     def __init__(self, backend: Any, *, repair_rounds: int = 2, require: bool = False,
-                 sampling: dict[str, Any] | None = None, prompts_dir: str | None = None):
+                 sampling: dict[str, Any] | None = None, prompts_dir: str | None = None, structured: bool = True):
         self.backend = backend
         self.repair_rounds = repair_rounds
         self.require = require
         self.sampling = dict(sampling or {})
         self.prompts_dir = prompts_dir
+        self.structured = structured
 
     async def run(self, ctx: ItemContext, traj: Trajectory, env: EnvSpec | None,
                   expected_final_state: dict[str, Any] | None = None) -> CompileResult:
@@ -63,7 +66,8 @@ class CompileStage:
         else:
             result = await compile_item(_Ledgered(self.backend, ctx), traj, env.state_schema, env.initial_state,
                                         expected_final_state=expected_final_state, repair_rounds=self.repair_rounds,
-                                        sampling=self.sampling, prompts_dir=self.prompts_dir)
+                                        sampling=self.sampling, prompts_dir=self.prompts_dir,
+                                        response_format=response_format("compile") if self.structured else None)
             from synth.prompts import load_prompt
 
             ctx.prompts["compile"] = load_prompt("compile", directory=self.prompts_dir).version

@@ -85,7 +85,7 @@ def test_kill_and_resume(tmp_path):
         assert path.read_bytes().endswith(b"\n")
     keys = log.read_text().split()
     assert len(keys) == len(set(keys)), "a finished LLM call was redone"
-    assert len(keys) == n * 5
+    assert len(keys) == n * 6
 
 
 def test_repair_cuts_torn_lines(tmp_path):
