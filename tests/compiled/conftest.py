@@ -68,7 +68,8 @@ REFERENCE = [
 
 def make_domain(programs=PROGRAMS, *, reference=REFERENCE, basis=("state", "actions"), final=True,
                 certificate=None) -> LoadedDomain:
-    patch = [{"op": "replace", "path": "/orders/0/status", "value": "done"}] if final else None
+    patch = final if isinstance(final, list) else (
+        [{"op": "replace", "path": "/orders/0/status", "value": "done"}] if final else None)
     gold = [GoldAction(name="set_status", arguments={"order_id": "O-1", "status": "done"})]
     task = Task(id="t0", domain="shop", user=UserScenario(instruction="close O-1"), reference=list(reference),
                 criteria=Criteria(actions=gold, final_state=patch, reward_basis=list(basis)))
