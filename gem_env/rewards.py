@@ -18,11 +18,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import jsonpatch
 import orjson
 
 from tools_registry.errors import ConfigError, GemError
-from tools_registry.reference import canonical_state, expected_final_state
+from tools_registry.reference import canonical_state, expected_final_state, state_patch
 
 from .tool_backends import EpisodeSetup
 
@@ -111,8 +110,7 @@ class StateMatch(Reward):
         final = outcome.final_state
         if final == expected or canonical == canonical_state(final):
             return RewardResult(1.0, {"state": 1.0})
-        diff = jsonpatch.make_patch(expected, final).patch[:3]
-        return RewardResult(0.0, {"state": 0.0}, {"state_diff": diff})
+        return RewardResult(0.0, {"state": 0.0}, {"state_diff": state_patch(expected, final)[:3]})
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -20,7 +20,7 @@ import orjson
 
 from .prefilter import passes_prefilter
 
-__all__ = ["FakeTeacher", "fake_backend", "source_text", "stage_of"]
+__all__ = ["FakeTeacher", "fake_backend", "fake_programs", "source_text", "stage_of"]
 
 _STAGE = re.compile(r"\(GEM stage: (\w+)\)")
 _TEXT = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
@@ -181,7 +181,7 @@ def _conversation(n: str, text: str, refined: bool) -> dict[str, Any]:
     return {"system": system, "messages": msgs, "patterns": patterns}
 
 
-def _programs(n: str) -> dict[str, Any]:
+def fake_programs(n: str) -> dict[str, Any]:
     """Programs (gem-program/v1) for the three tools of :func:`_tools`, matching :func:`_conversation`."""
     find = {"find": f"{n}s", "where": {f"{n}_id": f"$args.{n}_id"}, "as": n, "else": f"{n} {{args.{n}_id}} not found"}
     return {
@@ -250,7 +250,7 @@ class FakeTeacher:
             out = dict(self.verdict)
         elif stage == "compile":
             tool = re.search(r'"name": "get_([a-z]+)"', messages[1].get("content") or "")
-            out = {"programs": _programs(tool.group(1) if tool else n)}
+            out = {"programs": fake_programs(tool.group(1) if tool else n)}
         elif stage == "synthesizer":
             schema, state = _state(n, text)
             out = {

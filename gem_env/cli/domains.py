@@ -98,7 +98,7 @@ def certify_command(
     targets: list[str] = typer.Argument(..., help="Domain folders or names with compiled programs."),
     path: list[str] = typer.Option([], "--path", "-p", help="Extra folder(s) to search for names."),
     write: bool = typer.Option(False, "--write", help="Store the new certificate in domain.json."),
-    random_episodes: int = typer.Option(8, "--random-episodes", min=1, help="Episodes of the random agent."),
+    random_episodes: int = typer.Option(4, "--random-episodes", min=1, help="Episodes of the random agent."),
     as_json: bool = typer.Option(False, "--json", help="Print the certificates as JSON."),
 ) -> None:
     """Re-run the certificate of compiled domains (oracle 1, random 0, do-nothing 0, mutated gold 0). Exit 1 on failure."""

@@ -59,9 +59,6 @@ class CompiledToolBackend(ToolBackend):
 
     def reset(self, setup: EpisodeSetup) -> None:
         self._set = self.programs if self.programs is not None else programs_of(setup.domain, self.limits)
-        missing = [t.name for t in setup.tools if t.name not in self._set]
-        if missing:
-            raise ConfigError(f"domain '{setup.domain.name}': no program for tool(s) {', '.join(missing)}")
         self._state = setup.fresh_state()
         self._calls = []
 

@@ -2,7 +2,8 @@
 
 For every task, on the compiled backend with the reference user replayed: the reference replays
 cleanly (``verify``), the reward's basis holds the state match, the oracle (reference actions)
-earns 1, a random agent (several seeds) and a do-nothing agent earn 0, and the oracle with any
+earns 1, a random agent (schema-typed random calls to random tools, several seeds) and a
+do-nothing agent earn 0, and the oracle with any
 one argument of any one gold write action changed earns 0. The result is a plain dict stored as
 ``domain.json``'s ``certificate``: ``passed``, each check's result, counts, the programs' hash.
 """
@@ -10,7 +11,8 @@ one argument of any one gold write action changed earns 0. The result is a plain
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Coroutine
+import random
+from collections.abc import Callable
 from typing import Any
 
 import os
@@ -29,14 +31,37 @@ CERTIFICATE_VERSION = 1
 Policy = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def _now(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Result of a coroutine that never awaits (RandomAgent.act), without an event loop."""
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coro.close()
-    raise RuntimeError("the agent awaited; certify drives only agents that answer at once")
+def _random_value(schema: dict[str, Any], rng: random.Random) -> Any:
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return rng.choice(schema["enum"])
+    kind = schema.get("type")
+    if kind == "integer":
+        return rng.randint(0, 1000)
+    if kind == "number":
+        return round(rng.uniform(0, 1000), 2)
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return rng.choice(("abc", "X-1", "item", "0")) + str(rng.randint(0, 9999))
+
+
+def _random_policy(rng: random.Random, p_call: float = 0.5) -> Policy:
+    """A random agent: schema-typed random calls to random tools, or text that hands the turn back."""
+
+    def act(obs: dict[str, Any]) -> dict[str, Any]:
+        tools = obs["tools"]
+        if not tools or rng.random() >= p_call:
+            return {"role": "assistant", "content": rng.choice(("ok", "Done.", "Could you say more?", "Sure."))}
+        fn = rng.choice(tools)["function"]
+        props = (fn.get("parameters") or {}).get("properties") or {}
+        args = {k: _random_value(v if isinstance(v, dict) else {}, rng) for k, v in props.items()}
+        return {"role": "assistant", "content": None,
+                "tool_calls": [{"type": "function", "function": {"name": fn["name"], "arguments": args}}]}
+
+    return act
 
 
 def mutate_value(value: Any, schema: dict[str, Any] | None = None) -> Any:
@@ -59,7 +84,7 @@ def mutate_value(value: Any, schema: dict[str, Any] | None = None) -> Any:
     return "X"
 
 
-def _play(env: Any, task_id: str, policy: Policy, seed: int) -> float:
+def _play(env: Any, task_id: str, policy: Policy, seed: int | None) -> float:
     obs, _ = env.reset(seed=seed, options={"task_id": task_id})
     for _ in range(env.max_turns + 1):
         obs, reward, terminated, truncated, _ = env.step(policy(obs))
@@ -94,8 +119,6 @@ def _mutants(task: Task, domain: Domain) -> list[tuple[str, list[dict[str, Any]]
 
 
 def _certify_task(env: Any, task: Task, domain: Domain, random_episodes: int, seed: int) -> dict[str, Any]:
-    from gem_env.agents import RandomAgent
-
     initial = task.initial_state if task.initial_state is not None else domain.initial_state
     tools = task.tools or domain.tools
     ver = verify_reference(programs_of(domain), task.reference, initial,
@@ -103,16 +126,13 @@ def _certify_task(env: Any, task: Task, domain: Domain, random_episodes: int, se
                            read_only={t.name for t in tools if not t.mutates}, state_schema=domain.state_schema)
     replies = [m.to_dict() for m in task.reference if m.role == "assistant"]
     oracle = _play(env, task.id, _script(replies), seed)
-    randoms = []
-    for i in range(random_episodes):
-        agent = RandomAgent(seed=seed)
-        agent.reset(task, seed + i)
-        randoms.append(_play(env, task.id, lambda obs, a=agent: _now(a.act(obs)), seed + i))
-    idle = _play(env, task.id, lambda obs: {"role": "assistant", "content": "I cannot do that."}, seed)
+    randoms = [_play(env, task.id, _random_policy(random.Random(seed * 1_000_003 + i)), None)
+               for i in range(random_episodes)]
+    idle = _play(env, task.id, lambda obs: {"role": "assistant", "content": "I cannot do that."}, None)
     rewarded = []
     mutants = _mutants(task, domain)
     for label, changed in mutants:
-        if _play(env, task.id, _script(changed), seed) > 0:
+        if _play(env, task.id, _script(changed), None) > 0:
             rewarded.append(label)
     basis = task.criteria.reward_basis
     state_ok = task.criteria.final_state is not None and "state" in basis
@@ -127,7 +147,7 @@ def _certify_task(env: Any, task: Task, domain: Domain, random_episodes: int, se
     }
 
 
-def certify(domain: LoadedDomain, *, random_episodes: int = 8, seed: int = 0,
+def certify(domain: LoadedDomain, *, random_episodes: int = 4, seed: int = 0,
             limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Certify a domain's compiled programs over all its tasks; returns the certificate dict.
 
@@ -160,7 +180,7 @@ def certify(domain: LoadedDomain, *, random_episodes: int = 8, seed: int = 0,
 
 
 def certify_domain(target: LoadedDomain | str | os.PathLike[str], *, write: bool = False,
-                   random_episodes: int = 8, seed: int = 0) -> dict[str, Any]:
+                   random_episodes: int = 4, seed: int = 0) -> dict[str, Any]:
     """Certify a domain (a folder or a LoadedDomain); ``write`` stores the certificate in its domain.json."""
     loaded = target if isinstance(target, LoadedDomain) else load_domain(target, load_tools=False)
     cert = certify(loaded, random_episodes=random_episodes, seed=seed)

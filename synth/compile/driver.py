@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -24,7 +25,9 @@ from tools_registry.errors import ParseError
 from tools_registry.records import Domain, Task, Trajectory
 from tools_registry.reference import state_patch
 
-__all__ = ["CompileResult", "apply_compiled", "compile_item", "compiled_domain"]
+from ..convert import compact_messages
+
+__all__ = ["CompileResult", "apply_compiled", "check_programs", "compile_item", "compile_prompts", "compiled_domain"]
 
 
 @dataclass
@@ -118,7 +121,7 @@ def check_programs(data: dict[str, Any], traj: Trajectory, state_schema: dict[st
 async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
                        *, expected_final_state: dict[str, Any] | None = None, repair_rounds: int = 2,
                        certify: bool = True, sampling: dict[str, Any] | None = None,
-                       prompts_dir: str | None = None, random_episodes: int = 8,
+                       prompts_dir: str | None = None, random_episodes: int = 4,
                        response_format: dict[str, Any] | None = None) -> CompileResult:
     """Ask ``backend`` for programs, verify, repair up to ``repair_rounds`` times, certify.
 
@@ -135,22 +138,18 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
         random_episodes: Episodes of the random agent in the certificate.
         response_format: Sent with every teacher call (default ``{"type": "json_object"}``).
     """
-    from synth.prompts import load_prompt
-
     started = time.perf_counter()
     result = CompileResult()
     if not initial_state:
         result.reason, result.details = "no_state", ["the item has no initial state to compile programs over"]
         return result
     tools = [t.name for t in traj.tools]
-    prompt = load_prompt("compile", directory=prompts_dir)
-    from synth.convert import compact_messages
+    prompt, repair = compile_prompts(prompts_dir)
 
     messages: list[dict[str, Any]] = prompt.fill(
         tools=_dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
         policy=_system(traj) or "(none)", state_schema=_dumps(state_schema), initial_state=_dumps(initial_state),
         conversation=_dumps(compact_messages(traj)["messages"]))
-    repair = load_prompt("compile_repair", directory=prompts_dir)
     for attempt in range(repair_rounds + 1):
         result.rounds = attempt
         reply = await backend.chat(messages, response_format=response_format or {"type": "json_object"},
@@ -193,6 +192,14 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
     result.status, result.reason, result.details = "compiled", None, []
     result.seconds = time.perf_counter() - started
     return result
+
+
+@lru_cache(maxsize=16)
+def compile_prompts(prompts_dir: str | None) -> tuple[Any, Any]:
+    """The compile and repair templates (loaded once per folder)."""
+    from synth.prompts import load_prompt
+
+    return load_prompt("compile", directory=prompts_dir), load_prompt("compile_repair", directory=prompts_dir)
 
 
 def _detail(cert: dict[str, Any], check: str) -> list[Any]:

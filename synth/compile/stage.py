@@ -13,7 +13,7 @@ from tools_registry.records import Trajectory
 from ..records import EnvSpec
 from ..schemas import response_format
 from ..stage import ItemContext, StageDrop
-from .driver import CompileResult, compile_item
+from .driver import CompileResult, compile_item, compile_prompts
 
 __all__ = ["CompileStage"]
 
@@ -68,9 +68,7 @@ class CompileStage:
                                         expected_final_state=expected_final_state, repair_rounds=self.repair_rounds,
                                         sampling=self.sampling, prompts_dir=self.prompts_dir,
                                         response_format=response_format("compile") if self.structured else None)
-            from synth.prompts import load_prompt
-
-            ctx.prompts["compile"] = load_prompt("compile", directory=self.prompts_dir).version
+            ctx.prompts["compile"] = compile_prompts(self.prompts_dir)[0].version
         ctx.stats["compile"] = result.to_meta(env.initial_state if env is not None else {})
         if self.require and not result.compiled:
             raise StageDrop(self.name, result.reason or "uncompiled", result.details)

@@ -17,7 +17,7 @@ from synth.compile import compile_item
 from synth.convert import tools_from_json, trajectory_from_compact
 from synth.pipeline import SynthConfig
 from synth.testing import FakeTeacher, fake_backend
-from synth.testing import _programs as fake_programs  # noqa: PLC2701 - the fake teacher's own programs
+from synth.testing import fake_programs
 
 TEXT = "How to close a ticket\n1. Look the ticket up.\n2. Mark it done.\n3. Tell the user."
 
