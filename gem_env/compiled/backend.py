@@ -67,7 +67,7 @@ class CompiledToolBackend(ToolBackend):
         if ps is None:
             raise ConfigError("CompiledToolBackend.call before reset()")
         try:
-            out, ops = ps.call(self._state, name, arguments)
+            out, ops = ps.call(self._state, name, arguments, patch=self.record)
         except ProgramError as exc:
             if self.record:
                 self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), f"Error: {exc}",
@@ -75,7 +75,7 @@ class CompiledToolBackend(ToolBackend):
             raise
         if self.record:
             self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), out,
-                                            patch=orjson.loads(orjson.dumps(ops))))
+                                            patch=ops))
         return out
 
     @property

@@ -18,7 +18,7 @@ from tools_registry.records import content_hash
 
 from .lang import Compiler, Frame
 from .limits import DEFAULT_LIMITS, Limits, ProgramCompileError, ProgramError, ProgramLimitError
-from .steps import rollback
+from .steps import as_patch, rollback
 
 __all__ = ["PROGRAM_FORMAT", "ProgramSet", "ToolProgram", "programs_hash"]
 
@@ -73,8 +73,10 @@ class ToolProgram:
             raise ProgramCompileError(comp.problems)
         return cls(name, source, comp.reads, comp.writes, limits, body, ret)
 
-    def run(self, state: dict[str, Any], args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    def run(self, state: dict[str, Any], args: dict[str, Any], patch: bool = True) -> tuple[str, list[dict[str, Any]]]:
         """Run on ``state`` (patched in place; unchanged when the call fails): ``(tool message, patch)``.
+
+        ``patch=False`` skips building the JSON Patch (returns ``[]``): the hot path of an episode.
 
         Raises:
             ProgramError: The program failed the call or broke a limit (the state is unchanged).
@@ -100,7 +102,7 @@ class ToolProgram:
         except Exception as exc:  # noqa: BLE001 - the sandbox boundary: nothing a program does may escape
             rollback(fr)
             raise ProgramError(f"the tool failed ({type(exc).__name__})") from None
-        return out, fr.ops
+        return out, as_patch(fr.ops) if patch and fr.ops else []
 
     def output(self, value: Any) -> str:
         """The tool message text of an output value (strings as they are, else compact JSON), bounded."""
@@ -145,9 +147,12 @@ class ProgramSet:
     def __contains__(self, name: str) -> bool:
         return name in self.programs
 
-    def call(self, state: dict[str, Any], name: str, args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-        """Answer one call: ``(tool message text, JSON Patch it applied)``; ProgramError when it fails."""
+    def call(self, state: dict[str, Any], name: str, args: dict[str, Any], *,
+             patch: bool = True) -> tuple[str, list[dict[str, Any]]]:
+        """Answer one call: ``(tool message text, JSON Patch it applied)``; ProgramError when it fails.
+
+        ``patch=False`` returns ``[]`` for the patch (it is not built)."""
         prog = self.programs.get(name)
         if prog is None:
             raise ProgramError(f"tool '{name}' has no program")
-        return prog.run(state, args)
+        return prog.run(state, args, patch)

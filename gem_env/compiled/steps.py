@@ -16,7 +16,7 @@ import orjson
 from .lang import Compiler, Fn, Frame, pointer, same, template_error, text, truthy
 from .limits import ProgramError, ProgramLimitError
 
-__all__ = ["STEPS", "apply_op", "rollback"]
+__all__ = ["STEPS", "apply_op", "as_patch", "rollback"]
 
 Step = Callable[[Frame], "tuple | None"]
 _ABSENT = object()
@@ -86,10 +86,18 @@ def apply_op(fr: Frame, op: str, parts: tuple[Any, ...], value: Any = None) -> N
             raise ProgramError(f"{pointer(parts)}: index out of range")
     else:
         raise ProgramError(f"nothing at {pointer(parts[:-1])} to write into")
-    rec: dict[str, Any] = {"op": op, "path": pointer(parts)}
-    if op != "remove":
-        rec["value"] = value
-    fr.ops.append(rec)
+    fr.ops.append((op, parts, value))
+
+
+def as_patch(ops: list[tuple[str, tuple[Any, ...], Any]]) -> list[dict[str, Any]]:
+    """Applied operations as RFC 6902 JSON Patch dicts (values copied: the state may change later)."""
+    out = []
+    for op, parts, value in ops:
+        rec: dict[str, Any] = {"op": op, "path": pointer(parts)}
+        if op != "remove":
+            rec["value"] = orjson.loads(orjson.dumps(value)) if isinstance(value, (dict, list)) else value
+        out.append(rec)
+    return out
 
 
 def rollback(fr: Frame) -> None:
@@ -111,7 +119,11 @@ def rollback(fr: Frame) -> None:
 
 
 # ---- reading steps ---------------------------------------------------------------------------
-def _matcher(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Callable[[Frame, Any], bool]:
+def _scanner(comp: Compiler, node: dict[str, Any], where: str, depth: int
+             ) -> Callable[[Frame, Any, bool], list[tuple[Any, Any]]]:
+    """``scan(frame, collection, first)``: the ``(key, record)`` pairs matching ``where``/``when``.
+
+    ``where`` values are evaluated once per scan (they cannot read ``$item``); ``when`` per record."""
     conds: list[tuple[str, Fn]] = []
     w = node.get("where")
     if w is not None:
@@ -121,34 +133,42 @@ def _matcher(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ca
             conds = [(k, comp.expr(v, f"{where}.where.{k}", depth + 1)) for k, v in w.items()]
     when = comp.expr(node["when"], f"{where}.when", depth + 1, frozenset({"item"})) if "when" in node else None
 
-    def match(fr: Frame, rec: Any) -> bool:
-        if conds:
-            if not isinstance(rec, dict):
-                return False
-            for k, f in conds:
-                if not same(rec.get(k), f(fr)):
-                    return False
-        if when is not None:
-            fr.vars["item"] = rec
-            return truthy(when(fr))
-        return True
-
-    return match
-
-
-def _entries(fr: Frame, coll: Any) -> list[tuple[Any, Any]]:
-    if isinstance(coll, list):
+    def scan(fr: Frame, coll: Any, first: bool) -> list[tuple[Any, Any]]:
+        if type(coll) is list:
+            items: Any = enumerate(coll)
+        elif type(coll) is dict:
+            items = coll.items()
+        else:
+            return []
         fr.spend(len(coll))
-        return list(enumerate(coll))
-    if isinstance(coll, dict):
-        fr.spend(len(coll))
-        return list(coll.items())
-    return []
+        wanted = [(k, f(fr)) for k, f in conds]
+        out = []
+        for key, rec in items:
+            if wanted:
+                if type(rec) is not dict:
+                    continue
+                ok = True
+                for k, v in wanted:
+                    if not same(rec.get(k), v):
+                        ok = False
+                        break
+                if not ok:
+                    continue
+            if when is not None:
+                fr.vars["item"] = rec
+                if not truthy(when(fr)):
+                    continue
+            out.append((key, rec))
+            if first:
+                break
+        return out
+
+    return scan
 
 
 def _find(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
     segs, read = comp.collection(node["find"], where)
-    match = _matcher(comp, node, where, depth)
+    scan = _scanner(comp, node, where, depth)
     key = comp.expr(node["key"], f"{where}.key", depth + 1) if "key" in node else None
     optional = bool(node.get("optional"))
     noun = segs[-1].rstrip("s") if segs else "record"
@@ -158,23 +178,20 @@ def _find(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
 
     def run(fr: Frame) -> None:
         coll = read(fr)
-        hit: Any = _ABSENT
+        hit: Any = None
         if key is not None:
             k = key(fr)
             fr.work += 1
-            if isinstance(coll, dict):
+            if type(coll) is dict:
                 k = text(k)
-                if k in coll and (plain or match(fr, coll[k])):
-                    hit = (k, coll[k])
-            elif isinstance(coll, list) and isinstance(k, int) and 0 <= k < len(coll):
-                if plain or match(fr, coll[k]):
-                    hit = (k, coll[k])
+                if k in coll:
+                    hit = (k, coll[k]) if plain else next(iter(scan(fr, {k: coll[k]}, True)), None)
+            elif type(coll) is list and isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(coll):
+                hit = (k, coll[k]) if plain else next(iter(scan(fr, {k: coll[k]}, True)), None)
         else:
-            for i, rec in _entries(fr, coll):
-                if match(fr, rec):
-                    hit = (i, rec)
-                    break
-        if hit is _ABSENT:
+            found = scan(fr, coll, True)
+            hit = found[0] if found else None
+        if hit is None:
             if not optional:
                 raise ProgramError(missing(fr))
             fr.vars[name] = None
@@ -189,7 +206,7 @@ def _find(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
 
 def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
     segs, read = comp.collection(node["filter"], where)
-    match = _matcher(comp, node, where, depth)
+    scan = _scanner(comp, node, where, depth)
     select = comp.expr(node["select"], f"{where}.select", depth + 1, frozenset({"item"})) if "select" in node else None
     sort_by = node.get("sort_by")
     if sort_by is not None and not isinstance(sort_by, str):
@@ -200,7 +217,7 @@ def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
     name = comp.bind(node.get("as"), f"{where}.as")
 
     def run(fr: Frame) -> None:
-        out = [rec for _, rec in _entries(fr, read(fr)) if match(fr, rec)]
+        out = [rec for _, rec in scan(fr, read(fr), False)]
         if sort_by:
             out.sort(key=lambda r: (0, str(type(r.get(sort_by)).__name__), r.get(sort_by))
                      if isinstance(r, dict) and r.get(sort_by) is not None else (1, "", 0))
@@ -292,7 +309,11 @@ def _update(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
             raise ProgramError(f"nothing to update: '{name}' is not a record")
         values = [(k, f(fr)) for k, f in sets]  # read every value before the first write
         for k, v in values:
-            apply_op(fr, "replace" if k in rec else "add", (*at, k), _copy(fr, v))
+            v = _copy(fr, v)
+            old = rec.get(k, _ABSENT)
+            rec[k] = v
+            fr.undo.append((rec, k, old))
+            fr.ops.append(("add" if old is _ABSENT else "replace", (*at, k), v))
         return None
 
     return run

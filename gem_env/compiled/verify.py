@@ -122,7 +122,6 @@ def verify_reference(programs: ProgramSet, messages: list[Message] | list[dict[s
     for i, (name, args, expected) in enumerate(reference_calls(messages)):
         try:
             got, ops = programs.call(state, name, orjson.loads(orjson.dumps(args)))
-            ops = orjson.loads(orjson.dumps(ops))
         except ProgramError as exc:
             got, ops = f"Error: {exc}", []
         ok = canonical_output(got) == canonical_output(expected)
