@@ -112,3 +112,9 @@ def test_audit_counts_agreement_per_tool(shop):
     assert (tools["set_status"]["calls"], tools["set_status"]["outputs_agree"], tools["set_status"]["states_agree"]) \
         == (3, 0, 1)
     assert "set_status" in format_audit(report) and report["totals"]["calls"] == 5
+
+
+def test_check_env_passes_on_a_compiled_env(shop):
+    from gymnasium.utils.env_checker import check_env
+
+    check_env(ToolUseEnv(shop(), tools="compiled"), skip_render_check=True)
