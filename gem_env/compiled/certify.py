@@ -111,7 +111,8 @@ def _mutants(task: Task, domain: Domain) -> list[tuple[str, list[dict[str, Any]]
                 continue
             props = (specs[name].parameters.get("properties") or {}) if name in specs else {}
             for arg in args:
-                changed = copy.deepcopy(replies)
+                changed = list(replies)
+                changed[j] = copy.deepcopy(reply)
                 new_args = changed[j]["tool_calls"][k]["function"]["arguments"]
                 new_args[arg] = mutate_value(args[arg], props.get(arg))
                 out.append((f"{name}.{arg}={new_args[arg]!r}"[:120], changed))

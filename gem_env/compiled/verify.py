@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -88,6 +89,17 @@ class Verification:
         return "\n".join(f"- {p}" for p in self.problems[:limit]) or "(none)"
 
 
+@lru_cache(maxsize=256)
+def _validator(schema: bytes) -> Any:
+    """A compiled validator for a state schema (None when the schema does not compile)."""
+    import jsonschema_rs
+
+    try:
+        return jsonschema_rs.validator_for(orjson.loads(schema))
+    except (ValueError, jsonschema_rs.ValidationError):
+        return None
+
+
 def reference_calls(messages: list[Message] | list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], str]]:
     """``(tool, arguments, tool message)`` of every call in a conversation, in order."""
     dicts = [m.to_dict() if isinstance(m, Message) else m for m in messages]
@@ -139,12 +151,7 @@ def verify_reference(programs: ProgramSet, messages: list[Message] | list[dict[s
         problems.append(f"final state differs from the expected one (patch from expected to got): "
                         f"{orjson.dumps(diff).decode()[:600]}")
     if state_schema:
-        import jsonschema_rs
-
-        try:
-            validator = jsonschema_rs.validator_for(state_schema)
-        except (ValueError, jsonschema_rs.ValidationError):
-            validator = None
+        validator = _validator(orjson.dumps(state_schema, option=orjson.OPT_SORT_KEYS))
         if validator is not None and not validator.is_valid(state):
             first = next(iter(validator.iter_errors(state)), None)
             reason = reason or "state_schema"
