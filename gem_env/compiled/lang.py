@@ -20,7 +20,7 @@ import orjson
 
 from .limits import Limits, ProgramError, ProgramLimitError, measure
 
-__all__ = ["Compiler", "Frame", "get", "number", "pointer", "same", "template_error", "text", "truthy"]
+__all__ = ["Compiler", "Frame", "get", "is_ref", "number", "pointer", "same", "template_error", "text", "truthy"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[^.\s{}$]+)*)$")
@@ -55,6 +55,11 @@ class Frame:
         elif isinstance(value, str) and len(value) > self.limits.max_string:
             raise ProgramLimitError(f"program limit: a string longer than {self.limits.max_string} characters")
         return value
+
+
+def is_ref(fn: Any) -> bool:
+    """Whether a compiled expression is a plain read of a binding (see ``Compiler.ref``)."""
+    return getattr(fn, "is_ref", False)
 
 
 def get(value: Any, seg: str) -> Any:
@@ -194,6 +199,13 @@ class Compiler:
         return interp
 
     def ref(self, root: str, path: str, where: str, names: frozenset[str]) -> Fn:
+        """A read of a binding. Marked ``is_ref``: its value is a subtree of the state or the arguments,
+        or a value measured when it was bound, so it needs no measuring again."""
+        fn = self._ref(root, path, where, names)
+        fn.is_ref = True  # type: ignore[attr-defined]
+        return fn
+
+    def _ref(self, root: str, path: str, where: str, names: frozenset[str]) -> Fn:
         if root not in self.names and root not in names:
             return self.bad(where, f"unknown name '${root}' (known: {', '.join(sorted(self.names | names))})")
         segs = tuple(path.split(".")[1:]) if path else ()

@@ -16,7 +16,7 @@ import orjson
 
 from tools_registry.records import content_hash
 
-from .lang import Compiler, Frame
+from .lang import Compiler, Frame, is_ref
 from .limits import DEFAULT_LIMITS, Limits, ProgramCompileError, ProgramError, ProgramLimitError
 from .steps import as_patch, rollback
 
@@ -48,6 +48,7 @@ class ToolProgram:
     limits: Limits = DEFAULT_LIMITS
     _body: Any = None
     _ret: Any = None
+    _plain: bool = False
 
     @classmethod
     def compile(cls, name: str, source: Any, limits: Limits = DEFAULT_LIMITS) -> ToolProgram:
@@ -71,7 +72,7 @@ class ToolProgram:
             raise ProgramCompileError([f"{name}: nested too deeply"]) from None
         if comp.problems:
             raise ProgramCompileError(comp.problems)
-        return cls(name, source, comp.reads, comp.writes, limits, body, ret)
+        return cls(name, source, comp.reads, comp.writes, limits, body, ret, is_ref(ret) or ret is None)
 
     def run(self, state: dict[str, Any], args: dict[str, Any], patch: bool = True) -> tuple[str, list[dict[str, Any]]]:
         """Run on ``state`` (patched in place; unchanged when the call fails): ``(tool message, patch)``.
@@ -86,9 +87,12 @@ class ToolProgram:
             r = self._body(fr)
             if r is not None:
                 value = r[0]
+                plain = len(r) > 1
             else:
                 value = self._ret(fr) if self._ret is not None else None
-            fr.measured(value)
+                plain = self._plain
+            if not plain:  # a plain read returns a tree already bounded: only built values are measured
+                fr.measured(value)
             out = self.output(value)
         except ProgramError:
             rollback(fr)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .lang import Compiler, Fn, Frame, pointer, same, template_error, text, truthy
+from .lang import Compiler, Fn, Frame, is_ref, pointer, same, template_error, text, truthy
 from .limits import ProgramError, ProgramLimitError
 
 __all__ = ["STEPS", "apply_op", "as_patch", "rollback"]
@@ -229,7 +229,7 @@ def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
                 fr.vars["item"] = rec
                 items.append(select(fr))
             out = items
-        fr.vars[name] = fr.measured(out)
+        fr.vars[name] = fr.measured(out) if select is not None else out  # records of the state: a tree
         return None
 
     return run
@@ -238,9 +238,11 @@ def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
 def _let(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
     value = comp.expr(node.get("value"), f"{where}.value", depth + 1)
     name = comp.bind(node["let"], where)
+    plain = is_ref(value)
 
     def run(fr: Frame) -> None:
-        fr.vars[name] = fr.measured(value(fr))
+        v = value(fr)
+        fr.vars[name] = v if plain else fr.measured(v)
         fr.work += 1
         return None
 
@@ -283,6 +285,8 @@ def _if(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
 
 def _return(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step:
     value = comp.expr(node["return"], where, depth + 1)
+    if is_ref(value):
+        return lambda fr: (value(fr), True)
     return lambda fr: (value(fr),)
 
 
