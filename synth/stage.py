@@ -39,6 +39,7 @@ class ItemContext:
     tags: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     prompts: dict[str, str] = field(default_factory=dict)
+    replay_state: dict[str, Any] | None = None  # the state-consistency replay's final state, when it ran
 
     def add_repairs(self, stage: str, repairs: list[str]) -> None:
         self.repairs.extend(f"{stage}: {r}" for r in repairs if f"{stage}: {r}" not in self.repairs)

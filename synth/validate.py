@@ -11,7 +11,7 @@ from typing import Any
 
 from tools_registry.records import Trajectory
 
-from .consistency import Oracle, replay_problems, state_problems
+from .consistency import Oracle, replay_state, state_problems
 from .generate import first_rule
 from .judge import Judge
 from .records import EnvSpec
@@ -46,22 +46,25 @@ class Validator:
         if problems:
             raise StageDrop("rules", f"rule:{first_rule(problems)}", problems)
 
-    async def consistency_check(self, traj: Trajectory, env: EnvSpec | None) -> None:
+    async def consistency_check(self, traj: Trajectory, env: EnvSpec | None) -> dict[str, Any] | None:
+        """Raise StageDrop on a contradiction; return the replay's final state when the replay ran."""
         if not self.consistency or env is None:
-            return
+            return None
         problems = state_problems(traj, env.initial_state)
+        final = None
         if self.oracle is not None and not problems:
-            problems = await replay_problems(traj, env.initial_state, self.oracle(traj, env))
+            problems, final = await replay_state(traj, env.initial_state, self.oracle(traj, env))
         if problems:
             raise StageDrop(
                 "consistency",
                 "state_contradiction" if problems[0].startswith("[state]") else "replay",
                 problems,
             )
+        return final
 
     async def run(self, ctx: ItemContext, traj: Trajectory, env: EnvSpec | None, *, refined: bool) -> Any:
         self.rule_check(traj, refined=refined)
-        await self.consistency_check(traj, env)
+        ctx.replay_state = await self.consistency_check(traj, env)
         if self.judge is not None:
             return await self.judge.run(ctx, traj)
         return None

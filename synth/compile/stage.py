@@ -64,6 +64,8 @@ class CompileStage:
         if env is None:
             result = CompileResult(reason="no_state", details=["the item has no state (refinement was off)"])
         else:
+            if expected_final_state is None:
+                expected_final_state = ctx.replay_state
             result = await compile_item(_Ledgered(self.backend, ctx), traj, env.state_schema, env.initial_state,
                                         expected_final_state=expected_final_state, repair_rounds=self.repair_rounds,
                                         sampling=self.sampling, prompts_dir=self.prompts_dir,

@@ -148,3 +148,34 @@ def test_acceptance_synth_run_to_certified_compiled_rollouts(tmp_path, example_c
     assert r.exit_code == 0 and "certified" in r.output
     r = runner.invoke(app, ["synth", "stats", str(out)])
     assert r.exit_code == 0 and "compile: 12 of 12 kept rows compiled" in r.output and "\ncompile " in r.output
+
+
+def _oracle(hidden: bool):
+    """An Oracle that plays the FakeTeacher's tools; with ``hidden`` a status write also renames the title."""
+
+    async def oracle(spec, args, state, history):
+        n = spec.name.removeprefix("get_").removeprefix("update_").removesuffix("_status").removeprefix("list_")
+        n = n.removesuffix("s") if spec.name.startswith("list_") else n
+        recs = state[f"{n}s"]
+        idx = next((i for i, r in enumerate(recs) if r[f"{n}_id"] == args.get(f"{n}_id")), None)
+        if spec.name.startswith("list_"):
+            return orjson.dumps([r for r in recs if r["owner_id"] == args["owner_id"]]).decode(), []
+        if idx is None:
+            return f"Error: {n} {args.get(f'{n}_id')} not found", []
+        if spec.name.startswith("get_"):
+            return orjson.dumps(recs[idx]).decode(), []
+        patch = [{"op": "replace", "path": f"/{n}s/{idx}/status", "value": args["status"]}]
+        if hidden:
+            patch.append({"op": "replace", "path": f"/{n}s/{idx}/title", "value": "renamed"})
+        return orjson.dumps({f"{n}_id": args[f"{n}_id"], "status": args["status"]}).decode(), patch
+
+    return oracle
+
+
+@pytest.mark.parametrize("hidden, status", [(False, "compiled"), (True, "uncompiled")])
+def test_the_consistency_replay_state_is_what_compile_verifies(tmp_path, synth_run, hidden, status):
+    _, kept, _ = synth_run(tmp_path / "o", {"teacher": fake_backend()}, SynthConfig(compile_repair_rounds=0),
+                           oracle=lambda traj, env: _oracle(hidden))
+    assert kept and {r["meta"]["extra"]["compile"]["status"] for r in kept} == {status}
+    if hidden:
+        assert {r["meta"]["extra"]["compile"]["reason"] for r in kept} == {"final_state"}
