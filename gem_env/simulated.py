@@ -1,7 +1,8 @@
 """``SimulatedToolBackend``: an LLM plays every tool over a real JSON state.
 
 For each call the model gets the tool's spec, the policy, the state schema, the current state
-(whole when it fits ``state_budget_tokens``, else the slice the call touches: ``state_slice``),
+(whole when the prompt fits ``prompt_budget_tokens``, else the slice the call touches, and the
+schema cut to match: ``state_slice``),
 the recent conversation and the call (prompt template ``simulated_tool``), and replies with
 ``{"output", "error", "patch"}``. The backend applies the JSON Patch to a copy of the state,
 checks the new state against the domain's state schema, rejects any change from a read-only
@@ -25,6 +26,7 @@ from tools_registry.errors import ConfigError, GemError, SimulatorError, ToolErr
 from tools_registry.pytools import format_tool_output
 from tools_registry.specs import ToolSpec
 
+from .state_slice import schema_slice, state_slice
 from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
 
 __all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
@@ -50,14 +52,16 @@ class SimulatedToolBackend(ToolBackend):
         sampling: Sampling options (default temperature 0, max_tokens 1024).
         history_messages: How many recent messages the model sees.
         prompt_dir: Folder overriding the bundled prompt templates.
-        state_budget_tokens: Most tokens of state shown per call (larger states are sliced).
+        prompt_budget_tokens: Size the prompt is kept within (3.5 characters a token, JSON's rate):
+            a state or state schema that does not fit is cut to the part the call touches; the
+            policy, tool spec and recent history are never cut.
     """
 
     kind = "simulated"
 
     def __init__(self, llm: Any, *, retries: int = 2, cache: dict[str, SimulatedAnswer] | None = None,
                  sampling: dict[str, Any] | None = None, history_messages: int = 12, prompt_dir: str | None = None,
-                 state_budget_tokens: int = 1500):
+                 prompt_budget_tokens: int = 2800):
         if isinstance(llm, str):
             from .llm import make_backend
 
@@ -66,7 +70,7 @@ class SimulatedToolBackend(ToolBackend):
         self.retries = retries
         self.cache: dict[str, SimulatedAnswer] = cache if cache is not None else {}
         self.sampling = {"temperature": 0.0, "max_tokens": 1024, **(sampling or {})}
-        self.state_budget_tokens = state_budget_tokens
+        self.prompt_budget_tokens = prompt_budget_tokens
         self._reads: dict[str, set[str]] = {}
         self.history_messages = history_messages
         self.prompt_dir = prompt_dir
@@ -150,27 +154,29 @@ class SimulatedToolBackend(ToolBackend):
                 lines.append(f"assistant called {c['function']['name']}({_text(c['function']['arguments'])})")
             if m.get("content"):
                 lines.append(f"{m['role']}: {m['content']}")
-        return fill(load_prompt("simulated_tool", self.prompt_dir),
-                    policy=setup.policy or "(none)",
-                    tool_spec=orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
-                    access="read-write: it may change the state" if spec.mutates
-                    else "read-only: it never changes the state",
-                    state_schema=orjson.dumps(setup.domain.state_schema).decode(),
-                    state=self.state_text(spec.name, arguments),
-                    history="\n".join(lines) or "(nothing yet)",
-                    call=f"{spec.name}({_text(arguments)})")
+        values = {
+            "policy": setup.policy or "(none)",
+            "tool_spec": orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
+            "access": "read-write: it may change the state" if spec.mutates else "read-only: it never changes the state",
+            "history": "\n".join(lines) or "(nothing yet)",
+            "call": f"{spec.name}({_text(arguments)})",
+        }
+        template = load_prompt("simulated_tool", self.prompt_dir)
+        room = int(3.5 * self.prompt_budget_tokens) - len(fill(template, **values, state_schema="", state=""))
+        schema_room = max(600, room // 3)
+        state, keys = self.state_text(spec.name, arguments, max(1200, room - schema_room))
+        schema = schema_slice(setup.domain.state_schema, keys, budget_chars=schema_room)
+        return fill(template, **values, state_schema=orjson.dumps(schema).decode(), state=state)
 
-    def state_text(self, name: str, arguments: dict[str, Any]) -> str:
-        """The state as the prompt shows it: whole when it fits the budget, else the slice the call
-        touches keyed by JSON Pointer (``gem_env.state_slice``); about 4 characters per token."""
-        from .state_slice import state_slice
-
-        whole, shown = state_slice(self._state, arguments, budget_chars=4 * self.state_budget_tokens,
-                                   keys=self._reads.get(name))
+    def state_text(self, name: str, arguments: dict[str, Any], budget_chars: int) -> tuple[str, set[str]]:
+        """The state as the prompt shows it, and the top-level keys shown: whole when it fits
+        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``)."""
+        whole, shown = state_slice(self._state, arguments, budget_chars=budget_chars, keys=self._reads.get(name))
         if whole:
-            return "(the whole state, JSON)\n" + orjson.dumps(shown).decode()
+            return "(the whole state, JSON)\n" + orjson.dumps(shown).decode(), set(shown)
+        keys = {p.split("/")[1].replace("~1", "/").replace("~0", "~") for p in shown}
         return ("(too large to show whole: only the parts this call touches, keyed by their JSON Pointer in the "
-                "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode())
+                "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode(), keys)
 
     async def _ask(self, spec: ToolSpec, arguments: dict[str, Any], history: list[dict[str, Any]]) -> SimulatedAnswer:
         messages: list[dict[str, Any]] = [{"role": "user", "content": self.prompt(spec, arguments, history)}]
