@@ -18,7 +18,7 @@ from tools_registry.records import content_hash
 
 from .lang import Compiler, Frame, is_ref
 from .limits import DEFAULT_LIMITS, Limits, ProgramCompileError, ProgramError, ProgramLimitError
-from .steps import as_patch, rollback
+from .writes import as_patch, rollback
 
 __all__ = ["PROGRAM_FORMAT", "ProgramSet", "ToolProgram", "programs_hash"]
 
