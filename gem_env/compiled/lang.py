@@ -117,12 +117,20 @@ def pointer(parts: tuple[Any, ...]) -> str:
 class Compiler:
     """Compiles one tool program; collects every problem instead of stopping at the first.
 
+    Args:
+        limits: The sandbox limits.
+        tool: The tool's name (for messages).
+        steps: Step keyword -> step compiler (``steps.STEPS``).
+        operators: Operator -> operator compiler (``operators.OPERATORS``).
+
     Attributes:
         problems: What is wrong with the program (empty = it compiled).
         reads: Top-level state keys the program reads or writes (for the simulator's state slice).
     """
 
-    def __init__(self, limits: Limits, tool: str = "tool"):
+    def __init__(self, limits: Limits, tool: str, steps: dict[str, Any], operators: dict[str, Any]):
+        self.step_table = steps
+        self.operator_table = operators
         self.limits = limits
         self.tool = tool
         self.problems: list[str] = []
@@ -231,11 +239,9 @@ class Compiler:
         return read
 
     def operator(self, op: str, arg: Any, where: str, depth: int, names: frozenset[str]) -> Fn:
-        from .operators import OPERATORS
-
-        spec = OPERATORS.get(op)
+        spec = self.operator_table.get(op)
         if spec is None:
-            return self.bad(where, f"unknown operator '{op}' (known: {', '.join(sorted(OPERATORS))})")
+            return self.bad(where, f"unknown operator '{op}' (known: {', '.join(sorted(self.operator_table))})")
         return spec(self, arg, f"{where}.{op}", depth + 1, names)
 
     # ---- steps ------------------------------------------------------------------------------
@@ -254,8 +260,6 @@ class Compiler:
         return run
 
     def step(self, node: Any, where: str, depth: int) -> Callable[[Frame], tuple | None]:
-        from .steps import STEPS
-
         self.steps += 1
         if self.steps > self.limits.max_steps:
             return self.bad(where, f"more than {self.limits.max_steps} steps")
@@ -266,7 +270,7 @@ class Compiler:
         kinds = [k for k in _STEP_KEYS if k in node]
         if len(kinds) != 1:
             return self.bad(where, f"a step has exactly one of {', '.join(_STEP_KEYS)}; got {sorted(node)}")
-        return STEPS[kinds[0]](self, node, f"{where}.{kinds[0]}", depth)
+        return self.step_table[kinds[0]](self, node, f"{where}.{kinds[0]}", depth)
 
     def bind(self, name: Any, where: str, record: bool = False) -> str:
         if not isinstance(name, str) or not _NAME.match(name) or name in ("args", "state", "item"):

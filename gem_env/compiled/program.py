@@ -18,6 +18,8 @@ from tools_registry.records import content_hash
 
 from .lang import Compiler, Frame, is_ref
 from .limits import DEFAULT_LIMITS, Limits, ProgramCompileError, ProgramError, ProgramLimitError
+from .operators import OPERATORS
+from .steps import STEPS
 from .writes import as_patch, rollback
 
 __all__ = ["PROGRAM_FORMAT", "ProgramSet", "ToolProgram", "programs_hash"]
@@ -62,7 +64,7 @@ class ToolProgram:
         if size > limits.max_program_bytes:
             raise ProgramCompileError([f"{name}: program is {size} bytes (limit {limits.max_program_bytes})"])
         unknown = set(source) - {"steps", "return", "description"}
-        comp = Compiler(limits, name)
+        comp = Compiler(limits, name, STEPS, OPERATORS)
         if unknown:
             comp.problems.append(f"{name}: unknown keys {sorted(unknown)} (a program has steps and return)")
         try:
