@@ -2,7 +2,8 @@
 
 1. Pipeline overhead per item: the full four stages + rules + consistency + judge against a
    zero-latency scripted backend (the FakeTeacher), one process, one core; with and without the
-   SQLite reply cache. Target: >= 50 items/s.
+   SQLite reply cache. Target: >= 50 items/s. The compile step is off here; its cost (teacher
+   call, verification, certificate) is measured by ``bench_compile.py``.
 2. Rule-validation throughput on 46-message trajectories (refined rules, tool checks cached per
    tool set as in a run, plus the cold case of a new tool set every time). Target: >= 1,000/s.
 3. Prefilter recall on ../shared/data/wikihow (read at run time, never copied) and reduction on
@@ -54,7 +55,7 @@ def bench_pipeline(n: int) -> None:
             backends = {"teacher": fake_backend()}
             if cached:
                 backends = with_cache(backends, tmp / "cache.sqlite")
-            pipe = Pipeline(backends, SynthConfig(concurrency=16, export_domains=False))
+            pipe = Pipeline(backends, SynthConfig(concurrency=16, export_domains=False, compile=False))
             t0 = time.perf_counter()
             report = asyncio.run(pipe.run(read_corpus(rows), tmp / "out"))
             dt = time.perf_counter() - t0
@@ -66,7 +67,7 @@ def bench_pipeline(n: int) -> None:
             )
             if cached:  # the resume/replay path: every call a cache hit
                 backends = with_cache({"teacher": fake_backend()}, tmp / "cache.sqlite")
-                pipe = Pipeline(backends, SynthConfig(concurrency=16, export_domains=False))
+                pipe = Pipeline(backends, SynthConfig(concurrency=16, export_domains=False, compile=False))
                 t0 = time.perf_counter()
                 asyncio.run(pipe.run(read_corpus(rows), tmp / "out2"))
                 dt = time.perf_counter() - t0
@@ -78,7 +79,7 @@ def bench_pipeline(n: int) -> None:
         from synth.export import export_domains
         from synth.store import iter_rows
 
-        pipe = Pipeline({"teacher": fake_backend()}, SynthConfig(concurrency=16, export_domains=False))
+        pipe = Pipeline({"teacher": fake_backend()}, SynthConfig(concurrency=16, export_domains=False, compile=False))
         asyncio.run(pipe.run(read_corpus(rows[:200]), tmp / "out"))
         t0 = time.perf_counter()
         k = len(export_domains(iter_rows(tmp / "out" / "corpus"), tmp / "domains"))

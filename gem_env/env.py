@@ -74,7 +74,8 @@ class ToolUseEnv(gym.Env):
 
     ## Tools
     The task's tools (or the domain's), in OpenAI format in the observation. Calls run on the tool
-    backend: ``python`` (the domain's ``tools.py``, a fresh state per episode), ``replay`` (the
+    backend: ``compiled`` (the domain's certified programs, run in a sandbox over a fresh state),
+    ``python`` (the domain's ``tools.py``, a fresh state per episode), ``replay`` (the
     outputs of the task's reference conversation) or ``simulated`` (an LLM plays the tools and
     patches the state), or any :class:`~gem_env.tool_backends.ToolBackend`. A user turn may
     reveal more tools.
@@ -114,8 +115,9 @@ class ToolUseEnv(gym.Env):
 
     - ``domain``: a domain name, ``gem/<name>-v0``, a folder, a ``LoadedDomain`` or a ``Domain``
       record (then pass ``tasks`` and optionally ``toolkit``).
-    - ``tools``: ``"auto"`` (python if the domain has tools.py, else replay, else simulated),
-      ``"python"``, ``"replay"``, ``"simulated"`` or a ToolBackend instance.
+    - ``tools``: ``"auto"`` (compiled if the domain has certified programs, else python if it has
+      tools.py, else replay, else simulated), ``"compiled"``, ``"python"``, ``"replay"``,
+      ``"simulated"`` or a ToolBackend instance.
     - ``user``: ``"auto"`` (replay when the task's reference has user turns, else scripted
       ``user.turns``, else llm),
       ``"scripted"``, ``"replay"``, ``"llm"`` or a User instance.
@@ -177,7 +179,9 @@ class ToolUseEnv(gym.Env):
             return tools
         kit = self.loaded.toolkit
         if tools == "auto":
-            if kit is not None:
+            if self.domain.programs and _certified(self.domain):
+                tools = "compiled"
+            elif kit is not None:
                 tools = "python"
             elif any(t.reference for t in self.tasks):
                 tools = "replay"
@@ -186,6 +190,10 @@ class ToolUseEnv(gym.Env):
             else:
                 raise ConfigError(f"domain '{self.domain.name}' has no tools.py and no references: "
                                   "pass tools='simulated' with a tool_model, or a ToolBackend")
+        if tools == "compiled":
+            from .compiled.backend import CompiledToolBackend
+
+            return CompiledToolBackend()
         if tools == "python":
             if kit is None:
                 raise ConfigError(f"domain '{self.domain.name}' has no tools.py for the python backend")
@@ -198,7 +206,8 @@ class ToolUseEnv(gym.Env):
             from .simulated import SimulatedToolBackend
 
             return SimulatedToolBackend(model, **sim_opts)
-        raise ConfigError(f"unknown tool backend {tools!r}; choose python, replay, simulated or pass a ToolBackend")
+        raise ConfigError(f"unknown tool backend {tools!r}; choose compiled, python, replay, simulated "
+                          "or pass a ToolBackend")
 
     def _user_for(self, task: Task) -> User:
         spec = self._user_spec
@@ -555,3 +564,13 @@ class ToolUseEnv(gym.Env):
 
     def close(self) -> None:
         self.backend.close()
+
+
+def _certified(domain: Domain) -> bool:
+    """The domain's programs carry a passed certificate that names exactly these programs."""
+    cert = domain.certificate or {}
+    if not cert.get("passed"):
+        return False
+    from tools_registry.records import content_hash
+
+    return cert.get("programs_hash") == content_hash(domain.programs)

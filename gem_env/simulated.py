@@ -1,6 +1,8 @@
 """``SimulatedToolBackend``: an LLM plays every tool over a real JSON state.
 
-For each call the model gets the tool's spec, the policy, the state schema, the current state,
+For each call the model gets the tool's spec, the policy, the state schema, the current state
+(whole when the prompt fits ``prompt_budget_tokens``, else the slice the call touches, and the
+schema cut to match: ``state_slice``),
 the recent conversation and the call (prompt template ``simulated_tool``), and replies with
 ``{"output", "error", "patch"}``. The backend applies the JSON Patch to a copy of the state,
 checks the new state against the domain's state schema, rejects any change from a read-only
@@ -25,6 +27,7 @@ from tools_registry.pytools import format_tool_output
 from tools_registry.specs import ToolSpec
 
 from .role_sampling import role_sampling
+from .state_slice import schema_slice, state_slice
 from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
 
 __all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
@@ -51,12 +54,16 @@ class SimulatedToolBackend(ToolBackend):
             ``default_sampling``; see :mod:`gem_env.role_sampling`).
         history_messages: How many recent messages the model sees.
         prompts_dir: Folder overriding the bundled prompt templates.
+        prompt_budget_tokens: Size the prompt is kept within (3.5 characters a token, JSON's rate):
+            a state or state schema that does not fit is cut to the part the call touches; the
+            policy, tool spec and recent history are never cut.
     """
 
     kind = "simulated"
 
     def __init__(self, llm: Any, *, retries: int = 2, cache: dict[str, SimulatedAnswer] | None = None,
-                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompts_dir: str | None = None):
+                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompts_dir: str | None = None,
+                 prompt_budget_tokens: int = 2800):
         if isinstance(llm, str):
             from .llm import make_backend
 
@@ -65,6 +72,8 @@ class SimulatedToolBackend(ToolBackend):
         self.retries = retries
         self.cache: dict[str, SimulatedAnswer] = cache if cache is not None else {}
         self.sampling = role_sampling("tools", llm, sampling)
+        self.prompt_budget_tokens = prompt_budget_tokens
+        self._reads: dict[str, set[str]] = {}
         self.history_messages = history_messages
         self.prompts_dir = prompts_dir
         self.rejected = 0
@@ -79,6 +88,15 @@ class SimulatedToolBackend(ToolBackend):
         self._specs = {t.name: t for t in setup.tools}
         self._state = setup.fresh_state()
         self._calls = []
+        self._reads = {}
+        if setup.domain.programs:  # a compiled domain: slice the state by what each program reads
+            from .compiled import ProgramCompileError
+            from .compiled.backend import programs_of
+
+            try:
+                self._reads = {n: p.reads for n, p in programs_of(setup.domain).programs.items()}
+            except ProgramCompileError:
+                self._reads = {}
         schema = setup.domain.state_schema
         try:
             self._validator = jsonschema_rs.validator_for(schema) if schema else None
@@ -138,15 +156,29 @@ class SimulatedToolBackend(ToolBackend):
                 lines.append(f"assistant called {c['function']['name']}({_text(c['function']['arguments'])})")
             if m.get("content"):
                 lines.append(f"{m['role']}: {m['content']}")
-        return fill(load_prompt("simulated_tool", self.prompts_dir),
-                    policy=setup.policy or "(none)",
-                    tool_spec=orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
-                    access="read-write: it may change the state" if spec.mutates
-                    else "read-only: it never changes the state",
-                    state_schema=orjson.dumps(setup.domain.state_schema).decode(),
-                    state=orjson.dumps(self._state).decode(),
-                    history="\n".join(lines) or "(nothing yet)",
-                    call=f"{spec.name}({_text(arguments)})")
+        values = {
+            "policy": setup.policy or "(none)",
+            "tool_spec": orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
+            "access": "read-write: it may change the state" if spec.mutates else "read-only: it never changes the state",
+            "history": "\n".join(lines) or "(nothing yet)",
+            "call": f"{spec.name}({_text(arguments)})",
+        }
+        template = load_prompt("simulated_tool", self.prompts_dir)
+        room = int(3.5 * self.prompt_budget_tokens) - len(fill(template, **values, state_schema="", state=""))
+        schema_room = max(600, room // 3)
+        state, keys = self.state_text(spec.name, arguments, max(1200, room - schema_room))
+        schema = schema_slice(setup.domain.state_schema, keys, budget_chars=schema_room)
+        return fill(template, **values, state_schema=orjson.dumps(schema).decode(), state=state)
+
+    def state_text(self, name: str, arguments: dict[str, Any], budget_chars: int) -> tuple[str, set[str]]:
+        """The state as the prompt shows it, and the top-level keys shown: whole when it fits
+        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``)."""
+        whole, shown = state_slice(self._state, arguments, budget_chars=budget_chars, keys=self._reads.get(name))
+        if whole:
+            return "(the whole state, JSON)\n" + orjson.dumps(shown).decode(), set(shown)
+        keys = {p.split("/")[1].replace("~1", "/").replace("~0", "~") for p in shown}
+        return ("(too large to show whole: only the parts this call touches, keyed by their JSON Pointer in the "
+                "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode(), keys)
 
     async def _ask(self, spec: ToolSpec, arguments: dict[str, Any], history: list[dict[str, Any]]) -> SimulatedAnswer:
         messages: list[dict[str, Any]] = [{"role": "user", "content": self.prompt(spec, arguments, history)}]

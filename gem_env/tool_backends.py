@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: Names accepted by ``ToolUseEnv(tools=...)``.
-TOOL_BACKENDS = ("python", "replay", "simulated")
+TOOL_BACKENDS = ("compiled", "python", "replay", "simulated")
 
 
 @dataclass

@@ -49,6 +49,11 @@ def run_cmd(
     prefilter: bool = typer.Option(True, "--prefilter/--no-prefilter", help="The cheap non-LLM prefilter."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Exact and MinHash near-duplicate removal."),
     consistency: bool = typer.Option(True, "--consistency/--no-consistency", help="State-consistency check."),
+    compile_tools: bool = typer.Option(
+        True, "--compile/--no-compile", help="Compile each item's tools into verified programs (ablation: --no-compile)."
+    ),
+    require_compiled: bool = typer.Option(False, "--require-compiled", help="Drop items whose tools did not compile."),
+    repair_rounds: int = typer.Option(2, "--repair-rounds", min=0, help="Compile repair rounds after a failed check."),
     decontaminate: list[Path] = typer.Option(
         [], help="Benchmark files/folders to filter against (repeatable)."
     ),
@@ -95,6 +100,9 @@ def run_cmd(
         refine=refine,
         judge=use_judge,
         consistency=consistency,
+        compile=compile_tools,
+        require_compiled=require_compiled,
+        compile_repair_rounds=repair_rounds,
         seed=seed,
         teacher_sampling={"temperature": temperature},
         prompts_dir=str(prompts_dir) if prompts_dir else None,

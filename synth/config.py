@@ -42,6 +42,9 @@ class SynthConfig:
     shard_rows: int = 5000
     structured: bool = True  # send each stage's JSON Schema as response_format (constrained decoding)
     export_domains: bool = True
+    compile: bool = True  # the compile step (synth.compile): programs per tool, verified and certified
+    require_compiled: bool = False  # drop items that stay uncompiled
+    compile_repair_rounds: int = 2
 
     def sampling(self, role: str) -> dict[str, Any]:
         base = {"tagger": self.tagger_sampling, "judge": self.judge_sampling}.get(role, self.teacher_sampling)

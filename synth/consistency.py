@@ -24,7 +24,7 @@ import orjson
 from tools_registry.records import Trajectory
 from tools_registry.specs import ToolSpec
 
-__all__ = ["Oracle", "index_records", "replay_problems", "simulated_oracle", "state_problems"]
+__all__ = ["Oracle", "index_records", "replay_problems", "replay_state", "simulated_oracle", "state_problems"]
 
 Oracle = Callable[
     [ToolSpec, dict[str, Any], dict[str, Any], list[dict[str, Any]]],
@@ -188,6 +188,13 @@ def _diff_scalars(a: Any, b: Any, path: str = "") -> list[str]:
 
 async def replay_problems(traj: Trajectory, initial_state: dict[str, Any], oracle: Oracle) -> list[str]:
     """Replay every call through ``oracle`` on the evolving state; report outputs that disagree."""
+    return (await replay_state(traj, initial_state, oracle))[0]
+
+
+async def replay_state(
+    traj: Trajectory, initial_state: dict[str, Any], oracle: Oracle
+) -> tuple[list[str], dict[str, Any]]:
+    """:func:`replay_problems` and the replay's final state (what the compile step verifies against)."""
     state = copy.deepcopy(initial_state)
     specs = {t.name: t for t in traj.tools}
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -222,7 +229,7 @@ async def replay_problems(traj: Trajectory, initial_state: dict[str, Any], oracl
                 problems.append(
                     f"[replay] message #{i}: {name} output disagrees with the state: {'; '.join(diffs[:3])}"
                 )
-    return problems
+    return problems, state
 
 
 def simulated_oracle(

@@ -5,7 +5,9 @@ initial_state from refinement) and tasks.jsonl (one task: the user's lines as sc
 reference conversation, the successful write calls as gold actions (the reward basis), a judge
 rubric for runs that pass a judge model; the expected final state is unknown, so ``final_state``
 is None). Registered by gem_env, each is
-``gym.make("gem/<name>-v0")`` with the replay or simulated tool backend.
+``gym.make("gem/<name>-v0")`` with the replay or simulated tool backend. A row whose tools compiled
+(``SynthMeta.compile``) also gets its programs and certificate in domain.json and its expected
+final state in the task, with the state match in the reward basis (``synth.compile``).
 """
 
 from __future__ import annotations
@@ -119,7 +121,9 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
             "synthesized": True,
         },
     )
-    return domain, [task]
+    from .compile.apply import apply_compiled
+
+    return apply_compiled(domain, [task], meta.compile)
 
 
 def export_domains(

@@ -1,11 +1,11 @@
 """The one record that carries an item through the synth stages, and the typed metadata of a kept row.
 
 ``SynthItem`` starts with a Segment; each stage fills its part (tags, blueprint, trajectory,
-patterns, env spec, verdict) and adds to the stage records (calls, tokens, repairs, prompt
-versions, sizes). A stage that removes the item raises ``StageDrop``; the driver turns the item
-into a Drop or, when every stage passed, a row whose ``meta.extra`` is a ``SynthMeta``. A later
-stage (a compiler writing programs over the env state, say) adds its field here and to
-``SynthMeta``, and its object to the stage list of ``synth.stages``.
+patterns, env spec, verdict, replay state, compile result) and adds to the stage records (calls,
+tokens, repairs, prompt versions, sizes). A stage that removes the item raises ``StageDrop``; the driver turns the item
+into a Drop or, when every stage passed, a row whose ``meta.extra`` is a ``SynthMeta``. A new stage
+adds its field here and to ``SynthMeta``, and its object to the stage list of ``synth.stages``
+(the compile stage is the example: ``compiled`` here, ``compile`` on the row).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from tools_registry.records import Record, Trajectory, TrajectoryStats
 
-from .records import Blueprint, Drop, EnvSpec, Ledger, Segment, Tags, Verdict
+from .records import Blueprint, CompileRecord, Drop, EnvSpec, Ledger, Segment, Tags, Verdict
 
 __all__ = ["TAG_KEYS", "RowTags", "StageDrop", "StageRecords", "SynthItem", "SynthMeta"]
 
@@ -64,6 +64,10 @@ class SynthItem(Record):
     refined: bool = Field(default=False, description="The trajectory is a refinement's (or the synthesizer's).")
     env: EnvSpec | None = Field(default=None, description="State schema and initial state (refinement).")
     verdict: Verdict | None = Field(default=None, description="The judge's verdict.")
+    replay_state: dict[str, Any] | None = Field(
+        default=None, description="The state-consistency replay's final state, when the replay ran."
+    )
+    compiled: CompileRecord | None = Field(default=None, description="The compile step's result, when it ran.")
     records: StageRecords = Field(default_factory=StageRecords, description="Cost, repairs, prompts, sizes.")
     drop: Drop | None = Field(default=None, description="Why the item was removed, once a stage removed it.")
 
@@ -123,6 +127,9 @@ class SynthMeta(Record):
     repairs: list[str] = Field(default_factory=list, description="Repairs made while parsing replies.")
     mode: str = Field(default="pipeline", description="'pipeline' or 'synthesizer'.")
     verdict: Verdict | None = Field(default=None, description="The judge's verdict, when a judge ran.")
+    compile: CompileRecord | None = Field(
+        default=None, description="Programs, certificate, reason and repair rounds, when the compile step ran."
+    )
     source_text: str | None = Field(default=None, description="The source segment's text.")
     write_tools: list[str] = Field(default_factory=list, description="Names of the tools that write state.")
     warnings: list[str] = Field(default_factory=list, description="Policy quantities the source never states.")

@@ -121,6 +121,7 @@ class Pipeline:
             repairs=list(rec.repairs),
             mode=self.config.mode,
             verdict=item.verdict,
+            compile=item.compiled,
             source_text=seg.text,
             write_tools=[t.name for t in traj.tools if t.mutates],
             warnings=policy_source_warnings(system, seg.text),

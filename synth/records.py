@@ -17,6 +17,7 @@ __all__ = [
     "STAGES",
     "Action",
     "Blueprint",
+    "CompileRecord",
     "Drop",
     "EnvSpec",
     "Ledger",
@@ -41,6 +42,7 @@ STAGES = (
     "rules",
     "consistency",
     "judge",
+    "compile",
 )
 
 
@@ -130,3 +132,35 @@ class Drop(Record):
     stats: dict[str, Any] = Field(default_factory=dict, description="Size figures of trajectories seen.")
     ledger: Ledger = Field(default_factory=Ledger, description="Cost spent on the item.")
     mode: str = Field(default="pipeline", description="'pipeline' or 'synthesizer'.")
+
+
+class CompileRecord(Record):
+    """What the compile step made of one item (``synth.compile``): its programs, certificate, or why not.
+
+    Reasons are the codes of ``synth.compile.driver`` (``no_state``, ``parse``, ``missing``,
+    ``compile``, ``read_only_write``, ``output``, ``final_state``, ``state_schema``,
+    ``certificate:<check>``).
+    """
+
+    status: Literal["compiled", "uncompiled"] = Field(default="uncompiled", description="The outcome.")
+    reason: str | None = Field(default=None, description="Why the item stayed uncompiled (None when compiled).")
+    details: list[str] = Field(default_factory=list, description="The last failed check's problems (20 at most).")
+    programs: dict[str, Any] | None = Field(
+        default=None, description="The program set (gem-program/v1), the last one tried when uncompiled."
+    )
+    final_patch: list[dict[str, Any]] | None = Field(
+        default=None, description="The verified final state as a JSON Patch of the initial state."
+    )
+    certificate: dict[str, Any] | None = Field(
+        default=None, description="The certificate (``gem_env.compiled.certify``), when verification passed."
+    )
+    rounds: int = Field(default=0, description="Repair rounds used (0: the first reply was final).")
+    calls: int = Field(default=0, description="Teacher calls made.")
+
+    @property
+    def compiled(self) -> bool:
+        return self.status == "compiled"
+
+    @property
+    def certified(self) -> bool:
+        return bool(self.certificate and self.certificate.get("passed"))

@@ -98,6 +98,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
             }
         ),
         "judge": {**_obj({k: {"enum": [0, 1]} for k in ("R1", "R2", "R3")}), "additionalProperties": False},
+        "compile": _obj({"programs": {"type": "object", "additionalProperties": _OBJ}}),
         "synthesizer": _obj(
             {
                 "format": {"const": "gem-synth/v1"},

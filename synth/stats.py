@@ -61,6 +61,9 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
                 "repairs": Counter(),
                 "warnings": 0,
                 "warned_rows": 0,
+                "compile": Counter(),
+                "uncompiled": Counter(),
+                "compile_rounds": [],
             },
         )
 
@@ -86,6 +89,13 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             s["warned_rows"] += bool(ex.warnings)
             for r in ex.repairs:
                 s["repairs"][_repair_kind(r)] += 1
+            if ex.compile is not None:
+                c = ex.compile
+                s["compile"][c.status] += 1
+                s["compile"]["certified"] += c.certified
+                s["compile_rounds"].append(c.rounds)
+                if not c.compiled:
+                    s["uncompiled"][c.reason or "?"] += 1
         for raw in iter_rows(out / "drops"):
             d = Drop.model_validate(raw)
             s = m(d.mode)
@@ -105,6 +115,8 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             always.append("consistency")
         if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
             always.append("refine")
+        if s["compile"] or s["drops"].get("compile"):
+            always.append("compile")
         total = s["kept"] + sum(s["drops"].values())
         s["total"] = total
         funnel, left = [], total
@@ -180,6 +192,15 @@ def format_stats(modes: dict[str, Any]) -> str:
                 f"warnings: {s['warnings']} on {s['warned_rows']} kept rows "
                 f"(system-prompt quantities the source never states; see meta.extra.warnings)"
             )
+        if s["compile"]:
+            c = s["compile"]
+            n = c["compiled"] + sum(v for k, v in c.items() if k not in ("compiled", "certified"))
+            rounds = s["compile_rounds"]
+            lines.append(f"compile: {c['compiled']} of {n} kept rows compiled ({c['compiled'] / max(n, 1):.1%}), "
+                         f"{c['certified']} certified; repair rounds mean {statistics.fmean(rounds):.2f}, "
+                         f"max {max(rounds)}")
+            if s["uncompiled"]:
+                lines.append("  uncompiled: " + ", ".join(f"{k} {v}" for k, v in s["uncompiled"].most_common()))
         if s["repairs"]:
             lines.append("repairs (stage: what was repaired, count): "
                          + "; ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))

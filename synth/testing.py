@@ -1,6 +1,7 @@
 """A rule-based stand-in teacher for tests, benchmarks and offline demos (public testing API).
 
-``FakeTeacher`` answers every stage prompt (select, extract, generate, refine, judge, synthesizer)
+``FakeTeacher`` answers every stage prompt (select, extract, generate, refine, judge, synthesizer,
+compile)
 with a valid reply built from the segment's text: tools over one entity ("order", "ticket", ...),
 a conversation that follows the turn grammar and pattern quotas, and a database that its tool
 outputs agree with. It writes no real content; it proves the plumbing, not the teacher. Use it
@@ -19,7 +20,7 @@ import orjson
 
 from .prefilter import passes_prefilter
 
-__all__ = ["FakeTeacher", "fake_backend", "source_text", "stage_of"]
+__all__ = ["FakeTeacher", "fake_backend", "fake_programs", "source_text", "stage_of"]
 
 _STAGE = re.compile(r"\(GEM stage: (\w+)\)")
 _TEXT = re.compile(r"<<<\n(.*)\n>>>", re.DOTALL)
@@ -180,6 +181,22 @@ def _conversation(n: str, text: str, refined: bool) -> dict[str, Any]:
     return {"system": system, "messages": msgs, "patterns": patterns}
 
 
+def fake_programs(n: str) -> dict[str, Any]:
+    """Programs (gem-program/v1) for the three tools of :func:`_tools`, matching :func:`_conversation`."""
+    find = {"find": f"{n}s", "where": {f"{n}_id": f"$args.{n}_id"}, "as": n, "else": f"{n} {{args.{n}_id}} not found"}
+    return {
+        f"get_{n}": {"steps": [find], "return": f"${n}"},
+        f"update_{n}_status": {
+            "steps": [find, {"update": n, "set": {"status": "$args.status"}}],
+            "return": {f"{n}_id": f"${n}.{n}_id", "status": f"${n}.status"},
+        },
+        f"list_{n}s": {
+            "steps": [{"filter": f"{n}s", "where": {"owner_id": "$args.owner_id"}, "as": "items"}],
+            "return": "$items",
+        },
+    }
+
+
 class FakeTeacher:
     """Callable for ``ScriptedBackend``: a valid reply for whichever stage prompt it is given.
 
@@ -231,6 +248,9 @@ class FakeTeacher:
             }
         elif stage == "judge":
             out = dict(self.verdict)
+        elif stage == "compile":
+            tool = re.search(r'"name": "get_([a-z]+)"', messages[1].get("content") or "")
+            out = {"programs": fake_programs(tool.group(1) if tool else n)}
         elif stage == "synthesizer":
             schema, state = _state(n, text)
             out = {

@@ -169,7 +169,11 @@ def save_domain(domain: Domain, tasks: list[Task], path: str | os.PathLike[str],
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     opts = orjson.OPT_INDENT_2
-    (root / "domain.json").write_bytes(orjson.dumps(domain.model_dump(mode="json", exclude_defaults=False), option=opts) + b"\n")
+    data = domain.model_dump(mode="json", exclude_defaults=False)
+    for key in ("programs", "certificate"):  # written only when the domain has them
+        if data.get(key) is None:
+            data.pop(key, None)
+    (root / "domain.json").write_bytes(orjson.dumps(data, option=opts) + b"\n")
     with open(root / "tasks.jsonl", "wb") as fh:
         for task in tasks:
             fh.write(orjson.dumps(task.model_dump(mode="json", exclude_none=True)) + b"\n")

@@ -270,3 +270,9 @@ class Domain(Record):
     version: int = Field(default=0, description="Bumped when the domain's behaviour changes (env id suffix).")
     max_turns: int = Field(default=30, description="Default limit on assistant turns per episode.")
     meta: dict[str, Any] = Field(default_factory=dict, description="Provenance and tags.")
+    programs: dict[str, Any] | None = Field(
+        default=None, description="Compiled tool programs (gem-program/v1 JSON data run in a sandbox); "
+        "None = the domain has none.")
+    certificate: dict[str, Any] | None = Field(
+        default=None, description="Result of certifying the compiled programs: passed, each check, counts, "
+        "programs hash.")

@@ -1,4 +1,4 @@
-"""``gem domains list|show|validate`` and ``gem tools validate|convert``."""
+"""``gem domains list|show|validate|certify|audit`` and ``gem tools validate|convert``."""
 
 from __future__ import annotations
 
@@ -91,6 +91,73 @@ def validate_domains(
                        f"{', references replay' if ld.toolkit and not no_replay else ''})")
     if bad:
         raise typer.Exit(1)
+
+
+@domains_app.command("certify")
+def certify_command(
+    targets: list[str] = typer.Argument(..., help="Domain folders or names with compiled programs."),
+    path: list[str] = typer.Option([], "--path", "-p", help="Extra folder(s) to search for names."),
+    write: bool = typer.Option(False, "--write", help="Store the new certificate in domain.json."),
+    random_episodes: int = typer.Option(4, "--random-episodes", min=1, help="Episodes of the random agent."),
+    as_json: bool = typer.Option(False, "--json", help="Print the certificates as JSON."),
+) -> None:
+    """Re-run the certificate of compiled domains (oracle 1, random 0, do-nothing 0, mutated gold 0). Exit 1 on failure."""
+    import orjson
+
+    from gem_env.compiled.certify import certify_domain
+    from tools_registry.domains import load_domain
+
+    bad = 0
+    out = {}
+    for target in targets:
+        ld = load_domain(_resolve(target, path), load_tools=False)
+        cert = certify_domain(ld, write=write, random_episodes=random_episodes)
+        out[ld.name] = cert
+        bad += not cert["passed"]
+        if not as_json:
+            failed = [n for n, ok in cert["checks"].items() if not ok]
+            c = cert["counts"]
+            typer.echo(f"{ld.name}: {'certified' if cert['passed'] else 'NOT certified'} ({c['tasks']} tasks, "
+                       f"{c['reference_calls']} reference calls, {c['random_episodes']} random episodes, "
+                       f"{c['mutants']} mutants){'; failed: ' + ', '.join(failed) if failed else ''}")
+            stored = (ld.domain.certificate or {}).get("programs_hash")
+            if stored and stored != cert["programs_hash"]:
+                typer.echo(f"  the stored certificate names other programs ({stored[:12]} != {cert['programs_hash'][:12]})")
+    if as_json:
+        typer.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+    if bad:
+        raise typer.Exit(1)
+
+
+@domains_app.command("audit")
+def audit_command(
+    target: str = typer.Argument(..., help="Domain folder or name with compiled programs."),
+    model: str = typer.Option(..., "--model", help="Model simulating the tools (openai:..., hf:..., vllm:...)."),
+    path: list[str] = typer.Option([], "--path", "-p", help="Extra folder(s) to search for names."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
+    mutants: bool = typer.Option(True, "--mutants/--no-mutants", help="Also audit reference calls with one argument changed."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Compare the LLM-simulated tools with the compiled programs: agreement of outputs and states per tool."""
+    import asyncio
+
+    import orjson
+
+    from gem_env.compiled.audit import audit_domain, format_audit
+    from gem_env.llm import make_backend
+    from tools_registry.domains import load_domain
+
+    ld = load_domain(_resolve(target, path), load_tools=False)
+    llm = make_backend(model, **({"base_url": base_url} if base_url and model.startswith("openai:") else {}))
+
+    async def run() -> dict:
+        try:
+            return await audit_domain(ld, llm, mutants=mutants)
+        finally:
+            await llm.aclose()
+
+    report = asyncio.run(run())
+    typer.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() if as_json else format_audit(report))
 
 
 @domains_app.command("show")

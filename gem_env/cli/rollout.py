@@ -27,7 +27,7 @@ def rollout_command(
     seed: int = typer.Option(0, "--seed", help="Seed of episode 0 (episode i uses seed + i)."),
     tasks: str | None = typer.Option(None, "--tasks",
                                         help="'all' (cycle through every task) or comma-separated task ids."),
-    tools: str = typer.Option("auto", "--tools", help="Tool backend: auto, python, replay, simulated."),
+    tools: str = typer.Option("auto", "--tools", help="Tool backend: auto, compiled, python, replay, simulated."),
     user: str = typer.Option("auto", "--user", help="User: auto, scripted, replay, llm."),
     user_model: str | None = typer.Option(None, "--user-model", help="Model string for the llm user."),
     tool_model: str | None = typer.Option(None, "--tool-model", help="Model string for simulated tools."),

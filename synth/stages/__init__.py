@@ -1,8 +1,8 @@
 """The synth stages: one object per stage, each filling its part of a ``SynthItem``.
 
 ``build_stages`` is the one place that says which stages run, and in which order, for a config:
-prefilter -> select -> extract -> generate -> refine -> rules -> consistency -> judge, or, in
-synthesizer mode, prefilter -> synthesizer -> rules -> consistency -> judge. ``STAGES`` (in
+prefilter -> select -> extract -> generate -> refine -> rules -> consistency -> judge -> compile,
+or, in synthesizer mode, prefilter -> synthesizer -> rules -> consistency -> judge -> compile. ``STAGES`` (in
 ``synth.records``) lists every stage name a Drop can carry in that same order.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .base import LLMStage, Stage, StageDrop, ask_json
+from .compile import Compiler
 from .extract import Extractor
 from .generate import Generator
 from .judge import Judge
@@ -21,6 +22,7 @@ from .synthesize import SynthesizerStage
 from .validate import Consistency, Rules
 
 __all__ = [
+    "Compiler",
     "Consistency",
     "Extractor",
     "Generator",
@@ -42,7 +44,7 @@ def build_stages(backend: Callable[[str], Any], config: Any, oracle: Any = None)
     """The stage objects of a run, in order.
 
     Args:
-        backend: ``role -> LLMBackend`` (tagger, teacher, judge, synthesizer).
+        backend: ``role -> LLMBackend`` (tagger, teacher, judge, synthesizer; compile uses the teacher).
         config: A ``SynthConfig`` (which stages run, sampling per role, prompts folder, structured output).
         oracle: Optional ``(traj, env) -> Oracle`` factory for the consistency replay.
     """
@@ -64,4 +66,13 @@ def build_stages(backend: Callable[[str], Any], config: Any, oracle: Any = None)
         stages.append(Consistency(oracle))
     if config.judge:
         stages.append(Judge(backend("judge"), sampling=config.sampling("judge"), **kw))
+    if config.compile:
+        stages.append(
+            Compiler(
+                backend("teacher"),
+                repair_rounds=config.compile_repair_rounds,
+                require=config.require_compiled,
+                **teacher,
+            )
+        )
     return stages

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from tools_registry.records import Trajectory
 
-from ..consistency import Oracle, replay_problems, state_problems
+from ..consistency import Oracle, replay_state, state_problems
 from ..item import SynthItem
 from ..records import EnvSpec
 from ..rules import trajectory_problems
@@ -32,6 +32,9 @@ class Rules(Stage):
 class Consistency(Stage):
     """Tool outputs agree with the env state (when the item has an env spec), then the optional replay.
 
+    When the replay runs and passes, its final state is kept on ``item.replay_state`` (what the
+    compile stage verifies programs against).
+
     Args:
         oracle: Optional ``(traj, env) -> Oracle`` factory for the replay check (see
             ``consistency.replay_problems``; ``consistency.simulated_oracle`` plays tools with an LLM).
@@ -48,7 +51,8 @@ class Consistency(Stage):
             return
         problems = state_problems(traj, env.initial_state)
         if self.oracle is not None and not problems:
-            problems = await replay_problems(traj, env.initial_state, self.oracle(traj, env))
+            problems, final = await replay_state(traj, env.initial_state, self.oracle(traj, env))
+            item.replay_state = None if problems else final
         if problems:
             raise StageDrop(
                 self.name,

@@ -6,7 +6,9 @@ kept row's messages and tools, its size figures, provenance and synth metadata, 
 stage, reason and details, the ``gem synth stats`` text and a hash of every exported domain file.
 ``golden/damaged_replies.json`` pins, the same way, every damaged-reply case of
 ``test_damaged_replies.py`` in both modes (each drop path: parse, labels, rules, judge; each
-repair path). Both snapshots were written by the code before the SynthItem redesign. Anything in
+repair path). Both snapshots were written by the code before the SynthItem redesign and
+regenerated once when the compile stage joined (its row field, one more call, its stats lines,
+programs and certificate in exported domains; ids, drops and messages unchanged). Anything in
 a run that is not a function of its input (time stamps, seconds spent, package version) is left
 out, so the snapshots are deterministic. Regenerate it, after a change meant to
 alter the output, with ``GEM_UPDATE_GOLDEN=1 python -m pytest tests/synth/test_golden_run.py``.

@@ -28,12 +28,13 @@ def test_example_corpus_run(fake_run):
         assert (
             prov.pipeline == "synth"
             and prov.source_hash
-            and set(prov.prompts) == {"select", "extract", "generate", "refine", "judge"}
+            and set(prov.prompts) == {"select", "extract", "generate", "refine", "judge", "compile"}
         )
         assert prov.models == {"teacher": "scripted:fake-teacher"} and prov.seed == 0
         ex = traj.meta.extra
         assert ex["before_refine"]["messages"] < traj.meta.stats.messages
-        assert ex["ledger"]["calls"] == 5 and ex["ledger"]["by_stage"]["judge"] == 1
+        assert ex["ledger"]["calls"] == 6 and ex["ledger"]["by_stage"]["judge"] == 1
+        assert ex["ledger"]["by_stage"]["compile"] == 1 and SynthMeta.of(traj).compile.compiled
         assert SynthMeta.of(traj).env.initial_state and ex["tags"]["domain"]
         assert traj.messages[0].role == "system" and traj.meta.stats.tool_calls == 3
 
@@ -87,7 +88,7 @@ def test_per_role_models(tmp_path, synth_run):
     _, kept, _ = synth_run(tmp_path / "o", {"teacher": teacher, "tagger": tagger, "judge": judge})
     assert {c["caller"] for c in tagger.calls} == {"stage:select"}
     assert {c["caller"] for c in judge.calls} == {"stage:judge"}
-    assert {c["caller"] for c in teacher.calls} == {"stage:extract", "stage:generate", "stage:refine"}
+    assert {c["caller"] for c in teacher.calls} == {"stage:extract", "stage:generate", "stage:refine", "stage:compile"}
     assert kept[0]["meta"]["provenance"]["models"] == {
         "teacher": "scripted:t",
         "tagger": "scripted:g",
@@ -120,7 +121,7 @@ def test_cache_makes_a_rerun_free(tmp_path, example_corpus):
     b = with_cache({"teacher": inner}, tmp_path / "cache.sqlite")
     asyncio.run(Pipeline(b).run(read_corpus(example_corpus), tmp_path / "a"))
     first = len(inner.calls)
-    assert first == 12 * 5
+    assert first == 12 * 6
     inner2 = fake_backend()
     b2 = with_cache({"teacher": inner2}, tmp_path / "cache.sqlite")
     report = asyncio.run(Pipeline(b2).run(read_corpus(example_corpus), tmp_path / "b"))

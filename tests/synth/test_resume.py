@@ -99,7 +99,7 @@ def test_kill_and_resume(tmp_path):
     assert len(resumed) == len(set(resumed)), "a call was made twice within one run"
     in_flight = set(answered) - stored
     assert set(resumed) & set(answered) <= in_flight and len(in_flight) <= 4  # concurrency=4
-    assert len(set(answered) | set(resumed)) == n * 5
+    assert len(set(answered) | set(resumed)) == n * 6
 
 
 def stored_keys(path):

@@ -8,7 +8,7 @@ from synth.pipeline import SynthConfig
 from synth.schemas import response_format, stage_schema
 from synth.testing import FakeTeacher, fake_backend
 
-STAGES = ["select", "extract", "generate", "refine", "judge", "synthesizer"]
+STAGES = ["select", "extract", "generate", "refine", "judge", "synthesizer", "compile"]
 ONE = [
     {
         "id": "p1",
@@ -34,7 +34,7 @@ def test_requests_carry_schemas_and_good_replies_satisfy_them(tmp_path, synth_ru
         seen.add(stage)
         assert call["response_format"] == response_format(stage)
         jsonschema.validate(orjson.loads(teacher.reply(call["messages"])), stage_schema(stage))
-    assert seen == {"select", "extract", "generate", "refine", "judge"}
+    assert seen == {"select", "extract", "generate", "refine", "judge", "compile"}
     backend = fake_backend()
     synth_run(tmp_path / "p", {"teacher": backend}, SynthConfig(dedup=False, structured=False), corpus=ONE)
     assert {orjson.dumps(c["response_format"]) for c in backend.calls} == {b'{"type":"json_object"}'}
@@ -57,6 +57,6 @@ def test_synthesizer_request_schema(tmp_path, synth_run):
     synth_run(
         tmp_path / "s", {"synthesizer": backend}, SynthConfig(mode="synthesizer", judge=False), corpus=ONE
     )
-    (call,) = backend.calls
+    (call,) = [c for c in backend.calls if c["caller"] == "stage:synthesizer"]
     assert call["response_format"] == response_format("synthesizer")
     jsonschema.validate(orjson.loads(FakeTeacher().reply(call["messages"])), stage_schema("synthesizer"))

@@ -26,12 +26,18 @@ def _names(cfg: SynthConfig) -> list[str]:
 @pytest.mark.parametrize(
     "cfg, names",
     [
-        (SynthConfig(), ["prefilter", "select", "extract", "generate", "refine", "rules", "consistency", "judge"]),
         (
-            SynthConfig(refine=False, judge=False, prefilter=False),
+            SynthConfig(),
+            ["prefilter", "select", "extract", "generate", "refine", "rules", "consistency", "judge", "compile"],
+        ),
+        (
+            SynthConfig(refine=False, judge=False, prefilter=False, compile=False),
             ["select", "extract", "generate", "rules", "consistency"],
         ),
-        (SynthConfig(mode="synthesizer", consistency=False), ["prefilter", "synthesizer", "rules", "judge"]),
+        (
+            SynthConfig(mode="synthesizer", consistency=False),
+            ["prefilter", "synthesizer", "rules", "judge", "compile"],
+        ),
     ],
 )
 def test_stage_lists_follow_the_one_order(cfg, names):
@@ -50,8 +56,10 @@ def test_one_item_is_filled_stage_by_stage():
     assert seen[1] == ("select", True, False, False) and seen[2] == ("extract", True, True, False)
     assert seen[4] == ("refine", True, True, True)
     assert item.refined and item.verdict is not None and item.verdict.passed and item.drop is None
-    assert set(item.records.prompts) == {"select", "extract", "generate", "refine", "judge"}
-    assert item.records.ledger.calls == 5 and set(item.records.sizes) == {"generated", "refined"}
+    assert set(item.records.prompts) == {"select", "extract", "generate", "refine", "judge", "compile"}
+    assert item.records.ledger.calls == 6 and set(item.records.sizes) == {"generated", "refined"}
+    assert item.compiled is not None and item.compiled.compiled and item.compiled.certified
+    assert item.replay_state is None  # no oracle: the replay did not run
 
 
 class _Certify(Stage):
@@ -70,7 +78,7 @@ class _Certify(Stage):
 
 @pytest.mark.parametrize("keep", [True, False])
 def test_a_new_stage_slots_in(keep):
-    pipe = Pipeline({"teacher": fake_backend()}, SynthConfig())
+    pipe = Pipeline({"teacher": fake_backend()}, SynthConfig(compile=False))
     pipe.stages.insert([s.name for s in pipe.stages].index("judge"), _Certify(keep))
     events = []
     pipe.on_event = lambda kind, sid, detail: events.append((kind, detail.get("stage")))

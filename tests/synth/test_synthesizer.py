@@ -55,11 +55,11 @@ def test_synthesizer_mode_and_cost_side_by_side(tmp_path, synth_run, fake_run):
     assert report.kept == 12 and report.dropped == {"prefilter": 5}
     # one generation call per segment instead of four stages; the judge still validates its output
     assert [c["caller"] for c in backend.calls].count("stage:synthesizer") == 12
-    assert {c["caller"] for c in backend.calls} == {"stage:synthesizer", "stage:judge"}
+    assert {c["caller"] for c in backend.calls} == {"stage:synthesizer", "stage:judge", "stage:compile"}
     assert kept[0]["meta"]["provenance"]["pipeline"] == "synthesizer"
-    assert kept[0]["meta"]["extra"]["ledger"]["by_stage"] == {"synthesizer": 1, "judge": 1}
+    assert kept[0]["meta"]["extra"]["ledger"]["by_stage"] == {"synthesizer": 1, "judge": 1, "compile": 1}
     modes = collect([fake_run[0], tmp_path / "s"])
-    assert modes["pipeline"]["per_kept"]["calls"] == 5 and modes["synthesizer"]["per_kept"]["calls"] == 2
+    assert modes["pipeline"]["per_kept"]["calls"] == 6 and modes["synthesizer"]["per_kept"]["calls"] == 3
     assert modes["synthesizer"]["per_kept"]["tokens"] < modes["pipeline"]["per_kept"]["tokens"]
     text = format_stats(modes)
     assert "cost per kept trajectory" in text and "synthesizer" in text
