@@ -36,7 +36,8 @@ def parse_env_id(value: str) -> tuple[str, int | None] | None:
 
 def unknown_env_message(value: str, limit: int = 40) -> str:
     """"unknown environment ..." with close matches among, and a list of, every ``gem/*`` id in
-    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later)."""
+    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later).
+    """
     import difflib
 
     from gymnasium.envs.registration import registry

@@ -152,7 +152,8 @@ class Pipeline:
 
         Roles that share one backend are reported once, under the first of them, with
         ``"roles": [...]`` naming them all; the others hold ``{"shared_with": first}``, so no call
-        is counted twice."""
+        is counted twice.
+        """
         out: dict[str, Any] = {}
         first: dict[int, str] = {}
         for r, b in self.backends.items():
@@ -180,7 +181,8 @@ class Pipeline:
         """The item loop of one run: skip ``done`` ids, write rows to shards named by ``run_no``/``tag``.
 
         ``distributed`` calls this in each Ray worker with its own ``tag`` (so writers never share a file)
-        after the driver has done the corpus-wide steps (resume check, dedup, decontamination)."""
+        after the driver has done the corpus-wide steps (resume check, dedup, decontamination).
+        """
         kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows, tag=tag)
         drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows, tag=tag)
         sem = asyncio.Semaphore(self.config.concurrency)

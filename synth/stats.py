@@ -1,5 +1,6 @@
 """``gem synth stats``: per-stage yield and drop reasons, trajectory sizes beside the paper's, label
-histograms, cost per kept trajectory for both modes side by side, and a PNG figure."""
+histograms, cost per kept trajectory for both modes side by side, and a PNG figure.
+"""
 
 from __future__ import annotations
 

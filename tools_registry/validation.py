@@ -166,7 +166,8 @@ def _path(parts: Iterable[Any]) -> str:
 def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
     """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines.
 
-    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings."""
+    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings.
+    """
     tools = _tool_list(tools)
     problems: list[str] = []
     seen: dict[str, int] = {}

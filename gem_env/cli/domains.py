@@ -155,7 +155,8 @@ def validate_tools(
     """Check tool definitions against the JSON Schema meta-schema and the GEM Stage-2 rules.
 
     Errors (the set cannot be used) exit 1; warnings (style rules for synthesized tools: snake_case
-    names, descriptions, typed parameters) exit 1 only with --strict."""
+    names, descriptions, typed parameters) exit 1 only with --strict.
+    """
     from tools_registry.validation import split_problems, tool_problems
 
     specs = _to_specs(_read_tools(file), fmt)
