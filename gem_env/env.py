@@ -11,9 +11,9 @@ episode with the reward. Backends (``tool_backends``), users (``users``) and rew
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, SupportsFloat, cast
+from typing import Any, NamedTuple, cast
 
 import gymnasium as gym
 import orjson
@@ -39,7 +39,7 @@ __all__ = ["CAUGHT_TOOL_ERRORS", "EnvSnapshot", "EpisodeCounters", "PendingCall"
 CAUGHT_TOOL_ERRORS = (SimulatorError, *TOOL_EXCEPTIONS)
 
 #: What ``step`` returns: observation, reward, terminated, truncated, info.
-StepResult = tuple[dict[str, Any], SupportsFloat, bool, bool, dict[str, Any]]
+StepResult = tuple[dict[str, Any], float, bool, bool, dict[str, Any]]
 
 
 class PendingCall(NamedTuple):
@@ -179,7 +179,7 @@ class ToolUseEnv(gym.Env):
                  reward: Reward | None = None, model: Any = None, tool_model: Any = None, user_model: Any = None,
                  judge_model: Any = None, max_turns: int | None = None, max_tool_calls_per_turn: int = 32,
                  parser: str | None = "hermes", task_ids: list[str] | None = None, render_mode: str | None = None,
-                 domains_path: list[str | os.PathLike[str]] | None = None,
+                 domains_path: Sequence[str | os.PathLike[str]] | None = None,
                  simulator_options: dict[str, Any] | None = None):
         self.loaded = resolve_domain(domain, tasks, toolkit, domains_path)
         self.domain: Domain = self.loaded.domain

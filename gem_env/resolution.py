@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from tools_registry.domains import LoadedDomain, find_domain, load_domain
@@ -50,7 +51,7 @@ def unknown_env_message(value: str, limit: int = 40) -> str:
     return f"unknown environment {value!r}{hint}; registered: {listed or 'none'}"
 
 
-def _find(name: str, extra: list[str | os.PathLike[str]] | None, asked: str) -> Path:
+def _find(name: str, extra: Sequence[str | os.PathLike[str]] | None, asked: str) -> Path:
     try:
         return find_domain(name, extra)
     except ConfigError as exc:
@@ -78,7 +79,7 @@ def resolve_domain(
     domain: str | os.PathLike[str] | LoadedDomain | Domain,
     tasks: list[Task] | None = None,
     toolkit: Any = None,
-    extra: list[str | os.PathLike[str]] | None = None,
+    extra: Sequence[str | os.PathLike[str]] | None = None,
 ) -> LoadedDomain:
     """A ``LoadedDomain`` from a domain name, an env id, a folder, a ``LoadedDomain`` or records.
 

@@ -132,8 +132,8 @@ def _make(env_id: str, env_kwargs: dict[str, Any]) -> tuple[Any, Any]:
     if domain_of(env_id) is not None:
         from .tau2.users import Tau2ScriptedUser
 
-        user = Tau2ScriptedUser([])
-        return make_tau2_env(env_id, user=user, **env_kwargs), user
+        tau2_user = Tau2ScriptedUser([])
+        return make_tau2_env(env_id, user=tau2_user, **env_kwargs), tau2_user
     from .registration import make_env
     from .users import ScriptedUser
 

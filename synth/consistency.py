@@ -81,7 +81,7 @@ def _records_in(
     Among a dict's id fields, the one keying the state record that shares most field names wins
     (an order shown with its user_id is matched to the order, not the user).
     """
-    out = []
+    out: list[tuple[tuple[str, str], dict[str, Any] | None, dict[str, Any]]] = []
     if isinstance(value, dict):
         cands = [
             (k, str(v))

@@ -70,7 +70,8 @@ def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec
 def _call(c: Any, n: int) -> dict[str, Any]:
     if not isinstance(c, dict):
         raise ParseError(f"tool call #{n} is not an object")
-    fn = c.get("function") if isinstance(c.get("function"), dict) else c
+    function = c.get("function")
+    fn = function if isinstance(function, dict) else c
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         raise ParseError(f"tool call #{n} has no name")

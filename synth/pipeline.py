@@ -25,7 +25,7 @@ from tools_registry.records import Provenance
 
 from .config import ROLES, RunReport, SynthConfig, package_version, simulator_oracle, with_cache
 from .dedup import Decontaminator, Deduplicator
-from .item import TAG_KEYS, StageDrop, SynthItem, SynthMeta
+from .item import TAG_KEYS, RowTags, StageDrop, SynthItem, SynthMeta
 from .records import Drop, Segment
 from .rules import policy_source_warnings
 from .stages import build_stages
@@ -113,7 +113,7 @@ class Pipeline:
         tags = item.tags.model_dump() if item.tags is not None else {}
         system = traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else None
         meta = SynthMeta(
-            tags={k: tags.get(k) for k in TAG_KEYS},
+            tags=RowTags.model_validate({k: tags.get(k) for k in TAG_KEYS}),
             before_refine=item.before_refine,
             patterns=item.patterns or [],
             env=item.env,

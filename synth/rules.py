@@ -134,8 +134,9 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
         if role == "system":
             problems.append(f"[format] message #{i}: a system message after the start")
         text = m.content or ""
-        if PLACEHOLDER_RE.search(text):
-            problems.append(f"[placeholder] message #{i}: {PLACEHOLDER_RE.search(text).group(0)!r}")
+        placeholder = PLACEHOLDER_RE.search(text)
+        if placeholder:
+            problems.append(f"[placeholder] message #{i}: {placeholder.group(0)!r}")
         if prev is not None:
             if (
                 prev.role in ("user", "tool")

@@ -33,7 +33,7 @@ _PATTERN = {
     "properties": {"pattern": {"enum": list(PATTERNS)}, "turn": {"type": "integer"}},
     "required": ["pattern", "turn"],
 }
-_TOOL = {
+_TOOL: dict[str, Any] = {
     "type": "object",
     "properties": {
         "name": {"type": "string"},

@@ -154,7 +154,7 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         """``v3`` or ``v4``: the BFCL data version in play."""
         return self.domain.meta["bfcl"]["version"]
 
-    def _setup_for(self, task: Task):  # type: ignore[override]
+    def _setup_for(self, task: Task):
         if self.reference and not task.reference:  # built on first use: ~5 ms per task
             task.reference = reference_messages(self.entries[task.id], task, self.step_limit)
         setup, toolset, tools = super()._setup_for(task)
