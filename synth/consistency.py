@@ -271,6 +271,6 @@ def simulated_oracle(
         except SimulatorError:
             return None, []
         calls = backend.recording().calls
-        return out, list(calls[-1].patch) if calls else []
+        return out, list(calls[-1].patch or []) if calls else []
 
     return oracle

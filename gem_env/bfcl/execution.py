@@ -154,7 +154,7 @@ class BFCLExecutor:
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
-    out = {"valid": bool(result.get("valid"))}
+    out: dict[str, Any] = {"valid": bool(result.get("valid"))}
     if not out["valid"]:
         out["error_type"] = result.get("error_type")
         out["error_message"] = result.get("error_message")

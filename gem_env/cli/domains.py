@@ -143,7 +143,8 @@ def _to_specs(tools: list[dict], fmt: str) -> list:
         t0 = tools[0] if tools else {}
         fmt = ("mcp" if "inputSchema" in t0 else "openai" if "function" in t0 or t0.get("type") == "function"
                else "bfcl" if (t0.get("parameters") or {}).get("type") == "dict" else "openai")
-    conv: Callable[[dict[str, Any]], ToolSpec] | None = {"openai": ToolSpec.from_openai, "mcp": ToolSpec.from_mcp, "bfcl": ToolSpec.from_bfcl}.get(fmt)
+    converters: dict[str, Callable[[dict[str, Any]], ToolSpec]] = {"openai": ToolSpec.from_openai, "mcp": ToolSpec.from_mcp, "bfcl": ToolSpec.from_bfcl}
+    conv = converters.get(fmt)
     if conv is None:
         raise ConfigError(f"unknown format '{fmt}': use openai, mcp, bfcl or auto")
     return [conv(t) for t in tools]
