@@ -310,7 +310,7 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
             ray.shutdown()
         if output is not None:
             merge_parts(output)
-    order = {(labels[j], jobs[j].seed + i): n for n, (j, i) in enumerate(todo)}
+    order: dict[tuple[str, int | None], int] = {(labels[j], jobs[j].seed + i): n for n, (j, i) in enumerate(todo)}
     result.records.sort(key=lambda r: order.get((r.env_id, r.seed), len(order)))
     return result
 
