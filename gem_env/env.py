@@ -11,8 +11,9 @@ episode with the reward. Backends (``tool_backends``), users (``users``) and rew
 from __future__ import annotations
 
 import os
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, SupportsFloat
+from typing import Any, NamedTuple, cast
 
 import gymnasium as gym
 import orjson
@@ -32,10 +33,53 @@ from .spaces import AssistantMessageSpace, ConversationSpace
 from .tool_backends import EpisodeSetup, PythonToolBackend, ReplayToolBackend, ToolBackend
 from .users import User, UserTurn, make_user
 
-__all__ = ["CAUGHT_TOOL_ERRORS", "EnvSnapshot", "ToolUseEnv"]
+__all__ = ["CAUGHT_TOOL_ERRORS", "EnvSnapshot", "EpisodeCounters", "PendingCall", "StepResult", "ToolUseEnv"]
 
 #: Exceptions from a tool call that become a tool message (everything else propagates).
 CAUGHT_TOOL_ERRORS = (SimulatorError, *TOOL_EXCEPTIONS)
+
+#: What ``step`` returns: observation, reward, terminated, truncated, info.
+StepResult = tuple[dict[str, Any], float, bool, bool, dict[str, Any]]
+
+
+class PendingCall(NamedTuple):
+    """A call of the assistant message being stepped, before it runs.
+
+    ``error`` is the tool message already decided (arguments that failed to parse or validate,
+    an unknown tool, a call over the per-turn limit); such a call is not run.
+    """
+
+    id: str
+    name: str
+    error: str | None
+    arguments: Any
+
+
+class EpisodeCounters(NamedTuple):
+    """The counters of an episode, as kept in a snapshot."""
+
+    turns: int  #: assistant messages taken
+    call_seq: int  #: tool calls numbered so far (ids ``call_1``, ``call_2``, ...)
+    turn_calls: int  #: calls since the user last spoke (checked against ``max_tool_calls_per_turn``)
+    errors: int  #: errors reported to the agent
+    done: bool  #: the episode has ended
+
+
+class _UserReply:
+    """Request from the step core: the user's reply to the conversation."""
+
+
+class _Score:
+    """Request from the step core: the reward of the finished episode."""
+
+
+_USER_REPLY = _UserReply()
+_SCORE = _Score()
+
+#: What the step core asks its driver for: a call run on the backend, the user's reply, the score.
+_Request = PendingCall | _UserReply | _Score
+#: What the driver sends back: tool text or the caught tool error, a user turn or the user's error, a score.
+_Answer = str | BaseException | UserTurn | RewardResult
 
 
 @dataclass(frozen=True)
@@ -44,14 +88,14 @@ class EnvSnapshot:
 
     setup: EpisodeSetup | None
     messages: tuple[dict[str, Any], ...]
-    calls: tuple[tuple[str, Any, bool], ...]
+    calls: tuple[ExecutedCall, ...]
     toolset: ToolSet | None
     tools: list[dict[str, Any]]
-    counters: tuple[int, int, int, int, bool]
+    counters: EpisodeCounters
     user: User | None
     backend: Any
     user_state: Any
-    rng_state: dict[str, Any] | None
+    rng_state: Mapping[str, Any] | None
 
 
 def _recordable(text: str | None, limit: int = MAX_TEXT_CHARS) -> str | None:
@@ -130,14 +174,15 @@ class ToolUseEnv(gym.Env):
     - v0: first version.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
+    metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(self, domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None, *,
                  toolkit: Any = None, tools: str | ToolBackend = "auto", user: str | User = "auto",
                  reward: Reward | None = None, model: Any = None, tool_model: Any = None, user_model: Any = None,
                  judge_model: Any = None, max_turns: int | None = None, max_tool_calls_per_turn: int = 32,
                  parser: str | None = "hermes", task_ids: list[str] | None = None, render_mode: str | None = None,
-                 domains_path: list[str] | None = None, simulator_options: dict[str, Any] | None = None):
+                 domains_path: Sequence[str | os.PathLike[str]] | None = None,
+                 simulator_options: dict[str, Any] | None = None):
         self.loaded = resolve_domain(domain, tasks, toolkit, domains_path)
         self.domain: Domain = self.loaded.domain
         if task_ids is not None:
@@ -167,7 +212,7 @@ class ToolUseEnv(gym.Env):
         self._tools: list[dict[str, Any]] = []
         self._user: User | None = None
         self._messages: list[dict[str, Any]] = []
-        self._calls: list[tuple[str, Any, bool]] = []  # (name, arguments, ok), cheap on the hot path
+        self._calls: list[ExecutedCall] = []
         self._turns = self._call_seq = self._turn_calls = self._errors = 0
         self._done = True
         self._user_error = False
@@ -239,6 +284,16 @@ class ToolUseEnv(gym.Env):
             hit = self._setups[task.id] = (setup, ToolSet(specs), [s.to_openai() for s in specs])
         return hit
 
+    def _active_setup(self) -> EpisodeSetup:
+        if self._setup is None:
+            raise gym.error.ResetNeeded("no episode in play: call reset() first")
+        return self._setup
+
+    def _active_user(self) -> User:
+        if self._user is None:
+            raise gym.error.ResetNeeded("no episode in play: call reset() first")
+        return self._user
+
     def _current_toolset(self) -> ToolSet:
         if self._toolset is None:
             return self._setup_for(self.tasks[0])[1]
@@ -267,9 +322,9 @@ class ToolUseEnv(gym.Env):
 
     def _opened(self, turn: UserTurn) -> tuple[dict[str, Any], dict[str, Any]]:
         if turn.stop or turn.content is None:
-            raise ConfigError(f"the user of task '{self._setup.task.id}' gave no opening message")  # type: ignore[union-attr]
+            raise ConfigError(f"the user of task '{self._active_setup().task.id}' gave no opening message")
         self._add_user_turn(turn)
-        info = {"task_id": self._setup.task.id, "new_messages": list(self._messages), "errors": [],  # type: ignore[union-attr]
+        info = {"task_id": self._active_setup().task.id, "new_messages": list(self._messages), "errors": [],
                 "turn": 0, "tool_calls": 0, "error_count": 0}
         return self._obs(), info
 
@@ -283,64 +338,88 @@ class ToolUseEnv(gym.Env):
         user = self._start(seed, options)
         return self._opened(await user.areply(self._messages))
 
-    def step(self, action: dict[str, Any] | str) -> tuple[dict, SupportsFloat, bool, bool, dict]:
+    def step(self, action: dict[str, Any] | str) -> StepResult:
         """Take one assistant message; run its calls or hand the turn to the user."""
-        start, errors, calls, hand_back = self._accept(action)
-        for call in calls:
-            if call[2] is None:
-                try:
-                    content = self.backend.call(call[1], call[3], self._messages)
-                except CAUGHT_TOOL_ERRORS as exc:
-                    content = self._failure(call, exc, errors)
+        core = self._step_core(action)
+        try:
+            request = next(core)
+            while True:
+                if type(request) is PendingCall:
+                    try:
+                        answer: _Answer = self.backend.call(request.name, request.arguments, self._messages)
+                    except CAUGHT_TOOL_ERRORS as exc:
+                        answer = exc
+                elif request is _USER_REPLY:
+                    try:
+                        answer = self._active_user().reply(self._messages)
+                    except GemError as exc:
+                        answer = exc
                 else:
-                    self._calls.append((call[1], call[3], True))
-            else:
-                content = call[2]
-            self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
-        turn = None
-        if hand_back:
-            try:
-                turn = self._user.reply(self._messages)  # type: ignore[union-attr]
-            except GemError as exc:
-                turn = self._user_failed(exc, errors)
-        terminated, truncated, info = self._conclude(start, errors, turn)
-        reward = 0.0
-        if terminated or truncated:
-            reward = self._scored(self.reward_fn.score(self._outcome()), info)
-        return self._obs(), reward, terminated, truncated, info
+                    answer = self.reward_fn.score(self._outcome())
+                request = core.send(answer)
+        except StopIteration as finished:
+            return finished.value
 
-    async def astep(self, action: dict[str, Any] | str) -> tuple[dict, SupportsFloat, bool, bool, dict]:
-        """Async twin of :meth:`step`."""
-        start, errors, calls, hand_back = self._accept(action)
-        for call in calls:
-            if call[2] is None:
-                try:
-                    content = await self.backend.acall(call[1], call[3], self._messages)
-                except CAUGHT_TOOL_ERRORS as exc:
-                    content = self._failure(call, exc, errors)
+    async def astep(self, action: dict[str, Any] | str) -> StepResult:
+        """Async twin of :meth:`step`: the same core, with the tools, user and reward awaited."""
+        core = self._step_core(action)
+        try:
+            request = next(core)
+            while True:
+                if type(request) is PendingCall:
+                    try:
+                        answer: _Answer = await self.backend.acall(request.name, request.arguments, self._messages)
+                    except CAUGHT_TOOL_ERRORS as exc:
+                        answer = exc
+                elif request is _USER_REPLY:
+                    try:
+                        answer = await self._active_user().areply(self._messages)
+                    except GemError as exc:
+                        answer = exc
                 else:
-                    self._calls.append((call[1], call[3], True))
+                    answer = await self.reward_fn.ascore(self._outcome())
+                request = core.send(answer)
+        except StopIteration as finished:
+            return finished.value
+
+    def _step_core(self, action: dict[str, Any] | str) -> Generator[_Request, _Answer, StepResult]:
+        """The one body of :meth:`step` and :meth:`astep`.
+
+        It yields what needs the outside world - a :class:`PendingCall` to run on the backend,
+        the user's reply, the reward - and the driver sends back the answer: the tool text, the
+        :class:`~gem_env.users.UserTurn` or the :class:`~gem_env.rewards.RewardResult`, or the
+        caught tool or user error itself. The sync and async drivers differ only in whether they
+        await.
+        """
+        start, errors, calls, hand_back = self._accept(action)
+        messages = self._messages
+        for call in calls:
+            if call.error is None:
+                answer = yield call
+                if isinstance(answer, BaseException):
+                    content = self._failure(call, answer, errors)
+                else:
+                    content = cast(str, answer)
+                    self._calls.append(ExecutedCall(call.name, call.arguments, True))
             else:
-                content = call[2]
-            self._messages.append({"role": "tool", "tool_call_id": call[0], "name": call[1], "content": content})
+                content = call.error
+            messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
         turn = None
         if hand_back:
-            try:
-                turn = await self._user.areply(self._messages)  # type: ignore[union-attr]
-            except GemError as exc:
-                turn = self._user_failed(exc, errors)
+            answer = yield _USER_REPLY
+            turn = self._user_failed(answer, errors) if isinstance(answer, BaseException) else cast(UserTurn, answer)
         terminated, truncated, info = self._conclude(start, errors, turn)
         reward = 0.0
         if terminated or truncated:
-            reward = self._scored(await self.reward_fn.ascore(self._outcome()), info)
+            reward = self._scored(cast(RewardResult, (yield _SCORE)), info)
         return self._obs(), reward, terminated, truncated, info
 
     # ---- the pieces of a step -----------------------------------------------------------------
-    def _accept(self, action: Any) -> tuple[int, list[dict[str, Any]], list[tuple], bool]:
+    def _accept(self, action: Any) -> tuple[int, list[dict[str, Any]], list[PendingCall], bool]:
         """Append the assistant message; return (start, errors, calls to run, hand back to user).
 
-        Each call is ``(id, name, error text or None, arguments)``; calls whose arguments fail
-        to parse or validate, or that exceed the per-turn limit, carry their error text already.
+        Calls whose arguments fail to parse or validate, or that exceed the per-turn limit, carry
+        their error text already (:attr:`PendingCall.error`).
         """
         if self._done:
             raise gym.error.ResetNeeded("the episode is over: call reset() before step()")
@@ -353,22 +432,22 @@ class ToolUseEnv(gym.Env):
             from .llm.parsing import json_message, parse_tool_calls
 
             if len(action) > MAX_TEXT_CHARS:
-                exc = ParseError(f"the action text is longer than {MAX_TEXT_CHARS} characters")
-                return self._unreadable(action, exc, start, errors)
+                bad = ParseError(f"the action text is longer than {MAX_TEXT_CHARS} characters")
+                return self._unreadable(action, bad, start, errors)
             try:  # a message serialised as JSON is that message, not plain text that ends the turn
                 text = clean_text(action)
                 action = json_message(text) or (parse_tool_calls(text, self.parser).message
                                                 if self.parser is not None else text)
-            except GemError as exc:
-                return self._unreadable(action, exc, start, errors)
+            except GemError as unreadable:
+                return self._unreadable(action, unreadable, start, errors)
         if not isinstance(action, dict):
-            exc = ParseError(f"an action must be an assistant message dict or text, got {type(action).__name__}")
-            return self._unreadable(action, exc, start, errors)
+            bad = ParseError(f"an action must be an assistant message dict or text, got {type(action).__name__}")
+            return self._unreadable(action, bad, start, errors)
         raw_calls = action.get("tool_calls")
         content = action.get("content")
         if content is not None and not isinstance(content, str):
-            exc = ParseError(f"an assistant message's content must be text or null, got {type(content).__name__}")
-            return self._unreadable(action, exc, start, errors)
+            bad = ParseError(f"an assistant message's content must be text or null, got {type(content).__name__}")
+            return self._unreadable(action, bad, start, errors)
         msg: dict[str, Any] = {"role": "assistant", "content": _recordable(content)}
         reasoning = action.get("reasoning_content")
         if isinstance(reasoning, str) and reasoning:
@@ -377,11 +456,12 @@ class ToolUseEnv(gym.Env):
             messages.append(msg)
             return start, errors, [], True
         if not isinstance(raw_calls, list):
-            exc = ParseError(f"tool_calls must be a list, got {type(raw_calls).__name__}")
-            return self._unreadable(action, exc, start, errors)
+            bad = ParseError(f"tool_calls must be a list, got {type(raw_calls).__name__}")
+            return self._unreadable(action, bad, start, errors)
         out_calls = []
-        pending = []
+        pending: list[PendingCall] = []
         toolset = self._toolset
+        assert toolset is not None, "an episode in play has a tool set"
         limit = self.max_tool_calls_per_turn
         for raw in raw_calls:
             fn = raw.get("function", raw) if isinstance(raw, dict) else None
@@ -409,12 +489,12 @@ class ToolUseEnv(gym.Env):
                         f"not run: at most {limit} tool calls before handing the turn back"))
                 else:
                     try:
-                        toolset.check_call(name, args)  # type: ignore[union-attr]
+                        toolset.check_call(name, args)
                     except GemError as exc:
                         kind = "unknown_tool" if isinstance(exc, UnknownToolError) else "arguments"
                         err = self._report(errors, kind, name, exc)
             out_calls.append({"id": cid, "type": "function", "function": {"name": name, "arguments": args}})
-            pending.append((cid, name, err, args))
+            pending.append(PendingCall(cid, name, err, args))
         msg["tool_calls"] = out_calls
         messages.append(msg)
         return start, errors, pending, False
@@ -428,7 +508,8 @@ class ToolUseEnv(gym.Env):
             raise ParseError(f"tool-call arguments are longer than {MAX_ARGUMENT_BYTES} bytes")
         return parse_arguments(args)
 
-    def _unreadable(self, action: Any, exc: GemError, start: int, errors: list[dict[str, Any]]) -> tuple:
+    def _unreadable(self, action: Any, exc: GemError, start: int,
+                    errors: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]], list[PendingCall], bool]:
         text = _recordable(action) if isinstance(action, str) else safe_repr(action, 2000)
         self._messages.append({"role": "assistant", "content": text})
         content = self._report(errors, "parse", None, exc)
@@ -441,12 +522,12 @@ class ToolUseEnv(gym.Env):
         self._errors += 1
         return content
 
-    def _failure(self, call: tuple, exc: BaseException, errors: list[dict[str, Any]]) -> str:
+    def _failure(self, call: PendingCall, exc: BaseException, errors: list[dict[str, Any]]) -> str:
         """The one place a failed tool call becomes the tool message the agent sees."""
-        self._calls.append((call[1], call[3], False))
-        return self._report(errors, "simulator" if isinstance(exc, SimulatorError) else "tool", call[1], exc)
+        self._calls.append(ExecutedCall(call.name, call.arguments, False))
+        return self._report(errors, "simulator" if isinstance(exc, SimulatorError) else "tool", call.name, exc)
 
-    def _user_failed(self, exc: GemError, errors: list[dict[str, Any]]) -> UserTurn:
+    def _user_failed(self, exc: BaseException, errors: list[dict[str, Any]]) -> UserTurn:
         self._report(errors, "user", None, exc)
         self._user_error = True
         return UserTurn(stop=True)
@@ -455,7 +536,7 @@ class ToolUseEnv(gym.Env):
         self._messages.append({"role": "user", "content": turn.content})
         self._turn_calls = 0
         if turn.tools:
-            self._toolset = self._toolset.add(turn.tools)  # type: ignore[union-attr]
+            self._toolset = self._current_toolset().add(turn.tools)
             self.backend.add_tools(list(turn.tools))
             known = {t["function"]["name"] for t in self._tools}
             self._tools = [*self._tools, *(t.to_openai() for t in turn.tools if t.name not in known)]
@@ -478,7 +559,7 @@ class ToolUseEnv(gym.Env):
                 truncated, why = True, "max_tool_calls_per_turn"
             elif self._turns >= self.max_turns:
                 truncated, why = True, "max_turns"
-        info: dict[str, Any] = {"task_id": self._setup.task.id, "new_messages": self._messages[start:],  # type: ignore[union-attr]
+        info: dict[str, Any] = {"task_id": self._active_setup().task.id, "new_messages": self._messages[start:],
                                 "errors": errors, "turn": self._turns, "tool_calls": self._call_seq,
                                 "error_count": self._errors}
         if why is not None:
@@ -488,8 +569,7 @@ class ToolUseEnv(gym.Env):
         return terminated, truncated, info
 
     def _outcome(self) -> EpisodeOutcome:
-        return EpisodeOutcome(setup=self._setup, messages=self._messages,  # type: ignore[arg-type]
-                              calls=[ExecutedCall._make(c) for c in self._calls],
+        return EpisodeOutcome(setup=self._active_setup(), messages=self._messages, calls=list(self._calls),
                               final_state=self.backend.state)
 
     def _scored(self, result: RewardResult, info: dict[str, Any]) -> float:
@@ -524,8 +604,9 @@ class ToolUseEnv(gym.Env):
     def snapshot(self) -> EnvSnapshot:
         """An immutable snapshot of the episode; :meth:`restore` continues from it (any number of times)."""
         rng = self._np_random.bit_generator.state if self._np_random is not None else None
-        return EnvSnapshot(self._setup, tuple(self._messages), tuple(self._calls), self._toolset, self._tools,
-                           (self._turns, self._call_seq, self._turn_calls, self._errors, self._done), self._user,
+        counters = EpisodeCounters(self._turns, self._call_seq, self._turn_calls, self._errors, self._done)
+        return EnvSnapshot(self._setup, tuple(self._messages), tuple(self._calls), self._toolset, self._tools, counters,
+                           self._user,
                            self.backend.snapshot() if self._setup is not None else None,
                            self._user.snapshot() if self._user is not None else None, rng)
 
@@ -540,12 +621,11 @@ class ToolUseEnv(gym.Env):
         if snap.user is not None:
             snap.user.restore(snap.user_state)
         if snap.rng_state is not None:
-            if self._np_random is None:
-                self.reset_rng()
-            self._np_random.bit_generator.state = snap.rng_state  # type: ignore[union-attr]
+            self.np_random.bit_generator.state = snap.rng_state  # seeds a generator first if there is none
         self.last_reward = None
 
     def reset_rng(self) -> None:
+        """Seed the random generator afresh (as ``reset(seed=None)`` does), leaving the episode as it is."""
         super().reset(seed=None)
 
     def render(self) -> str | None:

@@ -50,7 +50,7 @@ class ModelSpec:
 
     agent: str
     sampling: dict[str, Any] = field(default_factory=dict)
-    models: dict[str, str] = field(default_factory=dict)
+    models: dict[str, str | None] = field(default_factory=dict)
     backend_options: dict[str, Any] = field(default_factory=dict)
     cache: str | None = None
     role_sampling: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -310,7 +310,7 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
             ray.shutdown()
         if output is not None:
             merge_parts(output)
-    order = {(labels[j], jobs[j].seed + i): n for n, (j, i) in enumerate(todo)}
+    order: dict[tuple[str, int | None], int] = {(labels[j], jobs[j].seed + i): n for n, (j, i) in enumerate(todo)}
     result.records.sort(key=lambda r: order.get((r.env_id, r.seed), len(order)))
     return result
 
@@ -327,7 +327,7 @@ def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, addres
                    concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
                    output: str | os.PathLike[str] | None = None, resume: bool = False,
                    env_kwargs: dict[str, Any] | None = None, sampling: dict[str, Any] | None = None,
-                   models: dict[str, str] | None = None, backend_options: dict[str, Any] | None = None,
+                   models: dict[str, str | None] | None = None, backend_options: dict[str, Any] | None = None,
                    cache: str | None = None, role_sampling: dict[str, dict[str, Any]] | None = None,
                    tool_choice: str | dict[str, Any] | None = None) -> RayRollout:
     """``arollout`` on Ray workers: same episodes, seeds, rows and rewards; ``output`` merged from parts.

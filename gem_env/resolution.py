@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from tools_registry.domains import LoadedDomain, find_domain, load_domain
@@ -36,7 +37,8 @@ def parse_env_id(value: str) -> tuple[str, int | None] | None:
 
 def unknown_env_message(value: str, limit: int = 40) -> str:
     """"unknown environment ..." with close matches among, and a list of, every ``gem/*`` id in
-    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later)."""
+    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later).
+    """
     import difflib
 
     from gymnasium.envs.registration import registry
@@ -49,7 +51,7 @@ def unknown_env_message(value: str, limit: int = 40) -> str:
     return f"unknown environment {value!r}{hint}; registered: {listed or 'none'}"
 
 
-def _find(name: str, extra: list[str | os.PathLike[str]] | None, asked: str) -> Path:
+def _find(name: str, extra: Sequence[str | os.PathLike[str]] | None, asked: str) -> Path:
     try:
         return find_domain(name, extra)
     except ConfigError as exc:
@@ -77,7 +79,7 @@ def resolve_domain(
     domain: str | os.PathLike[str] | LoadedDomain | Domain,
     tasks: list[Task] | None = None,
     toolkit: Any = None,
-    extra: list[str | os.PathLike[str]] | None = None,
+    extra: Sequence[str | os.PathLike[str]] | None = None,
 ) -> LoadedDomain:
     """A ``LoadedDomain`` from a domain name, an env id, a folder, a ``LoadedDomain`` or records.
 

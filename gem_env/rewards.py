@@ -207,7 +207,7 @@ class JudgeRubric(Reward):
                 reply = await self.backend.chat(messages, response_format={"type": "json_object"},
                                                 caller="judge", **self.sampling)
                 verdict = reply.json()
-                items = verdict["items"] if isinstance(verdict, dict) else None
+                items: Any = verdict["items"] if isinstance(verdict, dict) else None  # None: a TypeError below
                 met = {int(it["item"]): bool(it["met"]) for it in items}
             except (GemError, KeyError, TypeError, ValueError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
@@ -246,7 +246,7 @@ class TaskReward(Reward):
             if name not in self.parts:
                 raise ConfigError(f"reward part '{name}' (task '{outcome.setup.task.id}') has no scorer; "
                                   f"pass TaskReward(judge=JudgeRubric(model)) or parts={{'{name}': ...}}")
-        extra = [n for n in ("state", "actions", "communicate") if self.report_all and n not in basis
+        extra: list[str] = [n for n in ("state", "actions", "communicate") if self.report_all and n not in basis
                  and n in self.parts]
         return basis, extra
 

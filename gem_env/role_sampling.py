@@ -88,7 +88,7 @@ def episode_sampling(env: Any, agent: Any = None) -> dict[str, dict[str, Any]]:
     used = getattr(agent, "used_sampling", None)
     if callable(used):
         out["agent"] = used()
-    sim = getattr(env, "backend", None)
+    sim: Any = getattr(env, "backend", None)
     if getattr(sim, "llm", None) is not None and isinstance(getattr(sim, "sampling", None), dict):
         out["tools"] = dict(sim.sampling)
     for user in getattr(env, "_users", {}).values():

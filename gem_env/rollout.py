@@ -61,7 +61,8 @@ class EpisodeRecord:
     @property
     def ended_by(self) -> str:
         """How the episode ended: ``terminated`` (the user closed it), the truncation reason
-        (``max_turns``, ...), or ``error:<ExceptionName>`` when a model failed for good."""
+        (``max_turns``, ...), or ``error:<ExceptionName>`` when a model failed for good.
+        """
         if self.error:
             return "error:" + self.error.split(":", 1)[0]
         if self.terminated:

@@ -101,7 +101,8 @@ def check_rows(rows: Iterable[Any], task_ids: set[str]) -> list[tuple[str, list[
 
 def _user_turns(messages: list[dict[str, Any]]) -> list[Any]:
     """The user's turns; a user message with tool calls (tau2 telecom: the user acting on its phone)
-    joins the next user text, so the calls run before that text is said."""
+    joins the next user text, so the calls run before that text is said.
+    """
     turns: list[Any] = []
     pending: list[dict[str, Any]] = []
     for m in messages:
@@ -131,8 +132,8 @@ def _make(env_id: str, env_kwargs: dict[str, Any]) -> tuple[Any, Any]:
     if domain_of(env_id) is not None:
         from .tau2.users import Tau2ScriptedUser
 
-        user = Tau2ScriptedUser([])
-        return make_tau2_env(env_id, user=user, **env_kwargs), user
+        tau2_user = Tau2ScriptedUser([])
+        return make_tau2_env(env_id, user=tau2_user, **env_kwargs), tau2_user
     from .registration import make_env
     from .users import ScriptedUser
 

@@ -170,14 +170,14 @@ def sample_from_schema(schema: Any, rng: np.random.Generator, depth: int = 0) ->
                 out[key] = sample_from_schema(sub, rng, depth + 1)
         return out
     if kind == "array":
-        lo = int(schema.get("minItems", 0))
-        hi = int(schema.get("maxItems", lo + 3))
-        n = int(rng.integers(lo, max(lo, hi) + 1))
+        fewest = int(schema.get("minItems", 0))
+        most = int(schema.get("maxItems", fewest + 3))
+        n = int(rng.integers(fewest, max(fewest, most) + 1))
         items = schema.get("items", {})
         return [sample_from_schema(items, rng, depth + 1) for _ in range(n)]
     if kind in ("integer", "number"):
-        lo = schema.get("minimum", schema.get("exclusiveMinimum", -1000))
-        hi = schema.get("maximum", schema.get("exclusiveMaximum", 1000))
+        lo: float = schema.get("minimum", schema.get("exclusiveMinimum", -1000))
+        hi: float = schema.get("maximum", schema.get("exclusiveMaximum", 1000))
         if "exclusiveMinimum" in schema and "minimum" not in schema:
             lo = lo + (1 if kind == "integer" else 1e-6)
         if "exclusiveMaximum" in schema and "maximum" not in schema:

@@ -26,7 +26,8 @@ def open_backends(
     """``{role: backend}`` from model strings; equal strings share one backend (and its batching).
 
     ``fake`` is the rule-based FakeTeacher of ``synth.testing`` (offline plumbing demos); ``fake:SECONDS``
-    adds that much latency per call (benchmarks). Model strings, not backends, are what Ray workers get."""
+    adds that much latency per call (benchmarks). Model strings, not backends, are what Ray workers get.
+    """
     from gem_env.llm import make_backend
     from gem_env.llm.cache import CachedBackend
 

@@ -41,7 +41,8 @@ def index_records(state: Any) -> tuple[dict[tuple[str, str], dict[str, Any]], se
     """``{(id_field, value): record}`` for records in the state, and the id field names seen.
 
     A record is a dict inside a list (its id fields index it) or a dict-valued entry of a mapping
-    keyed by id (the key indexes it under the record's own id fields, or under 'id')."""
+    keyed by id (the key indexes it under the record's own id fields, or under 'id').
+    """
     index: dict[tuple[str, str], dict[str, Any]] = {}
     fields: set[str] = set()
 
@@ -78,8 +79,9 @@ def _records_in(
     """``(key, state_record or None, shown_dict)`` for every dict in an output that names a record.
 
     Among a dict's id fields, the one keying the state record that shares most field names wins
-    (an order shown with its user_id is matched to the order, not the user)."""
-    out = []
+    (an order shown with its user_id is matched to the order, not the user).
+    """
+    out: list[tuple[tuple[str, str], dict[str, Any] | None, dict[str, Any]]] = []
     if isinstance(value, dict):
         cands = [
             (k, str(v))
@@ -238,7 +240,8 @@ def simulated_oracle(
     """An Oracle backed by gem_env's SimulatedToolBackend (an LLM plays each tool over the state).
 
     The backend keeps its own copy of the state and applies its patches; a simulator that gives
-    no usable answer yields ``(None, [])`` (that call is not compared)."""
+    no usable answer yields ``(None, [])`` (that call is not compared).
+    """
     from gem_env.simulated import SimulatedToolBackend
     from gem_env.tool_backends import EpisodeSetup
     from tools_registry.errors import SimulatorError, ToolError
@@ -275,6 +278,6 @@ def simulated_oracle(
         except SimulatorError:
             return None, []
         calls = backend.recording().calls
-        return out, list(calls[-1].patch) if calls else []
+        return out, list(calls[-1].patch or []) if calls else []
 
     return oracle

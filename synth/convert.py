@@ -40,7 +40,8 @@ def content_text(value: Any) -> str | None:
 def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec]:
     """ToolSpecs from a list of MCP (``inputSchema``), OpenAI (wrapped or bare) or ToolSpec dicts.
 
-    Reading any of these formats is no repair (MCP's is the one the stage prompts ask for)."""
+    Reading any of these formats is no repair (MCP's is the one the stage prompts ask for).
+    """
     if not isinstance(raw, list):
         raise ParseError(f"tools must be a list, got {type(raw).__name__}")
     out: list[ToolSpec] = []
@@ -69,7 +70,8 @@ def tools_from_json(raw: Any, repairs: list[str] | None = None) -> list[ToolSpec
 def _call(c: Any, n: int) -> dict[str, Any]:
     if not isinstance(c, dict):
         raise ParseError(f"tool call #{n} is not an object")
-    fn = c.get("function") if isinstance(c.get("function"), dict) else c
+    function = c.get("function")
+    fn = function if isinstance(function, dict) else c
     name = fn.get("name")
     if not isinstance(name, str) or not name:
         raise ParseError(f"tool call #{n} has no name")
@@ -163,7 +165,8 @@ def canonical_ids(traj: Trajectory) -> Trajectory:
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:
     """A corpus row back as a Trajectory, with the write flags (``SynthMeta.write_tools``) restored:
-    the OpenAI tool format the row stores has no place for them."""
+    the OpenAI tool format the row stores has no place for them.
+    """
     traj = Trajectory.model_validate(row)
     writes = set(SynthMeta.of(traj).write_tools)
     for t in traj.tools:

@@ -29,7 +29,8 @@ def _hash(text: str) -> str:
 
 def segment_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, min_chars: int = 0) -> list[str]:
     """Split ``text`` at paragraph breaks into pieces of at most ``max_chars`` (a longer paragraph is
-    cut at sentence ends, then hard). Short texts come back whole."""
+    cut at sentence ends, then hard). Short texts come back whole.
+    """
     text = text.strip()
     if len(text) <= max_chars:
         return [text] if len(text) >= min_chars and text else []
@@ -96,7 +97,8 @@ def read_rows(
     source: str | Path, *, split: str = "train", dataset_config: str | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(source_name, row)`` from a file, a folder of files, a folder written by
-    ``datasets``' ``save_to_disk``, or a Hugging Face dataset name (streamed)."""
+    ``datasets``' ``save_to_disk``, or a Hugging Face dataset name (streamed).
+    """
     path = Path(source)
     if path.is_dir() and ((path / "state.json").is_file() or (path / "dataset_dict.json").is_file()):
         import datasets  # a dataset saved with Dataset.save_to_disk / DatasetDict.save_to_disk

@@ -109,7 +109,8 @@ def load_benchmark_texts(
     """Every string under the named fields (any depth) in JSON / JSONL files, or whole .txt/.md files.
 
     Covers BFCL question files (JSONL, ``question`` = list of turns of messages with ``content``) and
-    tau2 ``tasks.json`` (``user_scenario.instructions.*``)."""
+    tau2 ``tasks.json`` (``user_scenario.instructions.*``).
+    """
     import orjson
 
     out: list[str] = []

@@ -130,7 +130,8 @@ def export_domains(
     rows: Iterable[dict[str, Any]], folder: str | Path, prefix: str = "synth", *, skip_existing: bool = False
 ) -> list[str]:
     """Write a domain folder per row under ``folder``; returns the names. A folder's content is a
-    function of its row, so ``skip_existing`` (what a resumed run uses) only skips rewriting it."""
+    function of its row, so ``skip_existing`` (what a resumed run uses) only skips rewriting it.
+    """
     names = []
     for row in rows:
         traj = load_trajectory(row)
@@ -152,7 +153,8 @@ def to_sharegpt_row(row: dict[str, Any]) -> dict[str, Any]:
     """LLaMA-Factory ShareGPT: human/gpt/function_call/observation turns, system and tools (JSON string).
 
     An assistant turn with a call becomes one ``function_call`` (several calls: a JSON list); its text
-    is not kept (the format has no place for it). Consecutive tool results merge into one observation."""
+    is not kept (the format has no place for it). Consecutive tool results merge into one observation.
+    """
     traj = load_trajectory(row)
     system = ""
     conv: list[dict[str, str]] = []

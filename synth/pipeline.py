@@ -25,7 +25,7 @@ from tools_registry.records import Provenance
 
 from .config import ROLES, RunReport, SynthConfig, package_version, simulator_oracle, with_cache
 from .dedup import Decontaminator, Deduplicator
-from .item import TAG_KEYS, StageDrop, SynthItem, SynthMeta
+from .item import TAG_KEYS, RowTags, StageDrop, SynthItem, SynthMeta
 from .records import Drop, Segment
 from .rules import policy_source_warnings
 from .stages import build_stages
@@ -113,7 +113,7 @@ class Pipeline:
         tags = item.tags.model_dump() if item.tags is not None else {}
         system = traj.messages[0].content if traj.messages and traj.messages[0].role == "system" else None
         meta = SynthMeta(
-            tags={k: tags.get(k) for k in TAG_KEYS},
+            tags=RowTags.model_validate({k: tags.get(k) for k in TAG_KEYS}),
             before_refine=item.before_refine,
             patterns=item.patterns or [],
             env=item.env,
@@ -153,7 +153,8 @@ class Pipeline:
 
         Roles that share one backend are reported once, under the first of them, with
         ``"roles": [...]`` naming them all; the others hold ``{"shared_with": first}``, so no call
-        is counted twice."""
+        is counted twice.
+        """
         out: dict[str, Any] = {}
         first: dict[int, str] = {}
         for r, b in self.backends.items():
@@ -181,7 +182,8 @@ class Pipeline:
         """The item loop of one run: skip ``done`` ids, write rows to shards named by ``run_no``/``tag``.
 
         ``distributed`` calls this in each Ray worker with its own ``tag`` (so writers never share a file)
-        after the driver has done the corpus-wide steps (resume check, dedup, decontamination)."""
+        after the driver has done the corpus-wide steps (resume check, dedup, decontamination).
+        """
         kept_w = ShardWriter(out / "corpus", run_no, self.config.shard_rows, tag=tag)
         drop_w = ShardWriter(out / "drops", run_no, self.config.shard_rows, tag=tag)
         sem = asyncio.Semaphore(self.config.concurrency)

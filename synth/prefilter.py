@@ -186,7 +186,8 @@ def command_clauses(text: str) -> tuple[int, int]:
     """``(command clauses, clauses)`` of ``text``: clauses that open with a command verb (see
     :data:`COMMAND_VERBS`) or a second-person step, out of all clauses. The condition of a
     conditional command ("If the screen freezes, hold ...") counts as a step too, and so do the
-    gerund steps of a command ("Tighten the chain by loosening ..., pulling ...")."""
+    gerund steps of a command ("Tighten the chain by loosening ..., pulling ...").
+    """
     heads: list[list[str]] = []
     extra = 0
     for clause in _CLAUSE.split(text):

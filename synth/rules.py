@@ -134,8 +134,9 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
         if role == "system":
             problems.append(f"[format] message #{i}: a system message after the start")
         text = m.content or ""
-        if PLACEHOLDER_RE.search(text):
-            problems.append(f"[placeholder] message #{i}: {PLACEHOLDER_RE.search(text).group(0)!r}")
+        placeholder = PLACEHOLDER_RE.search(text)
+        if placeholder:
+            problems.append(f"[placeholder] message #{i}: {placeholder.group(0)!r}")
         if prev is not None:
             if (
                 prev.role in ("user", "tool")
@@ -255,7 +256,8 @@ def _numbers(text: str) -> set[str]:
 def policy_source_warnings(system: str | None, source: str) -> list[str]:
     """Quantities with units in the system prompt ("60x70 cm", "30 days", "$50") whose numbers the
     source text never states: the paper's own example states a limit its source contradicts.
-    Reported as warnings in ``meta.extra.warnings``: a policy may add numbers legitimately."""
+    Reported as warnings in ``meta.extra.warnings``: a policy may add numbers legitimately.
+    """
     if not system:
         return []
     known = _numbers(source)

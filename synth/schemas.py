@@ -1,6 +1,7 @@
 """JSON Schemas of each stage's reply, sent as ``response_format`` so servers with structured outputs
 (vLLM, OpenAI) constrain decoding: labels become enums, keys required. Parsing stays strict either
-way: a backend that ignores the schema gets the same checks."""
+way: a backend that ignores the schema gets the same checks.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ _PATTERN = {
     "properties": {"pattern": {"enum": list(PATTERNS)}, "turn": {"type": "integer"}},
     "required": ["pattern", "turn"],
 }
-_TOOL = {
+_TOOL: dict[str, Any] = {
     "type": "object",
     "properties": {
         "name": {"type": "string"},

@@ -1,5 +1,6 @@
 """``gem synth stats``: per-stage yield and drop reasons, trajectory sizes beside the paper's, label
-histograms, cost per kept trajectory for both modes side by side, and a PNG figure."""
+histograms, cost per kept trajectory for both modes side by side, and a PNG figure.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def _summ(values: list[float]) -> dict[str, float]:
 
 def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
     """All figures of one or more output folders, per mode ('pipeline', 'synthesizer')."""
-    outs = [Path(o) for o in outs]
-    for out in outs:
+    folders = [Path(o) for o in outs]
+    for out in folders:
         if not out.is_dir():
             raise ConfigError(f"no such synth output folder: {out}")
         if not (out / "corpus").is_dir() and not (out / "drops").is_dir():
@@ -67,7 +68,7 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
             },
         )
 
-    for out in outs:
+    for out in folders:
         out = Path(out)
         for sub in ("corpus", "drops"):
             if (out / sub).is_dir():
@@ -234,7 +235,7 @@ def plot_stats(modes: dict[str, Any], path: str | Path) -> Path:
     axes[0, 0].set_title("items entering each stage")
     axes[0, 0].tick_params(axis="x", rotation=45)
     axes[0, 0].legend()
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for s in modes.values():
         reasons.update({f"{a}/{b}": n for (a, b), n in s["reasons"].items()})
     top = reasons.most_common(12)
@@ -259,7 +260,7 @@ def plot_stats(modes: dict[str, Any], path: str | Path) -> Path:
         axes[1, 0].set_xticks(list(x), labels_)
         axes[1, 0].legend()
     axes[1, 0].set_title("mean size per trajectory")
-    dom = Counter()
+    dom: Counter[str] = Counter()
     for s in modes.values():
         dom.update(s["domains"])
     axes[1, 1].barh(list(dom)[::-1], list(dom.values())[::-1])

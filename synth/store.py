@@ -27,7 +27,8 @@ __all__ = ["ShardWriter", "finished_ids", "iter_rows", "next_run_number", "repai
 class ShardWriter:
     """Append-only JSONL shards ``<dir>/part-<run:03d>[-<tag>]-<n:05d>.jsonl`` of at most ``max_rows`` rows.
 
-    ``tag`` tells concurrent writers of one run apart (a Ray worker's ``w003``)."""
+    ``tag`` tells concurrent writers of one run apart (a Ray worker's ``w003``).
+    """
 
     def __init__(self, directory: str | Path, run: int, max_rows: int = 5000, *, tag: str | None = None):
         self.dir = Path(directory)

@@ -31,7 +31,7 @@ from .convert import (
     tools_from_json,
     trajectory_from_compact,
 )
-from .item import TAG_KEYS, SynthMeta
+from .item import TAG_KEYS, RowTags, SynthMeta
 from .labels import PATTERNS
 from .prompts import load_prompt
 from .records import EnvSpec
@@ -93,11 +93,12 @@ def parse(text: str) -> Trajectory:
     for k, v in env.items():
         if v is not None and not isinstance(v, dict):
             raise ParseError(f"{k} must be a JSON object")
-    tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+    raw_tags, raw_patterns = data.get("tags"), data.get("patterns")
+    tags = raw_tags if isinstance(raw_tags, dict) else {}
     meta = SynthMeta(
-        tags={k: tags.get(k) for k in TAG_KEYS},
+        tags=RowTags.model_validate({k: tags.get(k) for k in TAG_KEYS}),
         env=EnvSpec(state_schema=env["state_schema"] or {"type": "object"}, initial_state=env["initial_state"] or {}),
-        patterns=data.get("patterns") if isinstance(data.get("patterns"), list) else [],
+        patterns=raw_patterns if isinstance(raw_patterns, list) else [],
         repairs=repairs,
     )
     traj.meta.extra = meta.model_dump(mode="json")

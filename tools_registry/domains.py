@@ -16,7 +16,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator, Sequence
 
 import orjson
 from pydantic import ValidationError
@@ -186,7 +186,7 @@ def bundled_dir() -> Path:
     return Path(__file__).resolve().parent / "bundled"
 
 
-def domain_search_path(extra: list[str | os.PathLike[str]] | None = None) -> list[Path]:
+def domain_search_path(extra: Sequence[str | os.PathLike[str]] | None = None) -> list[Path]:
     """Folders searched for domains, in order: explicit ones, GEM_DOMAINS_PATH, the bundled folder."""
     out = [Path(p) for p in (extra or [])]
     env = os.environ.get(DOMAINS_ENV, "")
@@ -205,7 +205,7 @@ def _candidates(folder: Path) -> Iterator[Path]:
                 yield child
 
 
-def discover_domains(extra: list[str | os.PathLike[str]] | None = None) -> dict[str, Path]:
+def discover_domains(extra: Sequence[str | os.PathLike[str]] | None = None) -> dict[str, Path]:
     """Map domain name -> folder over the search path. Earlier folders win on name clashes.
 
     Reads only each domain.json's name (cheap); nothing is imported.
@@ -222,7 +222,7 @@ def discover_domains(extra: list[str | os.PathLike[str]] | None = None) -> dict[
     return found
 
 
-def find_domain(name: str, extra: list[str | os.PathLike[str]] | None = None) -> Path:
+def find_domain(name: str, extra: Sequence[str | os.PathLike[str]] | None = None) -> Path:
     """Folder of the named domain, or a ConfigError with close matches."""
     check_name(name)
     found = discover_domains(extra)

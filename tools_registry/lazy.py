@@ -1,6 +1,6 @@
 """Lazy package exports: names resolve to their module on first access, so imports stay cheap.
 
-    __getattr__, __dir__ = lazy_exports(__name__, {"Name": ".module"}, globals())
+__getattr__, __dir__ = lazy_exports(__name__, {"Name": ".module"}, globals())
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def replay_calls(toolkit: type[Toolkit], initial_state: dict[str, Any], messages
 
 def check_task_reference(toolkit: type[Toolkit], domain_initial_state: dict[str, Any], task: Task) -> list[str]:
     """Problems with a task's reference: recorded outputs that differ from the tools', a final state
-    that differs from the expected one, gold actions never performed. Empty list = consistent."""
+    that differs from the expected one, gold actions never performed. Empty list = consistent.
+    """
     problems: list[str] = []
     initial = task.initial_state if task.initial_state is not None else domain_initial_state
     replay = replay_calls(toolkit, initial, task.reference)

@@ -79,7 +79,8 @@ class ToolSpec(BaseModel):
     def from_bfcl(cls, doc: dict[str, Any], *, mutates: bool | None = None) -> "ToolSpec":
         """Normalise a BFCL function doc: dict->object, float->number, tuple->array, any->untyped,
         enums written in prose ("One of ['a', 'b']") become ``enum``; ``response`` is kept in the
-        description's end as BFCL shows it to models."""
+        description's end as BFCL shows it to models.
+        """
         if not isinstance(doc, dict) or "name" not in doc:
             raise ToolDefinitionError([f"BFCL doc: expected an object with a 'name', got {doc!r:.120}"])
         params = normalize_schema(doc.get("parameters") or {"type": "dict", "properties": {}})

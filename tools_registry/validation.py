@@ -166,7 +166,8 @@ def _path(parts: Iterable[Any]) -> str:
 def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
     """Every problem in a tool set, as ``"[rule] tool 'name': path: what"`` lines.
 
-    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings."""
+    ``tools`` may be one ToolSpec. :func:`split_problems` sorts the lines into errors and warnings.
+    """
     tools = _tool_list(tools)
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -247,7 +248,9 @@ _Readable = jsonschema.validators.extend(jsonschema.Draft202012Validator,
 def _slow(schema_json: str) -> jsonschema.Draft202012Validator:
     import referencing
 
-    return _Readable(orjson.loads(schema_json), registry=referencing.Registry(retrieve=_refuse_retrieval))
+    # attrs names the init argument after the private field ``_retrieve``; mypy's attrs support misses the alias
+    registry = referencing.Registry(retrieve=_refuse_retrieval)  # type: ignore[call-arg]
+    return _Readable(orjson.loads(schema_json), registry=registry)
 
 
 def _dumps(value: Any) -> str:

@@ -61,7 +61,8 @@ def _accelerator_available() -> bool:
 def _resolve_common(cfg: Any) -> None:
     """What both configs settle before TRL's own ``__post_init__``: bf16 where supported, TRL's
     activation checkpointing under its transformers 5 name (the old name warns), and no pinned
-    memory without an accelerator (PyTorch warns on every loader)."""
+    memory without an accelerator (PyTorch warns on every loader).
+    """
     if cfg.bf16 is None:
         cfg.bf16 = (not cfg.fp16) and _bf16_supported()
     if cfg.activation_checkpointing is None:

@@ -68,7 +68,8 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
 def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: dict[str, Any] | None = None,
                     backend_options: dict[str, Any] | None = None, tool_choice: str | dict[str, Any] | None = None):
     """An agent from a model string (``hf:``, ``openai:``, ``vllm:``, ``scripted:``), ``oracle``/``random``,
-    an ``LLMBackend`` or an ``Agent``; model backends get the reply cache."""
+    an ``LLMBackend`` or an ``Agent``; model backends get the reply cache.
+    """
     from gem_env.agents import Agent, LLMAgent, check_agent_spec, make_agent
 
     if isinstance(model, Agent):
@@ -166,7 +167,6 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
                     tool_choice: str | dict[str, Any] | None = None, resume: bool = False,
                     overwrite: bool = False, ray: int | None = None, ray_address: str | None = None) -> EvalResult:
     """Async :func:`evaluate`."""
-
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
     env_ids, suite_mod = expand_envs(envs, suite)
@@ -225,10 +225,11 @@ async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks
                     tasks: list[str] | None, concurrency: int, env_kwargs: dict[str, Any] | None,
                     episodes_path: Path | None, progress: bool, rewards: dict[str, dict[str, list[float]]],
                     records: list[Any], earlier: list[dict[str, Any]] | None = None) -> None:
-    """k rollouts per task of every env; fills ``rewards`` and ``records``.
+    """K rollouts per task of every env; fills ``rewards`` and ``records``.
 
     With ``earlier`` (a resumed run), episodes ``episodes_path`` already holds are not run again:
-    their rows' ``meta.extra`` are appended to ``earlier`` and their rewards count."""
+    their rows' ``meta.extra`` are appended to ``earlier`` and their rewards count.
+    """
     from gem_env.rollout import arollout
 
     for env_id in env_ids:

@@ -108,7 +108,8 @@ class GemRollout:
 
     # -- environments ------------------------------------------------------------------------
     def _envs(self, env_ids: list[str]) -> list[Any]:
-        out, used = [], {}
+        out: list[Any] = []
+        used: dict[Any, Any] = {}
         for env_id in env_ids:
             pool = self._pool.setdefault(env_id, [])
             i = used.get(env_id, 0)

@@ -113,7 +113,8 @@ def _as_dataset(data: Any):
 def quiet_library_bars(datasets_too: bool = True) -> Iterator[None]:
     """No transformers (weights loading, checkpoint writing) or datasets (four passes over the
     corpus) progress bars: they interleave with one another and with the one bar kept, the
-    training loop's. Restores the previous settings."""
+    training loop's. Restores the previous settings.
+    """
     import datasets
     from transformers.utils import logging as hf_logging
 

@@ -52,7 +52,8 @@ def _chunks(calls: list[Any], limit: int) -> list[list[Any]]:
 def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_STEP_LIMIT) -> list[Message]:
     """The ground truth as a conversation: one call per assistant message (parallel calls when a
     turn has more calls than bfcl-eval's step limit), bfcl-eval's outputs, and a closing text per
-    turn. ``OracleAgent`` replays it (the fidelity check)."""
+    turn. ``OracleAgent`` replays it (the fidelity check).
+    """
     calls = ground_truth_tool_calls(entry)
     executor = BFCLExecutor(entry)
     out: list[dict[str, Any]] = []
@@ -153,7 +154,7 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         """``v3`` or ``v4``: the BFCL data version in play."""
         return self.domain.meta["bfcl"]["version"]
 
-    def _setup_for(self, task: Task):  # type: ignore[override]
+    def _setup_for(self, task: Task):
         if self.reference and not task.reference:  # built on first use: ~5 ms per task
             task.reference = reference_messages(self.entries[task.id], task, self.step_limit)
         setup, toolset, tools = super()._setup_for(task)

@@ -154,7 +154,7 @@ class BFCLExecutor:
 
 
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
-    out = {"valid": bool(result.get("valid"))}
+    out: dict[str, Any] = {"valid": bool(result.get("valid"))}
     if not out["valid"]:
         out["error_type"] = result.get("error_type")
         out["error_message"] = result.get("error_message")
@@ -218,7 +218,8 @@ def _methods(entry: BFCLEntry) -> dict[str, inspect.Signature]:
 
 def parse_call_string(call: str, signatures: dict[str, inspect.Signature] | None = None) -> tuple[str, dict[str, Any]]:
     """``"cd(folder='x')"`` -> ``("cd", {"folder": "x"})``; positional arguments are named from the
-    method's signature in bfcl-eval's class (BFCL's ground truth sometimes writes them positionally)."""
+    method's signature in bfcl-eval's class (BFCL's ground truth sometimes writes them positionally).
+    """
     try:
         node = ast.parse(call.strip(), mode="eval").body
     except SyntaxError as exc:

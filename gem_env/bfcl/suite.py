@@ -38,12 +38,13 @@ def suite_rows(summary: Mapping[str, Any]) -> dict[str, dict[str, float | None]]
     were evaluated.
     """
     out: dict[str, dict[str, float | None]] = {}
-    found = []
+    found: list[Mapping[str, Any] | None] = []
     for title, cat in zip(COLUMNS, CATEGORIES):
         block = _block(summary, cat)
         out[title] = {m: (float(block[m]) if block is not None else None) for m in ("avg@k", "pass@k")}
         found.append(block)
-    out["Overall"] = {m: (sum(float(b[m]) for b in found) / len(found) if all(b is not None for b in found) else None)
+    done = [b for b in found if b is not None]
+    out["Overall"] = {m: (sum(float(b[m]) for b in done) / len(found) if len(done) == len(found) else None)
                       for m in ("avg@k", "pass@k")}
     return out
 

@@ -174,8 +174,8 @@ def show_domain(
     for t in d.tools:
         typer.echo(f"  {'W' if t.mutates else 'R'} {t.name}: {t.description}")
     typer.echo("\nTasks:")
-    for t in ld.tasks:
-        typer.echo(f"  {t.id}: {t.description or t.user.instruction[:90]}")
+    for task in ld.tasks:
+        typer.echo(f"  {task.id}: {task.description or task.user.instruction[:90]}")
 
 
 def _read_tools(file: Path) -> list[dict]:
@@ -200,6 +200,9 @@ def _read_tools(file: Path) -> list[dict]:
 
 
 def _to_specs(tools: list[dict], fmt: str) -> list:
+    from collections.abc import Callable
+    from typing import Any
+
     from tools_registry.errors import ConfigError
     from tools_registry.specs import ToolSpec
 
@@ -207,7 +210,8 @@ def _to_specs(tools: list[dict], fmt: str) -> list:
         t0 = tools[0] if tools else {}
         fmt = ("mcp" if "inputSchema" in t0 else "openai" if "function" in t0 or t0.get("type") == "function"
                else "bfcl" if (t0.get("parameters") or {}).get("type") == "dict" else "openai")
-    conv = {"openai": ToolSpec.from_openai, "mcp": ToolSpec.from_mcp, "bfcl": ToolSpec.from_bfcl}.get(fmt)
+    converters: dict[str, Callable[[dict[str, Any]], ToolSpec]] = {"openai": ToolSpec.from_openai, "mcp": ToolSpec.from_mcp, "bfcl": ToolSpec.from_bfcl}
+    conv = converters.get(fmt)
     if conv is None:
         raise ConfigError(f"unknown format '{fmt}': use openai, mcp, bfcl or auto")
     return [conv(t) for t in tools]
@@ -222,7 +226,8 @@ def validate_tools(
     """Check tool definitions against the JSON Schema meta-schema and the GEM Stage-2 rules.
 
     Errors (the set cannot be used) exit 1; warnings (style rules for synthesized tools: snake_case
-    names, descriptions, typed parameters) exit 1 only with --strict."""
+    names, descriptions, typed parameters) exit 1 only with --strict.
+    """
     from tools_registry.validation import split_problems, tool_problems
 
     specs = _to_specs(_read_tools(file), fmt)

@@ -44,6 +44,7 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
                           f"{', '.join(k + ':' for k in BACKEND_KINDS)}")
     if kind != "scripted" and not name:
         raise ConfigError(f"model string {model!r} names no model after {kind!r}")
+    cls: type[Any]
     if kind == "openai":
         from .openai_backend import OpenAIBackend as cls
 

@@ -140,9 +140,11 @@ class HFBackend(LLMBackend):
         if self._loop is not loop or self._worker is None or self._worker.done():
             self._loop, self._queue = loop, asyncio.Queue()
             self._worker = loop.create_task(self._batcher())
+        queue = self._queue
+        assert queue is not None, "the batch queue is made above on this loop's first call"
         future = loop.create_future()
         job = self._make_job(messages, tools, response_format, sampling, future)
-        await self._queue.put(job)
+        await queue.put(job)
         return await future
 
     async def _batcher(self) -> None:

@@ -31,8 +31,9 @@ _TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "se
               "parallel_tool_calls", "reasoning_effort", "n"}
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def _chain(first: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
+    exc: BaseException | None = first
     while exc is not None and exc not in seen and len(seen) < 16:
         seen.append(exc)
         exc = exc.__cause__ or exc.__context__

@@ -125,7 +125,7 @@ def _parse_hermes(text: str, repairs: list[str]) -> tuple[str | None, list[dict[
         rest, _, tail = rest.partition("<tool_call>")
         bodies.append(tail.replace("</tool_call>", ""))
         repairs.append("tool_call: missing </tool_call> closed")
-    calls = []
+    calls: list[dict[str, Any]] = []
     for body in bodies:
         i = len(calls)
         obj = loads_repairing(body.strip(), f"tool_call {i}", repairs)

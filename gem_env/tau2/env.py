@@ -183,7 +183,7 @@ class Tau2Env(ToolUseEnv):
             obj.bind(self.backend_tau2)
         return obj
 
-    def _setup_for(self, task: Task):  # type: ignore[override]
+    def _setup_for(self, task: Task):
         setup, toolset, tools = super()._setup_for(task)
         if not isinstance(toolset, _UncheckedToolSet):
             toolset = _UncheckedToolSet(setup.tools)

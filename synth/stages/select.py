@@ -72,7 +72,7 @@ class Selector(LLMStage):
             bad.append("summary is missing")
         elif summary.strip().startswith("<") and summary.strip().endswith(">"):
             bad.append(f"summary {summary.strip()[:60]!r} copies the prompt's placeholder")
-        if bad:
+        if bad or not isinstance(summary, str):
             raise StageDrop(self.name, "bad_label", bad)
         out["summary"] = summary.strip()
         return Tags(**out)
