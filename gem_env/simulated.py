@@ -172,7 +172,8 @@ class SimulatedToolBackend(ToolBackend):
 
     def state_text(self, name: str, arguments: dict[str, Any], budget_chars: int) -> tuple[str, set[str]]:
         """The state as the prompt shows it, and the top-level keys shown: whole when it fits
-        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``)."""
+        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``).
+        """
         whole, shown = state_slice(self._state, arguments, budget_chars=budget_chars, keys=self._reads.get(name))
         if whole:
             return "(the whole state, JSON)\n" + orjson.dumps(shown).decode(), set(shown)

@@ -61,7 +61,8 @@ def resolve_model_path(model: Any) -> Any:
 
 def trained_template(tokenizer: Any) -> str | None:
     """The template TRL's ``SFTTrainer`` renders with under ``assistant_only_loss``: None when the tokenizer's
-    own has generation markers, else TRL's training variant (None when TRL has none)."""
+    own has generation markers, else TRL's training variant (None when TRL has none).
+    """
     from trl.chat_template_utils import get_training_chat_template, has_generation_markers
 
     if has_generation_markers(tokenizer.chat_template):

@@ -107,7 +107,8 @@ class FlawedOracleAgent(OracleAgent):
 def write_rollouts(env_ids: Iterable[str], path: str | Path, *, flawed: bool = False,
                    tasks: list[str] | None = None) -> list[float]:
     """Append one oracle rollout per task (and, with ``flawed``, one :class:`FlawedOracleAgent` rollout) as
-    corpus rows to ``path``; return the episodes' rewards."""
+    corpus rows to ``path``; return the episodes' rewards.
+    """
     import asyncio
 
     from gem_env.registration import make_env

@@ -208,7 +208,8 @@ class Compiler:
 
     def ref(self, root: str, path: str, where: str, names: frozenset[str]) -> Fn:
         """A read of a binding. Marked ``is_ref``: its value is a subtree of the state or the arguments,
-        or a value measured when it was bound, so it needs no measuring again."""
+        or a value measured when it was bound, so it needs no measuring again.
+        """
         fn = self._ref(root, path, where, names)
         fn.is_ref = True  # type: ignore[attr-defined]
         return fn

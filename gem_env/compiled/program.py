@@ -157,7 +157,8 @@ class ProgramSet:
              patch: bool = True) -> tuple[str, list[dict[str, Any]]]:
         """Answer one call: ``(tool message text, JSON Patch it applied)``; ProgramError when it fails.
 
-        ``patch=False`` returns ``[]`` for the patch (it is not built)."""
+        ``patch=False`` returns ``[]`` for the patch (it is not built).
+        """
         prog = self.programs.get(name)
         if prog is None:
             raise ProgramError(f"tool '{name}' has no program")

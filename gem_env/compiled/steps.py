@@ -20,7 +20,8 @@ def _scanner(comp: Compiler, node: dict[str, Any], where: str, depth: int
              ) -> Callable[[Frame, Any, bool], list[tuple[Any, Any]]]:
     """``scan(frame, collection, first)``: the ``(key, record)`` pairs matching ``where``/``when``.
 
-    ``where`` values are evaluated once per scan (they cannot read ``$item``); ``when`` per record."""
+    ``where`` values are evaluated once per scan (they cannot read ``$item``); ``when`` per record.
+    """
     conds: list[tuple[str, Fn]] = []
     w = node.get("where")
     if w is not None:

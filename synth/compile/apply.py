@@ -15,7 +15,8 @@ __all__ = ["apply_compiled"]
 
 def apply_compiled(domain: Domain, tasks: list[Task], record: CompileRecord | None) -> tuple[Domain, list[Task]]:
     """Put a compile result on a domain: programs, certificate, and the expected final state joins
-    every task's reward basis. An uncompiled (or absent) result leaves both as they are."""
+    every task's reward basis. An uncompiled (or absent) result leaves both as they are.
+    """
     if record is None or not record.compiled:
         return domain, tasks
     domain = domain.model_copy(update={"programs": record.programs, "certificate": record.certificate})
