@@ -32,7 +32,7 @@ def domain_texts(env_ids: Iterable[str]) -> list[str]:
     """Each task's reference episode as TRL's Qwen3 template renders it (policy, tools and turns)."""
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    from gem_env.llm.tiny_model import qwen3_chat_template
+    from gem_env.llm.testing.tiny_model import qwen3_chat_template
     from gem_env.registration import make_env
 
     template = qwen3_chat_template()
@@ -60,7 +60,7 @@ def build_domain_model(path: str | Path, env_ids: Iterable[str], *, vocab_size: 
     episodes, which a test then trains on: it measures whether the loop learns, not whether a
     tokenizer generalises.
     """
-    from gem_env.llm.tiny_model import build_tiny_chat_model
+    from gem_env.llm.testing.tiny_model import build_tiny_chat_model
 
     return build_tiny_chat_model(path, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
                                  intermediate_size=2 * hidden_size, max_position_embeddings=4096, seed=seed,

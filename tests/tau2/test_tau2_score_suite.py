@@ -101,7 +101,7 @@ def test_suite_ids_table_and_eval_wiring():
 
 
 def test_gem_eval_runs_tau2_episodes_with_an_llm_user(tmp_path):
-    from gem_env.llm.scripted import ScriptedBackend
+    from gem_env.llm.testing.scripted import ScriptedBackend
     from trainers.evaluate import evaluate
 
     agent = ScriptedBackend(lambda messages, tools, rf, sampling: {"role": "assistant", "content": "Done."})
