@@ -91,6 +91,7 @@ class EnvFactory:
         self._loaded: Any = None
 
     def __call__(self) -> Any:
+        """Build the environment (a BFCL env or through ``make_env``), once per factory."""
         from .bfcl import category_of
 
         if category_of(self.env) is not None:

@@ -35,6 +35,7 @@ class RowScore:
     breakdown: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The score as a JSON-ready dict."""
         return {"task_id": self.task_id, "reward": self.reward, "breakdown": self.breakdown}
 
 

@@ -136,6 +136,7 @@ class CachedBackend(LLMBackend):
 
     @property
     def name(self) -> str:
+        """The wrapped backend's name."""
         return self.inner.name
 
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
@@ -179,6 +180,7 @@ class CachedBackend(LLMBackend):
             del self._inflight[key]
 
     async def aclose(self) -> None:
+        """Close the wrapped backend and the cache file."""
         await self.inner.aclose()
         if self.cache is not None:
             self.cache.close()

@@ -219,6 +219,7 @@ class HFBackend(LLMBackend):
         return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)
 
     async def aclose(self) -> None:
+        """Stop the batching worker."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None

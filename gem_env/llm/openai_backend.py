@@ -281,6 +281,7 @@ class OpenAIBackend(LLMBackend):
                          usage=TokenUsage(*tokens), repairs=repairs)
 
     async def aclose(self) -> None:
+        """Close the HTTP client."""
         if self._client is not None:
             await self._client.close()
             self._client = None

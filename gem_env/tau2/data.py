@@ -136,6 +136,7 @@ class DomainStore:
     _proto: Any = field(default=None, repr=False)
 
     def new_environment(self, solo_mode: bool = False, *, db: Any = None, user_db: Any = None) -> Any:
+        """A tau2 environment of the domain on a private copy of the DB (or of ``db``/``user_db``)."""
         mod = domain_module(self.domain)
         kwargs: dict[str, Any] = {"db": private_copy(db if db is not None else self.db)}
         if self.domain == "telecom":
