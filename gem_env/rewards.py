@@ -178,7 +178,7 @@ class JudgeRubric(Reward):
         self.prompts_dir = prompts_dir
 
     def prompt(self, outcome: EpisodeOutcome) -> str:
-        """The judge prompt for the episode: its rubric and the conversation."""
+        """The judge prompt for the episode: the policy, the rubric and the conversation."""
         from .prompts import fill, load_prompt
 
         lines = []

@@ -116,7 +116,11 @@ class SimulatedToolBackend(ToolBackend):
         return run_sync(self.acall(name, arguments, history))
 
     async def acall(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
-        """Ask the tool model for the call's result and the state change it makes."""
+        """Simulate the call: the tool model's (or the cache's) output and state patch, applied.
+
+        Raises:
+            ToolError: The simulated tool answered with an error.
+        """
         if self._setup is None:
             raise ConfigError("SimulatedToolBackend.call before reset()")
         spec = self._specs.get(name)
@@ -175,8 +179,10 @@ class SimulatedToolBackend(ToolBackend):
         return fill(template, **values, state_schema=orjson.dumps(schema).decode(), state=state)
 
     def state_text(self, name: str, arguments: dict[str, Any], budget_chars: int) -> tuple[str, set[str]]:
-        """The state as the prompt shows it, and the top-level keys shown: whole when it fits
-        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``).
+        """The state as the prompt shows it, and the top-level keys shown.
+
+        Whole when it fits ``budget_chars``, else the slice the call touches keyed by JSON Pointer
+        (``gem_env.state_slice``).
         """
         whole, shown = state_slice(self._state, arguments, budget_chars=budget_chars, keys=self._reads.get(name))
         if whole:

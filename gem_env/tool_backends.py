@@ -288,7 +288,7 @@ class ReplayToolBackend(ToolBackend):
         self.misses = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
-        """Load the task's recording and start from its initial state."""
+        """Index the given recording (or the task's, recorded once and cached) and start from the initial state."""
         rec = self.recording
         if rec is None:
             rec = self._cache.get(setup.task.id)

@@ -199,7 +199,7 @@ class LLMUser(User):
         return run_sync(self.areply(messages))
 
     async def areply(self, messages: list[dict[str, Any]]) -> UserTurn:
-        """Ask the user model for the next turn, retrying replies that break the format."""
+        """Ask the user model for the next turn, retrying empty replies and ones that reveal the whole scenario."""
         view = self.user_view(messages)
         problem = ""
         for _ in range(self.retries + 1):

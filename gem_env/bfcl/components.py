@@ -25,8 +25,10 @@ __all__ = ["BFCLReward", "BFCLToolBackend", "BFCLUser", "conversation_to_result"
 
 
 def _jsonable(value: Any, seen: set[int] | None = None) -> Any:
-    """A JSON copy of bfcl-eval's instance state (objects become their public attributes; each
-    object appears once, later references become its repr, so parent links do not recurse).
+    """A JSON copy of bfcl-eval's instance state.
+
+    Objects become their public attributes; each object appears once, later references become
+    its repr, so parent links do not recurse.
     """
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value

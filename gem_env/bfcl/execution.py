@@ -220,8 +220,10 @@ def _methods(entry: BFCLEntry) -> dict[str, inspect.Signature]:
 
 
 def parse_call_string(call: str, signatures: dict[str, inspect.Signature] | None = None) -> tuple[str, dict[str, Any]]:
-    """``"cd(folder='x')"`` -> ``("cd", {"folder": "x"})``; positional arguments are named from the
-    method's signature in bfcl-eval's class (BFCL's ground truth sometimes writes them positionally).
+    """Parse a call string: ``"cd(folder='x')"`` -> ``("cd", {"folder": "x"})``.
+
+    Positional arguments are named from the method's signature in bfcl-eval's class (BFCL's
+    ground truth sometimes writes them positionally).
     """
     try:
         node = ast.parse(call.strip(), mode="eval").body

@@ -92,7 +92,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def text(value: Any) -> str:
-    """``value`` as text: strings as they are, other values as JSON."""
+    """``value`` as text: strings as they are, whole floats as integers, other values as JSON."""
     if isinstance(value, str):
         return value
     if value is None or isinstance(value, bool):
@@ -225,8 +225,10 @@ class Compiler:
         return interp
 
     def ref(self, root: str, path: str, where: str, names: frozenset[str]) -> Fn:
-        """A read of a binding. Marked ``is_ref``: its value is a subtree of the state or the arguments,
-        or a value measured when it was bound, so it needs no measuring again.
+        """A read of a binding.
+
+        Marked ``is_ref``: its value is a subtree of the state or the arguments, or a value
+        measured when it was bound, so it needs no measuring again.
         """
         fn = self._ref(root, path, where, names)
         fn.is_ref = True  # type: ignore[attr-defined]

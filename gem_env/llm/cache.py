@@ -70,8 +70,10 @@ class ReplyCache:
         return conn
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        """WAL mode and the table. Switching a new file to WAL takes an exclusive lock for which
-        SQLite does not wait, so processes opening a new cache at once retry until the timeout.
+        """WAL mode and the table.
+
+        Switching a new file to WAL takes an exclusive lock for which SQLite does not wait, so
+        processes opening a new cache at once retry until the timeout.
         """
         deadline = time.monotonic() + self._timeout_s
         while True:

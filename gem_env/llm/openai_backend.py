@@ -217,8 +217,10 @@ class OpenAIBackend(LLMBackend):
                 await asyncio.sleep(delay)
 
     def _to_reply(self, data: dict[str, Any], had_tools: bool) -> ChatReply:
-        """The reply in a response body; a body of the wrong shape is the model's (or server's)
-        failure for this request: ``ParseError``, never another exception.
+        """The reply in a response body.
+
+        A body of the wrong shape is the model's (or server's) failure for this request:
+        ``ParseError``, never another exception.
 
         An arguments string that is not JSON even after repair stays a string: the environment
         shows the agent that error as a tool message, as it does for a dict action.

@@ -40,9 +40,11 @@ _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def tree_copy(value: Any) -> Any:
-    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars), as pydantic's
-    ``__deepcopy__`` makes it but without its generic ``copy.deepcopy`` machinery (entries parsed
-    from JSON are trees: no object appears twice, so no memo is needed). Other types go to deepcopy.
+    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars).
+
+    Made as pydantic's ``__deepcopy__`` makes it but without its generic ``copy.deepcopy``
+    machinery (entries parsed from JSON are trees: no object appears twice, so no memo is needed).
+    Other types go to deepcopy.
     """
     t = type(value)
     if t in _ATOMS:

@@ -1,5 +1,7 @@
-"""Users of the tau2 environments: tau2's user simulator run through gem's LLM backends, and a
-scripted user for tests and re-scoring.
+"""Users of the tau2 environments.
+
+tau2's user simulator run through gem's LLM backends, and a scripted user for tests and
+re-scoring.
 
 :class:`Tau2LLMUser` builds tau2's own system prompt (its global simulation guidelines - the
 "tools" variant when the domain gives the user tools - and ``str(task.user_scenario)``: persona,
@@ -75,7 +77,7 @@ class Tau2LLMUser(_Tau2User):
         self._seen = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
-        """Build tau2's user simulator for the task."""
+        """Build tau2's user system prompt and the user's tools for the task."""
         super().reset(setup)
         t2 = require_tau2()
         env = self.backend.env  # type: ignore[union-attr]
