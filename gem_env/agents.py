@@ -79,12 +79,15 @@ class LLMAgent(Agent):
         self._seed: int | None = None
 
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        """Remember the episode's seed (used as the sampling seed when ``seed_sampling``)."""
         self._seed = seed
 
     async def aclose(self) -> None:
+        """Close the model backend."""
         await self.backend.aclose()
 
     def clone(self) -> LLMAgent:
+        """A new agent on the same backend with the same settings and name."""
         twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling,
                         tool_choice=self.tool_choice)
         twin.name = self.name
@@ -98,6 +101,7 @@ class LLMAgent(Agent):
         return out
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """Ask the model for the next assistant message given the observation."""
         sampling = dict(self.sampling)
         if self.seed_sampling and self._seed is not None and "seed" not in sampling:
             sampling["seed"] = self._seed
@@ -118,6 +122,11 @@ class OracleAgent(Agent):
         self._next = 0
 
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        """Load the task's reference assistant replies to replay.
+
+        Raises:
+            ConfigError: No task given.
+        """
         if task is None:
             raise ConfigError("the oracle agent needs the task (run it through run_episode/rollout)")
         self._replies = [m.to_dict() for m in task.reference if m.role == "assistant"]
@@ -126,9 +135,11 @@ class OracleAgent(Agent):
         self._next = 0
 
     def clone(self) -> OracleAgent:
+        """A fresh oracle agent."""
         return OracleAgent()
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """The next reference assistant reply (an empty text once they run out)."""
         if self._next >= len(self._replies):
             return {"role": "assistant", "content": ""}
         reply = self._replies[self._next]
@@ -152,12 +163,15 @@ class RandomAgent(Agent):
         self._rng = np.random.default_rng(seed)
 
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
+        """Seed the agent's random generator from its own seed and the episode's."""
         self._rng = np.random.default_rng([self.seed, seed if seed is not None else 0])
 
     def clone(self) -> RandomAgent:
+        """A fresh random agent with the same call probability and seed."""
         return RandomAgent(self.p_call, self.seed)
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """A random tool call valid for the offered tools (with probability ``p_call``), else a text."""
         tools = observation["tools"]
         if tools and self._rng.random() < self.p_call:
             space = AssistantMessageSpace(lambda: ToolSet(tools), parser=None)

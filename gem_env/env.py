@@ -643,6 +643,7 @@ class ToolUseEnv(gym.Env):
         return "\n".join(lines) + "\n"
 
     def close(self) -> None:
+        """Close the tool backend."""
         self.backend.close()
 
 

@@ -91,6 +91,7 @@ class EnvFactory:
         self._loaded: Any = None
 
     def __call__(self) -> Any:
+        """A new environment: a BFCL env, or ``make_env`` on the domain (loaded once per factory)."""
         from .bfcl import category_of
 
         if category_of(self.env) is not None:
@@ -131,6 +132,7 @@ def merge_parts(output: str | os.PathLike[str], *, skip_written: bool = False) -
     """Append the rows of ``output``'s parts to it (by env and seed), then remove the parts; returns rows added.
 
     Args:
+        output: The JSONL file; its parts are in :func:`parts_dir` of it.
         skip_written: Leave out rows whose episode (env, seed, task) ``output`` already holds:
             parts left by an interrupted merge are merged again without duplicates.
     """
@@ -243,7 +245,8 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
     Args:
         jobs: The episodes to run, per environment.
         spec: How workers build the agent and model backends.
-        num_workers: Ray tasks (1 CPU each); each runs ``concurrency`` episodes at once.
+        num_workers: Ray tasks (1 CPU each).
+        concurrency: Episodes each worker runs at once.
         address: A running cluster (``ray.init(address=...)``); else a local Ray with
             ``num_workers`` CPUs is started and shut down. An already initialised Ray is used as it is.
         output: JSONL file the rows end up in; on a cluster, a path every node sees.
@@ -335,14 +338,21 @@ def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, addres
     Args:
         env: An env id (``gem/<domain>-v0``), a domain name or folder (every worker must see it).
         agent: ``oracle``, ``random`` or a model string; each worker builds its own.
-        n / seed / task_ids / output / resume: As for :func:`~gem_env.rollout.arollout`.
-        num_workers / address / concurrency: See :func:`run_jobs_on_ray` (``concurrency`` is per worker).
+        n: Number of episodes, as for :func:`~gem_env.rollout.arollout`.
+        num_workers: Ray tasks, as for :func:`run_jobs_on_ray`.
+        address: A running cluster, as for :func:`run_jobs_on_ray`.
+        concurrency: Episodes each worker runs at once.
+        seed: Seed of episode 0, as for :func:`~gem_env.rollout.arollout`.
+        task_ids: Tasks to cycle through, as for :func:`~gem_env.rollout.arollout`.
+        output: JSONL file the rows end up in (merged from the workers' parts).
+        resume: Skip episodes whose rows ``output`` (or parts an interrupted run left) holds.
         env_kwargs: Plain options of each env (``tools``, ``user``, ``max_turns``, ...).
         sampling: The agent's sampling options.
         models: ``{"user_model" | "tool_model" | "judge_model": model string}``.
         backend_options: Options of every ``openai:`` backend (``base_url``: a URL or a list).
         cache: SQLite reply cache for the agent.
-        role_sampling / tool_choice: See :class:`ModelSpec`.
+        role_sampling: Sampling options per role, as for :class:`ModelSpec`.
+        tool_choice: The agent's ``tool_choice``, as for :class:`ModelSpec`.
     """
     spec = ModelSpec(agent=agent, sampling=dict(sampling or {}), models=dict(models or {}),
                      backend_options=dict(backend_options or {}), cache=cache,

@@ -1,6 +1,8 @@
-"""Domain resolution: env ids ``gem/<domain>-v<N>`` parsed, and a name, folder, env id or records
-turned into a cached ``LoadedDomain``. Registration with Gymnasium is ``registration.py``'s; the
-env (``env.py``) and registration both use this module, which uses neither.
+"""Domain resolution: env ids parsed, and domains loaded and cached.
+
+Env ids ``gem/<domain>-v<N>`` are parsed, and a name, folder, env id or records turned into a
+cached ``LoadedDomain``. Registration with Gymnasium is ``registration.py``'s; the env
+(``env.py``) and registration both use this module, which uses neither.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ def parse_env_id(value: str) -> tuple[str, int | None] | None:
 
 
 def unknown_env_message(value: str, limit: int = 40) -> str:
-    """"unknown environment ..." with close matches among, and a list of, every ``gem/*`` id in
-    Gymnasium's registry (bundled and folder domains, BFCL's and any suite registered later).
+    """The "unknown environment ..." message.
+
+    It gives close matches among, and a list of, every ``gem/*`` id in Gymnasium's registry
+    (bundled and folder domains, BFCL's and any suite registered later).
     """
     import difflib
 

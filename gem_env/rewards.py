@@ -105,6 +105,7 @@ class StateMatch(Reward):
     name = "state"
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Compare the final state with the expected one."""
         expected, canonical = expected_state(outcome.setup)
         if expected is None:
             return RewardResult(1.0, {"state": 1.0}, {"state": "not checked"})
@@ -125,6 +126,7 @@ class ActionMatch(Reward):
     name = "actions"
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Check that every gold action was performed successfully."""
         done = [c for c in outcome.calls if c.ok]
         missing = []
         for gold in outcome.setup.task.criteria.actions:
@@ -142,6 +144,7 @@ class Communicated(Reward):
     name = "communicate"
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Check that every fact to communicate was said by the assistant."""
         said = "\n".join(m["content"] for m in outcome.messages
                          if m.get("role") == "assistant" and isinstance(m.get("content"), str)).lower()
         missing = [f for f in outcome.setup.task.criteria.communicate if f.lower() not in said]
@@ -175,6 +178,7 @@ class JudgeRubric(Reward):
         self.prompts_dir = prompts_dir
 
     def prompt(self, outcome: EpisodeOutcome) -> str:
+        """The judge prompt for the episode: the policy, the rubric and the conversation."""
         from .prompts import fill, load_prompt
 
         lines = []
@@ -192,11 +196,13 @@ class JudgeRubric(Reward):
                     conversation="\n".join(lines), rubric=rubric)
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Judge the episode (runs :meth:`ascore` to completion)."""
         from ._sync import run_sync
 
         return run_sync(self.ascore(outcome))
 
     async def ascore(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Ask the judge model whether the episode meets the task's rubric."""
         rubric = outcome.setup.task.criteria.rubric
         if not rubric:
             return RewardResult(1.0, {"judge": 1.0}, {"judge": "no rubric"})
@@ -264,9 +270,11 @@ class TaskReward(Reward):
         return RewardResult(float(value), parts, details)
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Score every part and combine them: the product of the basis parts."""
         basis, extra = self._plan(outcome)
         return self._combine(basis, {n: self.parts[n].score(outcome) for n in [*basis, *extra]})
 
     async def ascore(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Score every part (awaiting async ones) and combine them: the product of the basis parts."""
         basis, extra = self._plan(outcome)
         return self._combine(basis, {n: await self.parts[n].ascore(outcome) for n in [*basis, *extra]})

@@ -60,8 +60,10 @@ class EpisodeRecord:
 
     @property
     def ended_by(self) -> str:
-        """How the episode ended: ``terminated`` (the user closed it), the truncation reason
-        (``max_turns``, ...), or ``error:<ExceptionName>`` when a model failed for good.
+        """How the episode ended.
+
+        ``terminated`` (the user closed it), the truncation reason (``max_turns``, ...), or
+        ``error:<ExceptionName>`` when a model failed for good.
         """
         if self.error:
             return "error:" + self.error.split(":", 1)[0]
@@ -206,6 +208,8 @@ async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str 
             ToolUseEnv, or one ToolUseEnv (then ``concurrency`` is 1).
         agent: An Agent or a string for :func:`~gem_env.agents.make_agent`.
         n: Number of episodes; episode ``i`` has seed ``seed + i``.
+        concurrency: Episodes run at once.
+        seed: Seed of episode 0.
         task_ids: Cycle through these tasks (``"all"`` in the CLI = every task); else the seed picks.
         output: JSONL file the corpus rows are appended to.
         progress: Show a progress bar (rich) on stderr.

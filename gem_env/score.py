@@ -35,6 +35,7 @@ class RowScore:
     breakdown: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The score as a JSON-ready dict."""
         return {"task_id": self.task_id, "reward": self.reward, "breakdown": self.breakdown}
 
 
@@ -100,8 +101,10 @@ def check_rows(rows: Iterable[Any], task_ids: set[str]) -> list[tuple[str, list[
 
 
 def _user_turns(messages: list[dict[str, Any]]) -> list[Any]:
-    """The user's turns; a user message with tool calls (tau2 telecom: the user acting on its phone)
-    joins the next user text, so the calls run before that text is said.
+    """The user's turns.
+
+    A user message with tool calls (tau2 telecom: the user acting on its phone) joins the next
+    user text, so the calls run before that text is said.
     """
     turns: list[Any] = []
     pending: list[dict[str, Any]] = []

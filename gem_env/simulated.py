@@ -84,6 +84,7 @@ class SimulatedToolBackend(ToolBackend):
         self._calls: list[RecordedCall] = []
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Start from the task's initial state with its tools."""
         self._setup = setup
         self._specs = {t.name: t for t in setup.tools}
         self._state = setup.fresh_state()
@@ -104,15 +105,22 @@ class SimulatedToolBackend(ToolBackend):
             raise ConfigError(f"domain '{setup.domain.name}': state_schema does not compile: {exc}") from None
 
     def add_tools(self, tools: list[ToolSpec]) -> None:
+        """Add tools revealed during the episode."""
         self._specs.update({t.name: t for t in tools})
 
     # ---- the call -----------------------------------------------------------------------------
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Simulate the call with the tool model (runs :meth:`acall` to completion)."""
         from ._sync import run_sync
 
         return run_sync(self.acall(name, arguments, history))
 
     async def acall(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Simulate the call: the tool model's (or the cache's) output and state patch, applied.
+
+        Raises:
+            ToolError: The simulated tool answered with an error.
+        """
         if self._setup is None:
             raise ConfigError("SimulatedToolBackend.call before reset()")
         spec = self._specs.get(name)
@@ -171,8 +179,10 @@ class SimulatedToolBackend(ToolBackend):
         return fill(template, **values, state_schema=orjson.dumps(schema).decode(), state=state)
 
     def state_text(self, name: str, arguments: dict[str, Any], budget_chars: int) -> tuple[str, set[str]]:
-        """The state as the prompt shows it, and the top-level keys shown: whole when it fits
-        ``budget_chars``, else the slice the call touches keyed by JSON Pointer (``gem_env.state_slice``).
+        """The state as the prompt shows it, and the top-level keys shown.
+
+        Whole when it fits ``budget_chars``, else the slice the call touches keyed by JSON Pointer
+        (``gem_env.state_slice``).
         """
         whole, shown = state_slice(self._state, arguments, budget_chars=budget_chars, keys=self._reads.get(name))
         if whole:
@@ -225,16 +235,20 @@ class SimulatedToolBackend(ToolBackend):
     # ---- state --------------------------------------------------------------------------------
     @property
     def state(self) -> dict[str, Any]:
+        """A copy of the current state."""
         return orjson.loads(orjson.dumps(self._state))
 
     def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
+        """The state (as JSON bytes) and the calls recorded so far."""
         return orjson.dumps(self._state), tuple(self._calls)
 
     def restore(self, snapshot: tuple[bytes, tuple[RecordedCall, ...]]) -> None:
+        """Put the state and recorded calls back to a ``snapshot``."""
         self._state = orjson.loads(snapshot[0])
         self._calls = list(snapshot[1])
 
     def set_state(self, state: dict[str, Any]) -> None:
+        """Replace the state with a copy of ``state``."""
         self._state = orjson.loads(orjson.dumps(state))
 
     def recording(self) -> Recording:

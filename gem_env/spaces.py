@@ -32,9 +32,11 @@ class ConversationSpace(spaces.Space[dict]):
 
     @property
     def is_np_flattenable(self) -> bool:
+        """False: messages cannot be flattened to a numpy array."""
         return False
 
     def contains(self, x: Any) -> bool:
+        """Whether ``x`` is an observation dict of messages and tools."""
         if not isinstance(x, dict) or not isinstance(x.get("messages"), list) or not isinstance(x.get("tools"), list):
             return False
         for m in x["messages"]:
@@ -71,6 +73,7 @@ class AssistantMessageSpace(spaces.Space[dict]):
 
     @property
     def is_np_flattenable(self) -> bool:
+        """False: messages cannot be flattened to a numpy array."""
         return False
 
     def sample(self, mask: Any = None, probability: Any = None) -> dict:
@@ -95,6 +98,7 @@ class AssistantMessageSpace(spaces.Space[dict]):
                 "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]}
 
     def contains(self, x: Any) -> bool:
+        """Whether ``x`` is a valid assistant message (or text the parser accepts)."""
         if isinstance(x, str):
             if self.parser is None:
                 return False

@@ -139,9 +139,11 @@ class PythonToolBackend(ToolBackend):
         self._kit: Toolkit | None = None
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Build the toolkit on the task's initial state."""
         self._kit = self.toolkit(self.toolkit.State.model_validate_json(setup.initial_state_json))
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Run the toolkit's Python tool and return its JSON result."""
         kit = self._kit
         if kit is None:
             raise ConfigError("PythonToolBackend.call before reset()")
@@ -153,19 +155,23 @@ class PythonToolBackend(ToolBackend):
 
     @property
     def state(self) -> dict[str, Any]:
+        """The toolkit's state as a dict (empty before reset)."""
         if self._kit is None:
             return {}
         return self._kit.dump_state()
 
     def snapshot(self) -> bytes:
+        """The toolkit's state as JSON bytes."""
         if self._kit is None:
             raise ConfigError("PythonToolBackend.snapshot before reset()")
         return self._kit.state.__pydantic_serializer__.to_json(self._kit.state)
 
     def restore(self, snapshot: bytes) -> None:
+        """Rebuild the toolkit on the state of a ``snapshot``."""
         self._kit = self.toolkit(self.toolkit.State.model_validate_json(snapshot))
 
     def set_state(self, state: dict[str, Any]) -> None:
+        """Rebuild the toolkit on ``state``."""
         self.restore(orjson.dumps(state))
 
 
@@ -246,10 +252,12 @@ class Recording:
         return rec
 
     def to_rows(self) -> list[dict[str, Any]]:
+        """The recorded calls as plain dicts."""
         return [vars(c).copy() for c in self.calls]
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, Any]]) -> Recording:
+        """A recording from rows written by :meth:`to_rows`."""
         return cls([RecordedCall(**r) for r in rows])
 
 
@@ -280,6 +288,7 @@ class ReplayToolBackend(ToolBackend):
         self.misses = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Index the given recording (or the task's, recorded once and cached) and start from the initial state."""
         rec = self.recording
         if rec is None:
             rec = self._cache.get(setup.task.id)
@@ -296,6 +305,7 @@ class ReplayToolBackend(ToolBackend):
             self.fallback.reset(setup)
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Return the recorded result of the same call (name and arguments)."""
         key = call_key(name, arguments)
         entries = self._index.get(key)
         if not entries:
@@ -328,6 +338,7 @@ class ReplayToolBackend(ToolBackend):
         self.fallback.set_state(orjson.loads(orjson.dumps(self._state)))
 
     async def acall(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Replay the call, or ask the fallback backend when it was not recorded."""
         if self.fallback is None or self._index.get(call_key(name, arguments)):
             return self.call(name, arguments, history)
         self.misses += 1
@@ -339,12 +350,15 @@ class ReplayToolBackend(ToolBackend):
 
     @property
     def state(self) -> dict[str, Any]:
+        """A copy of the current state."""
         return orjson.loads(orjson.dumps(self._state))
 
     def snapshot(self) -> tuple[bytes, tuple[tuple[Any, int], ...], int]:
+        """The state (as JSON bytes), the replay counters and the misses."""
         return orjson.dumps(self._state), tuple(self._used.items()), self.misses
 
     def restore(self, snapshot: tuple[bytes, tuple[tuple[Any, int], ...], int]) -> None:
+        """Put the state, replay counters and misses back to a ``snapshot``."""
         state, used, misses = snapshot
         self._state = orjson.loads(state)
         self._used = dict(used)

@@ -107,6 +107,7 @@ class ScriptedUser(_ListUser):
         self.turns = turns
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Load the scripted turns (given, or the task's ``user.turns``)."""
         turns = self.turns if self.turns is not None else setup.task.user.turns
         if not turns:
             raise ConfigError(f"task '{setup.task.id}' has no scripted user turns (user.turns)")
@@ -120,6 +121,7 @@ class ReplayUser(_ListUser):
     kind = "replay"
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Load the user turns of the task's reference conversation."""
         ref = setup.task.reference
         turns = [m.content for m in ref if m.role == "user" and m.content is not None]
         if not turns:
@@ -166,6 +168,7 @@ class LLMUser(User):
         self._instruction = ""
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Fill the user prompt from the task's user scenario."""
         from .prompts import fill, load_prompt
 
         u = setup.task.user
@@ -190,11 +193,13 @@ class LLMUser(User):
         return view
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        """The user's next turn (runs :meth:`areply` to completion)."""
         from ._sync import run_sync
 
         return run_sync(self.areply(messages))
 
     async def areply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        """Ask the user model for the next turn, retrying empty replies and ones that reveal the whole scenario."""
         view = self.user_view(messages)
         problem = ""
         for _ in range(self.retries + 1):

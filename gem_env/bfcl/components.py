@@ -25,8 +25,10 @@ __all__ = ["BFCLReward", "BFCLToolBackend", "BFCLUser", "conversation_to_result"
 
 
 def _jsonable(value: Any, seen: set[int] | None = None) -> Any:
-    """A JSON copy of bfcl-eval's instance state (objects become their public attributes; each
-    object appears once, later references become its repr, so parent links do not recurse).
+    """A JSON copy of bfcl-eval's instance state.
+
+    Objects become their public attributes; each object appears once, later references become
+    its repr, so parent links do not recurse.
     """
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
@@ -75,6 +77,7 @@ class BFCLToolBackend(ToolBackend):
         self.executor: BFCLExecutor | None = None
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Start a bfcl-eval executor for the task's entry."""
         self.close()
         entry = self.entries.get(setup.task.id)
         if entry is None:
@@ -82,6 +85,7 @@ class BFCLToolBackend(ToolBackend):
         self.executor = BFCLExecutor(entry)
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Run the call in bfcl-eval's classes and return its output."""
         ex = self.executor
         if ex is None:
             raise ConfigError("BFCLToolBackend.call before reset()")
@@ -94,19 +98,23 @@ class BFCLToolBackend(ToolBackend):
 
     @property
     def state(self) -> dict[str, Any]:
+        """The executor's instance state as JSON (empty before reset)."""
         return _jsonable(self.executor.state()) if self.executor is not None else {}
 
     def snapshot(self) -> Any:
+        """A copy of the executor's instances and turns."""
         if self.executor is None:
             raise ConfigError("BFCLToolBackend.snapshot before reset()")
         return self.executor.snapshot()
 
     def restore(self, snapshot: Any) -> None:
+        """Put the executor back to a ``snapshot``."""
         if self.executor is None:
             raise ConfigError("BFCLToolBackend.restore before reset()")
         self.executor.restore(snapshot)
 
     def close(self) -> None:
+        """Close the executor, if any."""
         if self.executor is not None:
             self.executor.close()
             self.executor = None
@@ -122,6 +130,7 @@ class BFCLUser(ScriptedUser):
     kind = "bfcl"
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Load the task's scripted turns and the tools each turn reveals."""
         meta = setup.task.meta.get("bfcl", {})
         reveal = {int(k): [ToolSpec.from_openai(t) for t in v] for k, v in meta.get("reveal", {}).items()}
         turns = setup.task.user.turns or []
@@ -191,6 +200,7 @@ class BFCLReward(Reward):
         self.per_turn = per_turn
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Score the episode with bfcl-eval's multi-turn checker against the ground truth."""
         entry = self.entries[outcome.setup.task.id]
         allowed = {d["name"] for d in entry.all_functions}
         turns = conversation_turns(outcome.messages, allowed)

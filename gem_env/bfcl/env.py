@@ -50,9 +50,10 @@ def _chunks(calls: list[Any], limit: int) -> list[list[Any]]:
 
 
 def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_STEP_LIMIT) -> list[Message]:
-    """The ground truth as a conversation: one call per assistant message (parallel calls when a
-    turn has more calls than bfcl-eval's step limit), bfcl-eval's outputs, and a closing text per
-    turn. ``OracleAgent`` replays it (the fidelity check).
+    """The ground truth as a conversation, which ``OracleAgent`` replays (the fidelity check).
+
+    One call per assistant message (parallel calls when a turn has more calls than bfcl-eval's
+    step limit), bfcl-eval's outputs, and a closing text per turn.
     """
     calls = ground_truth_tool_calls(entry)
     executor = BFCLExecutor(entry)

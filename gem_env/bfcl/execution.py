@@ -133,9 +133,11 @@ class BFCLExecutor:
                 for cls, inst in self.instances.items() if cls not in stateless}
 
     def snapshot(self) -> tuple[dict[str, Any], list[list[list[str]]]]:
+        """Deep copies of the class instances and the executed turns."""
         return copy.deepcopy(self.instances), copy.deepcopy(self.turns)
 
     def restore(self, snapshot: tuple[dict[str, Any], list[list[list[str]]]]) -> None:
+        """Put the instances and turns back to a ``snapshot``."""
         instances, turns = copy.deepcopy(snapshot)
         g = require_bfcl().utils_globals
         for cls, inst in instances.items():
@@ -143,6 +145,7 @@ class BFCLExecutor:
         self.instances, self.turns = instances, turns
 
     def close(self) -> None:
+        """Drop this executor's instances and namespace."""
         _forget(self._ns)
         self.instances = {}
 
@@ -217,8 +220,10 @@ def _methods(entry: BFCLEntry) -> dict[str, inspect.Signature]:
 
 
 def parse_call_string(call: str, signatures: dict[str, inspect.Signature] | None = None) -> tuple[str, dict[str, Any]]:
-    """``"cd(folder='x')"`` -> ``("cd", {"folder": "x"})``; positional arguments are named from the
-    method's signature in bfcl-eval's class (BFCL's ground truth sometimes writes them positionally).
+    """Parse a call string: ``"cd(folder='x')"`` -> ``("cd", {"folder": "x"})``.
+
+    Positional arguments are named from the method's signature in bfcl-eval's class (BFCL's
+    ground truth sometimes writes them positionally).
     """
     try:
         node = ast.parse(call.strip(), mode="eval").body

@@ -35,6 +35,7 @@ class CategoryFidelity:
     exceptions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict."""
         return dict(vars(self))
 
 

@@ -50,15 +50,22 @@ class ResultReplayAgent(Agent):
         self._calls = 0
 
     def reset(self, task: Any = None, seed: int | None = None) -> None:
+        """Load the recorded steps of the task.
+
+        Raises:
+            ConfigError: No recorded result for the task.
+        """
         if task is None or task.id not in self.results:
             raise ConfigError(f"no recorded result for task {getattr(task, 'id', None)!r}")
         self._steps = self.results[task.id]
         self._turn, self._next, self._calls = -1, 0, 0
 
     def clone(self) -> ResultReplayAgent:
+        """A fresh replay agent over the same results."""
         return ResultReplayAgent(self.results)
 
     async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """The next recorded step of the current user turn."""
         turn = sum(1 for m in observation["messages"] if m.get("role") == "user") - 1
         if turn != self._turn:
             self._turn, self._next = turn, 0

@@ -42,8 +42,10 @@ def _register_all() -> None:
 
 
 def _plain_help(group: typer.Typer) -> None:
-    """Click's plain help layout for every group: Typer's rich panels print a type beside each flag
-    (``--help <bool>``), which reads as if flags took a value.
+    """Click's plain help layout for every group.
+
+    Typer's rich panels print a type beside each flag (``--help <bool>``), which reads as if
+    flags took a value.
     """
     group.rich_markup_mode = None
     for sub in group.registered_groups:

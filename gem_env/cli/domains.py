@@ -15,6 +15,7 @@ tools_app = typer.Typer(help="Validate and convert tool definitions (OpenAI, MCP
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``domains`` and ``tools`` command groups to ``app``."""
     app.add_typer(domains_app, name="domains")
     app.add_typer(tools_app, name="tools")
 

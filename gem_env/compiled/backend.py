@@ -58,11 +58,13 @@ class CompiledToolBackend(ToolBackend):
         self._calls: list[RecordedCall] = []
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Compile (or reuse) the domain's programs and start from the task's initial state."""
         self._set = self.programs if self.programs is not None else programs_of(setup.domain, self.limits)
         self._state = setup.fresh_state()
         self._calls = []
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Run the tool's compiled program on the state and return its JSON result."""
         ps = self._set
         if ps is None:
             raise ConfigError("CompiledToolBackend.call before reset()")
@@ -80,16 +82,20 @@ class CompiledToolBackend(ToolBackend):
 
     @property
     def state(self) -> dict[str, Any]:
+        """A copy of the current state."""
         return orjson.loads(orjson.dumps(self._state))
 
     def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
+        """The state (as JSON bytes) and the calls recorded so far."""
         return orjson.dumps(self._state), tuple(self._calls)
 
     def restore(self, snapshot: tuple[bytes, tuple[RecordedCall, ...]]) -> None:
+        """Put the state and recorded calls back to a ``snapshot``."""
         self._state = orjson.loads(snapshot[0])
         self._calls = list(snapshot[1])
 
     def set_state(self, state: dict[str, Any]) -> None:
+        """Replace the state with a copy of ``state``."""
         self._state = orjson.loads(orjson.dumps(state))
 
     def recording(self) -> Recording:

@@ -45,11 +45,17 @@ class Frame:
         self.written = 0
 
     def spend(self, units: int) -> None:
+        """Count ``units`` of work.
+
+        Raises:
+            ProgramLimitError: The run went over ``max_work``.
+        """
         self.work += units
         if self.work > self.limits.max_work:
             raise ProgramLimitError(f"program limit: more than {self.limits.max_work} work units")
 
     def measured(self, value: Any) -> Any:
+        """Return ``value`` after spending work for its size and checking it against the limits."""
         if isinstance(value, (dict, list)):
             self.spend(measure(value, self.limits.max_work - self.work))
         elif isinstance(value, str) and len(value) > self.limits.max_string:
@@ -63,6 +69,7 @@ def is_ref(fn: Any) -> bool:
 
 
 def get(value: Any, seg: str) -> Any:
+    """Member ``seg`` of a dict or list (a digit string indexes a list); None when absent."""
     if type(value) is dict:
         return value.get(seg)
     if isinstance(value, dict):
@@ -74,6 +81,7 @@ def get(value: Any, seg: str) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
+    """Equality as the program language defines it (booleans are not numbers)."""
     if a is b or (type(a) is type(b) and a == b):
         return True
     if isinstance(a, bool) or isinstance(b, bool):
@@ -84,6 +92,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def text(value: Any) -> str:
+    """``value`` as text: strings as they are, whole floats as integers, other values as JSON."""
     if isinstance(value, str):
         return value
     if value is None or isinstance(value, bool):
@@ -94,10 +103,16 @@ def text(value: Any) -> str:
 
 
 def truthy(value: Any) -> bool:
+    """Whether ``value`` counts as true (not None, False, 0, empty text, list or object)."""
     return value is not None and value is not False and value != 0 and value != "" and value != [] and value != {}
 
 
 def number(fr: Frame, value: Any) -> Any:
+    """Return ``value`` if it is a finite number within the limits.
+
+    Raises:
+        ProgramError: Not a number, or out of bounds.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProgramError(f"expected a number, got {text(value)[:60]}")
     if abs(value) > fr.limits.max_number or value != value:
@@ -141,11 +156,13 @@ class Compiler:
         self.writes = False
 
     def bad(self, where: str, msg: str) -> Fn:
+        """Record a problem at ``where`` and return a placeholder closure."""
         self.problems.append(f"{self.tool}: {where}: {msg}")
         return lambda fr: None
 
     # ---- expressions ----------------------------------------------------------------------
     def expr(self, node: Any, where: str, depth: int = 0, names: frozenset[str] = frozenset()) -> Fn:
+        """Compile an expression node into a closure over a ``Frame``."""
         if depth > self.limits.max_depth:
             return self.bad(where, f"nested deeper than {self.limits.max_depth}")
         if node is None or isinstance(node, bool):
@@ -170,6 +187,7 @@ class Compiler:
         return self.bad(where, f"not JSON: {type(node).__name__}")
 
     def string(self, s: str, where: str, names: frozenset[str]) -> Fn:
+        """Compile a string: a ``$``-reference to a binding, or a literal (``$$`` escapes a ``$``)."""
         if s.startswith("$$"):
             lit = s[1:]
             return lambda fr: lit
@@ -207,8 +225,10 @@ class Compiler:
         return interp
 
     def ref(self, root: str, path: str, where: str, names: frozenset[str]) -> Fn:
-        """A read of a binding. Marked ``is_ref``: its value is a subtree of the state or the arguments,
-        or a value measured when it was bound, so it needs no measuring again.
+        """A read of a binding.
+
+        Marked ``is_ref``: its value is a subtree of the state or the arguments, or a value
+        measured when it was bound, so it needs no measuring again.
         """
         fn = self._ref(root, path, where, names)
         fn.is_ref = True  # type: ignore[attr-defined]
@@ -240,6 +260,7 @@ class Compiler:
         return read
 
     def operator(self, op: str, arg: Any, where: str, depth: int, names: frozenset[str]) -> Fn:
+        """Compile an operator node with its entry in the operator table."""
         spec = self.operator_table.get(op)
         if spec is None:
             return self.bad(where, f"unknown operator '{op}' (known: {', '.join(sorted(self.operator_table))})")
@@ -247,6 +268,7 @@ class Compiler:
 
     # ---- steps ------------------------------------------------------------------------------
     def block(self, steps: Any, where: str, depth: int) -> Callable[[Frame], tuple | None]:
+        """Compile a list of steps into one closure that runs them in order."""
         if not isinstance(steps, list):
             return self.bad(where, "steps must be a list")
         fns = [self.step(s, f"{where}[{i}]", depth + 1) for i, s in enumerate(steps)]
@@ -261,6 +283,7 @@ class Compiler:
         return run
 
     def step(self, node: Any, where: str, depth: int) -> Callable[[Frame], tuple | None]:
+        """Compile one step with its keyword's compiler, counting it against ``max_steps``."""
         self.steps += 1
         if self.steps > self.limits.max_steps:
             return self.bad(where, f"more than {self.limits.max_steps} steps")
@@ -274,6 +297,7 @@ class Compiler:
         return self.step_table[kinds[0]](self, node, f"{where}.{kinds[0]}", depth)
 
     def bind(self, name: Any, where: str, record: bool = False) -> str:
+        """Check that ``name`` can be bound by ``as`` and return it (``_`` after recording a problem)."""
         if not isinstance(name, str) or not _NAME.match(name) or name in ("args", "state", "item"):
             self.bad(where, f"'as' must be a new name (letters, digits, _; not args/state/item), got {name!r}")
             return "_"

@@ -1,6 +1,8 @@
-"""The operators of the program language (``{"$op": operands}``): comparison, logic, arithmetic, text,
-object helpers and JMESPath queries. Each compiles its operands with the ``Compiler`` and returns
-a closure; every one spends work units, checks its operand types and bounds what it builds.
+"""The operators of the program language (``{"$op": operands}``).
+
+Comparison, logic, arithmetic, text, object helpers and JMESPath queries. Each compiles its
+operands with the ``Compiler`` and returns a closure; every one spends work units, checks its
+operand types and bounds what it builds.
 """
 
 from __future__ import annotations

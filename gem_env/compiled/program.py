@@ -1,4 +1,6 @@
-"""Compiled tool programs: ``ProgramSet.compile(data)`` checks and compiles a domain's programs once;
+"""Compiled tool programs.
+
+``ProgramSet.compile(data)`` checks and compiles a domain's programs once;
 ``ToolProgram.run(state, args)`` answers one call, patching the state in place, under the limits.
 
 The one place a program's run is contained: its own failures and every limit breach become a

@@ -1,5 +1,7 @@
-"""The reading and control steps of the program language: find/filter records, let, check/fail, if,
-return. The writing steps are in ``writes.py``; ``STEPS`` maps every step keyword to its compiler.
+"""The reading and control steps of the program language.
+
+Find/filter records, let, check/fail, if, return. The writing steps are in ``writes.py``;
+``STEPS`` maps every step keyword to its compiler.
 """
 
 from __future__ import annotations

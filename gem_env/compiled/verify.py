@@ -82,6 +82,7 @@ class Verification:
 
     @property
     def passed(self) -> bool:
+        """Whether no problem was found."""
         return not self.problems
 
     def diff(self, limit: int = 12) -> str:

@@ -1,5 +1,6 @@
-"""The writing steps of the program language (``update``, ``insert``, ``delete``, ``patch``) and the
-JSON Patch machinery under them.
+"""The writing steps of the program language and the JSON Patch machinery under them.
+
+The steps are ``update``, ``insert``, ``delete`` and ``patch``.
 
 Writes are RFC 6902 JSON Patch operations (``add``, ``replace``, ``remove``) applied to the live
 state as they run, each recorded with an undo entry, so a call that fails later leaves the state

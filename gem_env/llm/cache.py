@@ -70,8 +70,10 @@ class ReplyCache:
         return conn
 
     def _setup(self, conn: sqlite3.Connection) -> None:
-        """WAL mode and the table. Switching a new file to WAL takes an exclusive lock for which
-        SQLite does not wait, so processes opening a new cache at once retry until the timeout.
+        """WAL mode and the table.
+
+        Switching a new file to WAL takes an exclusive lock for which SQLite does not wait, so
+        processes opening a new cache at once retry until the timeout.
         """
         deadline = time.monotonic() + self._timeout_s
         while True:
@@ -136,6 +138,7 @@ class CachedBackend(LLMBackend):
 
     @property
     def name(self) -> str:
+        """The wrapped backend's name."""
         return self.inner.name
 
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
@@ -179,6 +182,7 @@ class CachedBackend(LLMBackend):
             del self._inflight[key]
 
     async def aclose(self) -> None:
+        """Close the wrapped backend and the cache file."""
         await self.inner.aclose()
         if self.cache is not None:
             self.cache.close()

@@ -84,6 +84,7 @@ class GrammarLogitsProcessor:
         self.rejected = 0
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
+        """Mask the scores of the constrained rows to the tokens their grammars allow."""
         if not self.rows:
             return scores
         if self._started:

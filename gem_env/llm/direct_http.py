@@ -1,5 +1,6 @@
-"""Opt-in lean transport for the openai backend (``http="direct"``): one aiohttp session posting
-pre-serialized bodies to ``/chat/completions``.
+"""Opt-in lean transport for the openai backend (``http="direct"``).
+
+One aiohttp session posting pre-serialized bodies to ``/chat/completions``.
 
 Same requests, retries and typed errors as the SDK path (the backend's retry loop drives both);
 aiohttp's exceptions are classified here, once. It exists because the SDK's per-request request

@@ -25,7 +25,8 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
         model: ``openai:<model>`` (with ``base_url``), ``vllm:<model or path>`` (in-process
             engine, optional extra), ``hf:<model id or path>`` (transformers) or
             ``scripted:`` (``replies=`` a list, a callable or a recorded JSONL path).
-        cache: SQLite file for the reply cache (None: no cache); ``cache_path`` is an alias.
+        cache: SQLite file for the reply cache (None: no cache).
+        cache_path: Alias of ``cache`` (give one of them).
         cache_mode: ``"rw"``, ``"replay"`` or ``"off"``.
         **options: Backend options, e.g. ``base_url`` (for ``openai:``, a list of several URLs
             builds an :class:`~gem_env.llm.pool.EndpointPool`), ``api_key``, ``concurrency``,

@@ -1,5 +1,7 @@
-"""Local transformers backend (CPU or GPU): chat template with ``tools=``, batched generation,
-tool calls parsed from the text, and JSON-schema constrained decoding through xgrammar.
+"""Local transformers backend (CPU or GPU).
+
+Chat template with ``tools=``, batched generation, tool calls parsed from the text, and
+JSON-schema constrained decoding through xgrammar.
 
 Concurrent ``chat`` calls are gathered into batches (left padding) and generated in a worker
 thread, so the event loop stays free. A forced ``tool_choice`` is decoded under the tool-call
@@ -219,6 +221,7 @@ class HFBackend(LLMBackend):
         return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)
 
     async def aclose(self) -> None:
+        """Stop the batching worker."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None

@@ -31,6 +31,7 @@ class HTTPFailure(Exception):
 
 
 def parse_retry_after(headers: Any) -> float | None:
+    """Seconds in a ``Retry-After`` header; None when absent or an HTTP date."""
     value = headers.get("retry-after") if headers is not None else None
     if value is None:
         return None

@@ -217,8 +217,10 @@ class OpenAIBackend(LLMBackend):
                 await asyncio.sleep(delay)
 
     def _to_reply(self, data: dict[str, Any], had_tools: bool) -> ChatReply:
-        """The reply in a response body; a body of the wrong shape is the model's (or server's)
-        failure for this request: ``ParseError``, never another exception.
+        """The reply in a response body.
+
+        A body of the wrong shape is the model's (or server's) failure for this request:
+        ``ParseError``, never another exception.
 
         An arguments string that is not JSON even after repair stays a string: the environment
         shows the agent that error as a tool message, as it does for a dict action.
@@ -281,6 +283,7 @@ class OpenAIBackend(LLMBackend):
                          usage=TokenUsage(*tokens), repairs=repairs)
 
     async def aclose(self) -> None:
+        """Close the HTTP client."""
         if self._client is not None:
             await self._client.close()
             self._client = None

@@ -276,6 +276,7 @@ class EndpointPool(LLMBackend):
                     t.cancel()
 
     async def aclose(self) -> None:
+        """Close every endpoint's backend."""
         for e in self._endpoints:
             await e.backend.aclose()
 

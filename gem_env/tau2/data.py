@@ -1,5 +1,7 @@
-"""tau2 tasks: loading a domain's tasks (a split, or another file in tau2's task format) and
-turning each into a gem ``Task`` record, plus the per-domain store that parses a DB once.
+"""tau2 tasks loaded and turned into gem ``Task`` records, and the per-domain store.
+
+A domain's tasks (a split, or another file in tau2's task format) are loaded and each turned
+into a gem ``Task`` record; the per-domain store parses a DB once.
 
 The tau2 ``Task`` objects stay the source of truth (the user simulator, the initial state and the
 evaluator read them); the gem records carry what the generic environment shows and exports.
@@ -66,8 +68,10 @@ _TASKS: dict[tuple[Any, ...], list[Any]] = {}
 
 
 def load_tasks(domain: str, task_split: str | None = "base", tasks_path: str | os.PathLike[str] | None = None) -> list[Any]:
-    """tau2 ``Task`` objects of a domain: its split ``task_split`` (``train``/``test``/``base``...,
-    None = every task), or the tasks of ``tasks_path`` (its ``split_<stem>.json`` beside it, if any).
+    """tau2 ``Task`` objects of a domain.
+
+    Its split ``task_split`` (``train``/``test``/``base``..., None = every task), or the tasks of
+    ``tasks_path`` (its ``split_<stem>.json`` beside it, if any).
 
     Loaded once per process and arguments (a file is reloaded when it changes); share them read-only.
     """
@@ -136,6 +140,7 @@ class DomainStore:
     _proto: Any = field(default=None, repr=False)
 
     def new_environment(self, solo_mode: bool = False, *, db: Any = None, user_db: Any = None) -> Any:
+        """A tau2 environment of the domain on a private copy of the DB (or of ``db``/``user_db``)."""
         mod = domain_module(self.domain)
         kwargs: dict[str, Any] = {"db": private_copy(db if db is not None else self.db)}
         if self.domain == "telecom":

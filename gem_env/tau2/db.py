@@ -40,9 +40,11 @@ _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def tree_copy(value: Any) -> Any:
-    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars), as pydantic's
-    ``__deepcopy__`` makes it but without its generic ``copy.deepcopy`` machinery (entries parsed
-    from JSON are trees: no object appears twice, so no memo is needed). Other types go to deepcopy.
+    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars).
+
+    Made as pydantic's ``__deepcopy__`` makes it but without its generic ``copy.deepcopy``
+    machinery (entries parsed from JSON are trees: no object appears twice, so no memo is needed).
+    Other types go to deepcopy.
     """
     t = type(value)
     if t in _ATOMS:
@@ -93,6 +95,7 @@ class CopyOnAccessDict(dict):
         return self._mine(key)
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """``dict.get`` returning a private copy of the entry."""
         return self._mine(key) if dict.__contains__(self, key) else default
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -105,16 +108,19 @@ class CopyOnAccessDict(dict):
         self._dirty.add(key)
 
     def clear(self) -> None:
+        """``dict.clear``, marking every key dirty."""
         self._dirty.update(dict.keys(self))
         dict.clear(self)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
+        """``dict.setdefault`` returning a private copy of the entry."""
         if dict.__contains__(self, key):
             return self._mine(key)
         self[key] = default
         return default
 
     def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        """``dict.pop`` returning a private copy of the entry."""
         if dict.__contains__(self, key):
             value = self._mine(key)
             del self[key]
@@ -124,6 +130,7 @@ class CopyOnAccessDict(dict):
         return default
 
     def popitem(self) -> tuple[Any, Any]:
+        """``dict.popitem``: remove and return the last entry."""
         key = next(reversed(self.keys()))
         return key, self.pop(key)
 
@@ -136,9 +143,11 @@ class CopyOnAccessDict(dict):
         return iter(list(dict.items(self)))
 
     def copy(self) -> dict[Any, Any]:
+        """A plain dict of private copies of the entries."""
         return {k: self._mine(k) for k in list(dict.keys(self))}
 
     def update(self, *args: Any, **kwargs: Any) -> None:
+        """``dict.update`` through ``__setitem__``."""
         for k, v in dict(*args, **kwargs).items():
             self[k] = v
 

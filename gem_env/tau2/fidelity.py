@@ -20,7 +20,9 @@ _STOP = "###STOP###"
 
 
 def gold_conversation(task: Any, *, communicate: bool = True) -> list[dict[str, Any]]:
-    """User opening, one assistant call per gold action (user-side actions as user tool calls),
+    """The task's gold conversation.
+
+    User opening, one assistant call per gold action (user-side actions as user tool calls),
     a closing assistant text with the facts to communicate, and the user's stop.
     """
     crit = task.evaluation_criteria

@@ -125,6 +125,7 @@ class Tau2Reward(Reward):
         return self.judge is not None and crit is not None and bool(crit.nl_assertions)
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Score with tau2's evaluator (runs :meth:`ascore` when NL assertions need the judge)."""
         if self._needs_judge(outcome):
             from .._sync import run_sync
 
@@ -133,6 +134,7 @@ class Tau2Reward(Reward):
         return result
 
     async def ascore(self, outcome: EpisodeOutcome) -> RewardResult:
+        """Score with tau2's evaluator, judging NL assertions with the judge model."""
         result, pending = self._parts(outcome)
         if pending is not None:  # judge the NL assertions (the only awaited part)
             msgs, assertions, needs_nl = pending

@@ -1,5 +1,7 @@
-"""Users of the tau2 environments: tau2's user simulator run through gem's LLM backends, and a
-scripted user for tests and re-scoring.
+"""Users of the tau2 environments.
+
+tau2's user simulator run through gem's LLM backends, and a scripted user for tests and
+re-scoring.
 
 :class:`Tau2LLMUser` builds tau2's own system prompt (its global simulation guidelines - the
 "tools" variant when the domain gives the user tools - and ``str(task.user_scenario)``: persona,
@@ -75,6 +77,7 @@ class Tau2LLMUser(_Tau2User):
         self._seen = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Build tau2's user system prompt and the user's tools for the task."""
         super().reset(setup)
         t2 = require_tau2()
         env = self.backend.env  # type: ignore[union-attr]
@@ -102,11 +105,13 @@ class Tau2LLMUser(_Tau2User):
         return [{"role": "system", "content": self._system}, *self._state]
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        """The user's next turn (runs :meth:`areply` to completion)."""
         from .._sync import run_sync
 
         return run_sync(self.areply(messages))
 
     async def areply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        """The simulator's next turn, running its tool calls on the user's side."""
         at = len(messages)
         view = self.view(messages)
         for _ in range(self.max_tool_rounds + 1):
@@ -135,9 +140,11 @@ class Tau2LLMUser(_Tau2User):
         raise SimulatorError(f"tau2 user: no text reply after {self.max_tool_rounds} tool rounds")
 
     def snapshot(self) -> Any:
+        """The simulator's conversation state."""
         return (tuple(self._state), self._seen)
 
     def restore(self, snapshot: Any) -> None:
+        """Put the simulator's conversation state back to a ``snapshot``."""
         state, self._seen = snapshot
         self._state = list(state)
 
@@ -160,6 +167,7 @@ class Tau2ScriptedUser(_Tau2User):
         self._next = 0
 
     def reset(self, setup: EpisodeSetup) -> None:
+        """Load the scripted turns (given, or the task's)."""
         super().reset(setup)
         if self.turns is not None:
             self._turns = self.turns
@@ -169,6 +177,7 @@ class Tau2ScriptedUser(_Tau2User):
         self._next = 0
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
+        """The next scripted turn (a stop once they run out)."""
         if self._next >= len(self._turns):
             return UserTurn(stop=True)
         turn = self._turns[self._next]
@@ -181,7 +190,9 @@ class Tau2ScriptedUser(_Tau2User):
         return UserTurn(content=turn, stop=is_stop(turn))
 
     def snapshot(self) -> int:
+        """The index of the next turn."""
         return self._next
 
     def restore(self, snapshot: int) -> None:
+        """Go back to the turn index of a ``snapshot``."""
         self._next = snapshot

@@ -354,6 +354,7 @@ class MalformedReplies:
         return random.Random(int.from_bytes(digest[:8], "big"))
 
     def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Answer a chat request body, faulty at the configured rates (seeded by the body)."""
         rng = self._rng(body)
         x, kind = rng.random(), "ok"
         for name, p in self.rates.items():
