@@ -160,8 +160,10 @@ def run_cmd(
 
 
 def _checked_corpus(corpus: str, read: dict[str, Any], limit: int | None) -> Any:
-    """The corpus's segments, read once beforehand when it is on disk so that a bad row anywhere
-    fails the run before anything is written; a Hugging Face dataset is only opened (its first row).
+    """The corpus's segments, checked before anything is written.
+
+    A corpus on disk is read once beforehand so that a bad row anywhere fails the run before
+    anything is written; a Hugging Face dataset is only opened (its first row).
     """
     import itertools
 

@@ -47,6 +47,7 @@ class SynthConfig:
     compile_repair_rounds: int = 2
 
     def sampling(self, role: str) -> dict[str, Any]:
+        """Sampling options of ``role`` (the tagger's, the judge's, else the teacher's) plus the run's seed."""
         base = {"tagger": self.tagger_sampling, "judge": self.judge_sampling}.get(role, self.teacher_sampling)
         return {**base, **({"seed": self.seed} if self.seed is not None else {})}
 
@@ -63,6 +64,7 @@ class RunReport:
     error_messages: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The counts as a plain dict."""
         return asdict(self)
 
 
@@ -84,6 +86,7 @@ def simulator_oracle(llm: Any) -> Callable[[Trajectory, EnvSpec], Any]:
 
 
 def package_version() -> str:
+    """The installed gem-env version, or ``"unknown"`` when the package is not installed."""
     try:
         from importlib.metadata import version
 

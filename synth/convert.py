@@ -164,8 +164,9 @@ def canonical_ids(traj: Trajectory) -> Trajectory:
 
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:
-    """A corpus row back as a Trajectory, with the write flags (``SynthMeta.write_tools``) restored:
-    the OpenAI tool format the row stores has no place for them.
+    """A corpus row back as a Trajectory, with the write flags (``SynthMeta.write_tools``) restored.
+
+    The OpenAI tool format the row stores has no place for them.
     """
     traj = Trajectory.model_validate(row)
     writes = set(SynthMeta.of(traj).write_tools)

@@ -28,8 +28,9 @@ def _hash(text: str) -> str:
 
 
 def segment_text(text: str, max_chars: int = DEFAULT_MAX_CHARS, min_chars: int = 0) -> list[str]:
-    """Split ``text`` at paragraph breaks into pieces of at most ``max_chars`` (a longer paragraph is
-    cut at sentence ends, then hard). Short texts come back whole.
+    """Split ``text`` at paragraph breaks into pieces of at most ``max_chars``.
+
+    A longer paragraph is cut at sentence ends, then hard. Short texts come back whole.
     """
     text = text.strip()
     if len(text) <= max_chars:
@@ -96,8 +97,10 @@ def _files(root: Path) -> Iterator[Path]:
 def read_rows(
     source: str | Path, *, split: str = "train", dataset_config: str | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``(source_name, row)`` from a file, a folder of files, a folder written by
-    ``datasets``' ``save_to_disk``, or a Hugging Face dataset name (streamed).
+    """Yield ``(source_name, row)`` from a file, a folder, a saved dataset or a Hugging Face dataset.
+
+    ``source`` is a file, a folder of files, a folder written by ``datasets``' ``save_to_disk``, or
+    a Hugging Face dataset name (streamed).
     """
     path = Path(source)
     if path.is_dir() and ((path / "state.json").is_file() or (path / "dataset_dict.json").is_file()):

@@ -23,6 +23,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def normalize_words(text: str) -> list[str]:
+    """The lower-cased words of ``text``; every run of other characters than a-z and 0-9 splits."""
     return _NON_ALNUM.sub(" ", text.lower()).split()
 
 
@@ -47,6 +48,12 @@ class Deduplicator:
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm) if near else None
 
     def check(self, item_id: str, text: str) -> tuple[str, str] | None:
+        """Record ``text`` under ``item_id``; ``(reason, earlier id)`` when it repeats an earlier text.
+
+        Returns:
+            ``("exact_duplicate", id)`` for the same words, ``("near_duplicate", id)`` for a MinHash LSH
+            match above the threshold (when near-duplicate search is on), else None.
+        """
         words = normalize_words(text)
         key = hashlib.sha256(" ".join(words).encode()).hexdigest()
         if key in self.exact:
@@ -81,6 +88,7 @@ class Decontaminator:
                 self.short.append((tuple(words), i))
 
     def check(self, text: str) -> int | None:
+        """The index of the first benchmark text ``text`` overlaps (a shared n-gram or a short text), or None."""
         words = normalize_words(text)
         n = self.n
         for j in range(len(words) - n + 1):

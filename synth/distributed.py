@@ -126,6 +126,9 @@ def run_on_ray(
         address: A running cluster (``ray.init(address=...)``); else a local Ray with ``num_workers``
             CPUs is started and shut down. An already initialised Ray is used as it is.
         decontaminate: Benchmark texts to filter against (applied in the driver).
+        cache_mode: The reply cache mode (``rw``, ``replay`` or ``off``), as ``gem synth run`` takes it.
+        base_url: OpenAI-compatible server for the model strings that need one.
+        max_tokens: Completion token limit for every LLM call (None: the backend's default).
     """
     from .dedup import Decontaminator, Deduplicator
     from .pipeline import end_run, open_output, pre_drop, start_run

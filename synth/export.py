@@ -129,8 +129,10 @@ def trajectory_to_domain(traj: Trajectory, name: str | None = None) -> tuple[Dom
 def export_domains(
     rows: Iterable[dict[str, Any]], folder: str | Path, prefix: str = "synth", *, skip_existing: bool = False
 ) -> list[str]:
-    """Write a domain folder per row under ``folder``; returns the names. A folder's content is a
-    function of its row, so ``skip_existing`` (what a resumed run uses) only skips rewriting it.
+    """Write a domain folder per row under ``folder``; returns the names.
+
+    A folder's content is a function of its row, so ``skip_existing`` (what a resumed run uses)
+    only skips rewriting it.
     """
     names = []
     for row in rows:
@@ -145,6 +147,7 @@ def export_domains(
 
 
 def to_openai_rows(rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """Each corpus row in OpenAI's chat fine-tuning format."""
     for row in rows:
         yield load_trajectory(row).to_openai_finetune()
 
@@ -191,6 +194,7 @@ def to_sharegpt_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_openai(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
+    """Write ``rows`` to ``path`` as OpenAI fine-tuning JSONL; returns the number of rows written."""
     n = 0
     with open(path, "wb") as fh:
         for r in to_openai_rows(rows):

@@ -24,6 +24,7 @@ class Labels:
         self.platforms = tuple(platforms)
 
     def of(self, kind: str) -> tuple[str, ...]:
+        """The allowed labels of ``kind`` (``domain``, ``task`` or ``platform``)."""
         return {"domain": self.domains, "task": self.tasks, "platform": self.platforms}[kind]
 
     def normalize(self, kind: str, value: object) -> str | None:
@@ -39,5 +40,6 @@ class Labels:
 
 @lru_cache(maxsize=1)
 def labels() -> Labels:
+    """The label sets shipped in ``synth/data/labels.json``."""
     data = json.loads((Path(__file__).resolve().parent / "data" / "labels.json").read_text())
     return Labels(data["domains"], data["tasks"], data["platforms"])

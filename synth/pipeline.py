@@ -81,6 +81,7 @@ class Pipeline:
 
     # ---- one item --------------------------------------------------------------------------
     def models(self) -> dict[str, str]:
+        """``{role: backend name}`` of the roles that have a backend."""
         return {r: b.name for r, b in self.backends.items() if b is not None}
 
     async def process(self, seg: Segment) -> tuple[dict[str, Any] | None, Drop | None]:

@@ -148,6 +148,8 @@ _SENT = re.compile(r"(?:^|[.!?:]\s+|\n)\s*(?:\d{1,2}[.)]\s*|[-*\u2022]\s*)?([A-Z
 
 @dataclass(frozen=True)
 class PrefilterResult:
+    """The prefilter's figures for one text and whether it passed."""
+
     score: float
     imperatives: float
     enumerated: int
@@ -183,10 +185,11 @@ def _is_gerund_step(words: list[str]) -> bool:
 
 
 def command_clauses(text: str) -> tuple[int, int]:
-    """``(command clauses, clauses)`` of ``text``: clauses that open with a command verb (see
-    :data:`COMMAND_VERBS`) or a second-person step, out of all clauses. The condition of a
-    conditional command ("If the screen freezes, hold ...") counts as a step too, and so do the
-    gerund steps of a command ("Tighten the chain by loosening ..., pulling ...").
+    """``(command clauses, clauses)`` of ``text``: the clauses that are steps, out of all clauses.
+
+    A step opens with a command verb (see :data:`COMMAND_VERBS`) or is a second-person step. The
+    condition of a conditional command ("If the screen freezes, hold ...") counts as a step too, and
+    so do the gerund steps of a command ("Tighten the chain by loosening ..., pulling ...").
     """
     heads: list[list[str]] = []
     extra = 0
@@ -239,4 +242,5 @@ def prefilter_score(text: str, threshold: float = 3.0) -> PrefilterResult:
 
 
 def passes_prefilter(text: str, threshold: float = 3.0) -> bool:
+    """Whether ``text`` passes the prefilter (see :func:`prefilter_score`)."""
     return prefilter_score(text, threshold).passed

@@ -23,6 +23,7 @@ class Progress:
         self._task: Any = None
 
     def event(self, kind: str, item_id: str, detail: dict[str, Any]) -> None:
+        """Count one pipeline event (``stage``, ``kept``, ``drop`` or ``error``) and refresh the bar."""
         if kind == "stage":
             self.stages[detail["stage"]] += 1
         elif kind in ("kept", "drop"):
@@ -41,6 +42,7 @@ class Progress:
             self._progress.update(self._task, description=self.line())
 
     def line(self) -> str:
+        """The status line: kept, passed per stage, drops per stage, errors, LLM calls and tokens."""
         passed = " ".join(f"{k}:{v}" for k, v in self.stages.items())
         drops = " ".join(f"{k}:{v}" for k, v in self.drops.most_common())
         return (

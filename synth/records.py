@@ -68,11 +68,15 @@ class Tags(Record):
 
 
 class Action(Record):
+    """One example call of a workflow."""
+
     name: str = Field(description="Tool name.")
     arguments: dict[str, Any] = Field(default_factory=dict, description="Example arguments.")
 
 
 class Workflow(Record):
+    """One workflow of a blueprint: what it achieves, its steps, execution graph and example calls."""
+
     description: str = Field(description="What the workflow achieves.")
     steps: list[str] = Field(description="'Step 1: ...' lines.")
     execution_graph: str = Field(default="", description="e.g. (login)->(search)->(a, b).")
@@ -106,6 +110,7 @@ class Verdict(Record):
 
     @property
     def passed(self) -> bool:
+        """True when the judge gave 1 on all of R1, R2 and R3."""
         return self.R1 == self.R2 == self.R3 == 1
 
 
@@ -159,8 +164,10 @@ class CompileRecord(Record):
 
     @property
     def compiled(self) -> bool:
+        """True when the compile step succeeded (``status == "compiled"``)."""
         return self.status == "compiled"
 
     @property
     def certified(self) -> bool:
+        """True when there is a certificate and it passed."""
         return bool(self.certificate and self.certificate.get("passed"))

@@ -254,8 +254,10 @@ def _numbers(text: str) -> set[str]:
 
 
 def policy_source_warnings(system: str | None, source: str) -> list[str]:
-    """Quantities with units in the system prompt ("60x70 cm", "30 days", "$50") whose numbers the
-    source text never states: the paper's own example states a limit its source contradicts.
+    """Quantities with units in the system prompt whose numbers the source text never states.
+
+    Quantities are like "60x70 cm", "30 days", "$50": the paper's own example states a limit its
+    source contradicts.
     Reported as warnings in ``meta.extra.warnings``: a policy may add numbers legitimately.
     """
     if not system:

@@ -1,6 +1,7 @@
-"""JSON Schemas of each stage's reply, sent as ``response_format`` so servers with structured outputs
-(vLLM, OpenAI) constrain decoding: labels become enums, keys required. Parsing stays strict either
-way: a backend that ignores the schema gets the same checks.
+"""JSON Schemas of each stage's reply, sent as ``response_format``.
+
+Servers with structured outputs (vLLM, OpenAI) then constrain decoding: labels become enums, keys
+required. Parsing stays strict either way: a backend that ignores the schema gets the same checks.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 
 def stage_schema(stage: str) -> dict[str, Any] | None:
+    """The JSON Schema of ``stage``'s reply, or None for a stage without one."""
     return _schemas().get(stage)
 
 

@@ -1,5 +1,7 @@
-"""``gem synth stats``: per-stage yield and drop reasons, trajectory sizes beside the paper's, label
-histograms, cost per kept trajectory for both modes side by side, and a PNG figure.
+"""``gem synth stats``: what a run yielded and what it cost, as text and a PNG figure.
+
+Per-stage yield and drop reasons, trajectory sizes beside the paper's, label histograms, and cost
+per kept trajectory, for both modes side by side.
 """
 
 from __future__ import annotations
@@ -165,6 +167,7 @@ def _cost(s: dict[str, Any], ledger: Ledger) -> None:
 
 
 def format_stats(modes: dict[str, Any]) -> str:
+    """The stats of each mode as a text report: funnel, drop reasons, sizes, labels, warnings and cost."""
     lines: list[str] = []
     for mode, s in modes.items():
         lines.append(f"== mode: {mode}   items: {s['total']}   kept: {s['kept']}")

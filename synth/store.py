@@ -49,6 +49,7 @@ class ShardWriter:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def write(self, row: dict[str, Any]) -> None:
+        """Append ``row`` as one JSON line, opening a new shard when none is open or the current one is full."""
         if self.fd is None or self.rows >= self.max_rows:
             self._open()
         data = orjson.dumps(row) + b"\n"
@@ -58,6 +59,7 @@ class ShardWriter:
         self.rows += 1
 
     def close(self) -> None:
+        """Close the open shard, if any (a later write opens a new one)."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -103,6 +105,7 @@ def finished_ids(out: str | Path) -> set[str]:
 
 
 def next_run_number(out: str | Path) -> int:
+    """The number of runs recorded in ``out/runs.jsonl`` (the next run's number); 0 when none."""
     runs = Path(out) / "runs.jsonl"
     if not runs.is_file():
         return 0

@@ -70,8 +70,10 @@ def serialize(traj: Trajectory) -> str:
 
 
 def parse(text: str) -> Trajectory:
-    """Strict parse of a gem-synth/v1 text into a Trajectory whose ``meta.extra`` is a SynthMeta
-    (tags, env, patterns, and the repairs made: fences, trailing text, damaged JSON).
+    """Strict parse of a gem-synth/v1 text into a Trajectory whose ``meta.extra`` is a SynthMeta.
+
+    The SynthMeta holds the tags, env, patterns, and the repairs made (fences, trailing text,
+    damaged JSON).
 
     Raises:
         ParseError: The text cannot be read as gem-synth/v1.

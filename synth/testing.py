@@ -36,11 +36,13 @@ _DOMAINS = {
 
 
 def stage_of(messages: list[dict[str, Any]]) -> str:
+    """The stage a prompt is for, read from its ``(GEM stage: ...)`` marker; ``unknown`` without one."""
     m = _STAGE.search(messages[0].get("content") or "")
     return m.group(1) if m else "unknown"
 
 
 def source_text(messages: list[dict[str, Any]]) -> str:
+    """The source text between the ``<<<``/``>>>`` fences of the last message, else its whole content."""
     user = messages[-1].get("content") or ""
     m = _TEXT.search(user)
     return m.group(1) if m else user
@@ -217,6 +219,7 @@ class FakeTeacher:
         self.verdict = judge or {"R1": 1, "R2": 1, "R3": 1}
 
     def reply(self, messages: list[dict[str, Any]]) -> str:
+        """The canned JSON reply to a prompt, built from its stage and source text (damaged if configured)."""
         stage = stage_of(messages)
         text = source_text(messages)
         n = _noun(text)
@@ -273,6 +276,7 @@ class FakeTeacher:
         response_format: Any = None,
         sampling: Any = None,
     ) -> str:
+        """Reply to ``messages`` after ``delay_s``; the other arguments are accepted and ignored."""
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         return self.reply(messages)

@@ -72,9 +72,15 @@ class LoadedDomain:
 
     @property
     def name(self) -> str:
+        """The domain's name."""
         return self.domain.name
 
     def task(self, task_id: str) -> Task:
+        """The task with id ``task_id``.
+
+        Raises:
+            ConfigError: The domain has no such task (similar ids are suggested).
+        """
         try:
             return self._by_id[task_id]
         except KeyError:
@@ -83,6 +89,7 @@ class LoadedDomain:
             raise ConfigError(f"domain '{self.name}' has no task '{task_id}'{hint}") from None
 
     def task_ids(self) -> list[str]:
+        """The ids of the domain's tasks, in order."""
         return [t.id for t in self.tasks]
 
 
@@ -183,6 +190,7 @@ def save_domain(domain: Domain, tasks: list[Task], path: str | os.PathLike[str],
 
 
 def bundled_dir() -> Path:
+    """The folder of the domains shipped with the package."""
     return Path(__file__).resolve().parent / "bundled"
 
 

@@ -174,14 +174,17 @@ class Toolkit:
 
     @classmethod
     def tool_specs(cls) -> list[ToolSpec]:
+        """Copies of the specs of the toolkit's tools."""
         return [spec.model_copy(deep=True) for _, spec in cls._tools.values()]
 
     @classmethod
     def tool_names(cls) -> list[str]:
+        """The names of the toolkit's tools."""
         return list(cls._tools)
 
     @classmethod
     def state_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of the toolkit's ``State`` model."""
         return state_schema_of(cls.State)
 
     def call(self, name: str, arguments: dict[str, Any]) -> Any:
@@ -192,6 +195,7 @@ class Toolkit:
         return entry[0](self, **arguments)
 
     def dump_state(self) -> dict[str, Any]:
+        """The current state as JSON-able data."""
         return self.state.model_dump(mode="json")
 
 

@@ -64,6 +64,8 @@ def content_hash(obj: Any) -> str:
 
 
 class FunctionCall(Record):
+    """The function part of a tool call: its name and arguments (a JSON string is parsed)."""
+
     name: str = Field(description="Name of the tool being called.")
     arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments; a JSON string is parsed on input.")
 
@@ -77,6 +79,8 @@ class FunctionCall(Record):
 
 
 class ToolCall(Record):
+    """One tool call of an assistant message (OpenAI format)."""
+
     id: str = Field(description="Call id, echoed by the tool message's tool_call_id.")
     type: Literal["function"] = Field(default="function", description="Always 'function'.")
     function: FunctionCall = Field(description="The called function and its arguments.")
@@ -147,6 +151,8 @@ class Provenance(Record):
 
 
 class TrajectoryStats(Record):
+    """Size figures of a trajectory."""
+
     messages: int = Field(default=0, description="Number of messages in the row, system message included.")
     tool_calls: int = Field(default=0, description="Number of tool calls.")
     distinct_tools: int = Field(default=0, description="Number of distinct tools called.")
@@ -154,6 +160,8 @@ class TrajectoryStats(Record):
 
 
 class TrajectoryMeta(Record):
+    """A trajectory's metadata: provenance, size figures and free-form tags."""
+
     provenance: Provenance = Field(default_factory=Provenance, description="Where it came from.")
     stats: TrajectoryStats = Field(default_factory=TrajectoryStats, description="Size figures.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Free-form tags (domain, task, reward, ...).")
@@ -175,6 +183,7 @@ class Trajectory(Record):
         return v
 
     def compute_stats(self) -> TrajectoryStats:
+        """Size figures of the messages as they are now."""
         calls = [c.function.name for m in self.messages if m.tool_calls for c in m.tool_calls]
         return TrajectoryStats(
             messages=len(self.messages),
@@ -184,6 +193,7 @@ class Trajectory(Record):
         )
 
     def with_stats(self) -> "Trajectory":
+        """Store fresh size figures in ``meta.stats``; returns self."""
         self.meta.stats = self.compute_stats()
         return self
 

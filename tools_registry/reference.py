@@ -61,6 +61,7 @@ def state_patch(before: Any, after: Any, _at: tuple[str, ...] = ()) -> list[dict
 
 
 def expected_final_state(initial_state: dict[str, Any], criteria: Criteria) -> dict[str, Any] | None:
+    """``initial_state`` with the criteria's final-state patch applied, or None when they have none."""
     if criteria.final_state is None:
         return None
     return jsonpatch.apply_patch(initial_state, criteria.final_state, in_place=False)
@@ -68,6 +69,8 @@ def expected_final_state(initial_state: dict[str, Any], criteria: Criteria) -> d
 
 @dataclass
 class ReplayResult:
+    """What replaying reference calls gave: output texts, error flags and the final state."""
+
     outputs: list[str] = field(default_factory=list)
     errors: list[bool] = field(default_factory=list)
     final_state: dict[str, Any] = field(default_factory=dict)
@@ -94,8 +97,10 @@ def replay_calls(toolkit: type[Toolkit], initial_state: dict[str, Any], messages
 
 
 def check_task_reference(toolkit: type[Toolkit], domain_initial_state: dict[str, Any], task: Task) -> list[str]:
-    """Problems with a task's reference: recorded outputs that differ from the tools', a final state
-    that differs from the expected one, gold actions never performed. Empty list = consistent.
+    """Problems with a task's reference; an empty list means it is consistent.
+
+    Problems are recorded outputs that differ from the tools', a final state that differs from the
+    expected one, and gold actions never performed.
     """
     problems: list[str] = []
     initial = task.initial_state if task.initial_state is not None else domain_initial_state
@@ -137,10 +142,12 @@ class ReferenceBuilder:
         self._n = 0
 
     def user(self, text: str) -> "ReferenceBuilder":
+        """Append a user message; returns self."""
         self.messages.append(Message(role="user", content=text))
         return self
 
     def assistant(self, text: str) -> "ReferenceBuilder":
+        """Append an assistant text message; returns self."""
         self.messages.append(Message(role="assistant", content=text))
         return self
 
@@ -162,6 +169,7 @@ class ReferenceBuilder:
         return out
 
     def final_state_patch(self) -> list[dict[str, Any]]:
+        """The JSON Patch from the initial state to the toolkit's current state."""
         return state_patch(self.initial_state, self.kit.dump_state())
 
     def task(self, task_id: str, domain: str, *, user: UserScenario | dict[str, Any], description: str | None = None,

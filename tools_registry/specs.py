@@ -60,6 +60,11 @@ class ToolSpec(BaseModel):
 
     @classmethod
     def from_mcp(cls, tool: dict[str, Any]) -> "ToolSpec":
+        """A ToolSpec from an MCP tool (``readOnlyHint``, else ``destructiveHint``, sets ``mutates``).
+
+        Raises:
+            ToolDefinitionError: ``tool`` is not an object with a ``name``.
+        """
         if not isinstance(tool, dict) or "name" not in tool:
             raise ToolDefinitionError([f"MCP tool: expected an object with a 'name', got {tool!r:.120}"])
         schema = tool.get("inputSchema") or tool.get("input_schema") or {"type": "object", "properties": {}}
@@ -77,9 +82,11 @@ class ToolSpec(BaseModel):
 
     @classmethod
     def from_bfcl(cls, doc: dict[str, Any], *, mutates: bool | None = None) -> "ToolSpec":
-        """Normalise a BFCL function doc: dict->object, float->number, tuple->array, any->untyped,
-        enums written in prose ("One of ['a', 'b']") become ``enum``; ``response`` is kept in the
-        description's end as BFCL shows it to models.
+        """A ToolSpec from a BFCL function doc, its types normalised to JSON Schema.
+
+        dict->object, float->number, tuple->array, any->untyped; enums written in prose
+        ("One of ['a', 'b']") become ``enum``; ``response`` is kept in the description's end as BFCL
+        shows it to models.
         """
         if not isinstance(doc, dict) or "name" not in doc:
             raise ToolDefinitionError([f"BFCL doc: expected an object with a 'name', got {doc!r:.120}"])

@@ -215,6 +215,11 @@ def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
 
 
 def ensure_valid_tools(tools: Iterable[ToolSpec | dict[str, Any]]) -> None:
+    """Check tool definitions.
+
+    Raises:
+        ToolDefinitionError: Some definition is bad; it lists every problem (see :func:`tool_problems`).
+    """
     problems = tool_problems(tools)
     if problems:
         raise ToolDefinitionError(problems)
@@ -344,6 +349,7 @@ class ToolSet:
         return len(self.specs)
 
     def names(self) -> list[str]:
+        """The names of the tools in the set."""
         return list(self.specs)
 
     def add(self, tools: Iterable[ToolSpec | dict[str, Any]]) -> "ToolSet":
@@ -351,6 +357,12 @@ class ToolSet:
         return ToolSet([*self.specs.values(), *tools])
 
     def check_call(self, name: str, arguments: Any) -> None:
+        """Check that ``name`` is a tool of the set and ``arguments`` fit its schema.
+
+        Raises:
+            UnknownToolError: No tool of the set has that name.
+            ArgumentError: The arguments are not an object or do not match the schema (the problems named).
+        """
         validator = self._validators.get(name)
         if validator is None:
             raise UnknownToolError(f"unknown tool '{name}'; available tools: {', '.join(self.specs) or 'none'}")

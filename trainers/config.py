@@ -59,9 +59,10 @@ def _accelerator_available() -> bool:
 
 
 def _resolve_common(cfg: Any) -> None:
-    """What both configs settle before TRL's own ``__post_init__``: bf16 where supported, TRL's
-    activation checkpointing under its transformers 5 name (the old name warns), and no pinned
-    memory without an accelerator (PyTorch warns on every loader).
+    """What both configs settle before TRL's own ``__post_init__``.
+
+    bf16 where supported, TRL's activation checkpointing under its transformers 5 name (the old name
+    warns), and no pinned memory without an accelerator (PyTorch warns on every loader).
     """
     if cfg.bf16 is None:
         cfg.bf16 = (not cfg.fp16) and _bf16_supported()

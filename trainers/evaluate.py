@@ -34,6 +34,7 @@ class EvalResult:
     table: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        """The config and summary as a JSON-able dict."""
         return {"config": self.config, "summary": self.summary}
 
 
@@ -67,8 +68,10 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
 
 def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: dict[str, Any] | None = None,
                     backend_options: dict[str, Any] | None = None, tool_choice: str | dict[str, Any] | None = None):
-    """An agent from a model string (``hf:``, ``openai:``, ``vllm:``, ``scripted:``), ``oracle``/``random``,
-    an ``LLMBackend`` or an ``Agent``; model backends get the reply cache.
+    """The agent that ``model`` names; model backends get the reply cache.
+
+    ``model`` is a model string (``hf:``, ``openai:``, ``vllm:``, ``scripted:``), ``oracle``/``random``,
+    an ``LLMBackend`` or an ``Agent``.
     """
     from gem_env.agents import Agent, LLMAgent, check_agent_spec, make_agent
 
@@ -350,6 +353,7 @@ def evaluate(model: Any, envs: list[str] | tuple[str, ...] = (), **kwargs: Any) 
             ...}``, ``vllm:<model>``, ``scripted:``), ``"oracle"`` / ``"random"``, an ``LLMBackend`` or
             a ``gem_env.agents.Agent``.
         envs: Env ids (``gem/<domain>-v0``).
+        **kwargs: The options of :func:`aevaluate`, as follows.
         k: Rollouts per task (and the k of the metrics).
         suite: A named suite (``bfcl-multi-turn``) whose env ids are added; its table format is used.
         seed: Base seed: episode ``i`` of an environment uses ``seed + i``.

@@ -158,6 +158,7 @@ class GemRollout:
 
     # -- the rollout ---------------------------------------------------------------------------
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        """Play one gem episode per prompt with ``trainer``'s model; the token ids and masks TRL trains on."""
         tok = trainer.processing_class
         tok = getattr(tok, "tokenizer", tok)
         inputs = getattr(trainer, "_gem_inputs", None)
@@ -268,12 +269,14 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
 
     Args:
         envs: Env id(s) (``gem/<domain>-v0``); every task (or the first ``max_tasks``) is a prompt.
+        max_tasks: Only the first N tasks of each env (None: all).
         model: Model id or path (``hf:`` allowed) or a loaded model.
         config: :class:`~trainers.config.GemGRPOConfig` (or any ``GRPOConfig``).
         tokenizer: Tokenizer; loaded from the model when None (left padding is set).
         env_kwargs: Options for each ``ToolUseEnv`` (e.g. ``user_model``).
         tasks: Only these task ids (of every env).
         extra_reward_funcs: More TRL reward functions, added to ``env_reward``.
+        callbacks: TRL/transformers trainer callbacks, passed to the trainer.
         **trainer_kwargs: Passed to ``GRPOTrainer``.
     """
     from .config import GemGRPOConfig

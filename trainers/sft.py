@@ -36,6 +36,7 @@ class MaskReport:
 
     @property
     def trained_fraction(self) -> float:
+        """The share of tokens that carry the loss (0.0 when there are none)."""
         return self.trained_tokens / self.tokens if self.tokens else 0.0
 
 
@@ -60,8 +61,10 @@ def resolve_model_path(model: Any) -> Any:
 
 
 def trained_template(tokenizer: Any) -> str | None:
-    """The template TRL's ``SFTTrainer`` renders with under ``assistant_only_loss``: None when the tokenizer's
-    own has generation markers, else TRL's training variant (None when TRL has none).
+    """The template TRL's ``SFTTrainer`` renders with under ``assistant_only_loss``.
+
+    None when the tokenizer's own has generation markers, else TRL's training variant (None when
+    TRL has none).
     """
     from trl.chat_template_utils import get_training_chat_template, has_generation_markers
 
@@ -112,9 +115,11 @@ def _as_dataset(data: Any):
 
 @contextlib.contextmanager
 def quiet_library_bars(datasets_too: bool = True) -> Iterator[None]:
-    """No transformers (weights loading, checkpoint writing) or datasets (four passes over the
-    corpus) progress bars: they interleave with one another and with the one bar kept, the
-    training loop's. Restores the previous settings.
+    """Silence the progress bars of transformers and datasets within the block.
+
+    Transformers' (weights loading, checkpoint writing) and datasets' (four passes over the corpus)
+    bars interleave with one another and with the one bar kept, the training loop's. Restores the
+    previous settings.
     """
     import datasets
     from transformers.utils import logging as hf_logging

@@ -88,6 +88,7 @@ class FlawedOracleAgent(OracleAgent):
     name = "flawed-oracle"
 
     def reset(self, task=None, seed=None) -> None:
+        """Reset as the oracle, then garble the arguments of the first gold write call of the reference."""
         super().reset(task, seed)
         gold = {a.name for a in task.criteria.actions}
         if not gold:
@@ -101,13 +102,15 @@ class FlawedOracleAgent(OracleAgent):
                     return
 
     def clone(self) -> FlawedOracleAgent:
+        """A fresh FlawedOracleAgent."""
         return FlawedOracleAgent()
 
 
 def write_rollouts(env_ids: Iterable[str], path: str | Path, *, flawed: bool = False,
                    tasks: list[str] | None = None) -> list[float]:
-    """Append one oracle rollout per task (and, with ``flawed``, one :class:`FlawedOracleAgent` rollout) as
-    corpus rows to ``path``; return the episodes' rewards.
+    """Append one oracle rollout per task as corpus rows to ``path``; return the episodes' rewards.
+
+    With ``flawed``, each task also gets one :class:`FlawedOracleAgent` rollout.
     """
     import asyncio
 

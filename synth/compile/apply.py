@@ -14,8 +14,10 @@ __all__ = ["apply_compiled"]
 
 
 def apply_compiled(domain: Domain, tasks: list[Task], record: CompileRecord | None) -> tuple[Domain, list[Task]]:
-    """Put a compile result on a domain: programs, certificate, and the expected final state joins
-    every task's reward basis. An uncompiled (or absent) result leaves both as they are.
+    """Put a compile result on a domain and its tasks.
+
+    The domain gets the programs and certificate, and the expected final state joins every task's
+    reward basis. An uncompiled (or absent) result leaves both as they are.
     """
     if record is None or not record.compiled:
         return domain, tasks

@@ -1,5 +1,7 @@
-"""The compile step: a teacher writes a program per tool; the programs are verified by replaying the
-reference, repaired with the diff, and certified. ``compile_item`` is the whole step for one item.
+"""The compile step: a teacher writes a program per tool; the programs are verified, repaired, certified.
+
+The programs are verified by replaying the reference and repaired with the diff.
+``compile_item`` is the whole step for one item.
 
 Failure reasons (``CompileResult.reason``): ``no_state`` (the item has no database), ``parse``
 (the reply holds no ``programs`` object), ``missing`` (a tool has no program), ``compile`` (a
@@ -48,6 +50,7 @@ class CompileResult:
 
     @property
     def compiled(self) -> bool:
+        """True when the programs were verified (``status == "compiled"``)."""
         return self.status == "compiled"
 
     def record(self, initial_state: dict[str, Any]) -> CompileRecord:

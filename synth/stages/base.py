@@ -37,6 +37,11 @@ class Stage:
     name = "stage"
 
     async def run(self, item: SynthItem) -> None:
+        """Process ``item`` in place.
+
+        Raises:
+            StageDrop: The item is dropped at this stage.
+        """
         raise NotImplementedError
 
 

@@ -70,6 +70,7 @@ class Compiler(Stage):
         self.structured = structured
 
     async def run(self, item: SynthItem) -> None:
+        """Compile the item's tools into verified programs (``item.compiled``); drop an uncompiled item if required."""
         traj, env = item.trajectory, item.env
         assert traj is not None, "compile runs on a validated trajectory"
         if env is None:

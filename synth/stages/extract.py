@@ -29,6 +29,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def to_snake(name: str) -> str:
+    """``name`` in snake_case (camelCase split, other characters turned into underscores)."""
     return re.sub(r"[^a-z0-9]+", "_", _CAMEL.sub("_", name).lower()).strip("_")
 
 
@@ -44,6 +45,11 @@ class Extractor(LLMStage):
     prompt_name = "extract"
 
     def parse(self, data: dict[str, Any], item: SynthItem) -> Blueprint:
+        """The blueprint in a reply, tool names made snake_case (workflows follow the renames).
+
+        Raises:
+            StageDrop: The tools or workflows cannot be parsed.
+        """
         repairs: list[str] = []
         try:
             tools = tools_from_json(data.get("tools"), repairs)
@@ -91,6 +97,7 @@ class Extractor(LLMStage):
         return Blueprint(workflows=workflows, tools=tools)
 
     def check(self, bp: Blueprint) -> list[str]:
+        """Problems of a blueprint: bad or no tools, example calls or graph nodes that do not fit the tools."""
         problems = list(tool_problems(bp.tools))
         if not bp.tools:
             problems.append("[tools] no tools")
@@ -110,6 +117,7 @@ class Extractor(LLMStage):
         return problems
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the source text and the tags the selection stage gave it."""
         tags = item.tags.model_dump() if item.tags is not None else {}
         return {
             "text": item.segment.text,
@@ -120,6 +128,7 @@ class Extractor(LLMStage):
         }
 
     async def run(self, item: SynthItem) -> None:
+        """Extract the item's tools and workflows into ``item.blueprint``."""
         bp = self.parse(await self.ask(item), item)
         raise_problems(self.name, self.check(bp))
         item.blueprint = bp

@@ -30,6 +30,7 @@ class Generator(LLMStage):
     prompt_name = "generate"
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the source text, the patterns, and the blueprint's tools and workflows."""
         bp = item.blueprint
         assert bp is not None, "generation runs after extraction"
         return {
@@ -40,15 +41,22 @@ class Generator(LLMStage):
         }
 
     def parse(self, data: dict[str, Any], tools: list[Any]) -> Trajectory:
+        """The trajectory in a compact reply, over ``tools``.
+
+        Raises:
+            StageDrop: The reply cannot be parsed.
+        """
         try:
             return trajectory_from_compact(data, tools)
         except ParseError as exc:
             raise StageDrop(self.name, "parse", [str(exc)]) from None
 
     def check(self, traj: Trajectory, patterns: Any, *, refined: bool = False) -> list[str]:
+        """Problems of a trajectory and of the patterns the reply claims for it."""
         return trajectory_problems(traj, refined=refined) + pattern_problems(patterns, traj)
 
     async def run(self, item: SynthItem) -> None:
+        """Generate the item's trajectory from its blueprint into ``item.trajectory``."""
         data = await self.ask(item)
         assert item.blueprint is not None
         traj = self.parse(data, list(item.blueprint.tools))

@@ -50,6 +50,7 @@ class Judge(LLMStage):
     prompt_name = "judge"
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the trajectory's tools and its transcript."""
         traj = item.trajectory
         assert traj is not None, "the judge runs on a trajectory"
         return {
@@ -58,6 +59,7 @@ class Judge(LLMStage):
         }
 
     async def run(self, item: SynthItem) -> None:
+        """Judge the trajectory into ``item.verdict``; drop it when a criterion is 0."""
         data = await self.ask(item)
         repairs: list[str] = []
         verdict = parse_verdict(data, repairs)

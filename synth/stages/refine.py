@@ -46,6 +46,7 @@ def duplicate_keys(state: Any, path: str = "") -> list[str]:
 
 
 def env_problems(env: EnvSpec) -> list[str]:
+    """Problems of an env spec: a bad state schema, an initial state it rejects, duplicates, placeholders."""
     problems: list[str] = []
     schema = env.state_schema
     if schema.get("type") != "object":
@@ -71,6 +72,11 @@ class Refiner(LLMStage):
     prompt_name = "refine"
 
     def parse(self, data: dict[str, Any], old_tools: list[Any], item: SynthItem) -> tuple[Trajectory, EnvSpec]:
+        """The refined trajectory and env spec in a reply; tools the rewrite left out are kept.
+
+        Raises:
+            StageDrop: The tools, state or conversation cannot be parsed.
+        """
         repairs: list[str] = []
         try:
             tools = tools_from_json(data["tools"], repairs) if isinstance(data.get("tools"), list) else list(old_tools)
@@ -91,9 +97,11 @@ class Refiner(LLMStage):
         return traj, EnvSpec(state_schema=schema, initial_state=state)
 
     def check(self, traj: Trajectory, patterns: Any, env: EnvSpec) -> list[str]:
+        """Problems of a refined trajectory, its claimed patterns and its env spec."""
         return trajectory_problems(traj, refined=True) + pattern_problems(patterns, traj) + env_problems(env)
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the source text, the patterns, the current tools and the conversation."""
         traj = item.trajectory
         assert traj is not None, "refinement runs after generation"
         return {
@@ -104,6 +112,7 @@ class Refiner(LLMStage):
         }
 
     async def run(self, item: SynthItem) -> None:
+        """Refine the item's trajectory and add its env spec (``item.env``)."""
         data = await self.ask(item)
         assert item.trajectory is not None
         new, env = self.parse(data, list(item.trajectory.tools), item)

@@ -28,6 +28,7 @@ class Prefilter(Stage):
             raise StageDrop(self.name, "not_procedural", [f"score {res.score:.2f} < {self.threshold}"])
 
     async def run(self, item: SynthItem) -> None:
+        """Drop the item when its text fails the prefilter."""
         self.check(item.segment.text)
 
 
@@ -38,6 +39,7 @@ class Selector(LLMStage):
     prompt_name = "select"
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the source text and the allowed labels."""
         lab = labels()
         return {
             "text": item.segment.text,
@@ -78,6 +80,7 @@ class Selector(LLMStage):
         return Tags(**out)
 
     async def run(self, item: SynthItem) -> None:
+        """Tag the item (``item.tags``); drop a text that is not multi-step."""
         item.tags = self.parse(await self.ask(item), item)
         if not item.tags.multi_step:
             raise StageDrop(self.name, "not_multi_step")

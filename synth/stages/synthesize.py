@@ -30,9 +30,11 @@ class SynthesizerStage(LLMStage):
     prompt_name = "synthesizer"
 
     def values(self, item: SynthItem) -> dict[str, Any]:
+        """Prompt values: the source text and the patterns."""
         return {"patterns": ", ".join(PATTERNS), "text": item.segment.text}
 
     async def run(self, item: SynthItem) -> None:
+        """Read a one-call gem-synth/v1 reply into the item's tags, trajectory and env spec."""
         data = await self.ask(item)
         try:
             traj = parse(orjson.dumps(data).decode())

@@ -25,6 +25,7 @@ class Rules(Stage):
     name = "rules"
 
     async def run(self, item: SynthItem) -> None:
+        """Drop a trajectory that breaks the structural rules."""
         assert item.trajectory is not None, "validation runs on a trajectory"
         raise_problems(self.name, trajectory_problems(item.trajectory, refined=item.refined))
 
@@ -46,6 +47,7 @@ class Consistency(Stage):
         self.oracle = oracle
 
     async def run(self, item: SynthItem) -> None:
+        """Check tool outputs against the env state, then replay with the oracle if any; drop on problems."""
         traj, env = item.trajectory, item.env
         if env is None or traj is None:
             return
