@@ -180,8 +180,8 @@ def sample_from_schema(schema: Any, rng: np.random.Generator, depth: int = 0) ->
         items = schema.get("items", {})
         return [sample_from_schema(items, rng, depth + 1) for _ in range(n)]
     if kind in ("integer", "number"):
-        lo: float = schema.get("minimum", schema.get("exclusiveMinimum", -1000))
-        hi: float = schema.get("maximum", schema.get("exclusiveMaximum", 1000))
+        lo: float = schema["minimum"] if "minimum" in schema else schema.get("exclusiveMinimum", -1000)
+        hi: float = schema["maximum"] if "maximum" in schema else schema.get("exclusiveMaximum", 1000)
         if "exclusiveMinimum" in schema and "minimum" not in schema:
             lo = lo + (1 if kind == "integer" else 1e-6)
         if "exclusiveMaximum" in schema and "maximum" not in schema:

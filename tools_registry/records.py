@@ -236,6 +236,10 @@ class GoldAction(Record):
 REWARD_PARTS = ("state", "actions", "communicate", "judge")
 
 
+def _default_reward_basis() -> list[Literal["state", "actions", "communicate", "judge"]]:
+    return ["state", "actions", "communicate"]
+
+
 class Criteria(Record):
     """How an episode is judged."""
 
@@ -248,7 +252,7 @@ class Criteria(Record):
     communicate: list[str] = Field(default_factory=list, description="Facts the agent must state to the user.")
     rubric: list[str] = Field(default_factory=list, description="Rubric items for an LLM judge.")
     reward_basis: list[Literal["state", "actions", "communicate", "judge"]] = Field(
-        default_factory=lambda: ["state", "actions", "communicate"],
+        default_factory=_default_reward_basis,
         description="Reward parts whose product is the episode reward.",
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import jsonpatch
 
@@ -174,7 +174,7 @@ class ReferenceBuilder:
 
     def task(self, task_id: str, domain: str, *, user: UserScenario | dict[str, Any], description: str | None = None,
              communicate: list[str] | None = None, rubric: list[str] | None = None,
-             reward_basis: list[str] | None = None, initial_state_override: bool = False,
+             reward_basis: list[Literal["state", "actions", "communicate", "judge"]] | None = None, initial_state_override: bool = False,
              meta: dict[str, Any] | None = None) -> Task:
         """Freeze the conversation into a Task whose criteria come from what the tools did."""
         criteria = Criteria(

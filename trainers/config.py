@@ -92,9 +92,9 @@ class GemSFTConfig(SFTConfig):
     per_device_train_batch_size: int = field(default=1, metadata={"help": "Rows per device per micro-step."})
     gradient_accumulation_steps: int = field(default=64, metadata={"help": "Micro-steps per update (64 x 1 = 64)."})
     assistant_only_loss: bool = field(default=True, metadata={"help": "Loss on assistant tokens only."})
-    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
+    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})  # type: ignore[assignment]  # None until __post_init__ resolves it
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
-    gradient_checkpointing: bool | None = field(
+    gradient_checkpointing: bool | None = field(  # type: ignore[assignment]  # None = not given (deprecated alias)
         default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
 
     def __post_init__(self):
@@ -122,9 +122,9 @@ class GemGRPOConfig(GRPOConfig):
     turn_max_new_tokens: int | None = field(
         default=None, metadata={"help": "Most new tokens per assistant turn (None: what the episode budget allows)."})
     episode_seed: int = field(default=0, metadata={"help": "Base seed of env.reset for each episode."})
-    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})
+    bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})  # type: ignore[assignment]  # None until __post_init__ resolves it
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
-    gradient_checkpointing: bool | None = field(
+    gradient_checkpointing: bool | None = field(  # type: ignore[assignment]  # None = not given (deprecated alias)
         default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
 
     def __post_init__(self):

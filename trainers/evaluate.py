@@ -48,7 +48,7 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
         ConfigError: Unknown suite, suite support missing, or nothing to evaluate.
     """
     ids = list(envs)
-    suite_mod = None
+    suite_mod: Any = None
     if suite is not None:
         try:
             if suite == "tau2":
@@ -215,7 +215,7 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
               "cache": str(cache) if cache is not None else None}
     table = render_table(summary)
     if suite_mod is not None:
-        table = _suite_table(suite_mod, suite, summary, config["model"])
+        table = _suite_table(suite_mod, suite, summary, str(config["model"]))
     result = EvalResult(summary=summary, episodes=records, config=config,
                         output_dir=str(out) if out is not None else None, table=table)
     if out is not None:

@@ -178,8 +178,12 @@ def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: A
         if "assistant" in str(exc):
             raise ConfigError(f"assistant-only loss cannot be built for this chat template: {exc}") from exc
         raise
-    if "input_ids" in trainer.train_dataset.column_names:
-        rep = mask_report(trainer.train_dataset, len(train_ds))
+    import datasets
+
+    built = trainer.train_dataset
+    assert isinstance(built, datasets.Dataset)  # TRL keeps the datasets.Dataset it was given (tokenized)
+    if "input_ids" in built.column_names:
+        rep = mask_report(built, len(train_ds))
         if rep.trained_tokens == 0:
             raise ConfigError("no token carries loss after tokenization (assistant mask all zero): check the chat "
                               "template's generation markers and max_length")
@@ -190,7 +194,7 @@ def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: A
                     rep.trained_tokens, 100 * rep.trained_fraction)
     else:
         rep = MaskReport(rows_in=len(train_ds))
-    trainer.gem_mask_report = rep
+    trainer.gem_mask_report = rep  # type: ignore[attr-defined]  # gem's report rides on TRL's trainer
     return trainer
 
 

@@ -249,7 +249,7 @@ def check_template(tokenizer: Any, *, env_id: str = "gem/photo-framing-v0", task
     last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
     messages = messages[: last + 1]
     report.reward, report.tokens = float(out["env_reward"][0]), len(ids)
-    candidates = [("the model's template", None)]
+    candidates: list[tuple[str, str | None]] = [("the model's template", None)]
     if train_template:
         candidates.append(("TRL's training variant (what SFT and GRPO render)", train_template))
     for label, template in candidates:

@@ -15,6 +15,7 @@ environment's reward, and that breaking one link (the loss mask, the tool-call f
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def domain_texts(env_ids: Iterable[str]) -> list[str]:
             messages = obs["messages"][:1] + [m.to_dict() for m in task.reference]
             if obs["messages"][0]["role"] != "system":
                 messages = messages[1:]
-            rendered, _ = render_jinja_template([messages], tools=obs["tools"] or None, chat_template=template)
+            rendered, _ = render_jinja_template([messages], tools=obs["tools"] or None, chat_template=template)  # type: ignore[str-unpack]  # annotated str, returns (texts, indices)
             texts.append(rendered[0])
         env.close()
     return texts
@@ -122,7 +123,7 @@ def write_rollouts(env_ids: Iterable[str], path: str | Path, *, flawed: bool = F
     for env_id in env_ids:
         ids = [t.id for t in make_env(env_id).tasks if tasks is None or t.id in tasks]
         for agent in agents:
-            recs = asyncio.run(arollout(lambda e=env_id: make_env(e), agent, len(ids), task_ids=ids, output=path))
+            recs = asyncio.run(arollout(partial(make_env, env_id), agent, len(ids), task_ids=ids, output=path))
             rewards += [float(r.reward) for r in recs]
     return rewards
 

@@ -241,6 +241,8 @@ def parse_call_string(call: str, signatures: dict[str, inspect.Signature] | None
         for param, value in zip(params, node.args):
             args[param.name] = ast.literal_eval(value)
     for kw in node.keywords:
+        if kw.arg is None:
+            raise ConfigError(f"{call!r}: '**' argument unpacking is not supported")
         args[kw.arg] = ast.literal_eval(kw.value)
     return name, args
 

@@ -39,7 +39,7 @@ class Frame:
         self.vars: dict[str, Any] = {"args": args, "state": state}
         self.work = 0
         self.limits = limits
-        self.ops: list[dict[str, Any]] = []
+        self.ops: list[tuple[str, tuple[Any, ...], Any]] = []
         self.undo: list[tuple[Any, Any, Any]] = []
         self.paths: dict[str, tuple[Any, ...]] = {}
         self.written = 0

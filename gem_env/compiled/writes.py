@@ -170,7 +170,7 @@ def _insert(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
             k = text(key(fr))
             if k in coll:
                 raise ProgramError(exists(fr))
-            at = (*segs, k)
+            at: tuple[Any, ...] = (*segs, k)
         elif isinstance(coll, list):
             at = (*segs, len(coll))
         else:

@@ -90,12 +90,14 @@ class GrammarLogitsProcessor:
         if self._started:
             for i in self.rows:
                 m = self.matchers[i]
+                assert m is not None  # rows holds only the rows with a grammar
                 if not m.is_terminated() and not m.accept_token(int(input_ids[i, -1])):
                     self.rejected += 1  # cannot happen with the mask applied; counted, never hidden
         self._started = True
         live = []
         for i in self.rows:
             m = self.matchers[i]
+            assert m is not None  # rows holds only the rows with a grammar
             if m.is_terminated():
                 row = self._torch.full_like(scores[i], float("-inf"))
                 row[self.fill_token_id] = 0.0
@@ -104,6 +106,7 @@ class GrammarLogitsProcessor:
                 m.fill_next_token_bitmask(self.bitmask, i)
                 live.append(i)
         if live:
+            assert self.bitmask is not None  # allocated whenever rows is non-empty
             device = scores.device
             masked = scores if device.type in ("cpu", "cuda") else scores.to("cpu")
             self._xgr.apply_token_bitmask_inplace(masked, self.bitmask.to(masked.device), indices=live,

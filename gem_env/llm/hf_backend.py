@@ -96,7 +96,7 @@ class HFBackend(LLMBackend):
             dtype = "auto" if self.dtype_name == "auto" else getattr(torch, self.dtype_name)
             try:
                 tok = AutoTokenizer.from_pretrained(self.model_dir, **kw)
-                model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, **kw).to(device)
+                model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, **kw).to(device)  # type: ignore[arg-type]  # stub types .to wrongly
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"cannot load hf model {self.model!r}: {exc}") from exc
             model.eval()

@@ -56,7 +56,7 @@ def tree_copy(value: Any) -> Any:
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        new = t.__new__(t)
+        new = type(value).__new__(type(value))
         object.__setattr__(new, "__dict__", {k: tree_copy(v) for k, v in value.__dict__.items()})
         extra = value.__pydantic_extra__
         object.__setattr__(new, "__pydantic_extra__", tree_copy(extra) if extra is not None else None)

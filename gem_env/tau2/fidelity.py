@@ -92,7 +92,7 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
             return None
 
         def generate_next_message(self, message: Any, state: Any) -> Any:
-            m = agent_msgs[self.i] if self.i < len(agent_msgs) else {"content": "Goodbye."}
+            m: dict[str, Any] = agent_msgs[self.i] if self.i < len(agent_msgs) else {"content": "Goodbye."}
             self.i += 1
             calls = _tool_calls(m["tool_calls"], "assistant") if m.get("tool_calls") else None
             return t2.AssistantMessage(role="assistant", content=None if calls else (m.get("content") or " "),

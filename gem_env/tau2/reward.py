@@ -13,7 +13,7 @@ When tau2's evaluator raises (an assertion about a record the agent never create
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -28,7 +28,7 @@ from .data import registry_name
 __all__ = ["Tau2Reward", "to_tau2_messages"]
 
 
-def to_tau2_messages(messages: list[dict[str, Any]], user_calls: list[Any] = (), history: list[Any] = ()) -> list[Any]:
+def to_tau2_messages(messages: list[dict[str, Any]], user_calls: Sequence[Any] = (), history: Sequence[Any] = ()) -> list[Any]:
     """tau2 messages for a gem conversation.
 
     The system message is dropped; a task's message history (tau2 objects) is kept as is; calls

@@ -124,7 +124,7 @@ class Tau2LLMUser(_Tau2User):
                 for c in calls:
                     fn = c.get("function", {})
                     try:
-                        args = parse_arguments(fn.get("arguments"))
+                        args: dict[str, Any] | str = parse_arguments(fn.get("arguments"))
                     except Exception as exc:  # unreadable arguments: the tool reports it
                         args = f"unreadable arguments ({exc})"
                     content = self.backend.call_user(str(fn.get("name", "")), args, at)  # type: ignore[union-attr]

@@ -140,6 +140,7 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
         tools=_dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
         policy=_system(traj) or "(none)", state_schema=_dumps(state_schema), initial_state=_dumps(initial_state),
         conversation=_dumps(compact_messages(traj)["messages"]))
+    reason: str | None
     for attempt in range(repair_rounds + 1):
         result.rounds = attempt
         reply = await backend.chat(messages, response_format=response_format or {"type": "json_object"},

@@ -40,7 +40,7 @@ def parse_verdict(data: Any, repairs: list[str]) -> Verdict:
         if v not in (0, 1) or isinstance(v, float):
             raise StageDrop("judge", "parse", [f"{k} must be 0 or 1, got {v!r}"])
         out[k] = int(v)
-    return Verdict(**out)
+    return Verdict.model_validate(out)
 
 
 class Judge(LLMStage):

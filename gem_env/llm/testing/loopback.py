@@ -112,7 +112,7 @@ class LoopbackOpenAIServer:
                  faults: Sequence[str | None] | Mapping[str, float] | Callable[[int, dict], str | None] | None = None,
                  retry_after_s: float = 0.05, hang_s: float = 30.0, model: str = "loopback", seed: int = 0,
                  port: int = 0, prefill_s_per_token: float = 0.0, prefix_cache_entries: int = 1 << 20) -> None:
-        self.responder = responder or default_responder
+        self.responder: Callable[[dict[str, Any]], Any] = responder or default_responder
         self.latency_s = latency_s
         self.max_concurrency = max_concurrency
         self.faults = faults
@@ -237,7 +237,7 @@ class LoopbackOpenAIServer:
 
         return web.json_response(dict(self.stats))
 
-    async def start(self) -> LoopbackOpenAIServer:
+    async def start(self) -> Self:
         """Start serving on the running loop."""
         from aiohttp import web
 
@@ -250,7 +250,7 @@ class LoopbackOpenAIServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=4096, reuse_address=True)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         return self
 
     async def stop(self) -> None:
@@ -364,7 +364,7 @@ class MalformedReplies:
             x -= p
         self.counts[kind] += 1
         tools = [t["function"] for t in body.get("tools") or []]
-        fn = rng.choice(tools) if tools else {"name": "none", "parameters": {"type": "object"}}
+        fn: dict[str, Any] = rng.choice(tools) if tools else {"name": "none", "parameters": {"type": "object"}}
 
         def call(arguments: Any, name: str = fn["name"]) -> dict[str, Any]:
             return {"role": "assistant", "content": None, "tool_calls": [

@@ -159,7 +159,7 @@ def build_tiny_chat_model(
         tie_word_embeddings=True,
         bos_token_id=None,
         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
-        pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),
+        pad_token_id=tokenizer.convert_tokens_to_ids("<|endoftext|>"),  # type: ignore[arg-type]  # one token name gives one int
     )
     torch.manual_seed(seed)
     model = Qwen3ForCausalLM(config)
