@@ -34,30 +34,62 @@ from tools_registry.records import Message
 from tools_registry.reference import ReferenceBuilder
 
 FIND_ORDER = {"find": "orders", "key": "$args.order_id", "as": "order", "else": "order {args.order_id} not found"}
-FRAMING = {"format": "gem-program/v1", "tools": {
-    "get_order": {"steps": [FIND_ORDER], "return": "$order"},
-    "find_customer": {"steps": [
-        {"let": "wanted", "value": {"$lower": "$args.email"}},
-        {"find": "customers", "where": {"email": "$wanted"}, "as": "customer", "else": "no customer with email {wanted}"},
-    ], "return": "$customer"},
-    "cancel_order": {"steps": [
-        FIND_ORDER,
-        {"check": {"$eq": ["$order.status", "received"]},
-         "else": "order {args.order_id} is {order.status} and can no longer be cancelled"},
-        {"update": "order", "set": {"status": "cancelled", "refund_amount": "$order.price.total"}},
-    ], "return": {"order_id": "$args.order_id", "status": "$order.status", "refund_amount": "$order.refund_amount"}},
-}}
-CALLS = [("get_order", {"order_id": "ORD-50214"}), ("get_order", {"order_id": "ORD-99999"}),
-         ("find_customer", {"email": "Maya.Okafor@gmail.com"}), ("find_customer", {"email": "nobody@x.org"}),
-         ("cancel_order", {"order_id": "ORD-50211"}), ("cancel_order", {"order_id": "ORD-50214"}),
-         ("get_order", {"order_id": "ORD-50214"}), ("cancel_order", {"order_id": "ORD-50214"})]
+FRAMING = {
+    "format": "gem-program/v1",
+    "tools": {
+        "get_order": {"steps": [FIND_ORDER], "return": "$order"},
+        "find_customer": {
+            "steps": [
+                {"let": "wanted", "value": {"$lower": "$args.email"}},
+                {
+                    "find": "customers",
+                    "where": {"email": "$wanted"},
+                    "as": "customer",
+                    "else": "no customer with email {wanted}",
+                },
+            ],
+            "return": "$customer",
+        },
+        "cancel_order": {
+            "steps": [
+                FIND_ORDER,
+                {
+                    "check": {"$eq": ["$order.status", "received"]},
+                    "else": "order {args.order_id} is {order.status} and can no longer be cancelled",
+                },
+                {"update": "order", "set": {"status": "cancelled", "refund_amount": "$order.price.total"}},
+            ],
+            "return": {
+                "order_id": "$args.order_id",
+                "status": "$order.status",
+                "refund_amount": "$order.refund_amount",
+            },
+        },
+    },
+}
+CALLS = [
+    ("get_order", {"order_id": "ORD-50214"}),
+    ("get_order", {"order_id": "ORD-99999"}),
+    ("find_customer", {"email": "Maya.Okafor@gmail.com"}),
+    ("find_customer", {"email": "nobody@x.org"}),
+    ("cancel_order", {"order_id": "ORD-50211"}),
+    ("cancel_order", {"order_id": "ORD-50214"}),
+    ("get_order", {"order_id": "ORD-50214"}),
+    ("cancel_order", {"order_id": "ORD-50214"}),
+]
 
 
 def framing_setup():
     ld = load_domain(bundled_dir() / "photo-framing")
     d = ld.domain
-    setup = EpisodeSetup(task=ld.tasks[0], domain=d, tools=list(d.tools), policy=d.policy,
-                         initial_state=d.initial_state, initial_state_json=orjson.dumps(d.initial_state))
+    setup = EpisodeSetup(
+        task=ld.tasks[0],
+        domain=d,
+        tools=list(d.tools),
+        policy=d.policy,
+        initial_state=d.initial_state,
+        initial_state_json=orjson.dumps(d.initial_state),
+    )
     return ld, setup
 
 
@@ -88,9 +120,11 @@ def step_medians(n: int) -> None:
         assert outs[0] == outs[1], (name, args, outs)
     print(f"step: median of {n} backend.call()s, us (photo-framing state {len(setup.initial_state_json)} bytes)")
     print(f"{'tool':<34} {'compiled':>9} {'python':>9}")
-    for name, args, write in (("get_order", {"order_id": "ORD-50214"}, False),
-                              ("find_customer", {"email": "grace.liu@protonmail.com"}, False),
-                              ("cancel_order", {"order_id": "ORD-50214"}, True)):
+    for name, args, write in (
+        ("get_order", {"order_id": "ORD-50214"}, False),
+        ("find_customer", {"email": "grace.liu@protonmail.com"}, False),
+        ("cancel_order", {"order_id": "ORD-50214"}, True),
+    ):
         row = []
         for b in (comp, py):
             b.reset(setup)
@@ -116,10 +150,18 @@ def throughput(items: int) -> None:
     work = []
     for i in range(items):
         text = f"Procedure {i}: look the record up\n1. Find it.\n2. Change its status.\n3. Confirm."
-        data = orjson.loads(teacher.reply([{"role": "system", "content": "(GEM stage: refine)"},
-                                           {"role": "user", "content": f"<<<\n{text}\n>>>"}]))
-        work.append((trajectory_from_compact(data, tools_from_json(data["tools"], [])), data["state_schema"],
-                     data["initial_state"]))
+        data = orjson.loads(
+            teacher.reply(
+                [{"role": "system", "content": "(GEM stage: refine)"}, {"role": "user", "content": f"<<<\n{text}\n>>>"}]
+            )
+        )
+        work.append(
+            (
+                trajectory_from_compact(data, tools_from_json(data["tools"], [])),
+                data["state_schema"],
+                data["initial_state"],
+            )
+        )
     backend = fake_backend()
 
     async def run():
@@ -129,8 +171,10 @@ def throughput(items: int) -> None:
     results = asyncio.run(run())
     secs = time.perf_counter() - start
     certified = sum(bool(r.certificate and r.certificate["passed"]) for r in results)
-    print(f"\nthroughput: {items} items compiled+verified+certified in {secs:.2f}s = {items / secs:.0f} items/s "
-          f"(zero-latency FakeTeacher; {certified}/{items} certified; certificate: 4 random episodes each)")
+    print(
+        f"\nthroughput: {items} items compiled+verified+certified in {secs:.2f}s = {items / secs:.0f} items/s "
+        f"(zero-latency FakeTeacher; {certified}/{items} certified; certificate: 4 random episodes each)"
+    )
 
 
 def mutation() -> None:
@@ -141,8 +185,11 @@ def mutation() -> None:
     msgs, final = framing_reference(ld)
     subjects = [("photo-framing", FRAMING, msgs, ld.domain.initial_state, final, {"get_order", "find_customer"})]
     for text in ("order desk", "ticket queue", "bookings", "devices", "clinic", "requests", "a", "b", "c"):
-        data = orjson.loads(FakeTeacher().reply([{"role": "system", "content": "(GEM stage: refine)"},
-                                                 {"role": "user", "content": f"<<<\n{text}\n>>>"}]))
+        data = orjson.loads(
+            FakeTeacher().reply(
+                [{"role": "system", "content": "(GEM stage: refine)"}, {"role": "user", "content": f"<<<\n{text}\n>>>"}]
+            )
+        )
         traj = trajectory_from_compact(data, tools_from_json(data["tools"], []))
         progs = {"format": "gem-program/v1", "tools": fake_programs(traj.tools[0].name.removeprefix("get_"))}
         state = data["initial_state"]
@@ -154,8 +201,9 @@ def mutation() -> None:
                     ps.call(s, c.function.name, dict(c.function.arguments))
                 except Exception:  # noqa: BLE001, S112 - errors change nothing
                     continue
-        subjects.append((traj.tools[0].name, progs, traj.messages, state, s,
-                         {t.name for t in traj.tools if not t.mutates}))
+        subjects.append(
+            (traj.tools[0].name, progs, traj.messages, state, s, {t.name for t in traj.tools if not t.mutates})
+        )
     total = {"scored": 0, "rejected": 0}
     kinds: dict[str, list[int]] = {}
     missed = []
@@ -174,8 +222,10 @@ def mutation() -> None:
             acc[1] += row["mutants"] - row["equivalent"]
             acc[2] += row["rejected"]
         missed += [f"{label}: {m}" for m in r["missed"]]
-    print(f"\nmutation score over {len(seen)} program sets (mutants that change an output or the final state "
-          f"on the reference, rejected by the verifier):")
+    print(
+        f"\nmutation score over {len(seen)} program sets (mutants that change an output or the final state "
+        f"on the reference, rejected by the verifier):"
+    )
     print(f"{'kind':<12} {'mutants':>8} {'changing':>9} {'rejected':>9}")
     for k, (n, changing, rej) in sorted(kinds.items()):
         print(f"{k:<12} {n:>8} {changing:>9} {rej:>9}")

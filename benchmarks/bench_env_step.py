@@ -56,12 +56,17 @@ def trivial_env() -> ToolUseEnv:
     b.user("How many I3?")
     b.call("get_item", item_id="I3")
     b.assistant("There are 3.")
-    task = b.task("t", "trivial", user={"instruction": "Ask how many I3.", "turns": ["How many I3?"]},
-                  communicate=["3"])
-    domain = Domain(name="trivial", policy="Answer.", tools=_Lookup.tool_specs(), state_schema=_Lookup.state_schema(),
-                    initial_state=state)
-    return ToolUseEnv(domain, [task], toolkit=_Lookup, tools="python", max_turns=10**9,
-                      max_tool_calls_per_turn=10**9)
+    task = b.task(
+        "t", "trivial", user={"instruction": "Ask how many I3.", "turns": ["How many I3?"]}, communicate=["3"]
+    )
+    domain = Domain(
+        name="trivial",
+        policy="Answer.",
+        tools=_Lookup.tool_specs(),
+        state_schema=_Lookup.state_schema(),
+        initial_state=state,
+    )
+    return ToolUseEnv(domain, [task], toolkit=_Lookup, tools="python", max_turns=10**9, max_tool_calls_per_turn=10**9)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -83,12 +88,23 @@ def main() -> None:
     if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
 
-    env = trivial_env() if args.trivial else make_env(args.domain, tools="python", max_turns=10**9,
-                                                      max_tool_calls_per_turn=10**9)
-    arguments = next(c.function.arguments for t in env.tasks for m in t.reference for c in (m.tool_calls or [])
-                     if c.function.name == args.tool)
-    action = {"role": "assistant", "content": None,
-              "tool_calls": [{"id": "c", "type": "function", "function": {"name": args.tool, "arguments": arguments}}]}
+    env = (
+        trivial_env()
+        if args.trivial
+        else make_env(args.domain, tools="python", max_turns=10**9, max_tool_calls_per_turn=10**9)
+    )
+    arguments = next(
+        c.function.arguments
+        for t in env.tasks
+        for m in t.reference
+        for c in (m.tool_calls or [])
+        if c.function.name == args.tool
+    )
+    action = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": args.tool, "arguments": arguments}}],
+    }
     task_id = env.tasks[0].id
 
     # --- env step -------------------------------------------------------------------------------
@@ -137,15 +153,23 @@ def main() -> None:
         restore_t.append((clock() - t1) / 1000)
         snap_t.append((t1 - t0) / 1000)
 
-    print(f"domain={args.domain} tool={args.tool} steps={args.steps} episode_len={args.episode_len} "
-          f"pinned_cpu={args.cpu} load1={os.getloadavg()[0]:.2f}")
-    print(f"env.step (validate + python tool + format + messages + obs/info): "
-          f"median {statistics.median(times):.2f} us, p90 {percentile(times, 0.9):.2f} us")
-    print(f"floor (validate + python tool + format):                         "
-          f"median {statistics.median(floor):.2f} us, p90 {percentile(floor, 0.9):.2f} us")
+    print(
+        f"domain={args.domain} tool={args.tool} steps={args.steps} episode_len={args.episode_len} "
+        f"pinned_cpu={args.cpu} load1={os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"env.step (validate + python tool + format + messages + obs/info): "
+        f"median {statistics.median(times):.2f} us, p90 {percentile(times, 0.9):.2f} us"
+    )
+    print(
+        f"floor (validate + python tool + format):                         "
+        f"median {statistics.median(floor):.2f} us, p90 {percentile(floor, 0.9):.2f} us"
+    )
     print(f"framework overhead over the floor: median {statistics.median(times) - statistics.median(floor):.2f} us")
-    print(f"snapshot (state {len(env.backend.snapshot())} bytes of JSON, {len(env.messages)} messages): median "
-          f"{statistics.median(snap_t):.1f} us; restore: median {statistics.median(restore_t):.1f} us")
+    print(
+        f"snapshot (state {len(env.backend.snapshot())} bytes of JSON, {len(env.messages)} messages): median "
+        f"{statistics.median(snap_t):.1f} us; restore: median {statistics.median(restore_t):.1f} us"
+    )
 
 
 if __name__ == "__main__":

@@ -20,15 +20,19 @@ import time
 async def _client(url: str, args) -> dict:
     from gem_env.llm import make_backend
 
-    backend = make_backend("openai:loopback", base_url=url, concurrency=args.slots, http=args.http,
-                           timeout=30, max_retries=3)
+    backend = make_backend(
+        "openai:loopback", base_url=url, concurrency=args.slots, http=args.http, timeout=30, max_retries=3
+    )
     msgs = [{"role": "system", "content": "You are a helpful assistant."}]
     # warm up connections (not timed)
     await asyncio.gather(*(backend.chat(msgs + [{"role": "user", "content": "warm"}]) for _ in range(args.slots)))
     cpu0, t0 = time.process_time(), time.perf_counter()
-    replies = await asyncio.gather(*(backend.chat(msgs + [{"role": "user", "content": f"request {i}"}],
-                                                  caller="bench", max_tokens=16)
-                                     for i in range(args.requests)))
+    replies = await asyncio.gather(
+        *(
+            backend.chat(msgs + [{"role": "user", "content": f"request {i}"}], caller="bench", max_tokens=16)
+            for i in range(args.requests)
+        )
+    )
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     await backend.aclose()
     assert [r.content for r in replies] == [f"echo: request {i}" for i in range(args.requests)]
@@ -49,8 +53,10 @@ def main() -> None:
     ideal = args.slots / args.latency
     rps = args.requests / out["wall"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024**2)
-    print(f"requests            {args.requests} ({args.slots} slots, {args.latency * 1000:.0f} ms latency, "
-          f"http={args.http})")
+    print(
+        f"requests            {args.requests} ({args.slots} slots, {args.latency * 1000:.0f} ms latency, "
+        f"http={args.http})"
+    )
     print(f"wall time           {out['wall']:.2f} s")
     print(f"throughput          {rps:.0f} req/s of ideal {ideal:.0f} -> {rps / ideal:.3f} of ideal")
     print(f"client CPU/request  {out['cpu'] / args.requests * 1000:.3f} ms")

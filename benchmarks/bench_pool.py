@@ -41,8 +41,15 @@ def _stats(url: str) -> dict:
 
 def _rollout(urls: list[str], args, routing: str | None) -> tuple[float, int, list]:
     records, seconds, requests, _ = asyncio.run(
-        run(urls if len(urls) > 1 else urls[0], args.domain, args.episodes, args.concurrency * len(urls), args.http,
-            routing=routing))
+        run(
+            urls if len(urls) > 1 else urls[0],
+            args.domain,
+            args.episodes,
+            args.concurrency * len(urls),
+            args.http,
+            routing=routing,
+        )
+    )
     assert all(r.reward == 1.0 for r in records), [r.breakdown for r in records if r.reward != 1.0][:1]
     return seconds, requests, records
 
@@ -55,24 +62,38 @@ def main() -> None:
     ap.add_argument("--slots", type=int, default=16, help="per server")
     ap.add_argument("--concurrency", type=int, default=24, help="episodes in flight per server")
     ap.add_argument("--prefill", type=float, default=0.0005, help="seconds per uncached prompt token (prefix model)")
-    ap.add_argument("--prefix-servers", type=int, default=4,
-                    help="servers in the prefix-cache comparison (slots/server scaled so the total stays 2 x --slots)")
+    ap.add_argument(
+        "--prefix-servers",
+        type=int,
+        default=4,
+        help="servers in the prefix-cache comparison (slots/server scaled so the total stays 2 x --slots)",
+    )
     ap.add_argument("--http", default="direct")
     args = ap.parse_args()
     from gem_env.llm.testing.loopback import loopback_server_process
 
-    server = {"responder": OracleResponder(args.domain, per_episode=True), "latency_s": args.latency, "max_concurrency": args.slots}
+    server = {
+        "responder": OracleResponder(args.domain, per_episode=True),
+        "latency_s": args.latency,
+        "max_concurrency": args.slots,
+    }
     with contextlib.ExitStack() as stack:
         a = stack.enter_context(loopback_server_process(**server))
         b = stack.enter_context(loopback_server_process(**server))
         one_s, one_req, _ = _rollout([a], args, None)
         two_s, two_req, _ = _rollout([a, b], args, "sticky")
-    print(f"domain={args.domain} episodes={args.episodes} latency={args.latency}s slots={args.slots}/server "
-          f"concurrency={args.concurrency}/server http={args.http} load1={os.getloadavg()[0]:.2f}")
+    print(
+        f"domain={args.domain} episodes={args.episodes} latency={args.latency}s slots={args.slots}/server "
+        f"concurrency={args.concurrency}/server http={args.http} load1={os.getloadavg()[0]:.2f}"
+    )
     one_rps, two_rps = one_req / one_s, two_req / two_s
-    print(f"one server:           {one_rps:7.1f} requests/s ({one_req * args.latency / args.slots / one_s:.1%} of ideal)")
-    print(f"two servers, 1 pool:  {two_rps:7.1f} requests/s ({two_req * args.latency / args.slots / 2 / two_s:.1%} "
-          f"of ideal) -> {two_rps / one_rps:.2f}x one server")
+    print(
+        f"one server:           {one_rps:7.1f} requests/s ({one_req * args.latency / args.slots / one_s:.1%} of ideal)"
+    )
+    print(
+        f"two servers, 1 pool:  {two_rps:7.1f} requests/s ({two_req * args.latency / args.slots / 2 / two_s:.1%} "
+        f"of ideal) -> {two_rps / one_rps:.2f}x one server"
+    )
 
     k = args.prefix_servers
     cached = {**server, "prefill_s_per_token": args.prefill, "max_concurrency": max(1, 2 * args.slots // k)}
@@ -80,18 +101,23 @@ def main() -> None:
     for routing in ("sticky", "least-loaded"):  # fresh servers (empty caches) for each routing
         with contextlib.ExitStack() as stack:
             urls = [stack.enter_context(loopback_server_process(**cached)) for _ in range(k)]
-            seconds, requests, _ = _rollout(urls, argparse.Namespace(**{**vars(args),
-                                                                       "concurrency": 2 * args.concurrency // k}), routing)
+            seconds, requests, _ = _rollout(
+                urls, argparse.Namespace(**{**vars(args), "concurrency": 2 * args.concurrency // k}), routing
+            )
             stats = [_stats(u) for u in urls]
         uncached = sum(s.get("uncached_tokens", 0) for s in stats)
         prompt = sum(s.get("prompt_tokens", 0) for s in stats)
         implied = (requests * args.latency + args.prefill * uncached) / (k * cached["max_concurrency"])
         figures[routing] = (seconds, implied)
-        print(f"prefix model, {k} servers, {routing:<12} wall {seconds:6.2f}s, model-implied {implied:6.2f}s; "
-              f"{uncached}/{prompt} prompt tokens prefilled ({uncached / max(prompt, 1):.1%})")
+        print(
+            f"prefix model, {k} servers, {routing:<12} wall {seconds:6.2f}s, model-implied {implied:6.2f}s; "
+            f"{uncached}/{prompt} prompt tokens prefilled ({uncached / max(prompt, 1):.1%})"
+        )
     (s_wall, s_implied), (l_wall, l_implied) = figures["sticky"], figures["least-loaded"]
-    print(f"sticky vs least-loaded: {l_wall / s_wall:.2f}x faster measured, {l_implied / s_implied:.2f}x implied "
-          f"by the prefix model")
+    print(
+        f"sticky vs least-loaded: {l_wall / s_wall:.2f}x faster measured, {l_implied / s_implied:.2f}x implied "
+        f"by the prefix model"
+    )
 
 
 if __name__ == "__main__":

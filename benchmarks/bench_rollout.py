@@ -61,8 +61,9 @@ class OracleResponder:
         return reply
 
 
-async def run(url: str | list[str], domain: str, episodes: int, concurrency: int, http: str,
-              routing: str | None = None) -> tuple[list, float, int, float]:
+async def run(
+    url: str | list[str], domain: str, episodes: int, concurrency: int, http: str, routing: str | None = None
+) -> tuple[list, float, int, float]:
     """Roll out ``episodes`` against the server(s); return (records, wall s, requests, client CPU s).
 
     Several URLs (or a ``routing``) put the agent on an endpoint pool.
@@ -74,8 +75,12 @@ async def run(url: str | list[str], domain: str, episodes: int, concurrency: int
 
     opts = {"base_url": url, "concurrency": concurrency, "http": http, "max_retries": 0}
     if isinstance(url, list) or routing:
-        opts = {**opts, "base_url": list(url) if isinstance(url, list) else [url], "routing": routing or "sticky",
-                "max_retries": 2}
+        opts = {
+            **opts,
+            "base_url": list(url) if isinstance(url, list) else [url],
+            "routing": routing or "sticky",
+            "max_retries": 2,
+        }
     backend = make_backend("openai:loopback", **opts)
     env = make_env(domain, tools="python")
     task_ids = [t.id for t in env.tasks]
@@ -84,8 +89,13 @@ async def run(url: str | list[str], domain: str, episodes: int, concurrency: int
     started = time.perf_counter()
     cpu0 = time.process_time()
     try:
-        records = await arollout(lambda: make_env(env.loaded, tools="python"), LLMAgent(backend), episodes,
-                                 concurrency=concurrency, task_ids=task_ids)
+        records = await arollout(
+            lambda: make_env(env.loaded, tools="python"),
+            LLMAgent(backend),
+            episodes,
+            concurrency=concurrency,
+            task_ids=task_ids,
+        )
     finally:
         await backend.aclose()
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
@@ -95,7 +105,9 @@ async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[in
     """The bare LLM client sends the rollout's requests again; return (requests, wall s, client CPU s)."""
     from gem_env.llm import make_backend
 
-    requests = [(r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"]
+    requests = [
+        (r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"
+    ]
     backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
     await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
     queue = iter(requests)
@@ -118,43 +130,68 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--slots", type=int, default=64)
-    ap.add_argument("--concurrency", type=int, default=96,
-                    help="episodes in flight; above the slot count so a slot never waits on the client between an episode's requests")
-    ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)")
+    ap.add_argument(
+        "--concurrency",
+        type=int,
+        default=96,
+        help="episodes in flight; above the slot count so a slot never waits on the client between an episode's requests",
+    )
+    ap.add_argument(
+        "--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)"
+    )
     args = ap.parse_args()
     from gem_env.llm.testing import loopback_server_process
 
-    with loopback_server_process(responder=OracleResponder(args.domain), latency_s=args.latency,
-                                 max_concurrency=args.slots) as url:
+    with loopback_server_process(
+        responder=OracleResponder(args.domain), latency_s=args.latency, max_concurrency=args.slots
+    ) as url:
         records, seconds, requests, client_cpu = asyncio.run(
-            run(url, args.domain, args.episodes, args.concurrency, args.http))
+            run(url, args.domain, args.episodes, args.concurrency, args.http)
+        )
         bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http))
     from gem_env.registration import make_env
     from gem_env.rollout import rollout
 
     env = make_env(args.domain, tools="python")
     t0 = time.perf_counter()
-    offline = rollout(lambda: make_env(env.loaded, tools="python"), "oracle", args.episodes,
-                      concurrency=args.concurrency, task_ids=[t.id for t in env.tasks])
+    offline = rollout(
+        lambda: make_env(env.loaded, tools="python"),
+        "oracle",
+        args.episodes,
+        concurrency=args.concurrency,
+        task_ids=[t.id for t in env.tasks],
+    )
     offline_s = time.perf_counter() - t0
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"domain={args.domain} episodes={len(records)} requests={requests} latency={args.latency}s "
-          f"slots={args.slots} concurrency={args.concurrency} http={args.http} load1={os.getloadavg()[0]:.2f}")
-    print(f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
-          f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s")
-    print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
-          f"peak RSS {peak_mb:.0f} MiB (client process)")
+    print(
+        f"domain={args.domain} episodes={len(records)} requests={requests} latency={args.latency}s "
+        f"slots={args.slots} concurrency={args.concurrency} http={args.http} load1={os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
+        f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s"
+    )
+    print(
+        f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
+        f"peak RSS {peak_mb:.0f} MiB (client process)"
+    )
     per, bare_per = client_cpu / requests * 1000, bare_cpu / bare_n * 1000
-    print(f"client CPU {client_cpu:.1f}s = {per:.3f} ms per request "
-          f"(HTTP client + env + agent); the ideal rate needs <= {args.latency / args.slots * 1000:.2f} ms per request "
-          f"on one core")
-    print(f"baseline, bare LLM client sending the same {bare_n} requests: {bare_per:.3f} ms per request "
-          f"({bare_n * args.latency / args.slots / bare_s:.1%} of ideal) -> rollout/bare CPU = {per / bare_per:.2f}x")
+    print(
+        f"client CPU {client_cpu:.1f}s = {per:.3f} ms per request "
+        f"(HTTP client + env + agent); the ideal rate needs <= {args.latency / args.slots * 1000:.2f} ms per request "
+        f"on one core"
+    )
+    print(
+        f"baseline, bare LLM client sending the same {bare_n} requests: {bare_per:.3f} ms per request "
+        f"({bare_n * args.latency / args.slots / bare_s:.1%} of ideal) -> rollout/bare CPU = {per / bare_per:.2f}x"
+    )
     steps = sum(r.turns for r in offline)
-    print(f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
-          f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward")
+    print(
+        f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
+        f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,7 @@ def corpus(n: int) -> list[dict]:
     rows = []
     for i in range(n):
         steps = "\n".join(
-            f"{j + 1}. {verbs[(i * 7 + j) % 10]} the component {i}-{j} and note reading {i * 13 + j}."
-            for j in range(5)
+            f"{j + 1}. {verbs[(i * 7 + j) % 10]} the component {i}-{j} and note reading {i * 13 + j}." for j in range(5)
         )
         rows.append({"id": f"b{i:05d}", "text": f"How to service machine {i}\n{steps}\nThen log the result."})
     return rows
@@ -147,9 +146,7 @@ def bench_rules(n: int) -> None:
     for t in cold:
         trajectory_problems(t, refined=True)
     dt = time.perf_counter() - t0
-    print(
-        f"rule validation, new tool set each time (cold tool checks): {len(cold) / dt:,.0f} trajectories/s"
-    )
+    print(f"rule validation, new tool set each time (cold tool checks): {len(cold) / dt:,.0f} trajectories/s")
 
 
 def negatives() -> list[str]:

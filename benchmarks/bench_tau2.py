@@ -46,8 +46,11 @@ def main() -> None:
     for _ in range(args.tau2_builds):
         t0 = time.perf_counter()
         tenv = t2.registry.get_env_constructor(args.domain)()
-        tenv.set_state(initialization_data=st.initialization_data if st else None,
-                       initialization_actions=st.initialization_actions if st else None, message_history=[])
+        tenv.set_state(
+            initialization_data=st.initialization_data if st else None,
+            initialization_actions=st.initialization_actions if st else None,
+            message_history=[],
+        )
         build.append(time.perf_counter() - t0)
     ours = []
     for i in range(args.resets):
@@ -56,16 +59,24 @@ def main() -> None:
         ours.append(time.perf_counter() - t0)
     b, o = statistics.median(build), statistics.median(ours)
     print(f"domain={args.domain} load1={os.getloadavg()[0]:.2f}")
-    print(f"episode start: tau2 builds its environment in {b * 1e3:.1f} ms (median of {len(build)}); "
-          f"gem reset {o * 1e3:.2f} ms (median of {len(ours)}) -> {b / o:.0f}x cheaper")
+    print(
+        f"episode start: tau2 builds its environment in {b * 1e3:.1f} ms (median of {len(build)}); "
+        f"gem reset {o * 1e3:.2f} ms (median of {len(ours)}) -> {b / o:.0f}x cheaper"
+    )
 
-    call = {"get_reservation_details": {"reservation_id": "EHGLP3"}, "get_order_details": {"order_id": "#W2378156"},
-            "get_task": {"task_id": "task_1"}}
+    call = {
+        "get_reservation_details": {"reservation_id": "EHGLP3"},
+        "get_order_details": {"order_id": "#W2378156"},
+        "get_task": {"task_id": "task_1"},
+    }
     name = next(n for n in call if tenv.tools.has_tool(n))
     tc = t2.ToolCall(id="c", name=name, arguments=call[name], requestor="assistant")
     tenv.get_response(tc)
-    action = {"role": "assistant", "content": None,
-              "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": call[name]}}]}
+    action = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": call[name]}}],
+    }
     theirs, mine, diffs = [], [], []
     for i in range(args.steps):  # paired: tau2's call and gem's step alternate, so load hits both alike
         if i % 20 == 0:
@@ -79,8 +90,10 @@ def main() -> None:
         theirs.append(t1 - t0)
         mine.append(t2_ - t1)
         diffs.append((t2_ - t1) - (t1 - t0))
-    print(f"tool step ({name}): tau2 get_response {_median_us(theirs):.1f} us, gem env.step {_median_us(mine):.1f} us "
-          f"(medians of {args.steps}) -> overhead {_median_us(diffs):.1f} us (median of paired differences)")
+    print(
+        f"tool step ({name}): tau2 get_response {_median_us(theirs):.1f} us, gem env.step {_median_us(mine):.1f} us "
+        f"(medians of {args.steps}) -> overhead {_median_us(diffs):.1f} us (median of paired differences)"
+    )
 
     conv = gold_conversation(task)
     t0 = time.perf_counter()
@@ -89,8 +102,10 @@ def main() -> None:
     t0 = time.perf_counter()
     (res,) = score_rows(f"gem/tau2-{args.domain}-v0", [{"task_id": task.id, "messages": conv}])
     our_score = time.perf_counter() - t0
-    print(f"gold conversation of task {task.id}: tau2's own pipeline + evaluator {their_pipeline * 1e3:.0f} ms "
-          f"(reward {ref}); gem episode + reward {our_score * 1e3:.0f} ms (reward {res.reward})")
+    print(
+        f"gold conversation of task {task.id}: tau2's own pipeline + evaluator {their_pipeline * 1e3:.0f} ms "
+        f"(reward {ref}); gem episode + reward {our_score * 1e3:.0f} ms (reward {res.reward})"
+    )
 
 
 if __name__ == "__main__":

@@ -42,10 +42,20 @@ class Tau2Responder:
             for m in gold_conversation(t):
                 if m["role"] != "assistant":
                     continue
-                calls = [{"id": c["id"], "type": "function", "function": {
-                    "name": c["function"]["name"], "arguments": json.dumps(c["function"]["arguments"])}}
-                    for c in m.get("tool_calls") or []]
-                wire.append({"role": "assistant", "content": m.get("content"), **({"tool_calls": calls} if calls else {})})
+                calls = [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {
+                            "name": c["function"]["name"],
+                            "arguments": json.dumps(c["function"]["arguments"]),
+                        },
+                    }
+                    for c in m.get("tool_calls") or []
+                ]
+                wire.append(
+                    {"role": "assistant", "content": m.get("content"), **({"tool_calls": calls} if calls else {})}
+                )
             self._gold[t.id] = wire
             ins = t.user_scenario.instructions
             self._scenarios[str(t.user_scenario)] = (t.id, ins if isinstance(ins, str) else ins.reason_for_call)
@@ -99,18 +109,25 @@ def main() -> None:
     args = ap.parse_args()
     from gem_env.llm.testing.loopback import loopback_server_process
 
-    with loopback_server_process(responder=Tau2Responder(args.domain), latency_s=args.latency,
-                                 max_concurrency=args.slots) as url:
+    with loopback_server_process(
+        responder=Tau2Responder(args.domain), latency_s=args.latency, max_concurrency=args.slots
+    ) as url:
         records, seconds, requests, cpu = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"domain={args.domain} episodes={len(records)} requests={requests} (agent + user) latency={args.latency}s "
-          f"slots={args.slots} concurrency={args.concurrency} load1={os.getloadavg()[0]:.2f}")
-    print(f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
-          f"{len(records) / seconds:.1f} episodes/s")
-    print(f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
-          f"client CPU {cpu:.1f}s = {cpu / requests * 1000:.2f} ms per request; peak RSS {peak_mb:.0f} MiB")
+    print(
+        f"domain={args.domain} episodes={len(records)} requests={requests} (agent + user) latency={args.latency}s "
+        f"slots={args.slots} concurrency={args.concurrency} load1={os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
+        f"{len(records) / seconds:.1f} episodes/s"
+    )
+    print(
+        f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
+        f"client CPU {cpu:.1f}s = {cpu / requests * 1000:.2f} ms per request; peak RSS {peak_mb:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -40,9 +40,17 @@ def bench_sft(model_dir: Path, steps: int, batch: int, max_length: int, out: Pat
 
     rows = _rows()
     rows = (rows * (steps * batch // len(rows) + 1))[: steps * batch]
-    cfg = GemSFTConfig(output_dir=str(out / "sft"), max_steps=steps, per_device_train_batch_size=batch,
-                       gradient_accumulation_steps=1, max_length=max_length, logging_steps=1, save_strategy="no",
-                       disable_tqdm=True, bf16=None)
+    cfg = GemSFTConfig(
+        output_dir=str(out / "sft"),
+        max_steps=steps,
+        per_device_train_batch_size=batch,
+        gradient_accumulation_steps=1,
+        max_length=max_length,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        bf16=None,
+    )
     trainer = build_sft_trainer(rows, model_dir, config=cfg)
     t0 = time.perf_counter()
     trainer.train()
@@ -61,8 +69,9 @@ def _rows() -> list[dict]:
     for task in env.tasks[:4]:
         obs, _ = env.reset(seed=0, options={"task_id": task.id})
         msgs = [m.to_dict() for m in task.reference]
-        rows.append({"messages": msgs if msgs[0]["role"] == "system" else obs["messages"][:1] + msgs,
-                     "tools": obs["tools"]})
+        rows.append(
+            {"messages": msgs if msgs[0]["role"] == "system" else obs["messages"][:1] + msgs, "tools": obs["tools"]}
+        )
     return rows
 
 
@@ -73,10 +82,19 @@ def bench_grpo(model_dir: Path, steps: int, gens: int, completion: int, out: Pat
     from trainers.grpo import build_grpo_trainer
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    cfg = GemGRPOConfig(output_dir=str(out / "grpo"), max_steps=steps, per_device_train_batch_size=gens,
-                        num_generations=gens, max_completion_length=completion, max_turns=4,
-                        turn_max_new_tokens=completion // 2, logging_steps=1, save_strategy="no", disable_tqdm=True,
-                        bf16=None)
+    cfg = GemGRPOConfig(
+        output_dir=str(out / "grpo"),
+        max_steps=steps,
+        per_device_train_batch_size=gens,
+        num_generations=gens,
+        max_completion_length=completion,
+        max_turns=4,
+        turn_max_new_tokens=completion // 2,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        bf16=None,
+    )
     trainer = build_grpo_trainer("gem/photo-framing-v0", model_dir, config=cfg, max_tasks=2)
     t0 = time.perf_counter()
     trainer.train()
@@ -85,8 +103,14 @@ def bench_grpo(model_dir: Path, steps: int, gens: int, completion: int, out: Pat
     secs = time.perf_counter() - t0
     tokens = trainer.state.num_input_tokens_seen
     rewards = [h["rewards/env_reward/mean"] for h in trainer.state.log_history if "rewards/env_reward/mean" in h]
-    return {"steps": steps, "episodes_per_step": gens, "tokens": int(tokens), "seconds": secs,
-            "tokens_per_s": tokens / secs, "env_reward_mean": sum(rewards) / max(1, len(rewards))}
+    return {
+        "steps": steps,
+        "episodes_per_step": gens,
+        "tokens": int(tokens),
+        "seconds": secs,
+        "tokens_per_s": tokens / secs,
+        "env_reward_mean": sum(rewards) / max(1, len(rewards)),
+    }
 
 
 def main() -> None:
@@ -116,8 +140,10 @@ def main() -> None:
     for kind in ("sft", "grpo"):
         if kind in result:
             r = result[kind]
-            print(f"{kind.upper():5s} {args.size} ({params / 1e6:.1f}M params) on {device}: "
-                  f"{r['tokens_per_s']:.0f} tokens/s ({r['tokens']} tokens in {r['seconds']:.1f}s)")
+            print(
+                f"{kind.upper():5s} {args.size} ({params / 1e6:.1f}M params) on {device}: "
+                f"{r['tokens_per_s']:.0f} tokens/s ({r['tokens']} tokens in {r['seconds']:.1f}s)"
+            )
 
 
 if __name__ == "__main__":

@@ -66,24 +66,57 @@ class Hostile:
             return r.choice(SURROGATES) * r.randrange(1, 4)
         if kind < 0.7:
             return r.choice(["", " ", "\x00", "\n", "{", "</tool_call>", "<think>", "null", "NaN", "\u202e"])
-        return "".join(r.choice("ab{}[]\":,<>/\\ \x00") for _ in range(r.randrange(0, 60)))
+        return "".join(r.choice('ab{}[]":,<>/\\ \x00') for _ in range(r.randrange(0, 60)))
 
     def json(self, depth: int = 0) -> object:
         r = self.rng
         k = r.random()
         if depth > 3 or k < 0.45:
-            return r.choice([
-                None, True, False, 0, -1, 2**63 - 1, 2**64, -(2**63) - 1, 10**30, 1.5, math.nan, math.inf,
-                -math.inf, -0.0, self.text(), r.randrange(-10**6, 10**6)])
+            return r.choice(
+                [
+                    None,
+                    True,
+                    False,
+                    0,
+                    -1,
+                    2**63 - 1,
+                    2**64,
+                    -(2**63) - 1,
+                    10**30,
+                    1.5,
+                    math.nan,
+                    math.inf,
+                    -math.inf,
+                    -0.0,
+                    self.text(),
+                    r.randrange(-(10**6), 10**6),
+                ]
+            )
         if k < 0.7:
             return [self.json(depth + 1) for _ in range(r.randrange(0, 4))]
         return {self.text(): self.json(depth + 1) for _ in range(r.randrange(0, 4))}
 
     def not_json(self) -> object:
         r = self.rng
-        return r.choice([{1, 2}, b"bytes", (1, 2), {1: "int key"}, {(1, 2): "tuple key"}, object(), frozenset(),
-                         bytearray(b"x"), 1 + 2j, range(3), {"x": {"y": {3}}}, [b"\xff"], Ellipsis,
-                         {None: 1}, {"ok": [1, 2, (3,)]}])
+        return r.choice(
+            [
+                {1, 2},
+                b"bytes",
+                (1, 2),
+                {1: "int key"},
+                {(1, 2): "tuple key"},
+                object(),
+                frozenset(),
+                bytearray(b"x"),
+                1 + 2j,
+                range(3),
+                {"x": {"y": {3}}},
+                [b"\xff"],
+                Ellipsis,
+                {None: 1},
+                {"ok": [1, 2, (3,)]},
+            ]
+        )
 
     def arguments(self, params: dict) -> object:
         r = self.rng
@@ -100,37 +133,77 @@ class Hostile:
         if k < 0.65:
             return {r.choice(props): self.not_json()} if r.random() < 0.7 else self.not_json()
         if k < 0.8:
-            return r.choice([
-                "", "{", "{}", "[]", "null", "1", '{"a": NaN}', '{"a": Infinity}', '{"a": 1e999}',
-                '{"a": 123456789012345678901234567890}', '{"\\ud800": 1}', "[" * 3000, '{"a": ' + "[" * 300 + "]" * 300 + "}",
-                orjson.dumps({p: "x" for p in props}).decode(), "\ud800", b"{}", b"\xff\xfe", self.text()])
+            return r.choice(
+                [
+                    "",
+                    "{",
+                    "{}",
+                    "[]",
+                    "null",
+                    "1",
+                    '{"a": NaN}',
+                    '{"a": Infinity}',
+                    '{"a": 1e999}',
+                    '{"a": 123456789012345678901234567890}',
+                    '{"\\ud800": 1}',
+                    "[" * 3000,
+                    '{"a": ' + "[" * 300 + "]" * 300 + "}",
+                    orjson.dumps({p: "x" for p in props}).decode(),
+                    "\ud800",
+                    b"{}",
+                    b"\xff\xfe",
+                    self.text(),
+                ]
+            )
         return self.json()
 
     def call(self, tools: list[dict]) -> dict:
         r = self.rng
         fn = r.choice(tools)["function"] if tools else {"name": "x", "parameters": {}}
-        name = fn["name"] if r.random() < 0.85 else r.choice(["", "nope", "\ud800", 7, None, "a" * 10_000, fn["name"] + "\n"])
-        return {"id": r.choice(["call_1", "dup", "", None, 5]), "type": "function",
-                "function": {"name": name, "arguments": self.arguments(fn.get("parameters") or {})}}
+        name = (
+            fn["name"]
+            if r.random() < 0.85
+            else r.choice(["", "nope", "\ud800", 7, None, "a" * 10_000, fn["name"] + "\n"])
+        )
+        return {
+            "id": r.choice(["call_1", "dup", "", None, 5]),
+            "type": "function",
+            "function": {"name": name, "arguments": self.arguments(fn.get("parameters") or {})},
+        }
 
     def markup(self, tools: list[dict]) -> str:
         r = self.rng
         name = r.choice(tools)["function"]["name"] if tools else "x"
-        body = r.choice([
-            orjson.dumps({"name": name, "arguments": {}}).decode(),
-            '{"name": "%s", "arguments": {"x": %s}}' % (name, "[" * 255 + "1" + "]" * 255),
-            '{"name": "%s", "arguments": {"x": %s' % (name, "[" * 3000),
-            '{"name": "%s", "arguments": {"x": 123456789012345678901234567890}}' % name,
-            '{"name": "%s", "arguments": {"\\ud800": 1}}' % name,
-            '{"name": "%s", "arguments": "{\\"x\\": 1"}' % name,
-            '{"name": "%s", "arguments": [1, 2]}' % name,
-            '{"name": 5}', "not json at all", "", "{", '{"name": "%s" "arguments": {}}' % name,
-            '[{"name": "%s"}, {"name": "%s"}]' % (name, name), "<tool_call>", self.text()])
+        body = r.choice(
+            [
+                orjson.dumps({"name": name, "arguments": {}}).decode(),
+                '{"name": "%s", "arguments": {"x": %s}}' % (name, "[" * 255 + "1" + "]" * 255),
+                '{"name": "%s", "arguments": {"x": %s' % (name, "[" * 3000),
+                '{"name": "%s", "arguments": {"x": 123456789012345678901234567890}}' % name,
+                '{"name": "%s", "arguments": {"\\ud800": 1}}' % name,
+                '{"name": "%s", "arguments": "{\\"x\\": 1"}' % name,
+                '{"name": "%s", "arguments": [1, 2]}' % name,
+                '{"name": 5}',
+                "not json at all",
+                "",
+                "{",
+                '{"name": "%s" "arguments": {}}' % name,
+                '[{"name": "%s"}, {"name": "%s"}]' % (name, name),
+                "<tool_call>",
+                self.text(),
+            ]
+        )
         if r.random() < 0.15:  # a whole message serialised as JSON text
-            return r.choice(['{"role": "assistant", "tool_calls": "x"}', '{"role": "user", "content": "hi"}',
-                             '{"tool_calls": [{"function": {"name": "%s", "arguments": "{"}}]}' % name,
-                             '{"tool_calls": ' + "[" * 300 + "]" * 300 + "}", '{"role": "assistant", "content": 5}',
-                             '{"tool_calls": [{"function": {"name": "%s", "arguments": {"x": %d}}}]}' % (name, 2**70)])
+            return r.choice(
+                [
+                    '{"role": "assistant", "tool_calls": "x"}',
+                    '{"role": "user", "content": "hi"}',
+                    '{"tool_calls": [{"function": {"name": "%s", "arguments": "{"}}]}' % name,
+                    '{"tool_calls": ' + "[" * 300 + "]" * 300 + "}",
+                    '{"role": "assistant", "content": 5}',
+                    '{"tool_calls": [{"function": {"name": "%s", "arguments": {"x": %d}}}]}' % (name, 2**70),
+                ]
+            )
         text = f"<tool_call>{body}</tool_call>"
         k = r.random()
         if k < 0.2:
@@ -150,7 +223,11 @@ class Hostile:
         if k < 0.12:  # schema-valid calls reach the tool code itself
             return env.action_space.sample()
         if k < 0.35:
-            return {"role": "assistant", "content": None, "tool_calls": [self.call(tools) for _ in range(r.randrange(1, 4))]}
+            return {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [self.call(tools) for _ in range(r.randrange(1, 4))],
+            }
         if k < 0.5:
             return self.markup(tools)
         if k < 0.58:
@@ -158,12 +235,23 @@ class Hostile:
         if k < 0.66:
             return r.choice([None, 5, 1.5, [], [1], {"x"}, b"bytes", self.json(), self.not_json(), nested(5000)])
         if k < 0.76:  # wrong shapes
-            return r.choice([
-                {"tool_calls": "call it"}, {"tool_calls": {"function": {"name": "x"}}}, {"tool_calls": [None, 1, "s"]},
-                {"tool_calls": [{"function": "x"}]}, {"tool_calls": [{"function": {"name": ["x"]}}]},
-                {"content": ["part"]}, {"content": 5}, {"content": {"text": "x"}}, {"reasoning_content": [1]},
-                {"content": self.text(), "reasoning_content": self.text()}, {}, {"role": "user", "content": "hi"},
-                {"content": None, "tool_calls": [self.call(tools)] * 3}])
+            return r.choice(
+                [
+                    {"tool_calls": "call it"},
+                    {"tool_calls": {"function": {"name": "x"}}},
+                    {"tool_calls": [None, 1, "s"]},
+                    {"tool_calls": [{"function": "x"}]},
+                    {"tool_calls": [{"function": {"name": ["x"]}}]},
+                    {"content": ["part"]},
+                    {"content": 5},
+                    {"content": {"text": "x"}},
+                    {"reasoning_content": [1]},
+                    {"content": self.text(), "reasoning_content": self.text()},
+                    {},
+                    {"role": "user", "content": "hi"},
+                    {"content": None, "tool_calls": [self.call(tools)] * 3},
+                ]
+            )
         if k < 0.77:  # many calls in one message
             few = [self.call(tools) for _ in range(5)]
             return {"content": None, "tool_calls": [r.choice(few) for _ in range(r.choice([33, 200, 2000]))]}
@@ -202,9 +290,19 @@ def main() -> None:
             stats["errors_reported"] += len(info["errors"])
             if terminated or truncated:
                 stats["episodes"] += 1
-                rec = EpisodeRecord(env_id=ENVS[which], task_id=env.task.id, seed=i, agent="fuzz",
-                                    messages=env.messages, tools=env._tools, reward=0.0, breakdown={},
-                                    terminated=terminated, truncated=truncated, truncated_by=info.get("truncated_by"))
+                rec = EpisodeRecord(
+                    env_id=ENVS[which],
+                    task_id=env.task.id,
+                    seed=i,
+                    agent="fuzz",
+                    messages=env.messages,
+                    tools=env._tools,
+                    reward=0.0,
+                    breakdown={},
+                    terminated=terminated,
+                    truncated=truncated,
+                    truncated_by=info.get("truncated_by"),
+                )
                 try:
                     orjson.dumps(rec.to_row())
                 except Exception as exc:  # noqa: BLE001 - a row that cannot be written is counted

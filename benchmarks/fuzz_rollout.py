@@ -74,8 +74,10 @@ def main() -> None:
                 failed = True
                 continue
             errors = collections.Counter(r.error.split(":")[0] for r in records if r.error)
-            print(f"{env_id}: {args.episodes} episodes in {secs:.1f}s, {len(records)} records, one row each; "
-                  f"agent messages with errors reported: {sum(r.errors for r in records)}")
+            print(
+                f"{env_id}: {args.episodes} episodes in {secs:.1f}s, {len(records)} records, one row each; "
+                f"agent messages with errors reported: {sum(r.errors for r in records)}"
+            )
             print("  ended by: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
             print("  episode errors (typed): " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
     raise SystemExit(1 if failed else 0)

@@ -26,8 +26,15 @@ def sampled_reward(model_dir: Path, env_ids: list[str], tasks: list[str] | None,
     """Mean env reward of k episodes per task at temperature 1 (episode seeds 0..k-1 per env)."""
     from trainers.evaluate import evaluate
 
-    res = evaluate(f"hf:{model_dir}", env_ids, k=k, tasks=tasks, sampling={"temperature": 1.0, "max_tokens": 120},
-                   output_dir=out, concurrency=16)
+    res = evaluate(
+        f"hf:{model_dir}",
+        env_ids,
+        k=k,
+        tasks=tasks,
+        sampling={"temperature": 1.0, "max_tokens": 120},
+        output_dir=out,
+        concurrency=16,
+    )
     return float(res.summary["overall"]["avg@k"])
 
 
@@ -42,25 +49,51 @@ def prepare(root: Path, env_ids: list[str], tasks: list[str] | None, *, epochs: 
     write_rollouts(env_ids, rows, flawed=True, tasks=tasks)
     base = build_domain_model(root / "base", env_ids, hidden_size=hidden)
     n = sum(1 for _ in rows.open())
-    cfg = GemSFTConfig(output_dir=str(root / "sft"), num_train_epochs=epochs, per_device_train_batch_size=n,
-                       gradient_accumulation_steps=1, learning_rate=lr, warmup_steps=0, lr_scheduler_type="constant",
-                       weight_decay=0.0, logging_steps=10, save_strategy="no", disable_tqdm=True, max_length=4096,
-                       dataset_num_proc=None, seed=0)
+    cfg = GemSFTConfig(
+        output_dir=str(root / "sft"),
+        num_train_epochs=epochs,
+        per_device_train_batch_size=n,
+        gradient_accumulation_steps=1,
+        learning_rate=lr,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        logging_steps=10,
+        save_strategy="no",
+        disable_tqdm=True,
+        max_length=4096,
+        dataset_num_proc=None,
+        seed=0,
+    )
     train_sft(rows, base, config=cfg)
     return root / "sft"
 
 
-def grpo(root: Path, sft: Path, env_ids: list[str], tasks: list[str] | None, *, steps: int, lr: float,
-         generations: int) -> list[float]:
+def grpo(
+    root: Path, sft: Path, env_ids: list[str], tasks: list[str] | None, *, steps: int, lr: float, generations: int
+) -> list[float]:
     """GRPO from ``sft``; returns the mean env reward of each step's episodes."""
     from trainers.config import GemGRPOConfig
     from trainers.grpo import train_grpo
 
-    cfg = GemGRPOConfig(output_dir=str(root / "grpo"), max_steps=steps, per_device_train_batch_size=generations,
-                        num_generations=generations, max_completion_length=1536, max_turns=8,
-                        turn_max_new_tokens=120, learning_rate=lr, warmup_steps=0, lr_scheduler_type="constant",
-                        weight_decay=0.0, logging_steps=1, save_strategy="no", disable_tqdm=True, temperature=1.0,
-                        seed=0)
+    cfg = GemGRPOConfig(
+        output_dir=str(root / "grpo"),
+        max_steps=steps,
+        per_device_train_batch_size=generations,
+        num_generations=generations,
+        max_completion_length=1536,
+        max_turns=8,
+        turn_max_new_tokens=120,
+        learning_rate=lr,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        temperature=1.0,
+        seed=0,
+    )
     return train_grpo(env_ids, sft, config=cfg, tasks=tasks).env_rewards()
 
 
@@ -89,17 +122,32 @@ def main() -> None:
         t0 = time.perf_counter()
         sft = prepare(root, env_ids, tasks, epochs=args.sft_epochs, lr=args.sft_lr, hidden=args.hidden)
         before = sampled_reward(sft, env_ids, tasks, args.k, root / "eval-sft")
-        print(f"SFT on oracle + flawed rollouts ({time.perf_counter() - t0:.0f}s): sampled reward {before:.3f}",
-              flush=True)
+        print(
+            f"SFT on oracle + flawed rollouts ({time.perf_counter() - t0:.0f}s): sampled reward {before:.3f}",
+            flush=True,
+        )
         t1 = time.perf_counter()
         curve = grpo(root, sft, env_ids, tasks, steps=args.steps, lr=args.lr, generations=args.generations)
         for i, r in enumerate(curve, 1):
             print(f"GRPO step {i:3d}  mean env reward of its {args.generations} episodes {r:.3f}")
         after = sampled_reward(root / "grpo", env_ids, tasks, args.k, root / "eval-grpo")
-        print(f"after {args.steps} GRPO steps ({time.perf_counter() - t1:.0f}s): sampled reward {after:.3f} "
-              f"(before {before:.3f}, gain {after - before:+.3f})")
-        print(json.dumps({"envs": env_ids, "tasks": tasks or "all", "before": before, "after": after,
-                          "step_rewards": curve, "k": args.k}, indent=1))
+        print(
+            f"after {args.steps} GRPO steps ({time.perf_counter() - t1:.0f}s): sampled reward {after:.3f} "
+            f"(before {before:.3f}, gain {after - before:+.3f})"
+        )
+        print(
+            json.dumps(
+                {
+                    "envs": env_ids,
+                    "tasks": tasks or "all",
+                    "before": before,
+                    "after": after,
+                    "step_rewards": curve,
+                    "k": args.k,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,14 @@ from pathlib import Path
 def _eval(model_dir: Path, env_ids: list[str], tasks: list[str] | None, out: Path, max_tokens: int) -> float:
     from trainers.evaluate import evaluate
 
-    res = evaluate(f"hf:{model_dir}", env_ids, k=1, tasks=tasks, sampling={"temperature": 0.0, "max_tokens": max_tokens},
-                   output_dir=out)
+    res = evaluate(
+        f"hf:{model_dir}",
+        env_ids,
+        k=1,
+        tasks=tasks,
+        sampling={"temperature": 0.0, "max_tokens": max_tokens},
+        output_dir=out,
+    )
     return float(res.summary["overall"]["avg@k"])
 
 
@@ -61,8 +67,10 @@ def main() -> None:
         rows.unlink(missing_ok=True)
         rewards = write_rollouts(env_ids, rows, tasks=tasks)
         base = build_domain_model(root / "base", env_ids, hidden_size=args.hidden)
-        print(f"{len(rewards)} oracle episodes (mean reward {sum(rewards) / len(rewards):.2f}); "
-              f"setup {time.perf_counter() - started:.0f}s; device: CPU ({torch.get_num_threads()} threads)")
+        print(
+            f"{len(rewards)} oracle episodes (mean reward {sum(rewards) / len(rewards):.2f}); "
+            f"setup {time.perf_counter() - started:.0f}s; device: CPU ({torch.get_num_threads()} threads)"
+        )
         extra = {}
         if args.link:
             (root / "broken.jinja").write_text(broken_template(args.link), encoding="utf-8")
@@ -80,22 +88,54 @@ def main() -> None:
                 losses = [h["loss"] for h in state.log_history if "loss" in h]
                 t0 = time.perf_counter()
                 reward = _eval(snap, env_ids, tasks, root / f"eval-{epoch}", args.max_tokens)
-                curve.append({"epoch": epoch, "loss": losses[-1] if losses else None, "reward": reward,
-                              "train_s": round(t0 - train_start, 1)})
-                print(f"epoch {epoch:3d}  loss {losses[-1] if losses else float('nan'):.4f}  "
-                      f"greedy reward {reward:.3f}  ({t0 - train_start:.0f}s training so far)", flush=True)
+                curve.append(
+                    {
+                        "epoch": epoch,
+                        "loss": losses[-1] if losses else None,
+                        "reward": reward,
+                        "train_s": round(t0 - train_start, 1),
+                    }
+                )
+                print(
+                    f"epoch {epoch:3d}  loss {losses[-1] if losses else float('nan'):.4f}  "
+                    f"greedy reward {reward:.3f}  ({t0 - train_start:.0f}s training so far)",
+                    flush=True,
+                )
 
-        cfg = GemSFTConfig(output_dir=str(root / "sft"), num_train_epochs=args.epochs,
-                           per_device_train_batch_size=args.batch, gradient_accumulation_steps=1,
-                           learning_rate=args.lr, warmup_steps=0, lr_scheduler_type="constant", weight_decay=0.0,
-                           logging_steps=1, save_strategy="no", disable_tqdm=True, max_length=4096,
-                           dataset_num_proc=None, seed=0, **extra)
+        cfg = GemSFTConfig(
+            output_dir=str(root / "sft"),
+            num_train_epochs=args.epochs,
+            per_device_train_batch_size=args.batch,
+            gradient_accumulation_steps=1,
+            learning_rate=args.lr,
+            warmup_steps=0,
+            lr_scheduler_type="constant",
+            weight_decay=0.0,
+            logging_steps=1,
+            save_strategy="no",
+            disable_tqdm=True,
+            max_length=4096,
+            dataset_num_proc=None,
+            seed=0,
+            **extra,
+        )
         train_start = time.perf_counter()
         res = train_sft(rows, base, config=cfg, callbacks=[EvalEvery()])
         secs = time.perf_counter() - train_start
-        print(json.dumps({"envs": env_ids, "tasks": tasks or "all", "rows": res.mask.rows_kept,
-                          "tokens_per_row": res.mask.tokens / max(1, res.mask.rows_kept), "link_broken": args.link,
-                          "curve": curve, "seconds": round(secs, 1)}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "envs": env_ids,
+                    "tasks": tasks or "all",
+                    "rows": res.mask.rows_kept,
+                    "tokens_per_row": res.mask.tokens / max(1, res.mask.rows_kept),
+                    "link_broken": args.link,
+                    "curve": curve,
+                    "seconds": round(secs, 1),
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ def make_corpus(path: Path, n: int) -> None:
     verbs = ["Open", "Check", "Select", "Enter", "Remove", "Install", "Restart", "Clean"]
     with open(path, "wb") as fh:
         for i in range(n):
-            steps = "\n".join(f"{j + 1}. {verbs[(i + j) % 8]} the part number {i * 10 + j} carefully." for j in range(4))
+            steps = "\n".join(
+                f"{j + 1}. {verbs[(i + j) % 8]} the part number {i * 10 + j} carefully." for j in range(4)
+            )
             fh.write(orjson.dumps({"id": f"t{i:03d}", "text": f"How to service unit {i}\n{steps}"}) + b"\n")
 
 
@@ -92,7 +94,17 @@ def one_round(tmp: Path, rng: random.Random, args: argparse.Namespace, totals: d
     for attempt in range(args.max_kills + 1):
         stored_before = stored_keys(out / "cache.sqlite")
         seen_before = len(log_lines(log))
-        cmd = [sys.executable, "-c", RUNNER, str(corpus), str(out), str(log), resume, str(args.delay), str(args.concurrency)]
+        cmd = [
+            sys.executable,
+            "-c",
+            RUNNER,
+            str(corpus),
+            str(out),
+            str(log),
+            resume,
+            str(args.delay),
+            str(args.concurrency),
+        ]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         killed = False
         if attempt < args.max_kills:
@@ -142,8 +154,20 @@ def main() -> None:
     busy = [mp.Process(target=spin, daemon=True) for _ in range(args.load)]
     for p in busy:
         p.start()
-    totals = dict.fromkeys(("rounds", "kills", "calls", "stored_redone", "answered_not_stored", "max_in_flight",
-                            "items_lost", "items_duplicated", "torn_files"), 0)
+    totals = dict.fromkeys(
+        (
+            "rounds",
+            "kills",
+            "calls",
+            "stored_redone",
+            "answered_not_stored",
+            "max_in_flight",
+            "items_lost",
+            "items_duplicated",
+            "torn_files",
+        ),
+        0,
+    )
     started = time.perf_counter()
     try:
         for _ in range(args.rounds):
@@ -152,14 +176,20 @@ def main() -> None:
     finally:
         for p in busy:
             p.kill()
-    print(f"{totals['rounds']} rounds, {totals['kills']} SIGKILLs at random points, {args.load} busy processes, "
-          f"{time.perf_counter() - started:.0f}s")
+    print(
+        f"{totals['rounds']} rounds, {totals['kills']} SIGKILLs at random points, {args.load} busy processes, "
+        f"{time.perf_counter() - started:.0f}s"
+    )
     print(f"LLM calls made: {totals['calls']}")
     print(f"finished (stored) calls redone on resume: {totals['stored_redone']}   (must be 0)")
-    print(f"calls in flight at a kill (answered, not yet stored; made again): {totals['answered_not_stored']}, "
-          f"at most {totals['max_in_flight']} at one kill (concurrency {args.concurrency})")
-    print(f"items lost: {totals['items_lost']}, duplicated: {totals['items_duplicated']}, "
-          f"files with a torn last line: {totals['torn_files']}")
+    print(
+        f"calls in flight at a kill (answered, not yet stored; made again): {totals['answered_not_stored']}, "
+        f"at most {totals['max_in_flight']} at one kill (concurrency {args.concurrency})"
+    )
+    print(
+        f"items lost: {totals['items_lost']}, duplicated: {totals['items_duplicated']}, "
+        f"files with a torn last line: {totals['torn_files']}"
+    )
     bad = totals["stored_redone"] or totals["items_lost"] or totals["items_duplicated"] or totals["torn_files"]
     raise SystemExit(1 if bad or totals["max_in_flight"] > args.concurrency else 0)
 

@@ -45,16 +45,31 @@ def main() -> None:
     args = ap.parse_args()
     print("pattern          n   ToolSet.check_call   python re.search (baseline)")
     for pattern, ch, tail in PATTERNS:
-        ts = ToolSet([{"name": "t", "description": "d", "parameters": {"type": "object", "properties": {
-            "x": {"type": "string", "pattern": pattern, "description": "x"}}}}])
+        ts = ToolSet(
+            [
+                {
+                    "name": "t",
+                    "description": "d",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"x": {"type": "string", "pattern": pattern, "description": "x"}},
+                    },
+                }
+            ]
+        )
         for n in (16, args.re_max, 32, 1000, 100_000):
             value = ch * n + tail
             ours = timed(lambda ts=ts, value=value: check(ts, value))
-            base = (f"{timed(lambda p=pattern, v=value: re.search(p, v)) * 1000:10.1f} ms" if n <= args.re_max
-                    else "  (skipped: hours)")
+            base = (
+                f"{timed(lambda p=pattern, v=value: re.search(p, v)) * 1000:10.1f} ms"
+                if n <= args.re_max
+                else "  (skipped: hours)"
+            )
             print(f"{pattern:14s} {n:6d} {ours * 1000:12.3f} ms   {base}")
-    props = {f"p{i}": {"type": "string", "description": f"property number {i} of a very large schema"}
-             for i in range(args.props)}
+    props = {
+        f"p{i}": {"type": "string", "description": f"property number {i} of a very large schema"}
+        for i in range(args.props)
+    }
     tool = {"name": "t", "description": "d", "parameters": {"type": "object", "properties": props}}
     size = len(orjson.dumps(tool))
     secs = timed(lambda: tool_problems([tool]))
@@ -62,8 +77,10 @@ def main() -> None:
     tool_problems([tool])
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"schema of {args.props} properties ({size / 1e6:.1f} MB): tool_problems {secs * 1000:.1f} ms, "
-          f"peak {peak / 2**20:.1f} MiB: {tool_problems([tool])[0][:90]}")
+    print(
+        f"schema of {args.props} properties ({size / 1e6:.1f} MB): tool_problems {secs * 1000:.1f} ms, "
+        f"peak {peak / 2**20:.1f} MiB: {tool_problems([tool])[0][:90]}"
+    )
     start = time.perf_counter()
     try:
         ToolSet([tool])

@@ -59,8 +59,17 @@ _LAZY = {
 
 __all__ = [
     "__version__",
-    "ArgumentError", "BackendError", "CacheMissError", "ConfigError", "DomainError", "GemError",
-    "ModelOutputError", "ParseError", "SimulatorError", "ToolDefinitionError", "ToolError",
+    "ArgumentError",
+    "BackendError",
+    "CacheMissError",
+    "ConfigError",
+    "DomainError",
+    "GemError",
+    "ModelOutputError",
+    "ParseError",
+    "SimulatorError",
+    "ToolDefinitionError",
+    "ToolError",
     "UnknownToolError",
     *_LAZY,
 ]

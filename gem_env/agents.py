@@ -59,15 +59,22 @@ class LLMAgent(Agent):
             None sends nothing (the server's default, ``auto``).
     """
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, seed_sampling: bool = True,
-                 tool_choice: str | dict[str, Any] | None = None):
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        sampling: dict[str, Any] | None = None,
+        seed_sampling: bool = True,
+        tool_choice: str | dict[str, Any] | None = None,
+    ):
         if isinstance(backend, str):
             from .llm import make_backend
 
             backend = make_backend(backend)
         if isinstance(tool_choice, str) and tool_choice not in TOOL_CHOICES:
-            raise ConfigError(f"tool_choice must be one of {', '.join(TOOL_CHOICES)} or a function dict, "
-                              f"not {tool_choice!r}")
+            raise ConfigError(
+                f"tool_choice must be one of {', '.join(TOOL_CHOICES)} or a function dict, not {tool_choice!r}"
+            )
         self.backend = backend
         sampling = dict(sampling or {})
         if tool_choice is None:
@@ -88,8 +95,9 @@ class LLMAgent(Agent):
 
     def clone(self) -> LLMAgent:
         """A new agent on the same backend with the same settings and name."""
-        twin = LLMAgent(self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling,
-                        tool_choice=self.tool_choice)
+        twin = LLMAgent(
+            self.backend, sampling=self.sampling, seed_sampling=self.seed_sampling, tool_choice=self.tool_choice
+        )
         twin.name = self.name
         return twin
 
@@ -187,8 +195,10 @@ def check_agent_spec(spec: str) -> None:
     kind, sep, _ = spec.partition(":")
     if spec in ("oracle", "random") or (sep and kind in BACKEND_KINDS):
         return
-    raise ConfigError(f"unknown agent or model {spec!r}: use oracle, random, or a model string "
-                      "(openai:<model>, vllm:<model or path>, hf:<model id or path>, scripted:)")
+    raise ConfigError(
+        f"unknown agent or model {spec!r}: use oracle, random, or a model string "
+        "(openai:<model>, vllm:<model or path>, hf:<model id or path>, scripted:)"
+    )
 
 
 def make_agent(spec: str | Agent, **kwargs: Any) -> Agent:

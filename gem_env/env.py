@@ -176,13 +176,27 @@ class ToolUseEnv(gym.Env):
 
     metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 1}
 
-    def __init__(self, domain: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None, *,
-                 toolkit: Any = None, tools: str | ToolBackend = "auto", user: str | User = "auto",
-                 reward: Reward | None = None, model: Any = None, tool_model: Any = None, user_model: Any = None,
-                 judge_model: Any = None, max_turns: int | None = None, max_tool_calls_per_turn: int = 32,
-                 parser: str | None = "hermes", task_ids: list[str] | None = None, render_mode: str | None = None,
-                 domains_path: Sequence[str | os.PathLike[str]] | None = None,
-                 simulator_options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        domain: str | os.PathLike[str] | LoadedDomain | Domain,
+        tasks: list[Task] | None = None,
+        *,
+        toolkit: Any = None,
+        tools: str | ToolBackend = "auto",
+        user: str | User = "auto",
+        reward: Reward | None = None,
+        model: Any = None,
+        tool_model: Any = None,
+        user_model: Any = None,
+        judge_model: Any = None,
+        max_turns: int | None = None,
+        max_tool_calls_per_turn: int = 32,
+        parser: str | None = "hermes",
+        task_ids: list[str] | None = None,
+        render_mode: str | None = None,
+        domains_path: Sequence[str | os.PathLike[str]] | None = None,
+        simulator_options: dict[str, Any] | None = None,
+    ):
         self.loaded = resolve_domain(domain, tasks, toolkit, domains_path)
         self.domain: Domain = self.loaded.domain
         if task_ids is not None:
@@ -202,8 +216,9 @@ class ToolUseEnv(gym.Env):
         self._user_model = user_model or model
         self._users: dict[str, User] = {}
         judge = judge_model or model
-        self.reward_fn = reward if reward is not None else TaskReward(
-            judge=JudgeRubric(judge) if judge is not None else None)
+        self.reward_fn = (
+            reward if reward is not None else TaskReward(judge=JudgeRubric(judge) if judge is not None else None)
+        )
         self._setups: dict[str, tuple[EpisodeSetup, ToolSet, list[dict[str, Any]]]] = {}
         self.observation_space = ConversationSpace()
         self.action_space = AssistantMessageSpace(self._current_toolset, parser=parser)
@@ -233,8 +248,10 @@ class ToolUseEnv(gym.Env):
             elif model is not None:
                 tools = "simulated"
             else:
-                raise ConfigError(f"domain '{self.domain.name}' has no tools.py and no references: "
-                                  "pass tools='simulated' with a tool_model, or a ToolBackend")
+                raise ConfigError(
+                    f"domain '{self.domain.name}' has no tools.py and no references: "
+                    "pass tools='simulated' with a tool_model, or a ToolBackend"
+                )
         if tools == "compiled":
             from .compiled.backend import CompiledToolBackend
 
@@ -251,8 +268,9 @@ class ToolUseEnv(gym.Env):
             from .simulated import SimulatedToolBackend
 
             return SimulatedToolBackend(model, **sim_opts)
-        raise ConfigError(f"unknown tool backend {tools!r}; choose compiled, python, replay, simulated "
-                          "or pass a ToolBackend")
+        raise ConfigError(
+            f"unknown tool backend {tools!r}; choose compiled, python, replay, simulated or pass a ToolBackend"
+        )
 
     def _user_for(self, task: Task) -> User:
         spec = self._user_spec
@@ -279,8 +297,14 @@ class ToolUseEnv(gym.Env):
             initial = task.initial_state if task.initial_state is not None else self.domain.initial_state
             specs = list(task.tools if task.tools is not None else self.domain.tools)
             policy = task.system_prompt if task.system_prompt is not None else self.domain.policy
-            setup = EpisodeSetup(task=task, domain=self.domain, tools=specs, policy=policy,
-                                 initial_state=initial, initial_state_json=orjson.dumps(initial))
+            setup = EpisodeSetup(
+                task=task,
+                domain=self.domain,
+                tools=specs,
+                policy=policy,
+                initial_state=initial,
+                initial_state_json=orjson.dumps(initial),
+            )
             hit = self._setups[task.id] = (setup, ToolSet(specs), [s.to_openai() for s in specs])
         return hit
 
@@ -324,8 +348,14 @@ class ToolUseEnv(gym.Env):
         if turn.stop or turn.content is None:
             raise ConfigError(f"the user of task '{self._active_setup().task.id}' gave no opening message")
         self._add_user_turn(turn)
-        info = {"task_id": self._active_setup().task.id, "new_messages": list(self._messages), "errors": [],
-                "turn": 0, "tool_calls": 0, "error_count": 0}
+        info = {
+            "task_id": self._active_setup().task.id,
+            "new_messages": list(self._messages),
+            "errors": [],
+            "turn": 0,
+            "tool_calls": 0,
+            "error_count": 0,
+        }
         return self._obs(), info
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
@@ -436,8 +466,9 @@ class ToolUseEnv(gym.Env):
                 return self._unreadable(action, bad, start, errors)
             try:  # a message serialised as JSON is that message, not plain text that ends the turn
                 text = clean_text(action)
-                action = json_message(text) or (parse_tool_calls(text, self.parser).message
-                                                if self.parser is not None else text)
+                action = json_message(text) or (
+                    parse_tool_calls(text, self.parser).message if self.parser is not None else text
+                )
             except GemError as unreadable:
                 return self._unreadable(action, unreadable, start, errors)
         if not isinstance(action, dict):
@@ -480,13 +511,19 @@ class ToolUseEnv(gym.Env):
             if err is None:
                 problem = json_problem(args)
                 if problem is not None:
-                    err = self._report(errors, "arguments", name, ArgumentError(f"invalid arguments for '{name}': {problem}"))
+                    err = self._report(
+                        errors, "arguments", name, ArgumentError(f"invalid arguments for '{name}': {problem}")
+                    )
                     args = safe_repr(args)
             if err is None:
                 self._turn_calls += 1
                 if self._turn_calls > limit:
-                    err = self._report(errors, "limit", name, ConfigError(
-                        f"not run: at most {limit} tool calls before handing the turn back"))
+                    err = self._report(
+                        errors,
+                        "limit",
+                        name,
+                        ConfigError(f"not run: at most {limit} tool calls before handing the turn back"),
+                    )
                 else:
                     try:
                         toolset.check_call(name, args)
@@ -508,8 +545,9 @@ class ToolUseEnv(gym.Env):
             raise ParseError(f"tool-call arguments are longer than {MAX_ARGUMENT_BYTES} bytes")
         return parse_arguments(args)
 
-    def _unreadable(self, action: Any, exc: GemError, start: int,
-                    errors: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]], list[PendingCall], bool]:
+    def _unreadable(
+        self, action: Any, exc: GemError, start: int, errors: list[dict[str, Any]]
+    ) -> tuple[int, list[dict[str, Any]], list[PendingCall], bool]:
         text = _recordable(action) if isinstance(action, str) else safe_repr(action, 2000)
         self._messages.append({"role": "assistant", "content": text})
         content = self._report(errors, "parse", None, exc)
@@ -559,9 +597,14 @@ class ToolUseEnv(gym.Env):
                 truncated, why = True, "max_tool_calls_per_turn"
             elif self._turns >= self.max_turns:
                 truncated, why = True, "max_turns"
-        info: dict[str, Any] = {"task_id": self._active_setup().task.id, "new_messages": self._messages[start:],
-                                "errors": errors, "turn": self._turns, "tool_calls": self._call_seq,
-                                "error_count": self._errors}
+        info: dict[str, Any] = {
+            "task_id": self._active_setup().task.id,
+            "new_messages": self._messages[start:],
+            "errors": errors,
+            "turn": self._turns,
+            "tool_calls": self._call_seq,
+            "error_count": self._errors,
+        }
         if why is not None:
             info["truncated_by"] = why
         if terminated or truncated:
@@ -569,8 +612,9 @@ class ToolUseEnv(gym.Env):
         return terminated, truncated, info
 
     def _outcome(self) -> EpisodeOutcome:
-        return EpisodeOutcome(setup=self._active_setup(), messages=self._messages, calls=list(self._calls),
-                              final_state=self.backend.state)
+        return EpisodeOutcome(
+            setup=self._active_setup(), messages=self._messages, calls=list(self._calls), final_state=self.backend.state
+        )
 
     def _scored(self, result: RewardResult, info: dict[str, Any]) -> float:
         self.last_reward = result
@@ -605,10 +649,18 @@ class ToolUseEnv(gym.Env):
         """An immutable snapshot of the episode; :meth:`restore` continues from it (any number of times)."""
         rng = self._np_random.bit_generator.state if self._np_random is not None else None
         counters = EpisodeCounters(self._turns, self._call_seq, self._turn_calls, self._errors, self._done)
-        return EnvSnapshot(self._setup, tuple(self._messages), tuple(self._calls), self._toolset, self._tools, counters,
-                           self._user,
-                           self.backend.snapshot() if self._setup is not None else None,
-                           self._user.snapshot() if self._user is not None else None, rng)
+        return EnvSnapshot(
+            self._setup,
+            tuple(self._messages),
+            tuple(self._calls),
+            self._toolset,
+            self._tools,
+            counters,
+            self._user,
+            self.backend.snapshot() if self._setup is not None else None,
+            self._user.snapshot() if self._user is not None else None,
+            rng,
+        )
 
     def restore(self, snap: EnvSnapshot) -> None:
         """Continue from a snapshot taken on this environment (or one built the same way)."""
@@ -636,8 +688,10 @@ class ToolUseEnv(gym.Env):
         for m in self._messages:
             for c in m.get("tool_calls") or ():
                 args = c["function"]["arguments"]
-                lines.append(f"[assistant -> {c['function']['name']}] "
-                             f"{args if isinstance(args, str) else orjson.dumps(args).decode()}")
+                lines.append(
+                    f"[assistant -> {c['function']['name']}] "
+                    f"{args if isinstance(args, str) else orjson.dumps(args).decode()}"
+                )
             if m.get("content"):
                 lines.append(f"[{m['role']}] {m['content']}")
         return "\n".join(lines) + "\n"

@@ -26,8 +26,19 @@ from tools_registry.errors import ConfigError
 
 from .rollout import EpisodeRecord, cut_torn_tail, finished_episodes
 
-__all__ = ["MODEL_ROLES", "EnvFactory", "EpisodeJob", "ModelSpec", "RayRollout", "job_label", "merge_parts", "parts_dir", "report",
-           "rollout_on_ray", "run_jobs_on_ray"]
+__all__ = [
+    "MODEL_ROLES",
+    "EnvFactory",
+    "EpisodeJob",
+    "ModelSpec",
+    "RayRollout",
+    "job_label",
+    "merge_parts",
+    "parts_dir",
+    "report",
+    "rollout_on_ray",
+    "run_jobs_on_ray",
+]
 
 RAY_HINT = "pip install 'gem-env[ray]'"
 
@@ -183,8 +194,11 @@ def _build(spec: ModelSpec) -> tuple[Any, dict[str, Any], list[Any]]:
     if spec.agent in ("oracle", "random"):
         agent = make_agent(spec.agent)
     else:
-        agent = LLMAgent(backend(spec.agent, "agent", spec.cache),
-                         sampling={**spec.role_sampling.get("agent", {}), **spec.sampling}, tool_choice=spec.tool_choice)
+        agent = LLMAgent(
+            backend(spec.agent, "agent", spec.cache),
+            sampling={**spec.role_sampling.get("agent", {}), **spec.sampling},
+            tool_choice=spec.tool_choice,
+        )
     roles = {key: backend(m, MODEL_ROLES.get(key, key)) for key, m in spec.models.items() if m}
     return agent, roles, opened
 
@@ -198,8 +212,9 @@ def _merge_usage(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     return total
 
 
-def work_part(spec: ModelSpec, share: list[tuple[EpisodeJob, list[int]]], part: str | None,
-              concurrency: int) -> dict[str, Any]:
+def work_part(
+    spec: ModelSpec, share: list[tuple[EpisodeJob, list[int]]], part: str | None, concurrency: int
+) -> dict[str, Any]:
     """One worker: build the agent and backends, run its share of each job's episodes into ``part``."""
     from .rollout import arollout
 
@@ -209,8 +224,16 @@ def work_part(spec: ModelSpec, share: list[tuple[EpisodeJob, list[int]]], part: 
         try:
             for job, indices in share:
                 factory = EnvFactory(job.env, {**job.env_kwargs, **roles})
-                records += await arollout(factory, agent, job.n, concurrency=concurrency, seed=job.seed,
-                                          task_ids=job.task_ids, output=part, episodes=indices)
+                records += await arollout(
+                    factory,
+                    agent,
+                    job.n,
+                    concurrency=concurrency,
+                    seed=job.seed,
+                    task_ids=job.task_ids,
+                    output=part,
+                    episodes=indices,
+                )
         finally:
             for b in opened:
                 await b.aclose()
@@ -237,9 +260,16 @@ def job_label(job: EpisodeJob) -> str:
         return f"gem/{d.name}-v{d.version}"
 
 
-def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int = 2, address: str | None = None,
-                    concurrency: int = 16, output: str | os.PathLike[str] | None = None,
-                    resume: bool = False) -> RayRollout:
+def run_jobs_on_ray(
+    jobs: list[EpisodeJob],
+    spec: ModelSpec,
+    *,
+    num_workers: int = 2,
+    address: str | None = None,
+    concurrency: int = 16,
+    output: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+) -> RayRollout:
     """Run every job's episodes on ``num_workers`` Ray tasks; merge their parts into ``output``.
 
     Args:
@@ -268,8 +298,10 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
     if output is not None:
         folder = parts_dir(output)
         if folder.is_dir() and any(folder.glob("part-*.jsonl")) and not resume:
-            raise ConfigError(f"{output}: {folder} holds the parts of an interrupted Ray run; pass --resume to "
-                              "finish it (or remove the folder)")
+            raise ConfigError(
+                f"{output}: {folder} holds the parts of an interrupted Ray run; pass --resume to "
+                "finish it (or remove the folder)"
+            )
         merge_parts(output, skip_written=True)
         folder.mkdir(parents=True, exist_ok=True)
         part_paths = [str(folder / f"part-w{k:03d}.jsonl") for k in range(num_workers)]
@@ -292,8 +324,11 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
                 ray.init(num_cpus=num_workers, include_dashboard=False, log_to_driver=False)
             started = True
         task = ray.remote(num_cpus=1, max_retries=0)(work_part)
-        refs = {task.remote(spec, [(jobs[j], idx) for j, idx in share.items()], part_paths[k], concurrency): k
-                for k, share in enumerate(shares) if share}
+        refs = {
+            task.remote(spec, [(jobs[j], idx) for j, idx in share.items()], part_paths[k], concurrency): k
+            for k, share in enumerate(shares)
+            if share
+        }
         waiting = list(refs)
         while waiting:
             ready, waiting = ray.wait(waiting, num_returns=1)
@@ -302,8 +337,9 @@ def run_jobs_on_ray(jobs: list[EpisodeJob], spec: ModelSpec, *, num_workers: int
                 part = ray.get(ready[0])
             except ray.exceptions.RayError as exc:  # died or raised: its unwritten episodes wait for resume
                 written = _written(part_paths[k])
-                result.unfinished += sum(1 for j, idx in shares[k].items() for i in idx
-                                         if (labels[j], jobs[j].seed + i) not in written)
+                result.unfinished += sum(
+                    1 for j, idx in shares[k].items() for i in idx if (labels[j], jobs[j].seed + i) not in written
+                )
                 result.errors.append(f"ray worker {k} failed: {type(exc).__name__}: {exc}"[:500])
                 continue
             result.records += part["records"]
@@ -326,13 +362,26 @@ def _written(part: str | None) -> set[tuple[str, int]]:
     return {(k[0], k[1]) for k in keys if k is not None}
 
 
-def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, address: str | None = None,
-                   concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
-                   output: str | os.PathLike[str] | None = None, resume: bool = False,
-                   env_kwargs: dict[str, Any] | None = None, sampling: dict[str, Any] | None = None,
-                   models: dict[str, str | None] | None = None, backend_options: dict[str, Any] | None = None,
-                   cache: str | None = None, role_sampling: dict[str, dict[str, Any]] | None = None,
-                   tool_choice: str | dict[str, Any] | None = None) -> RayRollout:
+def rollout_on_ray(
+    env: str,
+    agent: str,
+    n: int,
+    *,
+    num_workers: int = 2,
+    address: str | None = None,
+    concurrency: int = 16,
+    seed: int = 0,
+    task_ids: list[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    env_kwargs: dict[str, Any] | None = None,
+    sampling: dict[str, Any] | None = None,
+    models: dict[str, str | None] | None = None,
+    backend_options: dict[str, Any] | None = None,
+    cache: str | None = None,
+    role_sampling: dict[str, dict[str, Any]] | None = None,
+    tool_choice: str | dict[str, Any] | None = None,
+) -> RayRollout:
     """``arollout`` on Ray workers: same episodes, seeds, rows and rewards; ``output`` merged from parts.
 
     Args:
@@ -354,12 +403,19 @@ def rollout_on_ray(env: str, agent: str, n: int, *, num_workers: int = 2, addres
         role_sampling: Sampling options per role, as for :class:`ModelSpec`.
         tool_choice: The agent's ``tool_choice``, as for :class:`ModelSpec`.
     """
-    spec = ModelSpec(agent=agent, sampling=dict(sampling or {}), models=dict(models or {}),
-                     backend_options=dict(backend_options or {}), cache=cache,
-                     role_sampling=dict(role_sampling or {}), tool_choice=tool_choice)
+    spec = ModelSpec(
+        agent=agent,
+        sampling=dict(sampling or {}),
+        models=dict(models or {}),
+        backend_options=dict(backend_options or {}),
+        cache=cache,
+        role_sampling=dict(role_sampling or {}),
+        tool_choice=tool_choice,
+    )
     job = EpisodeJob(env=env, n=n, seed=seed, task_ids=task_ids, env_kwargs=dict(env_kwargs or {}))
-    return run_jobs_on_ray([job], spec, num_workers=num_workers, address=address, concurrency=concurrency,
-                           output=output, resume=resume)
+    return run_jobs_on_ray(
+        [job], spec, num_workers=num_workers, address=address, concurrency=concurrency, output=output, resume=resume
+    )
 
 
 def report(result: RayRollout, summary: Any, output: Any = None) -> str:

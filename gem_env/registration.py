@@ -67,8 +67,12 @@ def register_envs(extra: list[str | os.PathLike[str]] | None = None) -> list[str
         if spec is None or spec.kwargs != kwargs:
             if spec is not None:
                 del registry[eid]
-            gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=kwargs,
-                         max_episode_steps=max_turns if isinstance(max_turns, int) and max_turns > 0 else None)
+            gym.register(
+                id=eid,
+                entry_point=ENTRY_POINT,
+                kwargs=kwargs,
+                max_episode_steps=max_turns if isinstance(max_turns, int) and max_turns > 0 else None,
+            )
         ids.append(eid)
     from .bfcl import register_bfcl_envs  # cheap: registers only when bfcl-eval is installed, imports none of it
 
@@ -86,8 +90,9 @@ def registered_ids() -> list[str]:
     return sorted(k for k in registry if k.startswith(f"{NAMESPACE}/"))
 
 
-def make_env(env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None,
-             **kwargs: Any) -> Any:
+def make_env(
+    env: str | os.PathLike[str] | LoadedDomain | Domain, tasks: list[Task] | None = None, **kwargs: Any
+) -> Any:
     """A bare ``ToolUseEnv`` (no Gymnasium wrappers) from an env id, a domain name or folder, or records.
 
     ``make_env("gem/photo-framing-v0", tools="replay")`` equals

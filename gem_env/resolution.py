@@ -109,8 +109,10 @@ def resolve_domain(
     if parsed is not None:
         loaded = _load_cached(_find(parsed[0], extra, text))
     elif text.startswith((f"{NAMESPACE}/", f"gem_env:{NAMESPACE}/")):  # an env id never names a folder
-        raise ConfigError(f"invalid env id {text[:100]!r}: ids are gem/<domain>-v<N>, the domain in lowercase "
-                          "letters, digits, '-' and '_'; to load a domain folder, pass its path")
+        raise ConfigError(
+            f"invalid env id {text[:100]!r}: ids are gem/<domain>-v<N>, the domain in lowercase "
+            "letters, digits, '-' and '_'; to load a domain folder, pass its path"
+        )
     elif isinstance(domain, os.PathLike) or os.sep in text or "/" in text or text.startswith("."):
         loaded = _load_cached(Path(text))  # an explicit path: the one way a tools.py outside the search path loads
     else:

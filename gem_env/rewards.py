@@ -94,8 +94,12 @@ def expected_state(setup: EpisodeSetup) -> tuple[Any, Any]:
         expected = expected_final_state(setup.initial_state, setup.task.criteria)
         if len(_EXPECTED) > 4096:
             _EXPECTED.clear()
-        hit = _EXPECTED[id(setup.task)] = (setup.task, setup.initial_state, expected,
-                                           canonical_state(expected) if expected is not None else None)
+        hit = _EXPECTED[id(setup.task)] = (
+            setup.task,
+            setup.initial_state,
+            expected,
+            canonical_state(expected) if expected is not None else None,
+        )
     return hit[2], hit[3]
 
 
@@ -131,8 +135,11 @@ class ActionMatch(Reward):
         missing = []
         for gold in outcome.setup.task.criteria.actions:
             keys = gold.compare_args if gold.compare_args is not None else list(gold.arguments)
-            if not any(c.name == gold.name and all(k in c.arguments and _same(c.arguments[k], gold.arguments.get(k))
-                                                   for k in keys) for c in done):
+            if not any(
+                c.name == gold.name
+                and all(k in c.arguments and _same(c.arguments[k], gold.arguments.get(k)) for k in keys)
+                for c in done
+            ):
                 missing.append({"name": gold.name, "arguments": gold.arguments})
         value = 0.0 if missing else 1.0
         return RewardResult(value, {"actions": value}, {"missing_actions": missing} if missing else {})
@@ -145,8 +152,9 @@ class Communicated(Reward):
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
         """Check that every fact to communicate was said by the assistant."""
-        said = "\n".join(m["content"] for m in outcome.messages
-                         if m.get("role") == "assistant" and isinstance(m.get("content"), str)).lower()
+        said = "\n".join(
+            m["content"] for m in outcome.messages if m.get("role") == "assistant" and isinstance(m.get("content"), str)
+        ).lower()
         missing = [f for f in outcome.setup.task.criteria.communicate if f.lower() not in said]
         value = 0.0 if missing else 1.0
         return RewardResult(value, {"communicate": value}, {"missing_facts": missing} if missing else {})
@@ -166,8 +174,9 @@ class JudgeRubric(Reward):
 
     name = "judge"
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2,
-                 prompts_dir: str | None = None):
+    def __init__(
+        self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2, prompts_dir: str | None = None
+    ):
         if isinstance(backend, str):
             from gem_env.llm import make_backend
 
@@ -186,14 +195,20 @@ class JudgeRubric(Reward):
             if m.get("role") == "system":
                 continue
             if m.get("tool_calls"):
-                calls = "; ".join(f"{c['function']['name']}({orjson.dumps(c['function']['arguments']).decode()})"
-                                  for c in m["tool_calls"])
+                calls = "; ".join(
+                    f"{c['function']['name']}({orjson.dumps(c['function']['arguments']).decode()})"
+                    for c in m["tool_calls"]
+                )
                 lines.append(f"assistant calls: {calls}")
             if m.get("content"):
                 lines.append(f"{m['role']}: {m['content']}")
         rubric = "\n".join(f"{i}. {r}" for i, r in enumerate(outcome.setup.task.criteria.rubric, 1))
-        return fill(load_prompt("judge", self.prompts_dir), policy=outcome.setup.policy or "(none)",
-                    conversation="\n".join(lines), rubric=rubric)
+        return fill(
+            load_prompt("judge", self.prompts_dir),
+            policy=outcome.setup.policy or "(none)",
+            conversation="\n".join(lines),
+            rubric=rubric,
+        )
 
     def score(self, outcome: EpisodeOutcome) -> RewardResult:
         """Judge the episode (runs :meth:`ascore` to completion)."""
@@ -210,8 +225,9 @@ class JudgeRubric(Reward):
         problem = ""
         for _ in range(self.retries + 1):
             try:
-                reply = await self.backend.chat(messages, response_format={"type": "json_object"},
-                                                caller="judge", **self.sampling)
+                reply = await self.backend.chat(
+                    messages, response_format={"type": "json_object"}, caller="judge", **self.sampling
+                )
                 verdict = reply.json()
                 items: Any = verdict["items"] if isinstance(verdict, dict) else None  # None: a TypeError below
                 met = {int(it["item"]): bool(it["met"]) for it in items}
@@ -220,7 +236,9 @@ class JudgeRubric(Reward):
                 continue
             unmet = [i for i in range(1, len(rubric) + 1) if not met.get(i, False)]
             value = 0.0 if unmet else 1.0
-            return RewardResult(value, {"judge": value}, {"judge_unmet": [rubric[i - 1] for i in unmet]} if unmet else {})
+            return RewardResult(
+                value, {"judge": value}, {"judge_unmet": [rubric[i - 1] for i in unmet]} if unmet else {}
+            )
         return RewardResult(0.0, {"judge": 0.0}, {"judge_error": problem})
 
 
@@ -236,10 +254,15 @@ class TaskReward(Reward):
 
     name = "task"
 
-    def __init__(self, *, judge: JudgeRubric | None = None, basis: list[str] | None = None,
-                 parts: dict[str, Reward] | None = None, report_all: bool = True):
-        self.parts: dict[str, Reward] = {"state": StateMatch(), "actions": ActionMatch(),
-                                         "communicate": Communicated()}
+    def __init__(
+        self,
+        *,
+        judge: JudgeRubric | None = None,
+        basis: list[str] | None = None,
+        parts: dict[str, Reward] | None = None,
+        report_all: bool = True,
+    ):
+        self.parts: dict[str, Reward] = {"state": StateMatch(), "actions": ActionMatch(), "communicate": Communicated()}
         if judge is not None:
             self.parts["judge"] = judge
         self.parts.update(parts or {})
@@ -250,10 +273,13 @@ class TaskReward(Reward):
         basis = list(self.basis if self.basis is not None else outcome.setup.task.criteria.reward_basis)
         for name in basis:
             if name not in self.parts:
-                raise ConfigError(f"reward part '{name}' (task '{outcome.setup.task.id}') has no scorer; "
-                                  f"pass TaskReward(judge=JudgeRubric(model)) or parts={{'{name}': ...}}")
-        extra: list[str] = [n for n in ("state", "actions", "communicate") if self.report_all and n not in basis
-                 and n in self.parts]
+                raise ConfigError(
+                    f"reward part '{name}' (task '{outcome.setup.task.id}') has no scorer; "
+                    f"pass TaskReward(judge=JudgeRubric(model)) or parts={{'{name}': ...}}"
+                )
+        extra: list[str] = [
+            n for n in ("state", "actions", "communicate") if self.report_all and n not in basis and n in self.parts
+        ]
         return basis, extra
 
     @staticmethod

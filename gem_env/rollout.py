@@ -74,15 +74,38 @@ class EpisodeRecord:
     def to_row(self) -> dict[str, Any]:
         """The corpus row, as ``Trajectory.to_row()`` writes it (messages, OpenAI tools, meta)."""
         messages = [_row_message(m) for m in self.messages]
-        traj = Trajectory.model_validate({"messages": messages, "tools": self.tools, "meta": TrajectoryMeta(
-            provenance=Provenance(source_id=f"{self.env_id}/{self.task_id}", pipeline="rollout", seed=self.seed,
-                                  models={"agent": self.agent, **self.models}, sampling=self.sampling,
-                                  created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                                  version=_version()),
-            extra={"reward": self.reward, "breakdown": self.breakdown, "env_id": self.env_id,
-                   "task_id": self.task_id, "seed": self.seed, "agent": self.agent,
-                   "terminated": self.terminated, "truncated": self.truncated, "truncated_by": self.truncated_by,
-                   "ended_by": self.ended_by, "turns": self.turns, "errors": self.errors, "error": self.error})})
+        traj = Trajectory.model_validate(
+            {
+                "messages": messages,
+                "tools": self.tools,
+                "meta": TrajectoryMeta(
+                    provenance=Provenance(
+                        source_id=f"{self.env_id}/{self.task_id}",
+                        pipeline="rollout",
+                        seed=self.seed,
+                        models={"agent": self.agent, **self.models},
+                        sampling=self.sampling,
+                        created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                        version=_version(),
+                    ),
+                    extra={
+                        "reward": self.reward,
+                        "breakdown": self.breakdown,
+                        "env_id": self.env_id,
+                        "task_id": self.task_id,
+                        "seed": self.seed,
+                        "agent": self.agent,
+                        "terminated": self.terminated,
+                        "truncated": self.truncated,
+                        "truncated_by": self.truncated_by,
+                        "ended_by": self.ended_by,
+                        "turns": self.turns,
+                        "errors": self.errors,
+                        "error": self.error,
+                    },
+                ),
+            }
+        )
         return traj.with_stats().to_row()
 
 
@@ -98,11 +121,21 @@ def _version() -> str:
 def _row_message(m: dict[str, Any]) -> dict[str, Any]:
     calls = m.get("tool_calls")
     if calls and any(not isinstance(c["function"]["arguments"], dict) for c in calls):
-        m = {**m, "tool_calls": [
-            c if isinstance(c["function"]["arguments"], dict) else
-            {**c, "function": {"name": c["function"]["name"],
-                               "arguments": {"_unparsed_arguments": str(c["function"]["arguments"])}}}
-            for c in calls]}
+        m = {
+            **m,
+            "tool_calls": [
+                c
+                if isinstance(c["function"]["arguments"], dict)
+                else {
+                    **c,
+                    "function": {
+                        "name": c["function"]["name"],
+                        "arguments": {"_unparsed_arguments": str(c["function"]["arguments"])},
+                    },
+                }
+                for c in calls
+            ],
+        }
     return m
 
 
@@ -126,8 +159,9 @@ def _models(env: ToolUseEnv) -> dict[str, str]:
     return out
 
 
-async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None, task_id: str | None = None,
-                       env_id: str | None = None) -> EpisodeRecord:
+async def arun_episode(
+    env: ToolUseEnv, agent: Agent, *, seed: int | None = None, task_id: str | None = None, env_id: str | None = None
+) -> EpisodeRecord:
     """Run one episode to its end. Errors of the agent or a backend end it with ``error`` set.
 
     The episode's requests to an endpoint pool stay on one endpoint while it is healthy
@@ -137,19 +171,32 @@ async def arun_episode(env: ToolUseEnv, agent: Agent, *, seed: int | None = None
         return await _episode(env, agent, seed, task_id, env_id)
 
 
-async def _episode(env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str | None,
-                   env_id: str | None) -> EpisodeRecord:
+async def _episode(
+    env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str | None, env_id: str | None
+) -> EpisodeRecord:
     started = time.perf_counter()
     options = {"task_id": task_id} if task_id is not None else None
     try:
         obs, info = await env.areset(seed=seed, options=options)
     except (BackendError, ModelOutputError, SimulatorError) as exc:  # the user model failed before the first message
-        return EpisodeRecord(env_id=env_id or env_label(env), task_id=env.task.id if env.task else str(task_id),
-                             seed=seed, agent=agent.name, messages=env.messages, tools=[], reward=0.0, breakdown={},
-                             terminated=False, truncated=True, truncated_by="user_error", errors=1,
-                             error=clean_text(f"{type(exc).__name__}: {exc}"[:2000]),
-                             seconds=time.perf_counter() - started, models=_models(env),
-                             sampling=episode_sampling(env, agent))
+        return EpisodeRecord(
+            env_id=env_id or env_label(env),
+            task_id=env.task.id if env.task else str(task_id),
+            seed=seed,
+            agent=agent.name,
+            messages=env.messages,
+            tools=[],
+            reward=0.0,
+            breakdown={},
+            terminated=False,
+            truncated=True,
+            truncated_by="user_error",
+            errors=1,
+            error=clean_text(f"{type(exc).__name__}: {exc}"[:2000]),
+            seconds=time.perf_counter() - started,
+            models=_models(env),
+            sampling=episode_sampling(env, agent),
+        )
     agent.reset(env.task, seed)
     reward, terminated, truncated, error = 0.0, False, False, None
     breakdown: dict[str, Any] = {}
@@ -170,11 +217,25 @@ async def _episode(env: ToolUseEnv, agent: Agent, seed: int | None, task_id: str
         info = {**info, "truncated_by": failed_by}
     errors = info.get("error_count", 0) + (error is not None)  # the failure that ended it counts too
     return EpisodeRecord(
-        env_id=env_id or env_label(env), task_id=env.task.id, seed=seed, agent=agent.name,  # type: ignore[union-attr]
-        messages=env.messages, tools=list(obs["tools"]), reward=float(reward), breakdown=breakdown,
-        terminated=bool(terminated), truncated=bool(truncated), truncated_by=info.get("truncated_by"),
-        turns=info.get("turn", 0), tool_calls=info.get("tool_calls", 0), errors=errors,
-        error=error, seconds=time.perf_counter() - started, models=_models(env), sampling=episode_sampling(env, agent))
+        env_id=env_id or env_label(env),
+        task_id=env.task.id if env.task is not None else str(task_id),
+        seed=seed,
+        agent=agent.name,
+        messages=env.messages,
+        tools=list(obs["tools"]),
+        reward=float(reward),
+        breakdown=breakdown,
+        terminated=bool(terminated),
+        truncated=bool(truncated),
+        truncated_by=info.get("truncated_by"),
+        turns=info.get("turn", 0),
+        tool_calls=info.get("tool_calls", 0),
+        errors=errors,
+        error=error,
+        seconds=time.perf_counter() - started,
+        models=_models(env),
+        sampling=episode_sampling(env, agent),
+    )
 
 
 def run_episode(env: ToolUseEnv, agent: Agent, **kwargs: Any) -> EpisodeRecord:
@@ -192,15 +253,25 @@ class RolloutSummary:
     errors: int
 
     def __str__(self) -> str:
-        return (f"{self.episodes} episodes, mean reward {self.mean_reward:.3f}, "
-                f"{self.errors} failed, {self.seconds:.1f}s")
+        return (
+            f"{self.episodes} episodes, mean reward {self.mean_reward:.3f}, {self.errors} failed, {self.seconds:.1f}s"
+        )
 
 
-async def arollout(env: str | ToolUseEnv | Callable[[], ToolUseEnv], agent: str | Agent, n: int, *,
-                   concurrency: int = 16, seed: int = 0, task_ids: list[str] | None = None,
-                   output: str | os.PathLike[str] | None = None, progress: bool = False,
-                   env_kwargs: dict[str, Any] | None = None, resume: bool = False,
-                   episodes: list[int] | None = None) -> list[EpisodeRecord]:
+async def arollout(
+    env: str | ToolUseEnv | Callable[[], ToolUseEnv],
+    agent: str | Agent,
+    n: int,
+    *,
+    concurrency: int = 16,
+    seed: int = 0,
+    task_ids: list[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    env_kwargs: dict[str, Any] | None = None,
+    resume: bool = False,
+    episodes: list[int] | None = None,
+) -> list[EpisodeRecord]:
     """Run ``n`` episodes, up to ``concurrency`` at once; append rows to ``output`` as they finish.
 
     Args:
@@ -320,8 +391,9 @@ def summarize(records: list[EpisodeRecord], seconds: float) -> RolloutSummary:
     return RolloutSummary(len(records), mean, seconds, sum(1 for r in records if r.error))
 
 
-def check_output(path: str | os.PathLike[str], *, resume: bool = False, overwrite: bool = False,
-                 what: str = "rows") -> None:
+def check_output(
+    path: str | os.PathLike[str], *, resume: bool = False, overwrite: bool = False, what: str = "rows"
+) -> None:
     """Refuse an output file that already holds content unless told what to do with it.
 
     ``resume`` keeps it (finished episodes are skipped); ``overwrite`` deletes it now.
@@ -342,8 +414,10 @@ def check_output(path: str | os.PathLike[str], *, resume: bool = False, overwrit
     if not resume:
         with open(p, "rb") as fh:
             lines = sum(1 for line in fh if line.strip())
-        raise ConfigError(f"{p} already holds {lines} {what}: pass --resume to continue it (finished episodes "
-                          "are skipped) or --overwrite to replace it")
+        raise ConfigError(
+            f"{p} already holds {lines} {what}: pass --resume to continue it (finished episodes "
+            "are skipped) or --overwrite to replace it"
+        )
 
 
 __all__ += ["summarize", "cut_torn_tail", "finished_episodes", "check_output", "env_label"]
@@ -370,9 +444,14 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._bar = Progress(TextColumn("rollout"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("mean reward {task.fields[mean]:.3f}"), TimeRemainingColumn(),
-                                 console=Console(stderr=True))
+            self._bar = Progress(
+                TextColumn("rollout"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("mean reward {task.fields[mean]:.3f}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
             self._task = self._bar.add_task("rollout", total=total, mean=0.0)
             self._bar.start()
 

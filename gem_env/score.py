@@ -92,7 +92,9 @@ def check_rows(rows: Iterable[Any], task_ids: set[str]) -> list[tuple[str, list[
             import difflib
 
             near = difflib.get_close_matches(tid, sorted(task_ids), n=1)
-            raise ConfigError(f"{where}: no such task in this environment" + (f"; did you mean {near[0]!r}?" if near else ""))
+            raise ConfigError(
+                f"{where}: no such task in this environment" + (f"; did you mean {near[0]!r}?" if near else "")
+            )
         msgs = row.get("messages")
         if not isinstance(msgs, list) or not msgs:
             raise ConfigError(f"{where}: messages must be a non-empty list of OpenAI messages")
@@ -148,9 +150,12 @@ def _without_opening(env: Any, task_id: str, messages: list[dict[str, Any]]) -> 
     """Drop the opening the environment itself plays (a tau2 task's message history) when the row repeats it."""
     opening = env.opening_messages(task_id) if hasattr(env, "opening_messages") else []
     body = [m for m in messages if m["role"] != "system"]
-    if opening and len(body) >= len(opening) and all(
-            (a["role"], a.get("content")) == (b["role"], b.get("content")) for a, b in zip(opening, body)):
-        return body[len(opening):]
+    if (
+        opening
+        and len(body) >= len(opening)
+        and all((a["role"], a.get("content")) == (b["role"], b.get("content")) for a, b in zip(opening, body))
+    ):
+        return body[len(opening) :]
     return messages
 
 
@@ -164,7 +169,7 @@ def _replay(env: Any, user: Any, task_id: str, messages: list[dict[str, Any]]) -
     env.reset(options={"task_id": task_id})
     first_user = next((j for j, m in enumerate(messages) if m["role"] == "user"), len(messages))
     reward, info, done = 0.0, {}, False
-    for m in messages[first_user + 1:]:
+    for m in messages[first_user + 1 :]:
         if m["role"] != "assistant" or done:
             continue
         action = {"role": "assistant", "content": m.get("content")}

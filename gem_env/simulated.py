@@ -33,9 +33,15 @@ from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
 __all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
 
 SimulatedAnswer = tuple[str, "str | None", list]  # (output text, error or None, patch)
-_REPLY_SCHEMA = {"type": "object", "required": ["output"],
-                 "properties": {"output": {}, "error": {"type": ["string", "null"]},
-                                "patch": {"type": "array", "items": {"type": "object"}}}}
+_REPLY_SCHEMA = {
+    "type": "object",
+    "required": ["output"],
+    "properties": {
+        "output": {},
+        "error": {"type": ["string", "null"]},
+        "patch": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 def _canon(value: Any) -> bytes:
@@ -61,9 +67,17 @@ class SimulatedToolBackend(ToolBackend):
 
     kind = "simulated"
 
-    def __init__(self, llm: Any, *, retries: int = 2, cache: dict[str, SimulatedAnswer] | None = None,
-                 sampling: dict[str, Any] | None = None, history_messages: int = 12, prompts_dir: str | None = None,
-                 prompt_budget_tokens: int = 2800):
+    def __init__(
+        self,
+        llm: Any,
+        *,
+        retries: int = 2,
+        cache: dict[str, SimulatedAnswer] | None = None,
+        sampling: dict[str, Any] | None = None,
+        history_messages: int = 12,
+        prompts_dir: str | None = None,
+        prompt_budget_tokens: int = 2800,
+    ):
         if isinstance(llm, str):
             from .llm import make_backend
 
@@ -134,9 +148,15 @@ class SimulatedToolBackend(ToolBackend):
         output, error, patch = hit
         if patch:
             self._state = jsonpatch.apply_patch(self._state, patch, in_place=False)
-        self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)),
-                                        f"Error: {error}" if error is not None else output,
-                                        error=error is not None, patch=list(patch)))
+        self._calls.append(
+            RecordedCall(
+                name,
+                orjson.loads(orjson.dumps(arguments)),
+                f"Error: {error}" if error is not None else output,
+                error=error is not None,
+                patch=list(patch),
+            )
+        )
         if error is not None:
             raise ToolError(error)
         return output
@@ -157,7 +177,7 @@ class SimulatedToolBackend(ToolBackend):
         setup = self._setup
         assert setup is not None
         lines = []
-        for m in history[-self.history_messages:]:
+        for m in history[-self.history_messages :]:
             if m.get("role") == "system":
                 continue
             for c in m.get("tool_calls") or ():
@@ -167,7 +187,9 @@ class SimulatedToolBackend(ToolBackend):
         values = {
             "policy": setup.policy or "(none)",
             "tool_spec": orjson.dumps(spec.to_openai()["function"], option=orjson.OPT_INDENT_2).decode(),
-            "access": "read-write: it may change the state" if spec.mutates else "read-only: it never changes the state",
+            "access": "read-write: it may change the state"
+            if spec.mutates
+            else "read-only: it never changes the state",
             "history": "\n".join(lines) or "(nothing yet)",
             "call": f"{spec.name}({_text(arguments)})",
         }
@@ -188,27 +210,38 @@ class SimulatedToolBackend(ToolBackend):
         if whole:
             return "(the whole state, JSON)\n" + orjson.dumps(shown).decode(), set(shown)
         keys = {p.split("/")[1].replace("~1", "/").replace("~0", "~") for p in shown}
-        return ("(too large to show whole: only the parts this call touches, keyed by their JSON Pointer in the "
-                "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode(), keys)
+        return (
+            "(too large to show whole: only the parts this call touches, keyed by their JSON Pointer in the "
+            "full state; use these paths in your patch)\n" + orjson.dumps(shown).decode(),
+            keys,
+        )
 
     async def _ask(self, spec: ToolSpec, arguments: dict[str, Any], history: list[dict[str, Any]]) -> SimulatedAnswer:
         messages: list[dict[str, Any]] = [{"role": "user", "content": self.prompt(spec, arguments, history)}]
         problem = ""
         for _ in range(self.retries + 1):
-            reply = await self.llm.chat(messages, response_format={"type": "json_object"},
-                                        caller="tool_simulator", **self.sampling)
+            reply = await self.llm.chat(
+                messages, response_format={"type": "json_object"}, caller="tool_simulator", **self.sampling
+            )
             try:
                 answer = self._check(spec, reply.json(_REPLY_SCHEMA))
             except GemError as exc:
                 problem = str(exc)
                 self.rejected += 1
-                messages = [*messages, {"role": "assistant", "content": reply.content or ""},
-                            {"role": "user", "content": f"Your reply was rejected: {problem}. Reply again with "
-                                                        "one JSON object {\"output\", \"error\", \"patch\"}."}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": reply.content or ""},
+                    {
+                        "role": "user",
+                        "content": f"Your reply was rejected: {problem}. Reply again with "
+                        'one JSON object {"output", "error", "patch"}.',
+                    },
+                ]
                 continue
             return answer
-        raise SimulatorError(f"tool simulator gave no usable answer for {spec.name} after "
-                             f"{self.retries + 1} attempts: {problem}")
+        raise SimulatorError(
+            f"tool simulator gave no usable answer for {spec.name} after {self.retries + 1} attempts: {problem}"
+        )
 
     def _check(self, spec: ToolSpec, reply: Any) -> SimulatedAnswer:
         """Validate a parsed reply: a patch only from a write tool, applicable, leaving a valid state."""
@@ -228,8 +261,9 @@ class SimulatedToolBackend(ToolBackend):
             if self._validator is not None and not self._validator.is_valid(new_state):
                 first = next(iter(self._validator.iter_errors(new_state)), None)
                 where = "/".join(map(str, getattr(first, "instance_path", []) or [])) or "(root)"
-                raise SimulatorError(f"the patched state breaks the state schema at {where}: "
-                                     f"{getattr(first, 'message', 'invalid')}")
+                raise SimulatorError(
+                    f"the patched state breaks the state schema at {where}: {getattr(first, 'message', 'invalid')}"
+                )
         return format_tool_output(reply.get("output")), None, list(patch)
 
     # ---- state --------------------------------------------------------------------------------

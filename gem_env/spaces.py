@@ -65,8 +65,12 @@ class AssistantMessageSpace(spaces.Space[dict]):
         seed: Seed of the space's own random generator (``space.seed(...)`` also sets it).
     """
 
-    def __init__(self, toolset: Callable[[], ToolSet], parser: str | None = "hermes",
-                 seed: int | np.random.Generator | None = None):
+    def __init__(
+        self,
+        toolset: Callable[[], ToolSet],
+        parser: str | None = "hermes",
+        seed: int | np.random.Generator | None = None,
+    ):
         super().__init__(shape=None, dtype=None, seed=seed)
         self._toolset = toolset
         self.parser = parser
@@ -94,8 +98,11 @@ class AssistantMessageSpace(spaces.Space[dict]):
             except GemError:
                 continue
         call_id = f"call_{int(rng.integers(1 << 30)):x}"
-        return {"role": "assistant", "content": None,
-                "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}],
+        }
 
     def contains(self, x: Any) -> bool:
         """Whether ``x`` is a valid assistant message (or text the parser accepts)."""

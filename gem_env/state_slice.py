@@ -42,8 +42,9 @@ def _mentions(record: Any, values: set[str]) -> bool:
     return not isinstance(record, bool) and record is not None and str(record) in values
 
 
-def state_slice(state: dict[str, Any], arguments: dict[str, Any], *, budget_chars: int,
-                keys: set[str] | None = None) -> tuple[bool, dict[str, Any]]:
+def state_slice(
+    state: dict[str, Any], arguments: dict[str, Any], *, budget_chars: int, keys: set[str] | None = None
+) -> tuple[bool, dict[str, Any]]:
     """``(whole, shown)``: the whole state when it fits ``budget_chars``, else ``{pointer: value}``."""
     if len(orjson.dumps(state)) <= budget_chars:
         return True, state
@@ -63,7 +64,9 @@ def state_slice(state: dict[str, Any], arguments: dict[str, Any], *, budget_char
             candidates = [(f"{at}/{i}", r) for i, r in enumerate(value) if _mentions(r, values)]
             notes[at] = f"a list of {len(value)} items; only those matching the call are shown"
         elif isinstance(value, dict):
-            candidates = [(f"{at}/{_escape(k)}", r) for k, r in value.items() if str(k) in values or _mentions(r, values)]
+            candidates = [
+                (f"{at}/{_escape(k)}", r) for k, r in value.items() if str(k) in values or _mentions(r, values)
+            ]
             notes[at] = f"an object of {len(value)} entries; only those matching the call are shown"
         else:
             candidates = [(at, value)]
@@ -84,8 +87,11 @@ _NOISE = ("title", "examples")
 
 def _strip(node: Any, drop: tuple[str, ...]) -> Any:
     if isinstance(node, dict):
-        return {k: _strip(v, drop) for k, v in node.items()
-                if not (k in drop and not isinstance(v, dict | list) or k == "examples")}
+        return {
+            k: _strip(v, drop)
+            for k, v in node.items()
+            if not (k in drop and not isinstance(v, dict | list) or k == "examples")
+        }
     if isinstance(node, list):
         return [_strip(v, drop) for v in node]
     return node
@@ -127,7 +133,11 @@ def schema_slice(schema: dict[str, Any], keys: set[str] | None, *, budget_chars:
         out = _strip(out, ("title", "description"))
     if len(orjson.dumps(out)) > budget_chars:  # last resort: the kept properties' names and types
         props = out.get("properties") if isinstance(out.get("properties"), dict) else {}
-        out = {"type": "object", "properties": {k: {"type": v.get("type", "object")} if isinstance(v, dict) else {}
-                                                for k, v in props.items()},
-               "note": "schema shortened to fit the prompt; the state shown follows the full schema"}
+        out = {
+            "type": "object",
+            "properties": {
+                k: {"type": v.get("type", "object")} if isinstance(v, dict) else {} for k, v in props.items()
+            },
+            "note": "schema shortened to fit the prompt; the state shown follows the full schema",
+        }
     return out

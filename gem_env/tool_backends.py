@@ -219,8 +219,9 @@ class Recording:
         return cls(calls)
 
     @classmethod
-    def from_task(cls, task: Task, initial_state: dict[str, Any], tools: list[ToolSpec],
-                  toolkit: type[Toolkit] | None = None) -> Recording:
+    def from_task(
+        cls, task: Task, initial_state: dict[str, Any], tools: list[ToolSpec], toolkit: type[Toolkit] | None = None
+    ) -> Recording:
         """The recording of a task's reference conversation, with state patches.
 
         With ``toolkit`` the reference calls are re-executed to get each call's exact patch.
@@ -276,8 +277,13 @@ class ReplayToolBackend(ToolBackend):
 
     kind = "replay"
 
-    def __init__(self, recording: Recording | None = None, *, fallback: ToolBackend | None = None,
-                 toolkit: type[Toolkit] | None = None):
+    def __init__(
+        self,
+        recording: Recording | None = None,
+        *,
+        fallback: ToolBackend | None = None,
+        toolkit: type[Toolkit] | None = None,
+    ):
         self.recording = recording
         self.fallback = fallback
         self.toolkit = toolkit
@@ -363,4 +369,3 @@ class ReplayToolBackend(ToolBackend):
         self._state = orjson.loads(state)
         self._used = dict(used)
         self.misses = misses
-

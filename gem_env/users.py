@@ -153,8 +153,15 @@ class LLMUser(User):
 
     kind = "llm"
 
-    def __init__(self, backend: Any, *, sampling: dict[str, Any] | None = None, retries: int = 2,
-                 prompts_dir: str | None = None, stop_marker: str = STOP_MARKER):
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        sampling: dict[str, Any] | None = None,
+        retries: int = 2,
+        prompts_dir: str | None = None,
+        stop_marker: str = STOP_MARKER,
+    ):
         if isinstance(backend, str):
             from gem_env.llm import make_backend
 
@@ -173,11 +180,14 @@ class LLMUser(User):
 
         u = setup.task.user
         self._instruction = u.instruction
-        self._system = fill(load_prompt("llm_user", self.prompts_dir), instruction=u.instruction,
-                            persona=u.persona or "An ordinary customer.",
-                            known_info=u.known_info or "Nothing beyond your goal.",
-                            unknown_info=u.unknown_info or "Nothing in particular.",
-                            stop_marker=self.stop_marker)
+        self._system = fill(
+            load_prompt("llm_user", self.prompts_dir),
+            instruction=u.instruction,
+            persona=u.persona or "An ordinary customer.",
+            known_info=u.known_info or "Nothing beyond your goal.",
+            unknown_info=u.unknown_info or "Nothing in particular.",
+            stop_marker=self.stop_marker,
+        )
 
     def user_view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The conversation as the user model sees it: its own turns as assistant, the agent's as user."""
@@ -213,9 +223,15 @@ class LLMUser(User):
                 problem = "reply reveals the whole scenario"
             else:
                 return UserTurn(content=text)
-            view = [*view, {"role": "assistant", "content": text},
-                    {"role": "system", "content": f"That reply is unusable ({problem}). Write the customer's "
-                                                  "next message again, in character."}]
+            view = [
+                *view,
+                {"role": "assistant", "content": text},
+                {
+                    "role": "system",
+                    "content": f"That reply is unusable ({problem}). Write the customer's "
+                    "next message again, in character.",
+                },
+            ]
         raise SimulatorError(f"LLM user: {problem} after {self.retries + 1} attempts")
 
 
@@ -232,4 +248,3 @@ def make_user(kind: str | User, *, model: Any = None, **kwargs: Any) -> User:
             raise ConfigError("the llm user needs a model (user_model=... or an LLMBackend)")
         return LLMUser(model, **kwargs)
     raise ConfigError(f"unknown user {kind!r}; choose one of {', '.join(USER_KINDS)} or pass a User")
-

@@ -20,11 +20,10 @@ synth_app = typer.Typer(
     add_completion=False,
 )
 
+
 @synth_app.command("run")
 def run_cmd(
-    corpus: str = typer.Argument(
-        ..., help="JSONL / Parquet file, folder of files, or a Hugging Face dataset name."
-    ),
+    corpus: str = typer.Argument(..., help="JSONL / Parquet file, folder of files, or a Hugging Face dataset name."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
     model: str | None = typer.Option(
         None, "--model", help="Model for every role, e.g. openai:Qwen/Qwen3-8B, hf:..., fake."
@@ -33,15 +32,13 @@ def run_cmd(
     tagger: str | None = typer.Option(None, help="Model for selection tags."),
     judge: str | None = typer.Option(None, help="Model for the R1/R2/R3 judge."),
     simulator: str | None = typer.Option(None, help="Model playing the tools in the state-replay check."),
-    synthesizer: str | None = typer.Option(
-        None, help="One-call Trajectory-Synthesizer mode with this model."
-    ),
-    base_url: str | None = typer.Option(
-        None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."
-    ),
+    synthesizer: str | None = typer.Option(None, help="One-call Trajectory-Synthesizer mode with this model."),
+    base_url: str | None = typer.Option(None, help="OpenAI-compatible server URL (vLLM: http://host:8000/v1)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Start OUT over: delete its rows, drops, domains and run log (the reply cache stays)."
+        False,
+        "--overwrite",
+        help="Start OUT over: delete its rows, drops, domains and run log (the reply cache stays).",
     ),
     concurrency: int = typer.Option(8, help="Items in flight at once."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Stage 4 (ablation: --no-refine)."),
@@ -50,13 +47,13 @@ def run_cmd(
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Exact and MinHash near-duplicate removal."),
     consistency: bool = typer.Option(True, "--consistency/--no-consistency", help="State-consistency check."),
     compile_tools: bool = typer.Option(
-        True, "--compile/--no-compile", help="Compile each item's tools into verified programs (ablation: --no-compile)."
+        True,
+        "--compile/--no-compile",
+        help="Compile each item's tools into verified programs (ablation: --no-compile).",
     ),
     require_compiled: bool = typer.Option(False, "--require-compiled", help="Drop items whose tools did not compile."),
     repair_rounds: int = typer.Option(2, "--repair-rounds", min=0, help="Compile repair rounds after a failed check."),
-    decontaminate: list[Path] = typer.Option(
-        [], help="Benchmark files/folders to filter against (repeatable)."
-    ),
+    decontaminate: list[Path] = typer.Option([], help="Benchmark files/folders to filter against (repeatable)."),
     text_field: str = typer.Option("text", help="Field holding the text; 'title+steps' joins fields (lists by line)."),
     id_field: str = typer.Option("id", help="Field holding a row id."),
     split: str = typer.Option("train", help="Split of a Hugging Face dataset."),
@@ -66,9 +63,7 @@ def run_cmd(
     temperature: float = typer.Option(0.7, help="Teacher temperature."),
     max_tokens: int | None = typer.Option(None, help="max_tokens for every call."),
     cache_mode: str = typer.Option("rw", help="Reply cache: rw, replay or off."),
-    prompts_dir: Path | None = typer.Option(
-        None, help="Folder of prompt templates overriding the bundled ones."
-    ),
+    prompts_dir: Path | None = typer.Option(None, help="Folder of prompt templates overriding the bundled ones."),
     structured: bool = typer.Option(
         True,
         "--structured/--no-structured",

@@ -142,9 +142,7 @@ def state_problems(traj: Trajectory, initial_state: dict[str, Any]) -> list[str]
             if any(p in low for p in _NOT_FOUND):
                 for v in _strings(args):
                     if any((f, v) in index for f in fields) and v not in touched:
-                        problems.append(
-                            f"[state] message #{i}: {name} says not found, but '{v}' is in the state"
-                        )
+                        problems.append(f"[state] message #{i}: {name} says not found, but '{v}' is in the state")
             continue
         if is_write:  # a write's output shows the new state: it names the records it changed
             touched |= _strings(args) | _strings(out)
@@ -165,11 +163,7 @@ def state_problems(traj: Trajectory, initial_state: dict[str, Any]) -> list[str]
                     and not isinstance(rec[f], (dict, list))
                     and rec[f] != v
                 ):
-                    if (
-                        isinstance(v, (int, float))
-                        and isinstance(rec[f], (int, float))
-                        and float(v) == float(rec[f])
-                    ):
+                    if isinstance(v, (int, float)) and isinstance(rec[f], (int, float)) and float(v) == float(rec[f]):
                         continue
                     problems.append(
                         f"[state] message #{i}: {name} shows {key[0]}={key[1]!r} with {f}={v!r}, "

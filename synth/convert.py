@@ -141,9 +141,7 @@ def compact_messages(traj: Trajectory) -> dict[str, Any]:
         if m.role == "assistant":
             d: dict[str, Any] = {"role": "assistant", "content": m.content}
             if m.tool_calls:
-                d["tool_calls"] = [
-                    {"name": c.function.name, "arguments": c.function.arguments} for c in m.tool_calls
-                ]
+                d["tool_calls"] = [{"name": c.function.name, "arguments": c.function.arguments} for c in m.tool_calls]
             out.append(d)
         elif m.role == "tool":
             out.append(
@@ -158,9 +156,7 @@ def compact_messages(traj: Trajectory) -> dict[str, Any]:
 
 def canonical_ids(traj: Trajectory) -> Trajectory:
     """A copy with call ids renamed ``call_1..`` in order (tool messages follow their calls)."""
-    return trajectory_from_compact(compact_messages(traj), list(traj.tools)).model_copy(
-        update={"meta": traj.meta}
-    )
+    return trajectory_from_compact(compact_messages(traj), list(traj.tools)).model_copy(update={"meta": traj.meta})
 
 
 def load_trajectory(row: dict[str, Any]) -> Trajectory:

@@ -157,9 +157,7 @@ def read_corpus(
     ``#<n>`` appended (the first keeps the plain id when the text is one segment).
     """
     if isinstance(source, (str, Path)):
-        rows: Iterable[tuple[str, dict[str, Any]]] = read_rows(
-            source, split=split, dataset_config=dataset_config
-        )
+        rows: Iterable[tuple[str, dict[str, Any]]] = read_rows(source, split=split, dataset_config=dataset_config)
     else:
         rows = (("<memory>", r) for r in source)
     fields = text_field.split("+")
@@ -167,15 +165,11 @@ def read_corpus(
         if len(fields) > 1:  # "title+steps": fields joined by newlines (lists item by item)
             missing = [f for f in fields if f not in row]
             if missing:
-                raise ConfigError(
-                    f"{name}: row {n} has no {missing[0]!r} field (fields: {', '.join(map(str, row))})"
-                )
+                raise ConfigError(f"{name}: row {n} has no {missing[0]!r} field (fields: {', '.join(map(str, row))})")
             parts = [row[f] for f in fields]
             row = {
                 **row,
-                text_field: "\n".join(
-                    "\n".join(map(str, p)) if isinstance(p, list) else str(p) for p in parts
-                ),
+                text_field: "\n".join("\n".join(map(str, p)) if isinstance(p, list) else str(p) for p in parts),
             }
         if text_field not in row:
             raise ConfigError(

@@ -50,11 +50,7 @@ def domain_name(traj: Trajectory, prefix: str = "synth") -> str:
     """``<prefix>-<task label>-<8 hex of the source id>``, a valid domain name."""
     tags = SynthMeta.of(traj).tags
     label = re.sub(r"[^a-z0-9]+", "-", str(tags.task or tags.domain or "task").lower()).strip("-")
-    sid = (
-        traj.meta.provenance.source_id
-        or traj.meta.provenance.source_hash
-        or orjson.dumps(traj.to_row()).decode()
-    )
+    sid = traj.meta.provenance.source_id or traj.meta.provenance.source_hash or orjson.dumps(traj.to_row()).decode()
     h = hashlib.sha256(sid.encode()).hexdigest()[:8]
     return check_name(f"{prefix}-{label}"[:54] + f"-{h}")
 
@@ -209,8 +205,10 @@ def export_sharegpt(rows: Iterable[dict[str, Any]], folder: str | Path, name: st
     ``name`` is a plain file name (letters, digits, ``_``, ``-``, ``.``): nothing is written outside ``folder``.
     """
     if not isinstance(name, str) or not _DATASET_NAME.fullmatch(name) or ".." in name:
-        raise ConfigError(f"invalid dataset name {str(name)[:80]!r}: use letters, digits, '_', '-' and '.' "
-                          "(a file name inside the export folder, at most 128 characters)")
+        raise ConfigError(
+            f"invalid dataset name {str(name)[:80]!r}: use letters, digits, '_', '-' and '.' "
+            "(a file name inside the export folder, at most 128 characters)"
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = [to_sharegpt_row(r) for r in rows]

@@ -252,9 +252,7 @@ class Pipeline:
         elif drop is not None:
             drop_w.write(drop.model_dump(mode="json"))
             report.dropped[drop.stage] = report.dropped.get(drop.stage, 0) + 1
-            self.on_event(
-                "drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()}
-            )
+            self.on_event("drop", sid, {"stage": drop.stage, "reason": drop.reason, "ledger": drop.ledger.model_dump()})
 
 
 def pre_drop(seg: Segment, dedup: Deduplicator | None, decontam: Decontaminator | None, mode: str) -> Drop | None:
@@ -300,8 +298,6 @@ def end_run(out: Path, run_no: int, report: RunReport, usage: dict[str, Any]) ->
     """Log the end line of run ``run_no`` (counts and usage) in runs.jsonl."""
     with open(out / "runs.jsonl", "ab") as fh:
         fh.write(
-            orjson.dumps(
-                {"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage}, default=str
-            )
+            orjson.dumps({"run": run_no, "event": "end", "report": report.as_dict(), "usage": usage}, default=str)
             + b"\n"
         )

@@ -16,8 +16,15 @@ import re
 from pathlib import Path
 from dataclasses import dataclass
 
-__all__ = ["COMMAND_VERBS", "IMPERATIVE_VERBS", "PrefilterResult", "command_clauses", "passes_prefilter",
-           "prefilter_score"]
+__all__ = [
+    "COMMAND_VERBS",
+    "IMPERATIVE_VERBS",
+    "PrefilterResult",
+    "command_clauses",
+    "passes_prefilter",
+    "prefilter_score",
+]
+
 
 def _words(name: str) -> frozenset[str]:
     text = (Path(__file__).resolve().parent / "data" / name).read_text()
@@ -180,8 +187,11 @@ def _is_gerund_step(words: list[str]) -> bool:
     if not w.endswith("ing") or len(w) < 6:
         return False
     stem = w[:-3]
-    return stem in COMMAND_VERBS or stem + "e" in COMMAND_VERBS or (
-        len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in COMMAND_VERBS)
+    return (
+        stem in COMMAND_VERBS
+        or stem + "e" in COMMAND_VERBS
+        or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in COMMAND_VERBS)
+    )
 
 
 def command_clauses(text: str) -> tuple[int, int]:
@@ -237,8 +247,9 @@ def prefilter_score(text: str, threshold: float = 3.0) -> PrefilterResult:
     )
     commands, clauses = command_clauses(text)
     mostly_commands = commands >= 2 and commands >= 0.5 * clauses
-    return PrefilterResult(score, imperatives, enumerated, seq, ui, score >= threshold or mostly_commands,
-                           commands, clauses)
+    return PrefilterResult(
+        score, imperatives, enumerated, seq, ui, score >= threshold or mostly_commands, commands, clauses
+    )
 
 
 def passes_prefilter(text: str, threshold: float = 3.0) -> bool:

@@ -49,9 +49,7 @@ STAGES = (
 class Segment(Record):
     """One text segment of the input corpus."""
 
-    id: str = Field(
-        description="Unique id: the source row id, plus '#<n>' for the n-th segment of a long text."
-    )
+    id: str = Field(description="Unique id: the source row id, plus '#<n>' for the n-th segment of a long text.")
     text: str = Field(description="The segment's text.")
     source: str | None = Field(default=None, description="Where it came from (file or dataset name).")
     hash: str = Field(default="", description="sha256 of the text.")
@@ -93,12 +91,8 @@ class Blueprint(Record):
 class EnvSpec(Record):
     """What makes a trajectory executable: the database schema and its initial state (Stage 4)."""
 
-    state_schema: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "object"}, description="JSON Schema."
-    )
-    initial_state: dict[str, Any] = Field(
-        default_factory=dict, description="The database before the conversation."
-    )
+    state_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"}, description="JSON Schema.")
+    initial_state: dict[str, Any] = Field(default_factory=dict, description="The database before the conversation.")
 
 
 class Verdict(Record):

@@ -86,12 +86,7 @@ def _needs_grounding(v: Any) -> str | None:
         return None
     if isinstance(v, int) and abs(v) >= 100:
         return str(v)
-    if (
-        isinstance(v, str)
-        and _ID_LIKE.match(v)
-        and (any(ch.isdigit() for ch in v) or "@" in v)
-        and not _DATE.match(v)
-    ):
+    if isinstance(v, str) and _ID_LIKE.match(v) and (any(ch.isdigit() for ch in v) or "@" in v) and not _DATE.match(v):
         return v.lower()
     return None
 
@@ -156,9 +151,7 @@ def trajectory_problems(traj: Trajectory, *, refined: bool = False, check_tools:
                     problems.append(f"[answered] message #{i}: answers {m.tool_call_id} out of order")
                 pending.remove(m.tool_call_id)
             else:
-                problems.append(
-                    f"[answered] message #{i}: tool message answers no open call ({m.tool_call_id})"
-                )
+                problems.append(f"[answered] message #{i}: tool message answers no open call ({m.tool_call_id})")
             if not text.strip():
                 problems.append(f"[tool-output] message #{i}: empty tool output")
             elif not _is_json(text) and (len(text) > 300 or "\n" in text.strip()):

@@ -112,8 +112,11 @@ def collect(outs: Iterable[str | Path]) -> dict[str, Any]:
         for mode in _consistency_modes(out):
             m(mode)["consistency_on"] = True
     for mode, s in modes.items():
-        always = ["synthesizer", "rules", "judge"] if mode == "synthesizer" else ["select", "extract", "generate", "rules",
-                                                                                 "judge"]
+        always = (
+            ["synthesizer", "rules", "judge"]
+            if mode == "synthesizer"
+            else ["select", "extract", "generate", "rules", "judge"]
+        )
         if s.get("consistency_on"):  # the state replay ran (items without a state pass it unchecked)
             always.append("consistency")
         if any(s["before"][k] for k in _SIZE_KEYS):  # refinement ran: rows carry their pre-refinement sizes
@@ -179,16 +182,12 @@ def format_stats(modes: dict[str, Any]) -> str:
         for (st, reason), n in s["reasons"].most_common():
             sid, detail = s["examples"][(st, reason)]
             lines.append(f"  {st}/{reason}: {n}   e.g. {sid}: {detail}")
-        lines.append(
-            f"{'size per trajectory':<22} {'messages':>17} {'distinct tools':>17} {'tool calls':>17}"
-        )
+        lines.append(f"{'size per trajectory':<22} {'messages':>17} {'distinct tools':>17} {'tool calls':>17}")
         for phase in ("before", "after"):
             sz = s["size"][phase]
             cells = [f"{sz[k]['mean']:>7.2f} / {sz[k]['median']:>6.1f}" for k in _SIZE_KEYS]
             paper = "  paper: " + " / ".join(f"{v}" for v in PAPER[phase])
-            lines.append(
-                f"{phase + ' refinement (mean/med)':<22} " + " ".join(f"{c:>17}" for c in cells) + paper
-            )
+            lines.append(f"{phase + ' refinement (mean/med)':<22} " + " ".join(f"{c:>17}" for c in cells) + paper)
         lines.append("domains: " + ", ".join(f"{k} {v}" for k, v in s["domains"].most_common()))
         lines.append("tasks:   " + ", ".join(f"{k} {v}" for k, v in s["tasks"].most_common()))
         if s["warnings"]:
@@ -200,14 +199,18 @@ def format_stats(modes: dict[str, Any]) -> str:
             c = s["compile"]
             n = c["compiled"] + sum(v for k, v in c.items() if k not in ("compiled", "certified"))
             rounds = s["compile_rounds"]
-            lines.append(f"compile: {c['compiled']} of {n} kept rows compiled ({c['compiled'] / max(n, 1):.1%}), "
-                         f"{c['certified']} certified; repair rounds mean {statistics.fmean(rounds):.2f}, "
-                         f"max {max(rounds)}")
+            lines.append(
+                f"compile: {c['compiled']} of {n} kept rows compiled ({c['compiled'] / max(n, 1):.1%}), "
+                f"{c['certified']} certified; repair rounds mean {statistics.fmean(rounds):.2f}, "
+                f"max {max(rounds)}"
+            )
             if s["uncompiled"]:
                 lines.append("  uncompiled: " + ", ".join(f"{k} {v}" for k, v in s["uncompiled"].most_common()))
         if s["repairs"]:
-            lines.append("repairs (stage: what was repaired, count): "
-                         + "; ".join(f"{k} {v}" for k, v in s["repairs"].most_common()))
+            lines.append(
+                "repairs (stage: what was repaired, count): "
+                + "; ".join(f"{k} {v}" for k, v in s["repairs"].most_common())
+            )
         else:
             lines.append("repairs: none (every reply parsed as written)")
         lines.append("")

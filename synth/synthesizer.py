@@ -43,9 +43,7 @@ FORMAT = "gem-synth/v1"
 
 def instruction(prompts_dir: str | None = None) -> str:
     """The fixed instruction (system message) of every pair and of every synthesizer call."""
-    return load_prompt("synthesizer", prompts_dir=prompts_dir).fill(patterns=", ".join(PATTERNS), text="")[0][
-        "content"
-    ]
+    return load_prompt("synthesizer", prompts_dir=prompts_dir).fill(patterns=", ".join(PATTERNS), text="")[0]["content"]
 
 
 def serialize(traj: Trajectory) -> str:

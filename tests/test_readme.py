@@ -22,8 +22,13 @@ def test_readme_opens_with_install_main_job_and_tests():
 def test_main_job_runs_offline_as_written(tmp_path):
     argv = shlex.split(BLOCKS[1].strip())
     assert argv[0] == "gem"
-    r = subprocess.run([sys.executable, "-m", "gem_env.cli", *argv[1:], "--no-progress"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "gem_env.cli", *argv[1:], "--no-progress"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "13 episodes, mean reward 1.000, 0 failed" in r.stdout
     rows = (tmp_path / "rollouts.jsonl").read_text().splitlines()

@@ -27,8 +27,10 @@ def _state_problems(schema: dict, state: dict, label: str) -> list[str]:
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         validator = cls(schema)
-        return [f"{label}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-                for e in validator.iter_errors(state)][:10]
+        return [
+            f"{label}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in validator.iter_errors(state)
+        ][:10]
     except jsonschema.SchemaError:
         return []  # reported by _schema_problems
 
@@ -79,7 +81,9 @@ def domain_problems(loaded: LoadedDomain, *, replay: bool = True) -> list[str]:
         pending: set[str] = set()
         for i, msg in enumerate(task.reference):
             if msg.role == "system":
-                out.append(f"{label} reference[{i}]: no system message in a reference (the policy is the system prompt)")
+                out.append(
+                    f"{label} reference[{i}]: no system message in a reference (the policy is the system prompt)"
+                )
             for call in msg.tool_calls or []:
                 pending.add(call.id)
                 try:

@@ -45,7 +45,9 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")  # fullmatch: "$" would let a t
 def check_name(name: str, what: str = "domain name") -> str:
     """Names become env ids and folder names: lowercase letters, digits, '-', '_' (max 64)."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"invalid {what} {str(name)[:80]!r}: use lowercase letters, digits, '-' and '_' (max 64 chars)")
+        raise ConfigError(
+            f"invalid {what} {str(name)[:80]!r}: use lowercase letters, digits, '-' and '_' (max 64 chars)"
+        )
     return name
 
 
@@ -116,8 +118,11 @@ def load_toolkit(path: str | os.PathLike[str], domain_name: str = "domain") -> t
             del sys.modules[module_name]
             raise DomainError(f"{path}: importing tools.py failed: {type(exc).__name__}: {exc}") from exc
     kits = [
-        obj for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, Toolkit) and obj is not Toolkit
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, Toolkit)
+        and obj is not Toolkit
         and obj.__module__ == module.__name__
     ]
     if len(kits) != 1:
@@ -170,7 +175,9 @@ def load_domain(path: str | os.PathLike[str], *, load_tools: bool = True) -> Loa
     return LoadedDomain(domain=domain, tasks=tasks, path=root, toolkit=toolkit)
 
 
-def save_domain(domain: Domain, tasks: list[Task], path: str | os.PathLike[str], *, tools_py: str | None = None) -> Path:
+def save_domain(
+    domain: Domain, tasks: list[Task], path: str | os.PathLike[str], *, tools_py: str | None = None
+) -> Path:
     """Write a domain folder (domain.json, tasks.jsonl, optional tools.py). Returns the folder."""
     check_name(domain.name)
     root = Path(path)

@@ -60,8 +60,9 @@ def _where(path: list[Any], what: str) -> str:
     return "'" + ".".join(clean_text(str(p))[:40] for p in path) + "'" if path else what
 
 
-def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_ARGUMENT_BYTES,
-                 what: str = "the arguments") -> str | None:
+def json_problem(
+    value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_ARGUMENT_BYTES, what: str = "the arguments"
+) -> str | None:
     """Why ``value`` is not plain, recordable JSON within the limits, or None when it is.
 
     Plain JSON: dicts with str keys, lists (and tuples, which orjson writes as lists), str, int
@@ -73,9 +74,18 @@ def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int 
     if type(value) is dict and len(value) <= 64 and max_depth > 0 and max_bytes >= 64 * (256 + 4096):
         for k, v in value.items():  # the common case, flat arguments of plain values: no stack at all
             t = type(v)
-            if not (type(k) is str and len(k) <= 256 and k.isascii()
-                    and ((t is str and len(v) <= 4096 and v.isascii()) or t is bool or v is None or t is float
-                         or (t is int and _INT64[0] <= v <= _INT64[1]))):
+            if not (
+                type(k) is str
+                and len(k) <= 256
+                and k.isascii()
+                and (
+                    (t is str and len(v) <= 4096 and v.isascii())
+                    or t is bool
+                    or v is None
+                    or t is float
+                    or (t is int and _INT64[0] <= v <= _INT64[1])
+                )
+            ):
                 break
         else:
             return None

@@ -141,7 +141,9 @@ class Provenance(Record):
 
     source_id: str | None = Field(default=None, description="Id of the source text segment or task.")
     source_hash: str | None = Field(default=None, description="sha256 of the source text.")
-    pipeline: str | None = Field(default=None, description="What produced it: 'synth', 'synthesizer', 'rollout', 'manual'.")
+    pipeline: str | None = Field(
+        default=None, description="What produced it: 'synth', 'synthesizer', 'rollout', 'manual'."
+    )
     prompts: dict[str, str] = Field(default_factory=dict, description="Stage name -> prompt template version/hash.")
     models: dict[str, str] = Field(default_factory=dict, description="Role -> model string.")
     sampling: dict[str, Any] = Field(default_factory=dict, description="Sampling parameters used.")
@@ -264,7 +266,9 @@ class Task(Record):
     domain: str = Field(description="Name of the domain this task belongs to.")
     description: str | None = Field(default=None, description="One-line summary for humans.")
     system_prompt: str | None = Field(default=None, description="Overrides the domain policy as system prompt.")
-    tools: list[ToolSpec] | None = Field(default=None, description="Overrides the domain's tools (None = domain tools).")
+    tools: list[ToolSpec] | None = Field(
+        default=None, description="Overrides the domain's tools (None = domain tools)."
+    )
     initial_state: dict[str, Any] | None = Field(default=None, description="Overrides the domain's initial state.")
     user: UserScenario = Field(description="The user scenario.")
     reference: list[Message] = Field(default_factory=list, description="A reference conversation (no system message).")
@@ -279,14 +283,20 @@ class Domain(Record):
     description: str = Field(default="", description="What the domain is.")
     policy: str = Field(default="", description="The rules the agent must follow; the default system prompt.")
     tools: list[ToolSpec] = Field(default_factory=list, description="Tools of the domain.")
-    state_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"}, description="JSON Schema of the state.")
-    initial_state: dict[str, Any] = Field(default_factory=dict, description="The state every task starts from by default.")
+    state_schema: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object"}, description="JSON Schema of the state."
+    )
+    initial_state: dict[str, Any] = Field(
+        default_factory=dict, description="The state every task starts from by default."
+    )
     version: int = Field(default=0, description="Bumped when the domain's behaviour changes (env id suffix).")
     max_turns: int = Field(default=30, description="Default limit on assistant turns per episode.")
     meta: dict[str, Any] = Field(default_factory=dict, description="Provenance and tags.")
     programs: dict[str, Any] | None = Field(
-        default=None, description="Compiled tool programs (gem-program/v1 JSON data run in a sandbox); "
-        "None = the domain has none.")
+        default=None,
+        description="Compiled tool programs (gem-program/v1 JSON data run in a sandbox); None = the domain has none.",
+    )
     certificate: dict[str, Any] | None = Field(
-        default=None, description="Result of certifying the compiled programs: passed, each check, counts, "
-        "programs hash.")
+        default=None,
+        description="Result of certifying the compiled programs: passed, each check, counts, programs hash.",
+    )

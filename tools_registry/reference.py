@@ -17,8 +17,15 @@ from .errors import ToolError
 from .pytools import Toolkit, format_tool_error, format_tool_output
 from .records import Criteria, GoldAction, Message, Task, UserScenario
 
-__all__ = ["ReferenceBuilder", "ReplayResult", "replay_calls", "expected_final_state", "check_task_reference",
-           "canonical_state", "state_patch"]
+__all__ = [
+    "ReferenceBuilder",
+    "ReplayResult",
+    "replay_calls",
+    "expected_final_state",
+    "check_task_reference",
+    "canonical_state",
+    "state_patch",
+]
 
 TOOL_EXCEPTIONS = (ToolError, ValueError, KeyError, LookupError, TypeError)
 
@@ -110,7 +117,9 @@ def check_task_reference(toolkit: type[Toolkit], domain_initial_state: dict[str,
         problems.append(f"{task.id}: {len(replay.outputs)} tool calls but {len(recorded)} tool messages")
     for i, (got, want) in enumerate(zip(replay.outputs, recorded)):
         if got != want:
-            problems.append(f"{task.id}: tool output #{i + 1} differs from the reference: {got[:120]!r} != {want!r:.120}")
+            problems.append(
+                f"{task.id}: tool output #{i + 1} differs from the reference: {got[:120]!r} != {want!r:.120}"
+            )
     expected = expected_final_state(initial, task.criteria)
     if expected is not None and canonical_state(expected) != canonical_state(replay.final_state):
         diff = jsonpatch.make_patch(expected, replay.final_state).patch[:3]
@@ -155,10 +164,17 @@ class ReferenceBuilder:
         """Assistant calls one tool (optionally with text); the tool runs now. Returns the output text."""
         self._n += 1
         call_id = f"call_{self._n}"
-        self.messages.append(Message.model_validate({
-            "role": "assistant", "content": content,
-            "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}],
-        }))
+        self.messages.append(
+            Message.model_validate(
+                {
+                    "role": "assistant",
+                    "content": content,
+                    "tool_calls": [
+                        {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+                    ],
+                }
+            )
+        )
         out, err = _call(self.kit, name, arguments)
         if err != expect_error:
             raise AssertionError(f"call {name}({arguments}) {'failed' if err else 'succeeded'} unexpectedly: {out}")
@@ -172,10 +188,19 @@ class ReferenceBuilder:
         """The JSON Patch from the initial state to the toolkit's current state."""
         return state_patch(self.initial_state, self.kit.dump_state())
 
-    def task(self, task_id: str, domain: str, *, user: UserScenario | dict[str, Any], description: str | None = None,
-             communicate: list[str] | None = None, rubric: list[str] | None = None,
-             reward_basis: list[Literal["state", "actions", "communicate", "judge"]] | None = None, initial_state_override: bool = False,
-             meta: dict[str, Any] | None = None) -> Task:
+    def task(
+        self,
+        task_id: str,
+        domain: str,
+        *,
+        user: UserScenario | dict[str, Any],
+        description: str | None = None,
+        communicate: list[str] | None = None,
+        rubric: list[str] | None = None,
+        reward_basis: list[Literal["state", "actions", "communicate", "judge"]] | None = None,
+        initial_state_override: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> Task:
         """Freeze the conversation into a Task whose criteria come from what the tools did."""
         criteria = Criteria(
             actions=list(self.write_actions),
@@ -185,8 +210,12 @@ class ReferenceBuilder:
             **({"reward_basis": reward_basis} if reward_basis is not None else {}),
         )
         return Task(
-            id=task_id, domain=domain, description=description,
+            id=task_id,
+            domain=domain,
+            description=description,
             user=user if isinstance(user, UserScenario) else UserScenario.model_validate(user),
             initial_state=copy.deepcopy(self.initial_state) if initial_state_override else None,
-            reference=list(self.messages), criteria=criteria, meta=meta or {},
+            reference=list(self.messages),
+            criteria=criteria,
+            meta=meta or {},
         )

@@ -93,8 +93,7 @@ class ToolSpec(BaseModel):
         params = normalize_schema(doc.get("parameters") or {"type": "dict", "properties": {}})
         if params.get("type") != "object":
             params = {"type": "object", "properties": {}, **{k: v for k, v in params.items() if k != "type"}}
-        return cls(name=doc["name"], description=doc.get("description") or "", parameters=params,
-                   mutates=bool(mutates))
+        return cls(name=doc["name"], description=doc.get("description") or "", parameters=params, mutates=bool(mutates))
 
     def fingerprint(self) -> tuple[str, str]:
         """A hashable identity for caching compiled validators."""
@@ -103,10 +102,23 @@ class ToolSpec(BaseModel):
         return self.name, orjson.dumps(self.parameters, option=orjson.OPT_SORT_KEYS).decode()
 
 
-BFCL_TYPE_MAP = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "int": "integer",
-                 "str": "string", "bool": "boolean", "double": "number", "long": "integer", "char": "string"}
-_PROSE_ENUM = re.compile(r"(?:\[enum\]|one of|must be one of|possible values(?: are)?|options(?: are)?|choose from)"
-                         r"\s*:?\s*\[([^\]]+)\]", re.IGNORECASE)
+BFCL_TYPE_MAP = {
+    "dict": "object",
+    "float": "number",
+    "tuple": "array",
+    "list": "array",
+    "int": "integer",
+    "str": "string",
+    "bool": "boolean",
+    "double": "number",
+    "long": "integer",
+    "char": "string",
+}
+_PROSE_ENUM = re.compile(
+    r"(?:\[enum\]|one of|must be one of|possible values(?: are)?|options(?: are)?|choose from)"
+    r"\s*:?\s*\[([^\]]+)\]",
+    re.IGNORECASE,
+)
 
 
 def _prose_enum(description: str) -> list[str] | None:

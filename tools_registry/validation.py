@@ -21,8 +21,18 @@ from .errors import ArgumentError, ToolDefinitionError, UnknownToolError
 from .limits import MAX_JSON_DEPTH, MAX_PATTERN_CHARS, MAX_SCHEMA_BYTES, json_problem, safe_repr
 from .specs import ToolSpec
 
-__all__ = ["tool_problems", "ensure_valid_tools", "ToolSet", "argument_problems", "schema_limit_problems", "SNAKE_CASE",
-           "RULES", "RULE_SEVERITY", "problem_severity", "split_problems"]
+__all__ = [
+    "tool_problems",
+    "ensure_valid_tools",
+    "ToolSet",
+    "argument_problems",
+    "schema_limit_problems",
+    "SNAKE_CASE",
+    "RULES",
+    "RULE_SEVERITY",
+    "problem_severity",
+    "split_problems",
+]
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # use with fullmatch
 _META = jsonschema.Draft202012Validator(jsonschema.Draft202012Validator.META_SCHEMA)
@@ -81,8 +91,10 @@ def schema_limit_problems(parameters: Any) -> list[str]:
         for key in ("$ref", "$dynamicRef", "$recursiveRef"):
             ref = node.get(key)
             if isinstance(ref, str) and not ref.startswith("#"):
-                problems.append(f"[ref] {where}: {key} {safe_repr(ref, 120)} is not local; only references "
-                                "inside the schema ('#/...', '#/$defs/...') are allowed")
+                problems.append(
+                    f"[ref] {where}: {key} {safe_repr(ref, 120)} is not local; only references "
+                    "inside the schema ('#/...', '#/$defs/...') are allowed"
+                )
         pats = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
         if isinstance(node.get("patternProperties"), dict):
             pats += list(node["patternProperties"])
@@ -94,8 +106,10 @@ def schema_limit_problems(parameters: Any) -> list[str]:
                 _regex(pat)
             except Exception as exc:  # noqa: BLE001 - re2.error and encoding errors alike: not a safe pattern
                 why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-                problems.append(f"[pattern] {where}: {safe_repr(pat, 120)} does not compile on the linear-time "
-                                f"engine (RE2; no backreferences or lookaround): {why}")
+                problems.append(
+                    f"[pattern] {where}: {safe_repr(pat, 120)} does not compile on the linear-time "
+                    f"engine (RE2; no backreferences or lookaround): {why}"
+                )
         stack.extend((v, f"{where}.{k}") for k, v in node.items() if k not in _DATA_KEYS)
     return problems
 
@@ -118,7 +132,7 @@ RULE_SEVERITY = {
 
 def problem_severity(problem: str) -> str:
     """``"error"`` or ``"warning"`` for a ``"[rule] ..."`` line of :func:`tool_problems`."""
-    rule = problem[1:problem.find("]")] if problem.startswith("[") and "]" in problem else ""
+    rule = problem[1 : problem.find("]")] if problem.startswith("[") and "]" in problem else ""
     return RULE_SEVERITY.get(rule, "error")
 
 
@@ -153,8 +167,11 @@ def _as_spec(tool: ToolSpec | dict[str, Any]) -> ToolSpec | str:
     try:
         if isinstance(tool, dict) and "inputSchema" in tool:
             return ToolSpec.from_mcp(tool)
-        return ToolSpec.from_openai(tool) if isinstance(tool, dict) and ("function" in tool or "parameters" in tool) \
+        return (
+            ToolSpec.from_openai(tool)
+            if isinstance(tool, dict) and ("function" in tool or "parameters" in tool)
             else ToolSpec.model_validate(tool)
+        )
     except Exception as exc:  # pydantic / conversion errors become one problem line
         return f"not a tool definition: {exc}"
 
@@ -186,7 +203,7 @@ def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
             problems.append(f"[description] {label}: description is empty")
         params = spec.parameters
         limits = schema_limit_problems(params)
-        problems.extend(f"{p[:p.index(']') + 1]} {label}: {p[p.index(']') + 2:]}" for p in limits)
+        problems.extend(f"{p[: p.index(']') + 1]} {label}: {p[p.index(']') + 2 :]}" for p in limits)
         if limits and limits[0].startswith("[size]"):
             continue  # too big or not JSON: the remaining checks would cost what the limit prevents
         # fast path: jsonschema-rs answers "valid?" in microseconds; readable errors only on failure
@@ -202,7 +219,9 @@ def tool_problems(tools: Iterable[ToolSpec | dict[str, Any]]) -> list[str]:
         if isinstance(required, list):
             for name in required:
                 if name not in props:
-                    problems.append(f"[required] {label}: parameters.required names '{name}', which is not in properties")
+                    problems.append(
+                        f"[required] {label}: parameters.required names '{name}', which is not in properties"
+                    )
         for pname, pschema in props.items():
             where = f"{label}: parameters.properties.{pname}"
             if not isinstance(pschema, dict):
@@ -227,8 +246,9 @@ def ensure_valid_tools(tools: Iterable[ToolSpec | dict[str, Any]]) -> None:
 
 @lru_cache(maxsize=4096)
 def _compiled(schema_json: str) -> Any:
-    return jsonschema_rs.validator_for(orjson.loads(schema_json), retriever=_refuse_retrieval,
-                                       pattern_options=jsonschema_rs.RegexOptions())
+    return jsonschema_rs.validator_for(
+        orjson.loads(schema_json), retriever=_refuse_retrieval, pattern_options=jsonschema_rs.RegexOptions()
+    )
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
@@ -245,8 +265,9 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
 
 
 #: The readable-message validator: jsonschema with RE2 patterns and no retrieval of any reference.
-_Readable = jsonschema.validators.extend(jsonschema.Draft202012Validator,
-                                         {"pattern": _pattern, "patternProperties": _pattern_properties})
+_Readable = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
+)
 
 
 @lru_cache(maxsize=4096)
@@ -276,12 +297,25 @@ def _describe(err: jsonschema.ValidationError) -> str:
         want = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
         return f"{arg} must be {want}, got {type(err.instance).__name__} {_dumps(err.instance)[:60]}"
     if v == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {}))) if isinstance(err.instance, dict) else []
+        extra = (
+            sorted(set(err.instance) - set(err.schema.get("properties", {}))) if isinstance(err.instance, dict) else []
+        )
         return "; ".join(f"unexpected argument '{e}'" for e in extra) or err.message
     if v == "enum":
         return f"{arg} must be one of {err.validator_value}, got {safe_repr(err.instance, 80)}"
-    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
-             "minItems", "maxItems", "pattern", "format", "const"):
+    if v in (
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "pattern",
+        "format",
+        "const",
+    ):
         return f"{arg}: {err.message}"
     return f"{arg}: {err.message}"
 
@@ -311,7 +345,7 @@ def _check_schema(schema_json: str, name: str = "") -> None:
     problems = _limit_problems(schema_json)
     if problems:
         label = f"tool '{name}'" if name else "a tool"
-        raise ToolDefinitionError([f"{p[:p.index(']') + 1]} {label}: {p[p.index(']') + 2:]}" for p in problems])
+        raise ToolDefinitionError([f"{p[: p.index(']') + 1]} {label}: {p[p.index(']') + 2 :]}" for p in problems])
 
 
 class ToolSet:
@@ -377,4 +411,6 @@ class ToolSet:
             if problem is not None:
                 raise ArgumentError(f"invalid arguments for '{name}': {problem}")
             problems = argument_problems(self.specs[name].parameters, arguments)
-            raise ArgumentError(f"invalid arguments for '{name}': " + "; ".join(problems or ["do not match the schema"]))
+            raise ArgumentError(
+                f"invalid arguments for '{name}': " + "; ".join(problems or ["do not match the schema"])
+            )

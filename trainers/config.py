@@ -95,7 +95,8 @@ class GemSFTConfig(SFTConfig):
     bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})  # type: ignore[assignment]  # None until __post_init__ resolves it
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
     gradient_checkpointing: bool | None = field(  # type: ignore[assignment]  # None = not given (deprecated alias)
-        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
+        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."}
+    )
 
     def __post_init__(self):
         _resolve_common(self)
@@ -117,15 +118,18 @@ class GemGRPOConfig(GRPOConfig):
     warmup_steps: float = field(default=0.1, metadata={"help": "Warmup: steps, or a ratio in [0, 1)."})
     weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay."})
     max_completion_length: int | None = field(
-        default=4096, metadata={"help": "Token budget of one episode after the prompt (model + env tokens)."})
+        default=4096, metadata={"help": "Token budget of one episode after the prompt (model + env tokens)."}
+    )
     max_turns: int = field(default=16, metadata={"help": "Most assistant turns per episode."})
     turn_max_new_tokens: int | None = field(
-        default=None, metadata={"help": "Most new tokens per assistant turn (None: what the episode budget allows)."})
+        default=None, metadata={"help": "Most new tokens per assistant turn (None: what the episode budget allows)."}
+    )
     episode_seed: int = field(default=0, metadata={"help": "Base seed of env.reset for each episode."})
     bf16: bool | None = field(default=None, metadata={"help": "bf16 mixed precision; None = where supported."})  # type: ignore[assignment]  # None until __post_init__ resolves it
     report_to: Any = field(default="none", metadata={"help": "Logging integrations (none by default)."})
     gradient_checkpointing: bool | None = field(  # type: ignore[assignment]  # None = not given (deprecated alias)
-        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."})
+        default=None, metadata={"help": "Deprecated alias of activation_checkpointing (transformers 5)."}
+    )
 
     def __post_init__(self):
         _resolve_common(self)
@@ -204,8 +208,9 @@ def load_config_file(cls: type, path: str | Path) -> dict[str, Any]:
     return data
 
 
-def build_config(cls: type[C], *, config_file: str | Path | None = None, overrides: Iterable[str] = (),
-                 **options: Any) -> C:
+def build_config(
+    cls: type[C], *, config_file: str | Path | None = None, overrides: Iterable[str] = (), **options: Any
+) -> C:
     """Build ``cls`` from defaults < config file < ``options`` (None values skipped) < ``overrides``.
 
     Raises:

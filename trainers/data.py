@@ -35,8 +35,9 @@ def iter_corpus_files(path: str | Path) -> list[Path]:
         raise ConfigError(f"corpus path {p} does not exist")
     if (p / "state.json").is_file() and (p / "dataset_info.json").is_file():  # a `save_to_disk` folder
         return [p]
-    files = sorted(f for f in p.rglob("*") if f.is_file() and (f.name.endswith(_JSONL_SUFFIXES)
-                                                              or f.suffix == ".parquet"))
+    files = sorted(
+        f for f in p.rglob("*") if f.is_file() and (f.name.endswith(_JSONL_SUFFIXES) or f.suffix == ".parquet")
+    )
     if not files:
         raise ConfigError(f"corpus folder {p} holds no .jsonl, .json or .parquet files")
     return files
@@ -88,7 +89,8 @@ def _read_arrow_rows(path: Path) -> Iterator[dict[str, Any]]:
             raise ConfigError(
                 f"{path}: column {col!r} is stored as an inferred Arrow struct ({feat}); struct inference fills "
                 "missing keys (tool arguments, schema properties) with None and changes the rendered "
-                "conversation. Store it with datasets.Json() or as JSON strings, or use the JSONL corpus.")
+                "conversation. Store it with datasets.Json() or as JSON strings, or use the JSONL corpus."
+            )
     for row in ds:
         yield {k: (_decode_json_column(v) if k in ("messages", "tools") else v) for k, v in row.items()}
 
@@ -126,8 +128,9 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
     tools = row.get("tools") or []
     if isinstance(tools, (str, bytes)):
         tools = orjson.loads(tools)
-    out_tools = [t if isinstance(t, dict) and t.get("type") == "function" else ToolSpec.from_openai(t).to_openai()
-                 for t in tools]
+    out_tools = [
+        t if isinstance(t, dict) and t.get("type") == "function" else ToolSpec.from_openai(t).to_openai() for t in tools
+    ]
     out: dict[str, Any] = {"messages": out_msgs, "tools": out_tools}
     if isinstance(row.get("chat_template_kwargs"), dict):
         out["chat_template_kwargs"] = row["chat_template_kwargs"]
@@ -178,5 +181,6 @@ def corpus_dataset(rows: Iterable[dict[str, Any]]):
 def render_row(row: dict[str, Any], tokenizer: Any, *, chat_template: str | None = None) -> str:
     """The text the chat template renders for a row (its tools included), as training sees it."""
     kwargs = dict(row.get("chat_template_kwargs") or {})
-    return tokenizer.apply_chat_template(row["messages"], tools=row.get("tools") or None, tokenize=False,
-                                         chat_template=chat_template, **kwargs)
+    return tokenizer.apply_chat_template(
+        row["messages"], tools=row.get("tools") or None, tokenize=False, chat_template=chat_template, **kwargs
+    )

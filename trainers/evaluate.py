@@ -66,8 +66,14 @@ def expand_envs(envs: list[str] | tuple[str, ...] = (), suite: str | None = None
     return ids, suite_mod
 
 
-def make_eval_agent(model: Any, *, cache: str | Path | None = None, sampling: dict[str, Any] | None = None,
-                    backend_options: dict[str, Any] | None = None, tool_choice: str | dict[str, Any] | None = None):
+def make_eval_agent(
+    model: Any,
+    *,
+    cache: str | Path | None = None,
+    sampling: dict[str, Any] | None = None,
+    backend_options: dict[str, Any] | None = None,
+    tool_choice: str | dict[str, Any] | None = None,
+):
     """The agent that ``model`` names; model backends get the reply cache.
 
     ``model`` is a model string (``hf:``, ``openai:``, ``vllm:``, ``scripted:``), ``oracle``/``random``,
@@ -112,12 +118,15 @@ def claim_output_dir(out: Path, *, resume: bool, overwrite: bool) -> None:
         for n in _OUTPUTS:
             (out / n).unlink(missing_ok=True)
     elif not resume:
-        raise ConfigError(f"{out} already holds an evaluation ({', '.join(found)}): pass --resume to continue it "
-                          "(finished episodes are kept) or --overwrite to replace it")
+        raise ConfigError(
+            f"{out} already holds an evaluation ({', '.join(found)}): pass --resume to continue it "
+            "(finished episodes are kept) or --overwrite to replace it"
+        )
 
 
-def _role_backends(env_kwargs: dict[str, Any], roles: dict[str, dict[str, Any]],
-                   backend_options: dict[str, Any] | None) -> tuple[dict[str, Any], list[Any]]:
+def _role_backends(
+    env_kwargs: dict[str, Any], roles: dict[str, dict[str, Any]], backend_options: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[Any]]:
     """Model strings of the user, simulated tools and judge become backends with their role's sampling."""
     from gem_env.llm import make_backend
 
@@ -161,14 +170,30 @@ def _task_ids(factory, max_tasks: int | None, tasks: list[str] | None) -> list[s
     return ids[:max_tasks] if max_tasks is not None else ids
 
 
-async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: int = 4, suite: str | None = None,
-                    seed: int = 0, max_tasks: int | None = None, tasks: list[str] | None = None,
-                    threshold: float = 1.0, concurrency: int = 8, cache: str | Path | None = None,
-                    sampling: dict[str, Any] | None = None, backend_options: dict[str, Any] | None = None,
-                    env_kwargs: dict[str, Any] | None = None, output_dir: str | Path | None = None,
-                    progress: bool = False, role_sampling: dict[str, dict[str, Any]] | None = None,
-                    tool_choice: str | dict[str, Any] | None = None, resume: bool = False,
-                    overwrite: bool = False, ray: int | None = None, ray_address: str | None = None) -> EvalResult:
+async def aevaluate(
+    model: Any,
+    envs: list[str] | tuple[str, ...] = (),
+    *,
+    k: int = 4,
+    suite: str | None = None,
+    seed: int = 0,
+    max_tasks: int | None = None,
+    tasks: list[str] | None = None,
+    threshold: float = 1.0,
+    concurrency: int = 8,
+    cache: str | Path | None = None,
+    sampling: dict[str, Any] | None = None,
+    backend_options: dict[str, Any] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    output_dir: str | Path | None = None,
+    progress: bool = False,
+    role_sampling: dict[str, dict[str, Any]] | None = None,
+    tool_choice: str | dict[str, Any] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    ray: int | None = None,
+    ray_address: str | None = None,
+) -> EvalResult:
     """Async :func:`evaluate`."""
     if k < 1:
         raise ConfigError(f"k must be >= 1, got {k}")
@@ -188,46 +213,102 @@ async def aevaluate(model: Any, envs: list[str] | tuple[str, ...] = (), *, k: in
     records: list[Any] = []
     earlier: list[dict[str, Any]] = []
     if ray is not None:
-        records = await asyncio.to_thread(_run_on_ray, model, env_ids, k, seed, max_tasks, tasks, concurrency, cache,
-                                          sampling, backend_options, env_kwargs, episodes_path, resume, ray,
-                                          ray_address, rewards, roles, tool_choice)
+        records = await asyncio.to_thread(
+            _run_on_ray,
+            model,
+            env_ids,
+            k,
+            seed,
+            max_tasks,
+            tasks,
+            concurrency,
+            cache,
+            sampling,
+            backend_options,
+            env_kwargs,
+            episodes_path,
+            resume,
+            ray,
+            ray_address,
+            rewards,
+            roles,
+            tool_choice,
+        )
     else:
-        agent = make_eval_agent(model, cache=cache, sampling={**roles.get("agent", {}), **(sampling or {})},
-                                backend_options=backend_options, tool_choice=tool_choice)
+        agent = make_eval_agent(
+            model,
+            cache=cache,
+            sampling={**roles.get("agent", {}), **(sampling or {})},
+            backend_options=backend_options,
+            tool_choice=tool_choice,
+        )
         env_kwargs, opened = _role_backends(dict(env_kwargs or {}), roles, backend_options)
         try:
-            await _run_envs(env_ids, agent, k, seed, max_tasks, tasks, concurrency, env_kwargs, episodes_path,
-                            progress, rewards, records, earlier if resume else None)
+            await _run_envs(
+                env_ids,
+                agent,
+                k,
+                seed,
+                max_tasks,
+                tasks,
+                concurrency,
+                env_kwargs,
+                episodes_path,
+                progress,
+                rewards,
+                records,
+                earlier if resume else None,
+            )
         finally:  # HTTP sessions belong to this event loop
             await agent.aclose()
             for b in opened:
                 await b.aclose()
     summary = summarize(rewards, k, threshold=threshold)
     summary["seconds"] = time.perf_counter() - started
-    summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None)) + \
-        sum(1 for e in earlier if e.get("error"))
+    summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None)) + sum(
+        1 for e in earlier if e.get("error")
+    )
     if resume:
         summary["resumed_episodes"] = len(earlier)
     used = getattr(agent, "used_sampling", None)
-    config = {"model": model if isinstance(model, str) else type(model).__name__, "envs": env_ids, "suite": suite,
-              "k": k, "seed": seed, "max_tasks": max_tasks, "threshold": threshold,
-              "sampling": {**roles, **({"agent": used()} if callable(used) else {})},
-              "cache": str(cache) if cache is not None else None}
+    config = {
+        "model": model if isinstance(model, str) else type(model).__name__,
+        "envs": env_ids,
+        "suite": suite,
+        "k": k,
+        "seed": seed,
+        "max_tasks": max_tasks,
+        "threshold": threshold,
+        "sampling": {**roles, **({"agent": used()} if callable(used) else {})},
+        "cache": str(cache) if cache is not None else None,
+    }
     table = render_table(summary)
     if suite_mod is not None:
         table = _suite_table(suite_mod, suite, summary, str(config["model"]))
-    result = EvalResult(summary=summary, episodes=records, config=config,
-                        output_dir=str(out) if out is not None else None, table=table)
+    result = EvalResult(
+        summary=summary, episodes=records, config=config, output_dir=str(out) if out is not None else None, table=table
+    )
     if out is not None:
         (out / "results.json").write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
         (out / "table.txt").write_text(table + "\n", encoding="utf-8")
     return result
 
 
-async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks: int | None,
-                    tasks: list[str] | None, concurrency: int, env_kwargs: dict[str, Any] | None,
-                    episodes_path: Path | None, progress: bool, rewards: dict[str, dict[str, list[float]]],
-                    records: list[Any], earlier: list[dict[str, Any]] | None = None) -> None:
+async def _run_envs(
+    env_ids: list[str],
+    agent: Any,
+    k: int,
+    seed: int,
+    max_tasks: int | None,
+    tasks: list[str] | None,
+    concurrency: int,
+    env_kwargs: dict[str, Any] | None,
+    episodes_path: Path | None,
+    progress: bool,
+    rewards: dict[str, dict[str, list[float]]],
+    records: list[Any],
+    earlier: list[dict[str, Any]] | None = None,
+) -> None:
     """K rollouts per task of every env; fills ``rewards`` and ``records``.
 
     With ``earlier`` (a resumed run), episodes ``episodes_path`` already holds are not run again:
@@ -245,8 +326,17 @@ async def _run_envs(env_ids: list[str], agent: Any, k: int, seed: int, max_tasks
             for extra in _finished_rows(episodes_path, factory, seed, order):
                 earlier.append(extra)
                 by_task[extra["task_id"]].append(float(extra.get("reward", 0.0)))
-        recs = await arollout(factory, agent, len(order), concurrency=concurrency, seed=seed, task_ids=order,
-                              output=episodes_path, progress=progress, resume=earlier is not None)
+        recs = await arollout(
+            factory,
+            agent,
+            len(order),
+            concurrency=concurrency,
+            seed=seed,
+            task_ids=order,
+            output=episodes_path,
+            progress=progress,
+            resume=earlier is not None,
+        )
         for r in recs:
             r.env_id = env_id
             by_task[r.task_id].append(float(r.reward))
@@ -280,11 +370,26 @@ def _finished_rows(path: Path, factory: Any, seed: int, order: list[str]) -> lis
     return [out[i] for i in sorted(out)]
 
 
-def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: int | None, tasks: list[str] | None,
-                concurrency: int, cache: Any, sampling: dict[str, Any] | None, backend_options: dict[str, Any] | None,
-                env_kwargs: dict[str, Any] | None, episodes_path: Path | None, resume: bool, workers: int,
-                address: str | None, rewards: dict[str, dict[str, list[float]]],
-                roles: dict[str, dict[str, Any]] | None = None, tool_choice: Any = None) -> list[Any]:
+def _run_on_ray(
+    model: str,
+    env_ids: list[str],
+    k: int,
+    seed: int,
+    max_tasks: int | None,
+    tasks: list[str] | None,
+    concurrency: int,
+    cache: Any,
+    sampling: dict[str, Any] | None,
+    backend_options: dict[str, Any] | None,
+    env_kwargs: dict[str, Any] | None,
+    episodes_path: Path | None,
+    resume: bool,
+    workers: int,
+    address: str | None,
+    rewards: dict[str, dict[str, list[float]]],
+    roles: dict[str, dict[str, Any]] | None = None,
+    tool_choice: Any = None,
+) -> list[Any]:
     """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included).
 
     Model strings of the user, simulated tools and judge are built by each worker as
@@ -298,16 +403,26 @@ def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: in
     for env_id in env_ids:
         ids = _task_ids(_env_factory(env_id, dict(env_kwargs or {})), max_tasks, tasks)
         orders.append((env_id, ids, [t for t in ids for _ in range(k)]))
-        jobs.append(EpisodeJob(env=env_id, n=len(orders[-1][2]), seed=seed, task_ids=orders[-1][2],
-                               env_kwargs=dict(kwargs)))
-    spec = ModelSpec(agent=model, sampling=dict(sampling or {}), models=models,
-                     backend_options=dict(backend_options or {}), cache=str(cache) if cache is not None else None,
-                     role_sampling=dict(roles or {}), tool_choice=tool_choice)
-    res = run_jobs_on_ray(jobs, spec, num_workers=workers, address=address, concurrency=concurrency,
-                          output=episodes_path, resume=resume)
+        jobs.append(
+            EpisodeJob(env=env_id, n=len(orders[-1][2]), seed=seed, task_ids=orders[-1][2], env_kwargs=dict(kwargs))
+        )
+    spec = ModelSpec(
+        agent=model,
+        sampling=dict(sampling or {}),
+        models=models,
+        backend_options=dict(backend_options or {}),
+        cache=str(cache) if cache is not None else None,
+        role_sampling=dict(roles or {}),
+        tool_choice=tool_choice,
+    )
+    res = run_jobs_on_ray(
+        jobs, spec, num_workers=workers, address=address, concurrency=concurrency, output=episodes_path, resume=resume
+    )
     if res.unfinished:
-        raise GemError(f"{res.unfinished} episodes did not finish ({'; '.join(res.errors)}); "
-                       "run the same command with --resume to finish them")
+        raise GemError(
+            f"{res.unfinished} episodes did not finish ({'; '.join(res.errors)}); "
+            "run the same command with --resume to finish them"
+        )
     rows = _rewards_by_episode(episodes_path, res.records)
     for (env_id, ids, order), job in zip(orders, jobs):
         label = job_label(job)
@@ -318,15 +433,18 @@ def _run_on_ray(model: str, env_ids: list[str], k: int, seed: int, max_tasks: in
     return res.records
 
 
-def _by_task(env_id: str, label: str, ids: list[str], order: list[str], seed: int,
-             rows: dict[tuple[str, int], float]) -> dict[str, list[float]]:
+def _by_task(
+    env_id: str, label: str, ids: list[str], order: list[str], seed: int, rows: dict[tuple[str, int], float]
+) -> dict[str, list[float]]:
     """``{task: rewards}`` of episode ``i`` (task ``order[i]``, seed ``seed + i``) from the rows."""
     by_task: dict[str, list[float]] = {t: [] for t in ids}
     for i, t in enumerate(order):
         reward = rows.get((label, seed + i))
         if reward is None:
-            raise GemError(f"episode {i} of {env_id} (seed {seed + i}) has no row in episodes.jsonl; "
-                           "run the same command with --resume to finish it")
+            raise GemError(
+                f"episode {i} of {env_id} (seed {seed + i}) has no row in episodes.jsonl; "
+                "run the same command with --resume to finish it"
+            )
         by_task[t].append(reward)
     return by_task
 
@@ -382,11 +500,14 @@ def render_table(summary: dict[str, Any]) -> str:
     """A plain-text table: one row per environment plus the overall row (figures in percent)."""
     k = summary["k"]
     head = ["environment", "tasks", "episodes", f"Avg@{k}", f"Pass@{k}", f"pass^{k}"]
-    rows = [[env, str(b["tasks"]), str(b["episodes"]), *(f"{100 * b[m]:.2f}" for m in ("avg@k", "pass@k", "pass^k"))]
-            for env, b in summary["envs"].items()]
+    rows = [
+        [env, str(b["tasks"]), str(b["episodes"]), *(f"{100 * b[m]:.2f}" for m in ("avg@k", "pass@k", "pass^k"))]
+        for env, b in summary["envs"].items()
+    ]
     o = summary["overall"]
-    rows.append(["overall", str(o["tasks"]), str(o["episodes"]),
-                 *(f"{100 * o[m]:.2f}" for m in ("avg@k", "pass@k", "pass^k"))])
+    rows.append(
+        ["overall", str(o["tasks"]), str(o["episodes"]), *(f"{100 * o[m]:.2f}" for m in ("avg@k", "pass@k", "pass^k"))]
+    )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
     sep = "  ".join("-" * w for w in widths)

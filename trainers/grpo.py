@@ -36,8 +36,14 @@ def _factory(env_id: str, env_kwargs: dict[str, Any]):
     return _env_factory(env_id, env_kwargs)
 
 
-def build_task_dataset(env_ids: list[str], *, max_tasks: int | None = None, seed: int = 0,
-                       env_kwargs: dict[str, Any] | None = None, tasks: list[str] | None = None):
+def build_task_dataset(
+    env_ids: list[str],
+    *,
+    max_tasks: int | None = None,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    tasks: list[str] | None = None,
+):
     """One prompt row per task: ``{"prompt": opening messages, "env_id", "task_id", "seed"}``.
 
     The prompt is the episode's opening (system policy + first user turn) for TRL's logging; the
@@ -94,8 +100,14 @@ class GemRollout:
     last call (what :func:`trainers.templates.check_template` re-renders).
     """
 
-    def __init__(self, *, env_kwargs: dict[str, Any] | None = None, max_turns: int = 16,
-                 turn_max_new_tokens: int | None = None, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        env_kwargs: dict[str, Any] | None = None,
+        max_turns: int = 16,
+        turn_max_new_tokens: int | None = None,
+        seed: int = 0,
+    ):
         self.env_kwargs = dict(env_kwargs or {})
         self.max_turns = max_turns
         self.turn_max_new_tokens = turn_max_new_tokens
@@ -132,13 +144,22 @@ class GemRollout:
         from jinja2 import TemplateError
 
         try:
-            return list(tok.apply_chat_template(messages, tools=tools or None, add_generation_prompt=generation_prompt,
-                                                tokenize=True, return_dict=False,
-                                                chat_template=self._chat_template(tok)))
+            return list(
+                tok.apply_chat_template(
+                    messages,
+                    tools=tools or None,
+                    add_generation_prompt=generation_prompt,
+                    tokenize=True,
+                    return_dict=False,
+                    chat_template=self._chat_template(tok),
+                )
+            )
         except (TemplateError, TypeError) as exc:
             roles = ", ".join(m.get("role", "?") + ("+tool_calls" if m.get("tool_calls") else "") for m in messages)
-            raise ConfigError(f"the chat template cannot render the episode's messages ({roles}): "
-                              f"{type(exc).__name__}: {exc}; check it with `gem train check-template`") from exc
+            raise ConfigError(
+                f"the chat template cannot render the episode's messages ({roles}): "
+                f"{type(exc).__name__}: {exc}; check it with `gem train check-template`"
+            ) from exc
 
     def env_suffix_ids(self, tok: Any, assistant: dict, env_messages: list[dict], tools: list[dict]) -> list[int]:
         """Tokens of the environment's reply after an assistant turn, up to the next generation prompt.
@@ -154,7 +175,7 @@ class GemRollout:
             prefix_ids = prefix_ids[: eos[-1] + 1]
         if full_ids[: len(prefix_ids)] != prefix_ids:
             raise ConfigError("the chat template is not prefix-preserving for environment messages")
-        return full_ids[len(prefix_ids):]
+        return full_ids[len(prefix_ids) :]
 
     # -- the rollout ---------------------------------------------------------------------------
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
@@ -208,18 +229,25 @@ class GemRollout:
                     e.logprobs += [0.0] * len(suffix)
         rewards = [e.reward for e in episodes]
         self.last_messages = [e.env.messages for e in episodes]
-        self.last_stats = {"episodes": len(episodes), "mean_reward": sum(rewards) / len(rewards),
-                           "mean_turns": sum(e.turns for e in episodes) / len(episodes),
-                           "truncated_by_budget": sum(e.cut for e in episodes)}
+        self.last_stats = {
+            "episodes": len(episodes),
+            "mean_reward": sum(rewards) / len(rewards),
+            "mean_turns": sum(e.turns for e in episodes) / len(episodes),
+            "truncated_by_budget": sum(e.cut for e in episodes),
+        }
         for name, value in self.last_stats.items():
             if name != "episodes" and hasattr(trainer, "_metrics"):
                 mode = "train" if trainer.model.training else "eval"
                 trainer._metrics[mode][f"env/{name}"].append(float(value))
         logprobs = [e.logprobs for e in episodes]
-        return {"prompt_ids": [e.prompt_ids for e in episodes], "completion_ids": [e.ids for e in episodes],
-                "logprobs": None if any(lp is None for lp in logprobs) else logprobs,
-                "env_mask": [e.mask for e in episodes], "env_reward": rewards,
-                "env_turns": [e.turns for e in episodes]}
+        return {
+            "prompt_ids": [e.prompt_ids for e in episodes],
+            "completion_ids": [e.ids for e in episodes],
+            "logprobs": None if any(lp is None for lp in logprobs) else logprobs,
+            "env_mask": [e.mask for e in episodes],
+            "env_reward": rewards,
+            "env_turns": [e.turns for e in episodes],
+        }
 
     def _generate(self, trainer: Any, batch: list[list[int]], budget: int, active: list[_Episode]):
         """One assistant turn for every active episode, on the trainer's generation backend."""
@@ -262,9 +290,19 @@ class GRPOResult:
         return [h["rewards/env_reward/mean"] for h in self.log_history if "rewards/env_reward/mean" in h]
 
 
-def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None, tokenizer: Any = None,
-                       max_tasks: int | None = None, env_kwargs: dict[str, Any] | None = None,
-                       tasks: list[str] | None = None, extra_reward_funcs: list | None = None, callbacks: list | None = None, **trainer_kwargs: Any):
+def build_grpo_trainer(
+    envs: list[str] | str,
+    model: Any,
+    *,
+    config: Any = None,
+    tokenizer: Any = None,
+    max_tasks: int | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    tasks: list[str] | None = None,
+    extra_reward_funcs: list | None = None,
+    callbacks: list | None = None,
+    **trainer_kwargs: Any,
+):
     """Build a GRPO trainer whose rollouts are gem episodes and whose reward is the env's.
 
     Args:
@@ -288,8 +326,10 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
         import importlib.util
 
         if importlib.util.find_spec("vllm") is None:
-            raise ConfigError("use_vllm (--vllm) needs vLLM in this environment: pip install 'gem-env[vllm]' on a "
-                              "GPU machine; without it GRPO generates with model.generate")
+            raise ConfigError(
+                "use_vllm (--vllm) needs vLLM in this environment: pip install 'gem-env[vllm]' on a "
+                "GPU machine; without it GRPO generates with model.generate"
+            )
     env_ids = [envs] if isinstance(envs, str) else list(envs)
     model = resolve_model_path(model)
     if tokenizer is None and isinstance(model, str):
@@ -298,14 +338,25 @@ def build_grpo_trainer(envs: list[str] | str, model: Any, *, config: Any = None,
         tokenizer = AutoTokenizer.from_pretrained(model)
     if tokenizer is not None:
         tokenizer.padding_side = "left"
-    dataset = build_task_dataset(env_ids, max_tasks=max_tasks, seed=getattr(config, "episode_seed", 0),
-                                 env_kwargs=env_kwargs, tasks=tasks)
-    rollout = GemRollout(env_kwargs=env_kwargs, max_turns=getattr(config, "max_turns", 16),
-                         turn_max_new_tokens=getattr(config, "turn_max_new_tokens", None),
-                         seed=getattr(config, "episode_seed", 0))
-    trainer = _trainer_class()(model=model, reward_funcs=[env_reward, *(extra_reward_funcs or [])], args=config,
-                               train_dataset=dataset, processing_class=tokenizer, rollout_func=rollout,
-                               callbacks=callbacks, **trainer_kwargs)
+    dataset = build_task_dataset(
+        env_ids, max_tasks=max_tasks, seed=getattr(config, "episode_seed", 0), env_kwargs=env_kwargs, tasks=tasks
+    )
+    rollout = GemRollout(
+        env_kwargs=env_kwargs,
+        max_turns=getattr(config, "max_turns", 16),
+        turn_max_new_tokens=getattr(config, "turn_max_new_tokens", None),
+        seed=getattr(config, "episode_seed", 0),
+    )
+    trainer = _trainer_class()(
+        model=model,
+        reward_funcs=[env_reward, *(extra_reward_funcs or [])],
+        args=config,
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        rollout_func=rollout,
+        callbacks=callbacks,
+        **trainer_kwargs,
+    )
     trainer.gem_rollout = rollout
     return trainer
 
@@ -319,6 +370,9 @@ def train_grpo(envs: list[str] | str, model: Any, *, save: bool = True, **kwargs
 
         trainer.save_model(trainer.args.output_dir)
         if trainer.processing_class is not None:
-            save_trained_template(trainer.processing_class, trainer.gem_rollout._chat_template(trainer.processing_class),
-                                  trainer.args.output_dir)
+            save_trained_template(
+                trainer.processing_class,
+                trainer.gem_rollout._chat_template(trainer.processing_class),
+                trainer.args.output_dir,
+            )
     return GRPOResult(str(trainer.args.output_dir), dict(out.metrics), list(trainer.state.log_history), trainer)

@@ -57,8 +57,13 @@ def task_scores(rewards: Sequence[float], k: int, *, threshold: float = 1.0) -> 
     """One task's figures from its rollout rewards (success: reward >= threshold)."""
     n = len(rewards)
     c = sum(1 for r in rewards if float(r) >= threshold)
-    return {"n": n, "successes": c, "avg@k": avg_at_k(rewards), "pass@k": pass_at_k(n, c, k),
-            "pass^k": pass_hat_k(n, c, k)}
+    return {
+        "n": n,
+        "successes": c,
+        "avg@k": avg_at_k(rewards),
+        "pass@k": pass_at_k(n, c, k),
+        "pass^k": pass_hat_k(n, c, k),
+    }
 
 
 def _mean_block(scores: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,8 +73,9 @@ def _mean_block(scores: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def summarize(rewards: Mapping[str, Mapping[str, Sequence[float]]], k: int, *,
-              threshold: float = 1.0) -> dict[str, Any]:
+def summarize(
+    rewards: Mapping[str, Mapping[str, Sequence[float]]], k: int, *, threshold: float = 1.0
+) -> dict[str, Any]:
     """Figures per task, per environment and overall.
 
     Args:

@@ -19,8 +19,16 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["MaskReport", "SFTResult", "build_sft_trainer", "mask_report", "resolve_model_path", "save_trained_template",
-           "train_sft", "trained_template"]
+__all__ = [
+    "MaskReport",
+    "SFTResult",
+    "build_sft_trainer",
+    "mask_report",
+    "resolve_model_path",
+    "save_trained_template",
+    "train_sft",
+    "trained_template",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +146,16 @@ def quiet_library_bars(datasets_too: bool = True) -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: Any = None, eval_data: Any = None,
-                      callbacks: list | None = None, **trainer_kwargs: Any):
+def build_sft_trainer(
+    data: Any,
+    model: Any,
+    *,
+    config: Any = None,
+    tokenizer: Any = None,
+    eval_data: Any = None,
+    callbacks: list | None = None,
+    **trainer_kwargs: Any,
+):
     """Build a TRL ``SFTTrainer`` on a gem corpus and check its loss mask.
 
     Args:
@@ -168,12 +184,20 @@ def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: A
     if tokenizer is None and isinstance(model, str):
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(model, **({"trust_remote_code": True}
-                                                            if getattr(config, "trust_remote_code", False) else {}))
+        tokenizer = AutoTokenizer.from_pretrained(
+            model, **({"trust_remote_code": True} if getattr(config, "trust_remote_code", False) else {})
+        )
     try:
         with quiet_library_bars():
-            trainer = SFTTrainer(model=model, args=config, train_dataset=train_ds, eval_dataset=eval_ds,
-                                 processing_class=tokenizer, callbacks=callbacks, **trainer_kwargs)
+            trainer = SFTTrainer(
+                model=model,
+                args=config,
+                train_dataset=train_ds,
+                eval_dataset=eval_ds,
+                processing_class=tokenizer,
+                callbacks=callbacks,
+                **trainer_kwargs,
+            )
     except RuntimeError as exc:
         if "assistant" in str(exc):
             raise ConfigError(f"assistant-only loss cannot be built for this chat template: {exc}") from exc
@@ -185,29 +209,49 @@ def build_sft_trainer(data: Any, model: Any, *, config: Any = None, tokenizer: A
     if "input_ids" in built.column_names:
         rep = mask_report(built, len(train_ds))
         if rep.trained_tokens == 0:
-            raise ConfigError("no token carries loss after tokenization (assistant mask all zero): check the chat "
-                              "template's generation markers and max_length")
+            raise ConfigError(
+                "no token carries loss after tokenization (assistant mask all zero): check the chat "
+                "template's generation markers and max_length"
+            )
         if rep.rows_kept < rep.rows_in:
-            logger.warning("%d of %d rows were dropped by TRL (no trained token left, e.g. after truncation)",
-                           rep.rows_in - rep.rows_kept, rep.rows_in)
-        logger.info("SFT mask: %d rows, %d tokens, %d trained (%.1f%%)", rep.rows_kept, rep.tokens,
-                    rep.trained_tokens, 100 * rep.trained_fraction)
+            logger.warning(
+                "%d of %d rows were dropped by TRL (no trained token left, e.g. after truncation)",
+                rep.rows_in - rep.rows_kept,
+                rep.rows_in,
+            )
+        logger.info(
+            "SFT mask: %d rows, %d tokens, %d trained (%.1f%%)",
+            rep.rows_kept,
+            rep.tokens,
+            rep.trained_tokens,
+            100 * rep.trained_fraction,
+        )
     else:
         rep = MaskReport(rows_in=len(train_ds))
     trainer.gem_mask_report = rep  # type: ignore[attr-defined]  # gem's report rides on TRL's trainer
     return trainer
 
 
-def train_sft(data: Any, model: Any, *, config: Any = None, tokenizer: Any = None, eval_data: Any = None,
-              callbacks: list | None = None, save: bool = True, **trainer_kwargs: Any) -> SFTResult:
+def train_sft(
+    data: Any,
+    model: Any,
+    *,
+    config: Any = None,
+    tokenizer: Any = None,
+    eval_data: Any = None,
+    callbacks: list | None = None,
+    save: bool = True,
+    **trainer_kwargs: Any,
+) -> SFTResult:
     """Fine-tune ``model`` on a gem corpus (see :func:`build_sft_trainer`), save it, and report.
 
     Writes the model and tokenizer to ``config.output_dir`` plus ``gem_train.json`` (mask report,
     metrics, config) when ``save``. The tokenizer is saved with the chat template training rendered
     with (see :func:`save_trained_template`).
     """
-    trainer = build_sft_trainer(data, model, config=config, tokenizer=tokenizer, eval_data=eval_data,
-                                callbacks=callbacks, **trainer_kwargs)
+    trainer = build_sft_trainer(
+        data, model, config=config, tokenizer=tokenizer, eval_data=eval_data, callbacks=callbacks, **trainer_kwargs
+    )
     with quiet_library_bars(datasets_too=False):  # checkpoint writes draw no bar inside the training bar
         out = trainer.train()
         out_dir = trainer.args.output_dir
@@ -216,8 +260,17 @@ def train_sft(data: Any, model: Any, *, config: Any = None, tokenizer: Any = Non
     if save:
         if trainer.processing_class is not None:
             save_trained_template(trainer.processing_class, getattr(trainer, "chat_template", None), out_dir)
-        summary = {"kind": "sft", "metrics": out.metrics, "mask": asdict(trainer.gem_mask_report),
-                   "config": trainer.args.to_dict()}
+        summary = {
+            "kind": "sft",
+            "metrics": out.metrics,
+            "mask": asdict(trainer.gem_mask_report),
+            "config": trainer.args.to_dict(),
+        }
         Path(out_dir, "gem_train.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    return SFTResult(output_dir=str(out_dir), metrics=dict(out.metrics), log_history=list(trainer.state.log_history),
-                     mask=trainer.gem_mask_report, trainer=trainer)
+    return SFTResult(
+        output_dir=str(out_dir),
+        metrics=dict(out.metrics),
+        log_history=list(trainer.state.log_history),
+        mask=trainer.gem_mask_report,
+        trainer=trainer,
+    )

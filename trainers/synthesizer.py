@@ -32,8 +32,9 @@ def load_texts(path: str | Path | None) -> dict[str, str] | None:
     return out
 
 
-def synthesizer_rows(corpus: str | Path | list[dict[str, Any]], texts: str | Path | dict[str, str] | None = None
-                     ) -> list[dict[str, Any]]:
+def synthesizer_rows(
+    corpus: str | Path | list[dict[str, Any]], texts: str | Path | dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Training rows ``{"messages", "tools": []}`` for the synthesizer, from a validated corpus."""
     from synth.synthesizer import build_pairs
 
@@ -46,8 +47,10 @@ def synthesizer_rows(corpus: str | Path | list[dict[str, Any]], texts: str | Pat
     text_map = texts if isinstance(texts, dict) or texts is None else load_texts(texts)
     pairs = build_pairs(rows, text_map)
     if not pairs:
-        raise ConfigError("no synthesizer pair could be built: rows need their source text "
-                          "(meta.extra.source_text, or --texts with {id, text} lines)")
+        raise ConfigError(
+            "no synthesizer pair could be built: rows need their source text "
+            "(meta.extra.source_text, or --texts with {id, text} lines)"
+        )
     return [{"messages": p["messages"], "tools": []} for p in pairs]
 
 

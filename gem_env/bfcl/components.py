@@ -54,8 +54,9 @@ def _last_assistant(history: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _readable(message: dict[str, Any] | None) -> bool:
     """bfcl-eval decodes a message's calls all together: one unreadable argument string drops them all."""
-    return message is None or all(isinstance(c.get("function", {}).get("arguments"), dict)
-                                  for c in message.get("tool_calls") or ())
+    return message is None or all(
+        isinstance(c.get("function", {}).get("arguments"), dict) for c in message.get("tool_calls") or ()
+    )
 
 
 class BFCLToolBackend(ToolBackend):
@@ -174,9 +175,16 @@ def conversation_to_result(messages: list[dict[str, Any]]) -> list[list[Any]]:
             turns.append([])
         elif m.get("role") == "assistant" and turns:
             if m.get("tool_calls"):
-                turns[-1].append([{c["function"]["name"]: c["function"]["arguments"]
-                                   if isinstance(c["function"]["arguments"], str)
-                                   else json.dumps(c["function"]["arguments"])} for c in m["tool_calls"]])
+                turns[-1].append(
+                    [
+                        {
+                            c["function"]["name"]: c["function"]["arguments"]
+                            if isinstance(c["function"]["arguments"], str)
+                            else json.dumps(c["function"]["arguments"])
+                        }
+                        for c in m["tool_calls"]
+                    ]
+                )
             else:
                 turns[-1].append(m.get("content") or "")
     return turns

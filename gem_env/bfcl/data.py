@@ -92,8 +92,11 @@ class BFCLEntry:
     @property
     def test_entry(self) -> dict[str, Any]:
         """The fields bfcl-eval's checker reads from a test entry (a fresh deep copy)."""
-        return {"id": self.id, "initial_config": copy.deepcopy(self.initial_config),
-                "involved_classes": list(self.involved_classes)}
+        return {
+            "id": self.id,
+            "initial_config": copy.deepcopy(self.initial_config),
+            "involved_classes": list(self.involved_classes),
+        }
 
     @property
     def all_functions(self) -> list[dict[str, Any]]:
@@ -121,10 +124,13 @@ def _category_file(folder: Path, category: str) -> tuple[Path, str]:
         import difflib
 
         near = difflib.get_close_matches(category, CATEGORIES, n=1)
-        raise ConfigError(f"unknown BFCL multi-turn category {category!r}"
-                          + (f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(CATEGORIES)}"))
-    found = sorted((m.group(1), p) for p in folder.glob(f"BFCL_v*_multi_turn_{category}.json")
-                   if (m := _FILE.match(p.name)))
+        raise ConfigError(
+            f"unknown BFCL multi-turn category {category!r}"
+            + (f"; did you mean {near[0]!r}?" if near else f"; known: {', '.join(CATEGORIES)}")
+        )
+    found = sorted(
+        (m.group(1), p) for p in folder.glob(f"BFCL_v*_multi_turn_{category}.json") if (m := _FILE.match(p.name))
+    )
     if not found:
         raise ConfigError(f"{folder}: no BFCL_v*_multi_turn_{category}.json (expected a BFCL data folder)")
     version, path = found[-1]  # the newest version when a folder holds several
@@ -182,12 +188,20 @@ def _load(folder: str, category: str) -> tuple[BFCLEntry, ...]:
                         docs.append(functions.pop(i))
                         break
             missed[int(turn)] = docs
-        out.append(BFCLEntry(
-            id=raw["id"], category=category, version=version, turns=raw["question"],
-            initial_config=raw.get("initial_config", {}), involved_classes=list(raw["involved_classes"]),
-            functions=functions, missed_function=missed, ground_truth=answer["ground_truth"],
-            path=list(raw.get("path", [])),
-        ))
+        out.append(
+            BFCLEntry(
+                id=raw["id"],
+                category=category,
+                version=version,
+                turns=raw["question"],
+                initial_config=raw.get("initial_config", {}),
+                involved_classes=list(raw["involved_classes"]),
+                functions=functions,
+                missed_function=missed,
+                ground_truth=answer["ground_truth"],
+                path=list(raw.get("path", [])),
+            )
+        )
     return tuple(out)
 
 
@@ -227,11 +241,18 @@ def entry_to_task(entry: BFCLEntry, domain: str, *, language_hint: bool = True) 
         initial_state=copy.deepcopy(entry.initial_config),
         user=UserScenario(instruction=turns[0] if turns else "", turns=turns),
         criteria=Criteria(reward_basis=[]),
-        meta={"bfcl": {
-            "id": entry.id, "category": entry.category, "version": entry.version,
-            "involved_classes": list(entry.involved_classes),
-            "reveal": {str(t): [s.to_openai() for s in _tools(docs, language_hint)]
-                       for t, docs in entry.missed_function.items()},
-            "ground_truth": entry.ground_truth, "path": entry.path,
-        }},
+        meta={
+            "bfcl": {
+                "id": entry.id,
+                "category": entry.category,
+                "version": entry.version,
+                "involved_classes": list(entry.involved_classes),
+                "reveal": {
+                    str(t): [s.to_openai() for s in _tools(docs, language_hint)]
+                    for t, docs in entry.missed_function.items()
+                },
+                "ground_truth": entry.ground_truth,
+                "path": entry.path,
+            }
+        },
     )

@@ -46,7 +46,7 @@ class _UncheckedToolSet(ToolSet):
 
 def _chunks(calls: list[Any], limit: int) -> list[list[Any]]:
     size = -(-len(calls) // limit) if calls else 1
-    return [calls[i:i + size] for i in range(0, len(calls), size)]
+    return [calls[i : i + size] for i in range(0, len(calls), size)]
 
 
 def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_STEP_LIMIT) -> list[Message]:
@@ -65,13 +65,26 @@ def reference_messages(entry: BFCLEntry, task: Task, step_limit: int = MAXIMUM_S
             for chunk in _chunks(turn, step_limit) if turn else []:
                 ids = [f"call_{n + i + 1}" for i in range(len(chunk))]
                 n += len(chunk)
-                out.append({"role": "assistant", "content": None, "tool_calls": [
-                    {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
-                    for cid, (name, args) in zip(ids, chunk)]})
+                out.append(
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+                            for cid, (name, args) in zip(ids, chunk)
+                        ],
+                    }
+                )
                 for cid, (name, _args), result in zip(ids, chunk, executor.execute_step(chunk)):
                     out.append({"role": "tool", "tool_call_id": cid, "name": name, "content": result})
-            out.append({"role": "assistant", "content": "Done." if turn else
-                        "I cannot complete this request with the functions and information I have."})
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": "Done."
+                    if turn
+                    else "I cannot complete this request with the functions and information I have.",
+                }
+            )
     finally:
         executor.close()
     return [Message.model_validate(m) for m in out]
@@ -125,10 +138,19 @@ class BFCLMultiTurnEnv(ToolUseEnv):
     - v0: first version (bfcl-eval 2026.3.23; v3 and v4 data).
     """
 
-    def __init__(self, category: str = "base", *, data_dir: str | os.PathLike[str] | None = None,
-                 task_ids: list[str] | None = None, language_hint: bool = True, reference: bool = True,
-                 step_limit: int = MAXIMUM_STEP_LIMIT, parser: str | None = "hermes",
-                 render_mode: str | None = None, per_turn: bool = True):
+    def __init__(
+        self,
+        category: str = "base",
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        task_ids: list[str] | None = None,
+        language_hint: bool = True,
+        reference: bool = True,
+        step_limit: int = MAXIMUM_STEP_LIMIT,
+        parser: str | None = "hermes",
+        render_mode: str | None = None,
+        per_turn: bool = True,
+    ):
         folder = resolve_data_dir(data_dir)
         entries = load_entries(category, folder)
         if task_ids is not None:
@@ -143,12 +165,26 @@ class BFCLMultiTurnEnv(ToolUseEnv):
         tasks = [entry_to_task(e, name, language_hint=language_hint) for e in entries]
         version = entries[0].version if entries else "v4"
         longest = max((len(e.turns) for e in entries), default=1)
-        domain = Domain(name=name, description=f"BFCL {version} multi-turn, {category} category ({folder})",
-                        policy="", tools=[], max_turns=longest * (self.step_limit + 2),
-                        meta={"bfcl": {"category": category, "version": version, "data_dir": str(folder)}})
-        super().__init__(domain, tasks, tools=BFCLToolBackend(self.entries), user=BFCLUser(),
-                         reward=BFCLReward(self.entries, per_turn=per_turn), max_turns=domain.max_turns,
-                         max_tool_calls_per_turn=10**9, parser=parser, task_ids=task_ids, render_mode=render_mode)
+        domain = Domain(
+            name=name,
+            description=f"BFCL {version} multi-turn, {category} category ({folder})",
+            policy="",
+            tools=[],
+            max_turns=longest * (self.step_limit + 2),
+            meta={"bfcl": {"category": category, "version": version, "data_dir": str(folder)}},
+        )
+        super().__init__(
+            domain,
+            tasks,
+            tools=BFCLToolBackend(self.entries),
+            user=BFCLUser(),
+            reward=BFCLReward(self.entries, per_turn=per_turn),
+            max_turns=domain.max_turns,
+            max_tool_calls_per_turn=10**9,
+            parser=parser,
+            task_ids=task_ids,
+            render_mode=render_mode,
+        )
 
     @property
     def version(self) -> str:

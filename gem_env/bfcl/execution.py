@@ -93,8 +93,13 @@ class BFCLExecutor:
     def _run(self, call_strings: list[str]) -> list[str]:
         bfcl = require_bfcl()
         results, self.instances = bfcl.execute_multi_turn_func_call(
-            call_strings, self.entry.initial_config, self.entry.involved_classes, self._ns, self.entry.id,
-            long_context=self.entry.long_context, is_evaL_run=False,
+            call_strings,
+            self.entry.initial_config,
+            self.entry.involved_classes,
+            self._ns,
+            self.entry.id,
+            long_context=self.entry.long_context,
+            is_evaL_run=False,
         )
         return results
 
@@ -129,8 +134,11 @@ class BFCLExecutor:
     def state(self) -> dict[str, Any]:
         """Public attributes of every stateful instance (bfcl-eval's notion of state), by class."""
         stateless = set(require_bfcl().STATELESS_CLASSES)
-        return {cls: {k: v for k, v in vars(inst).items() if not k.startswith("_")}
-                for cls, inst in self.instances.items() if cls not in stateless}
+        return {
+            cls: {k: v for k, v in vars(inst).items() if not k.startswith("_")}
+            for cls, inst in self.instances.items()
+            if cls not in stateless
+        }
 
     def snapshot(self) -> tuple[dict[str, Any], list[list[list[str]]]]:
         """Deep copies of the class instances and the executed turns."""
@@ -173,15 +181,19 @@ def check_entry(entry: BFCLEntry, turns: list[list[list[str]]], *, details: bool
     """
     bfcl = require_bfcl()
     if len(turns) != len(entry.ground_truth):
-        return {"valid": False, "error_type": "multi_turn:force_terminated",
-                "error_message": f"The length of the model result turns ({len(turns)}) does not match "
-                                 f"the length of the ground truth turns ({len(entry.ground_truth)})."}
+        return {
+            "valid": False,
+            "error_type": "multi_turn:force_terminated",
+            "error_message": f"The length of the model result turns ({len(turns)}) does not match "
+            f"the length of the ground truth turns ({len(entry.ground_truth)}).",
+        }
     # bfcl-eval's evaluation skips steps whose decoded calls are empty
     decoded = [[step for step in turn if not bfcl.is_empty_execute_response(step)] for turn in turns]
     ns = _namespace()
     try:
-        result = bfcl.multi_turn_checker(decoded, copy.deepcopy(entry.ground_truth), entry.test_entry,
-                                         entry.id.rsplit("_", 1)[0], ns)
+        result = bfcl.multi_turn_checker(
+            decoded, copy.deepcopy(entry.ground_truth), entry.test_entry, entry.id.rsplit("_", 1)[0], ns
+        )
     finally:
         _forget(ns)
     return result if details else _summary(result)
@@ -196,8 +208,9 @@ def check_turns(entry: BFCLEntry, turns: list[list[list[str]]]) -> list[dict[str
     failed = False
     for t in range(len(turns)):
         if failed:
-            out.append({"turn": t, "valid": False, "error_type": "not_checked",
-                        "error_message": "an earlier turn failed"})
+            out.append(
+                {"turn": t, "valid": False, "error_type": "not_checked", "error_message": "an earlier turn failed"}
+            )
             continue
         prefix = BFCLEntry(**{**vars(entry), "ground_truth": entry.ground_truth[: t + 1]})
         res = check_entry(prefix, turns[: t + 1])
@@ -207,6 +220,7 @@ def check_turns(entry: BFCLEntry, turns: list[list[list[str]]]) -> list[dict[str
 
 
 # ---- ground truth as tool calls ----------------------------------------------------------------
+
 
 def _methods(entry: BFCLEntry) -> dict[str, inspect.Signature]:
     mapping = require_bfcl().CLASS_FILE_PATH_MAPPING

@@ -79,14 +79,20 @@ class ResultReplayAgent(Agent):
             for call in step:
                 for name, args in call.items():
                     self._calls += 1
-                    calls.append({"id": f"r{self._calls}", "type": "function",
-                                  "function": {"name": name, "arguments": args}})
+                    calls.append(
+                        {"id": f"r{self._calls}", "type": "function", "function": {"name": name, "arguments": args}}
+                    )
             return {"role": "assistant", "content": None, "tool_calls": calls}
         return {"role": "assistant", "content": step if isinstance(step, str) else json.dumps(step)}
 
 
-def score_with_env(results: list[dict[str, Any]], category: str, *, data_dir: str | os.PathLike[str] | None = None,
-                   per_turn: bool = False) -> dict[str, bool]:
+def score_with_env(
+    results: list[dict[str, Any]],
+    category: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    per_turn: bool = False,
+) -> dict[str, bool]:
     """Replay result lines through ``BFCLMultiTurnEnv``; task id -> whether the reward is 1."""
     from ..rollout import run_episode
     from .env import BFCLMultiTurnEnv
@@ -114,13 +120,23 @@ def _placeholder_openai_key() -> Iterator[None]:
 
 
 def _entry_dict(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "question": e.turns, "initial_config": e.initial_config,
-            "involved_classes": e.involved_classes, "function": e.functions, "path": e.path}
+    return {
+        "id": e.id,
+        "question": e.turns,
+        "initial_config": e.initial_config,
+        "involved_classes": e.involved_classes,
+        "function": e.functions,
+        "path": e.path,
+    }
 
 
-def score_with_bfcl_eval(results: list[dict[str, Any]], category: str, *,
-                         data_dir: str | os.PathLike[str] | None = None,
-                         model: str = EVAL_MODEL) -> dict[str, bool]:
+def score_with_bfcl_eval(
+    results: list[dict[str, Any]],
+    category: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    model: str = EVAL_MODEL,
+) -> dict[str, bool]:
     """bfcl-eval's own evaluation of result lines; task id -> valid.
 
     With bfcl-eval's own data (the default) this is its ``evaluate_task`` (partial evaluation),
@@ -133,8 +149,10 @@ def score_with_bfcl_eval(results: list[dict[str, Any]], category: str, *,
     try:
         from bfcl_eval.eval_checker import eval_runner
     except ImportError as exc:
-        raise ConfigError(f"bfcl-eval's evaluation cannot be imported ({exc}); its dependency qwen-agent "
-                          "also needs 'soundfile' (pip install soundfile)") from exc
+        raise ConfigError(
+            f"bfcl-eval's evaluation cannot be imported ({exc}); its dependency qwen-agent "
+            "also needs 'soundfile' (pip install soundfile)"
+        ) from exc
     folder = resolve_data_dir(data_dir)
     own_data = folder.resolve() == package_data_dir().resolve()
     results = sorted(results, key=lambda r: int(r["id"].rsplit("_", 1)[1]))

@@ -44,8 +44,10 @@ def suite_rows(summary: Mapping[str, Any]) -> dict[str, dict[str, float | None]]
         out[title] = {m: (float(block[m]) if block is not None else None) for m in ("avg@k", "pass@k")}
         found.append(block)
     done = [b for b in found if b is not None]
-    out["Overall"] = {m: (sum(float(b[m]) for b in done) / len(found) if len(done) == len(found) else None)
-                      for m in ("avg@k", "pass@k")}
+    out["Overall"] = {
+        m: (sum(float(b[m]) for b in done) / len(found) if len(done) == len(found) else None)
+        for m in ("avg@k", "pass@k")
+    }
     return out
 
 
@@ -62,18 +64,27 @@ def render_paper_table(results: Mapping[str, Mapping[str, Any]], k: int | None =
         raise ConfigError("no results to tabulate")
     if k is None:
         k = int(next(iter(results.values())).get("k", 4))
-    rows = [[name, *(_cell(r[c][m]) for c in COLUMNS for m in ("avg@k", "pass@k"))]
-            for name, r in ((n, suite_rows(s)) for n, s in results.items())]
+    rows = [
+        [name, *(_cell(r[c][m]) for c in COLUMNS for m in ("avg@k", "pass@k"))]
+        for name, r in ((n, suite_rows(s)) for n, s in results.items())
+    ]
     head2 = ["", *(h for _ in COLUMNS for h in (f"Avg@{k}", f"Pass@{k}"))]
     cell_w = max(9, *(len(x) for r in rows for x in r[1:]))
     name_w = max(len("Model"), *(len(r[0]) for r in rows))
     group_w = 2 * cell_w + 1
     line1 = "Model".ljust(name_w) + " | " + " | ".join(c.center(group_w) for c in COLUMNS)
-    line2 = "".ljust(name_w) + " | " + " | ".join(
-        f"{head2[1 + 2 * i]:>{cell_w}} {head2[2 + 2 * i]:>{cell_w}}" for i in range(len(COLUMNS)))
+    line2 = (
+        "".ljust(name_w)
+        + " | "
+        + " | ".join(f"{head2[1 + 2 * i]:>{cell_w}} {head2[2 + 2 * i]:>{cell_w}}" for i in range(len(COLUMNS)))
+    )
     sep = "-" * len(line1)
-    body = [r[0].ljust(name_w) + " | " + " | ".join(f"{r[1 + 2 * i]:>{cell_w}} {r[2 + 2 * i]:>{cell_w}}"
-                                                  for i in range(len(COLUMNS))) for r in rows]
+    body = [
+        r[0].ljust(name_w)
+        + " | "
+        + " | ".join(f"{r[1 + 2 * i]:>{cell_w}} {r[2 + 2 * i]:>{cell_w}}" for i in range(len(COLUMNS)))
+        for r in rows
+    ]
     return "\n".join(line.rstrip() for line in [line1, line2, sep, *body])
 
 

@@ -9,8 +9,9 @@ import typer
 
 __all__ = ["register", "domains_app", "tools_app"]
 
-domains_app = typer.Typer(help="List, show and validate domains (bundled, GEM_DOMAINS_PATH, or a path).",
-                          no_args_is_help=True)
+domains_app = typer.Typer(
+    help="List, show and validate domains (bundled, GEM_DOMAINS_PATH, or a path).", no_args_is_help=True
+)
 tools_app = typer.Typer(help="Validate and convert tool definitions (OpenAI, MCP, BFCL).", no_args_is_help=True)
 
 
@@ -48,9 +49,15 @@ def list_domains(
     for name, folder in sorted(discover_domains(path).items()):
         ld = load_domain(folder, load_tools=validate)
         writes = sum(1 for t in ld.domain.tools if t.mutates)
-        row = {"name": name, "env_id": f"gem/{name}-v{ld.domain.version}", "tools": len(ld.domain.tools),
-               "write_tools": writes, "tasks": len(ld.tasks), "python_tools": (folder / "tools.py").is_file(),
-               "path": str(folder)}
+        row = {
+            "name": name,
+            "env_id": f"gem/{name}-v{ld.domain.version}",
+            "tools": len(ld.domain.tools),
+            "write_tools": writes,
+            "tasks": len(ld.tasks),
+            "python_tools": (folder / "tools.py").is_file(),
+            "path": str(folder),
+        }
         if validate:
             row["problems"] = len(domain_problems(ld))
         rows.append(row)
@@ -88,8 +95,10 @@ def validate_domains(
             for p in problems:
                 typer.echo(f"  - {p}")
         else:
-            typer.echo(f"{ld.name}: ok ({len(ld.domain.tools)} tools, {len(ld.tasks)} tasks"
-                       f"{', references replay' if ld.toolkit and not no_replay else ''})")
+            typer.echo(
+                f"{ld.name}: ok ({len(ld.domain.tools)} tools, {len(ld.tasks)} tasks"
+                f"{', references replay' if ld.toolkit and not no_replay else ''})"
+            )
     if bad:
         raise typer.Exit(1)
 
@@ -118,12 +127,16 @@ def certify_command(
         if not as_json:
             failed = [n for n, ok in cert["checks"].items() if not ok]
             c = cert["counts"]
-            typer.echo(f"{ld.name}: {'certified' if cert['passed'] else 'NOT certified'} ({c['tasks']} tasks, "
-                       f"{c['reference_calls']} reference calls, {c['random_episodes']} random episodes, "
-                       f"{c['mutants']} mutants){'; failed: ' + ', '.join(failed) if failed else ''}")
+            typer.echo(
+                f"{ld.name}: {'certified' if cert['passed'] else 'NOT certified'} ({c['tasks']} tasks, "
+                f"{c['reference_calls']} reference calls, {c['random_episodes']} random episodes, "
+                f"{c['mutants']} mutants){'; failed: ' + ', '.join(failed) if failed else ''}"
+            )
             stored = (ld.domain.certificate or {}).get("programs_hash")
             if stored and stored != cert["programs_hash"]:
-                typer.echo(f"  the stored certificate names other programs ({stored[:12]} != {cert['programs_hash'][:12]})")
+                typer.echo(
+                    f"  the stored certificate names other programs ({stored[:12]} != {cert['programs_hash'][:12]})"
+                )
     if as_json:
         typer.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
     if bad:
@@ -136,7 +149,9 @@ def audit_command(
     model: str = typer.Option(..., "--model", help="Model simulating the tools (openai:..., hf:..., vllm:...)."),
     path: list[str] = typer.Option([], "--path", "-p", help="Extra folder(s) to search for names."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for openai: models."),
-    mutants: bool = typer.Option(True, "--mutants/--no-mutants", help="Also audit reference calls with one argument changed."),
+    mutants: bool = typer.Option(
+        True, "--mutants/--no-mutants", help="Also audit reference calls with one argument changed."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Compare the LLM-simulated tools with the compiled programs: agreement of outputs and states per tool."""
@@ -209,9 +224,20 @@ def _to_specs(tools: list[dict], fmt: str) -> list:
 
     if fmt == "auto":
         t0 = tools[0] if tools else {}
-        fmt = ("mcp" if "inputSchema" in t0 else "openai" if "function" in t0 or t0.get("type") == "function"
-               else "bfcl" if (t0.get("parameters") or {}).get("type") == "dict" else "openai")
-    converters: dict[str, Callable[[dict[str, Any]], ToolSpec]] = {"openai": ToolSpec.from_openai, "mcp": ToolSpec.from_mcp, "bfcl": ToolSpec.from_bfcl}
+        fmt = (
+            "mcp"
+            if "inputSchema" in t0
+            else "openai"
+            if "function" in t0 or t0.get("type") == "function"
+            else "bfcl"
+            if (t0.get("parameters") or {}).get("type") == "dict"
+            else "openai"
+        )
+    converters: dict[str, Callable[[dict[str, Any]], ToolSpec]] = {
+        "openai": ToolSpec.from_openai,
+        "mcp": ToolSpec.from_mcp,
+        "bfcl": ToolSpec.from_bfcl,
+    }
     conv = converters.get(fmt)
     if conv is None:
         raise ConfigError(f"unknown format '{fmt}': use openai, mcp, bfcl or auto")

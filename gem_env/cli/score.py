@@ -13,11 +13,19 @@ def register(app: typer.Typer) -> None:
 
 
 def score_command(
-    env_id: str = typer.Argument(..., help="Env id: gem/tau2-airline-v0, gem/bfcl-multi-turn-base-v0, gem/<domain>-v0."),
+    env_id: str = typer.Argument(
+        ..., help="Env id: gem/tau2-airline-v0, gem/bfcl-multi-turn-base-v0, gem/<domain>-v0."
+    ),
     file: str = typer.Argument(..., help='JSON Lines, one {"task_id": ..., "messages": [...]} per row.'),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per row (task_id, reward, breakdown) on stdout."),
-    judge_model: str | None = typer.Option(None, "--judge-model", help="Model string for judged parts (tau2 NL assertions)."),
-    task_split: str | None = typer.Option(None, "--task-split", help="tau2 only: the split holding the tasks (default base)."),
+    json_out: bool = typer.Option(
+        False, "--json", help="One JSON object per row (task_id, reward, breakdown) on stdout."
+    ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Model string for judged parts (tau2 NL assertions)."
+    ),
+    task_split: str | None = typer.Option(
+        None, "--task-split", help="tau2 only: the split holding the tasks (default base)."
+    ),
 ) -> None:
     """Replay each row's assistant messages on a fresh episode of its task and print the reward."""
     import orjson
@@ -37,8 +45,11 @@ def score_command(
     width = max([len("task_id"), *(len(r.task_id) for r in results)])
     typer.echo(f"{'row':>4}  {'task_id':<{width}}  reward  parts")
     for r in results:
-        parts = ", ".join(f"{k}={v:g}" for k, v in r.breakdown.items()
-                          if k not in ("reward", "details") and isinstance(v, (int, float)))
+        parts = ", ".join(
+            f"{k}={v:g}"
+            for k, v in r.breakdown.items()
+            if k not in ("reward", "details") and isinstance(v, (int, float))
+        )
         typer.echo(f"{r.row:>4}  {r.task_id:<{width}}  {r.reward:6.3f}  {parts}")
     n = len(results)
     mean = sum(r.reward for r in results) / n if n else 0.0

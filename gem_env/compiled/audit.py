@@ -45,8 +45,9 @@ def _calls(task: Any, specs: dict[str, Any], mutants: bool) -> list[tuple[str, d
     return calls
 
 
-async def audit_domain(domain: LoadedDomain, llm: Any, *, mutants: bool = True,
-                       simulator_options: dict[str, Any] | None = None) -> dict[str, Any]:
+async def audit_domain(
+    domain: LoadedDomain, llm: Any, *, mutants: bool = True, simulator_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run the audit on every task of ``domain`` with ``llm`` simulating the tools.
 
     Returns ``{"model", "tools": {name: {calls, outputs_agree, states_agree, examples}}, "totals"}``.
@@ -60,8 +61,14 @@ async def audit_domain(domain: LoadedDomain, llm: Any, *, mutants: bool = True,
         d = domain.domain
         initial = task.initial_state if task.initial_state is not None else d.initial_state
         specs = list(task.tools if task.tools is not None else d.tools)
-        setup = EpisodeSetup(task=task, domain=d, tools=specs, policy=task.system_prompt or d.policy,
-                             initial_state=initial, initial_state_json=orjson.dumps(initial))
+        setup = EpisodeSetup(
+            task=task,
+            domain=d,
+            tools=specs,
+            policy=task.system_prompt or d.policy,
+            initial_state=initial,
+            initial_state_json=orjson.dumps(initial),
+        )
         comp = CompiledToolBackend(ps)
         comp.reset(setup)
         sim.reset(setup)
@@ -79,16 +86,19 @@ async def audit_domain(domain: LoadedDomain, llm: Any, *, mutants: bool = True,
             row["outputs_agree"] += same_out
             row["states_agree"] += same_state
             if not (same_out and same_state) and len(row["examples"]) < 3:
-                row["examples"].append({"arguments": args, "compiled": want[:200], "simulated": got[:200],
-                                        "state_agrees": same_state})
+                row["examples"].append(
+                    {"arguments": args, "compiled": want[:200], "simulated": got[:200], "state_agrees": same_state}
+                )
             state = after
     calls = sum(r["calls"] for r in tools.values())
     return {
         "model": getattr(llm, "name", str(llm)),
         "tools": tools,
-        "totals": {"calls": calls,
-                   "outputs_agree": sum(r["outputs_agree"] for r in tools.values()) / max(calls, 1),
-                   "states_agree": sum(r["states_agree"] for r in tools.values()) / max(calls, 1)},
+        "totals": {
+            "calls": calls,
+            "outputs_agree": sum(r["outputs_agree"] for r in tools.values()) / max(calls, 1),
+            "states_agree": sum(r["states_agree"] for r in tools.values()) / max(calls, 1),
+        },
     }
 
 

@@ -27,8 +27,10 @@ _SETS: dict[tuple[int, str], ProgramSet] = {}
 def programs_of(domain: Domain, limits: Limits = DEFAULT_LIMITS) -> ProgramSet:
     """The compiled programs of a domain (compiled once per domain record and limits)."""
     if not domain.programs:
-        raise ConfigError(f"domain '{domain.name}' has no compiled programs (synthesize it with the compile "
-                          "stage, or pick another tool backend)")
+        raise ConfigError(
+            f"domain '{domain.name}' has no compiled programs (synthesize it with the compile "
+            "stage, or pick another tool backend)"
+        )
     key = (id(domain), repr(limits))
     hit = _SETS.get(key)
     if hit is None or hit.data is not domain.programs:
@@ -72,12 +74,12 @@ class CompiledToolBackend(ToolBackend):
             out, ops = ps.call(self._state, name, arguments, patch=self.record)
         except ProgramError as exc:
             if self.record:
-                self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), f"Error: {exc}",
-                                                error=True, patch=[]))
+                self._calls.append(
+                    RecordedCall(name, orjson.loads(orjson.dumps(arguments)), f"Error: {exc}", error=True, patch=[])
+                )
             raise
         if self.record:
-            self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), out,
-                                            patch=ops))
+            self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), out, patch=ops))
         return out
 
     @property

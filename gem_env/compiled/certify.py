@@ -58,8 +58,11 @@ def _random_policy(rng: random.Random, p_call: float = 0.5) -> Policy:
         fn = rng.choice(tools)["function"]
         props = (fn.get("parameters") or {}).get("properties") or {}
         args = {k: _random_value(v if isinstance(v, dict) else {}, rng) for k, v in props.items()}
-        return {"role": "assistant", "content": None,
-                "tool_calls": [{"type": "function", "function": {"name": fn["name"], "arguments": args}}]}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"type": "function", "function": {"name": fn["name"], "arguments": args}}],
+        }
 
     return act
 
@@ -122,13 +125,19 @@ def _mutants(task: Task, domain: Domain) -> list[tuple[str, list[dict[str, Any]]
 def _certify_task(env: Any, task: Task, domain: Domain, random_episodes: int, seed: int) -> dict[str, Any]:
     initial = task.initial_state if task.initial_state is not None else domain.initial_state
     tools = task.tools or domain.tools
-    ver = verify_reference(programs_of(domain), task.reference, initial,
-                           expected_final_state=expected_final_state(initial, task.criteria),
-                           read_only={t.name for t in tools if not t.mutates}, state_schema=domain.state_schema)
+    ver = verify_reference(
+        programs_of(domain),
+        task.reference,
+        initial,
+        expected_final_state=expected_final_state(initial, task.criteria),
+        read_only={t.name for t in tools if not t.mutates},
+        state_schema=domain.state_schema,
+    )
     replies = [m.to_dict() for m in task.reference if m.role == "assistant"]
     oracle = _play(env, task.id, _script(replies), seed)
-    randoms = [_play(env, task.id, _random_policy(random.Random(seed * 1_000_003 + i)), None)
-               for i in range(random_episodes)]
+    randoms = [
+        _play(env, task.id, _random_policy(random.Random(seed * 1_000_003 + i)), None) for i in range(random_episodes)
+    ]
     idle = _play(env, task.id, lambda obs: {"role": "assistant", "content": "I cannot do that."}, None)
     rewarded = []
     mutants = _mutants(task, domain)
@@ -141,15 +150,19 @@ def _certify_task(env: Any, task: Task, domain: Domain, random_episodes: int, se
         "reference": {"passed": ver.passed, "calls": len(ver.calls), "problems": ver.problems[:5]},
         "state_in_basis": {"passed": state_ok, "basis": list(basis)},
         "oracle": {"passed": oracle == 1.0, "reward": oracle},
-        "random": {"passed": all(r == 0.0 for r in randoms), "episodes": len(randoms),
-                   "max_reward": max(randoms, default=0.0)},
+        "random": {
+            "passed": all(r == 0.0 for r in randoms),
+            "episodes": len(randoms),
+            "max_reward": max(randoms, default=0.0),
+        },
         "do_nothing": {"passed": idle == 0.0, "reward": idle},
         "mutated_gold": {"passed": bool(mutants) and not rewarded, "mutants": len(mutants), "rewarded": rewarded[:10]},
     }
 
 
-def certify(domain: LoadedDomain, *, random_episodes: int = 4, seed: int = 0,
-            limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def certify(
+    domain: LoadedDomain, *, random_episodes: int = 4, seed: int = 0, limits: Limits = DEFAULT_LIMITS
+) -> dict[str, Any]:
     """Certify a domain's compiled programs over all its tasks; returns the certificate dict.
 
     ``mutated_gold`` fails for a task without gold write actions (nothing would show the reward
@@ -170,7 +183,8 @@ def certify(domain: LoadedDomain, *, random_episodes: int = 4, seed: int = 0,
         "programs_hash": ps.hash,
         "checks": checks,
         "counts": {
-            "tasks": len(per_task), "tools": len(ps.programs),
+            "tasks": len(per_task),
+            "tools": len(ps.programs),
             "reference_calls": sum(r["reference"]["calls"] for r in per_task.values()),
             "random_episodes": sum(r["random"]["episodes"] for r in per_task.values()),
             "mutants": sum(r["mutated_gold"]["mutants"] for r in per_task.values()),
@@ -180,8 +194,9 @@ def certify(domain: LoadedDomain, *, random_episodes: int = 4, seed: int = 0,
     }
 
 
-def certify_domain(target: LoadedDomain | str | os.PathLike[str], *, write: bool = False,
-                   random_episodes: int = 4, seed: int = 0) -> dict[str, Any]:
+def certify_domain(
+    target: LoadedDomain | str | os.PathLike[str], *, write: bool = False, random_episodes: int = 4, seed: int = 0
+) -> dict[str, Any]:
     """Certify a domain (a folder or a LoadedDomain); ``write`` stores the certificate in its domain.json."""
     loaded = target if isinstance(target, LoadedDomain) else load_domain(target, load_tools=False)
     cert = certify(loaded, random_episodes=random_episodes, seed=seed)

@@ -199,7 +199,7 @@ class Compiler:
         for m in _INTERP.finditer(s):
             if m.group(1) not in self.names | names:
                 continue
-            parts.append(s[last:m.start()])
+            parts.append(s[last : m.start()])
             parts.append(self.ref(m.group(1), m.group(2), where, names))
             last = m.end()
         if not parts:
@@ -330,4 +330,3 @@ def template_error(comp: Compiler, node: Any, where: str, default: str) -> Fn:
     if not isinstance(node, str):
         return comp.bad(where, "an error message is a string")
     return comp.string(node, where, frozenset())
-

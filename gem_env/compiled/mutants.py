@@ -106,7 +106,11 @@ def mutants(program: dict[str, Any], state: dict[str, Any]) -> Iterator[tuple[st
                     for other in fields:
                         if other != f and other not in node["where"]:
                             swapped = {(other if k == f else k): v for k, v in node["where"].items()}
-                            yield "swap_field", f"{path}.where: {f} -> {other}", _set(program, (*path, "where"), swapped)
+                            yield (
+                                "swap_field",
+                                f"{path}.where: {f} -> {other}",
+                                _set(program, (*path, "where"), swapped),
+                            )
                             break
             if any(k in node for k in _WRITES) and path and isinstance(path[-1], int):
                 yield "drop_write", f"{path}: write step dropped", _drop(program, path)
@@ -123,9 +127,14 @@ def _replay(ps: ProgramSet, calls: list[tuple[str, dict[str, Any], str]], state:
     return outs, state
 
 
-def mutation_score(programs: dict[str, Any], messages: list[Any], initial_state: dict[str, Any],
-                   *, expected_final_state: dict[str, Any] | None = None, read_only: set[str] | None = None
-                   ) -> dict[str, Any]:
+def mutation_score(
+    programs: dict[str, Any],
+    messages: list[Any],
+    initial_state: dict[str, Any],
+    *,
+    expected_final_state: dict[str, Any] | None = None,
+    read_only: set[str] | None = None,
+) -> dict[str, Any]:
     """Mutants of every program, replayed on a reference; how many the verifier rejects.
 
     A mutant that does not compile counts as rejected (``compile_rejected``); one whose outputs and
@@ -150,13 +159,19 @@ def mutation_score(programs: dict[str, Any], messages: list[Any], initial_state:
             if _replay(ps, calls, initial_state) == want:
                 row["equivalent"] += 1
                 continue
-            ver = verify_reference(ps, messages, initial_state, expected_final_state=expected_final_state,
-                                   read_only=read_only)
+            ver = verify_reference(
+                ps, messages, initial_state, expected_final_state=expected_final_state, read_only=read_only
+            )
             if ver.passed:
                 missed.append(f"{tool} {kind} {desc}")
             else:
                 row["rejected"] += 1
     scored = sum(r["mutants"] - r["equivalent"] for r in counts.values())
     rejected = sum(r["rejected"] for r in counts.values())
-    return {"kinds": counts, "scored": scored, "rejected": rejected,
-            "score": rejected / scored if scored else 1.0, "missed": missed}
+    return {
+        "kinds": counts,
+        "scored": scored,
+        "rejected": rejected,
+        "score": rejected / scored if scored else 1.0,
+        "missed": missed,
+    }

@@ -17,11 +17,36 @@ __all__ = ["OPERATORS", "QUERY_FUNCTIONS"]
 
 #: JMESPath functions a ``$query`` may call (all of JMESPath's built-ins: each is a pure function
 #: over JSON values; the list is checked at compile time so a new library version adds nothing).
-QUERY_FUNCTIONS = frozenset({
-    "abs", "avg", "ceil", "contains", "ends_with", "floor", "join", "keys", "length", "map", "max", "max_by",
-    "merge", "min", "min_by", "not_null", "reverse", "sort", "sort_by", "starts_with", "sum", "to_array",
-    "to_number", "to_string", "type", "values",
-})
+QUERY_FUNCTIONS = frozenset(
+    {
+        "abs",
+        "avg",
+        "ceil",
+        "contains",
+        "ends_with",
+        "floor",
+        "join",
+        "keys",
+        "length",
+        "map",
+        "max",
+        "max_by",
+        "merge",
+        "min",
+        "min_by",
+        "not_null",
+        "reverse",
+        "sort",
+        "sort_by",
+        "starts_with",
+        "sum",
+        "to_array",
+        "to_number",
+        "to_string",
+        "type",
+        "values",
+    }
+)
 
 
 def _operands(comp: Compiler, arg: Any, where: str, depth: int, names: frozenset[str], n: int | None) -> list[Fn]:
@@ -58,8 +83,12 @@ def _order(cmp: Callable[[Any, Any], bool]) -> Callable[[Frame, Any, Any], bool]
     def run(fr: Frame, x: Any, y: Any) -> bool:
         if isinstance(x, str) and isinstance(y, str):
             return cmp(x, y)
-        if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool) \
-                and not isinstance(y, bool):
+        if (
+            isinstance(x, (int, float))
+            and isinstance(y, (int, float))
+            and not isinstance(x, bool)
+            and not isinstance(y, bool)
+        ):
             return cmp(x, y)
         return False
 
@@ -226,8 +255,12 @@ def _state_keys(node: dict[str, Any]) -> set[str]:
     """Fields read right after ``state`` in a parsed query (``state.orders`` -> orders)."""
     out: set[str] = set()
     kids = [c for c in node.get("children") or () if isinstance(c, dict)]
-    if node.get("type") == "subexpression" and len(kids) == 2 and kids[0].get("value") == "state" \
-            and kids[1].get("type") == "field":
+    if (
+        node.get("type") == "subexpression"
+        and len(kids) == 2
+        and kids[0].get("value") == "state"
+        and kids[1].get("type") == "field"
+    ):
         out.add(str(kids[1].get("value")))
     for c in kids:
         out |= _state_keys(c)

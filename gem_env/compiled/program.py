@@ -155,8 +155,9 @@ class ProgramSet:
     def __contains__(self, name: str) -> bool:
         return name in self.programs
 
-    def call(self, state: dict[str, Any], name: str, args: dict[str, Any], *,
-             patch: bool = True) -> tuple[str, list[dict[str, Any]]]:
+    def call(
+        self, state: dict[str, Any], name: str, args: dict[str, Any], *, patch: bool = True
+    ) -> tuple[str, list[dict[str, Any]]]:
         """Answer one call: ``(tool message text, JSON Patch it applied)``; ProgramError when it fails.
 
         ``patch=False`` returns ``[]`` for the patch (it is not built).

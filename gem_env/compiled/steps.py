@@ -18,8 +18,9 @@ __all__ = ["STEPS"]
 Step = Callable[[Frame], "tuple | None"]
 
 
-def _scanner(comp: Compiler, node: dict[str, Any], where: str, depth: int
-             ) -> Callable[[Frame, Any, bool], list[tuple[Any, Any]]]:
+def _scanner(
+    comp: Compiler, node: dict[str, Any], where: str, depth: int
+) -> Callable[[Frame, Any, bool], list[tuple[Any, Any]]]:
     """``scan(frame, collection, first)``: the ``(key, record)`` pairs matching ``where``/``when``.
 
     ``where`` values are evaluated once per scan (they cannot read ``$item``); ``when`` per record.
@@ -119,8 +120,13 @@ def _filter(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
     def run(fr: Frame) -> None:
         out = [rec for _, rec in scan(fr, read(fr), False)]
         if sort_by:
-            out.sort(key=lambda r: (0, str(type(r.get(sort_by)).__name__), r.get(sort_by))
-                     if isinstance(r, dict) and r.get(sort_by) is not None else (1, "", 0))
+            out.sort(
+                key=lambda r: (
+                    (0, str(type(r.get(sort_by)).__name__), r.get(sort_by))
+                    if isinstance(r, dict) and r.get(sort_by) is not None
+                    else (1, "", 0)
+                )
+            )
         if limit is not None:
             out = out[:limit]
         if select is not None:
@@ -191,6 +197,12 @@ def _return(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Ste
 
 
 STEPS: dict[str, Callable[[Compiler, dict[str, Any], str, int], Step]] = {
-    "find": _find, "filter": _filter, "let": _let, "check": _check, "fail": _fail, "if": _if,
-    "return": _return, **WRITE_STEPS,
+    "find": _find,
+    "filter": _filter,
+    "let": _let,
+    "check": _check,
+    "fail": _fail,
+    "if": _if,
+    "return": _return,
+    **WRITE_STEPS,
 }

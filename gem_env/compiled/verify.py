@@ -50,7 +50,7 @@ def canonical_output(text: str | None) -> tuple[str, Any]:
     s = (text or "").strip()
     if s[:6].lower() == "error:":
         return "error", _WS.sub(" ", s[6:].strip()).casefold().rstrip(".").strip()
-    if s[:1] in "{[\"" or s in ("true", "false", "null") or s[:1].isdigit() or s[:1] == "-":
+    if s[:1] in '{["' or s in ("true", "false", "null") or s[:1].isdigit() or s[:1] == "-":
         try:
             return "json", _canon_json(orjson.loads(s))
         except orjson.JSONDecodeError:
@@ -115,9 +115,15 @@ def reference_calls(messages: list[Message] | list[dict[str, Any]]) -> list[tupl
     return out
 
 
-def verify_reference(programs: ProgramSet, messages: list[Message] | list[dict[str, Any]],
-                     initial_state: dict[str, Any], *, expected_final_state: dict[str, Any] | None = None,
-                     read_only: set[str] | None = None, state_schema: dict[str, Any] | None = None) -> Verification:
+def verify_reference(
+    programs: ProgramSet,
+    messages: list[Message] | list[dict[str, Any]],
+    initial_state: dict[str, Any],
+    *,
+    expected_final_state: dict[str, Any] | None = None,
+    read_only: set[str] | None = None,
+    state_schema: dict[str, Any] | None = None,
+) -> Verification:
     """Replay ``messages``' calls on ``programs`` from ``initial_state``; compare (see the module doc).
 
     Args:
@@ -149,8 +155,10 @@ def verify_reference(programs: ProgramSet, messages: list[Message] | list[dict[s
     if expected_final_state is not None and canonical_state(state) != canonical_state(expected_final_state):
         reason = reason or "final_state"
         diff = state_patch(expected_final_state, state)[:5]
-        problems.append(f"final state differs from the expected one (patch from expected to got): "
-                        f"{orjson.dumps(diff).decode()[:600]}")
+        problems.append(
+            f"final state differs from the expected one (patch from expected to got): "
+            f"{orjson.dumps(diff).decode()[:600]}"
+        )
     if state_schema:
         validator = _validator(orjson.dumps(state_schema, option=orjson.OPT_SORT_KEYS))
         if validator is not None and not validator.is_valid(state):

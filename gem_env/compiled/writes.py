@@ -206,15 +206,24 @@ def _patch(comp: Compiler, node: dict[str, Any], where: str, depth: int) -> Step
     built: list[tuple[str, Callable[[Frame], tuple[Any, ...]], Fn | None]] = []
     for i, op in enumerate(ops):
         w = f"{where}[{i}]"
-        if not isinstance(op, dict) or op.get("op") not in ("add", "replace", "remove") \
-                or not isinstance(op.get("path"), str) or not op["path"].startswith(("/", "$")):
+        if (
+            not isinstance(op, dict)
+            or op.get("op") not in ("add", "replace", "remove")
+            or not isinstance(op.get("path"), str)
+            or not op["path"].startswith(("/", "$"))
+        ):
             comp.bad(w, "each operation is {op: add|replace|remove, path: '/a/b' or '$record/field', value}")
             continue
         unknown = set(op) - {"op", "path", "value"}
         if unknown:
             comp.bad(w, f"unknown keys {sorted(unknown)} (move/copy/test are not supported)")
-        built.append((op["op"], _path(comp, op["path"], w),
-                      comp.expr(op.get("value"), f"{w}.value", depth + 1) if op["op"] != "remove" else None))
+        built.append(
+            (
+                op["op"],
+                _path(comp, op["path"], w),
+                comp.expr(op.get("value"), f"{w}.value", depth + 1) if op["op"] != "remove" else None,
+            )
+        )
 
     def run(fr: Frame) -> None:
         for kind, path, value in built:
@@ -248,5 +257,8 @@ def _path(comp: Compiler, tpl: str, where: str) -> Callable[[Frame], tuple[Any, 
 
 
 WRITE_STEPS: dict[str, Callable[[Compiler, dict[str, Any], str, int], Step]] = {
-    "update": _update, "insert": _insert, "delete": _delete, "patch": _patch,
+    "update": _update,
+    "insert": _insert,
+    "delete": _delete,
+    "patch": _patch,
 }

@@ -35,13 +35,27 @@ __all__ = [
 ]
 
 _LAZY = {
-    "LLMBackend": ".base", "ChatReply": ".types", "TokenUsage": ".types", "Usage": ".types",
-    "CallerStats": ".types", "normalize_messages": ".types", "make_backend": ".factory",
-    "BACKEND_KINDS": ".factory", "ScriptedBackend": ".testing.scripted", "CachedBackend": ".cache",
-    "request_key": ".cache", "OpenAIBackend": ".openai_backend", "HFBackend": ".hf_backend",
-    "VLLMBackend": ".vllm_backend", "parse_tool_calls": ".parsing", "parse_json": ".parsing",
-    "split_reasoning": ".parsing", "ParsedText": ".parsing", "build_tiny_chat_model": ".testing.tiny_model",
-    "EndpointPool": ".pool", "episode_affinity": ".pool",
+    "LLMBackend": ".base",
+    "ChatReply": ".types",
+    "TokenUsage": ".types",
+    "Usage": ".types",
+    "CallerStats": ".types",
+    "normalize_messages": ".types",
+    "make_backend": ".factory",
+    "BACKEND_KINDS": ".factory",
+    "ScriptedBackend": ".testing.scripted",
+    "CachedBackend": ".cache",
+    "request_key": ".cache",
+    "OpenAIBackend": ".openai_backend",
+    "HFBackend": ".hf_backend",
+    "VLLMBackend": ".vllm_backend",
+    "parse_tool_calls": ".parsing",
+    "parse_json": ".parsing",
+    "split_reasoning": ".parsing",
+    "ParsedText": ".parsing",
+    "build_tiny_chat_model": ".testing.tiny_model",
+    "EndpointPool": ".pool",
+    "episode_affinity": ".pool",
 }
 
 

@@ -20,8 +20,19 @@ if TYPE_CHECKING:
 __all__ = ["SAMPLING_KEYS", "LLMBackend"]
 
 #: Sampling options every backend understands (others pass through where the backend allows).
-SAMPLING_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "stop", "tool_choice",
-                 "presence_penalty", "frequency_penalty", "repetition_penalty", "chat_template_kwargs")
+SAMPLING_KEYS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "seed",
+    "stop",
+    "tool_choice",
+    "presence_penalty",
+    "frequency_penalty",
+    "repetition_penalty",
+    "chat_template_kwargs",
+)
 
 
 class LLMBackend(ABC):
@@ -98,13 +109,19 @@ class LLMBackend(ABC):
     ) -> ChatReply:
         """Backend-specific call; must raise only GemError subclasses."""
 
-    def chat_sync(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                  response_format: dict[str, Any] | None = None, **kwargs: Any) -> ChatReply:
+    def chat_sync(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        response_format: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> ChatReply:
         """Blocking :meth:`chat` for scripts and notebooks without a running event loop.
 
         Each call runs its own event loop and releases loop-bound resources (connections,
         workers) before returning; use :meth:`chat` inside async code.
         """
+
         async def run() -> ChatReply:
             try:
                 return await self.chat(messages, tools, response_format, **kwargs)

@@ -38,12 +38,23 @@ CREATE TABLE IF NOT EXISTS replies (
 """
 
 
-def request_key(kind: str, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-                response_format: dict[str, Any] | None, sampling: dict[str, Any]) -> str:
+def request_key(
+    kind: str,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    response_format: dict[str, Any] | None,
+    sampling: dict[str, Any],
+) -> str:
     """Hex SHA-256 of the canonical JSON of one request (tool-call arguments normalized to dicts)."""
-    payload = {"backend": kind, "model": model, "messages": normalize_messages(messages),
-               "tools": tools or None, "response_format": response_format,
-               "sampling": {k: v for k, v in sampling.items() if v is not None}}
+    payload = {
+        "backend": kind,
+        "model": model,
+        "messages": normalize_messages(messages),
+        "tools": tools or None,
+        "response_format": response_format,
+        "sampling": {k: v for k, v in sampling.items() if v is not None},
+    }
     blob = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     return hashlib.sha256(blob).hexdigest()
 
@@ -100,7 +111,8 @@ class ReplyCache:
         try:
             self._connect().execute(
                 "INSERT OR IGNORE INTO replies (key, backend, model, reply, created) VALUES (?, ?, ?, ?, ?)",
-                (key, backend, model, orjson.dumps(reply), time.time()))
+                (key, backend, model, orjson.dumps(reply), time.time()),
+            )
         except sqlite3.Error as exc:
             raise BackendError(f"reply cache {self.path}: write failed: {exc}", reason="cache_error") from exc
 
@@ -145,16 +157,24 @@ class CachedBackend(LLMBackend):
         if self.cache is None:
             return await self.inner.chat(messages, tools, response_format, caller=caller, **sampling)
         start = time.perf_counter()
-        key = request_key(self.inner.kind, self.inner.model, messages, tools, response_format,
-                          {**self.inner.default_sampling, **sampling})
+        key = request_key(
+            self.inner.kind,
+            self.inner.model,
+            messages,
+            tools,
+            response_format,
+            {**self.inner.default_sampling, **sampling},
+        )
         stored = self.cache.get(key)
         if stored is not None:
             reply = ChatReply.from_dict(stored, cached=True)
             reply.latency_s = time.perf_counter() - start
             return reply
         if self.mode == "replay":
-            raise CacheMissError(f"replay-only cache {self.cache.path} has no reply for request {key[:16]} "
-                                 f"({self.inner.name}, {len(messages)} messages)")
+            raise CacheMissError(
+                f"replay-only cache {self.cache.path} has no reply for request {key[:16]} "
+                f"({self.inner.name}, {len(messages)} messages)"
+            )
         pending = self._inflight.get(key)
         if pending is not None:  # an identical request is on its way: share its reply
             try:

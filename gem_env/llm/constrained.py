@@ -23,10 +23,17 @@ def tool_call_schema(tools: list[dict[str, Any]], name: str | None = None) -> di
     for t in tools:
         fn = t["function"]
         if name is None or fn["name"] == name:
-            options.append({"type": "object", "properties": {
-                "name": {"const": fn["name"]},
-                "arguments": fn.get("parameters") or {"type": "object", "properties": {}}},
-                "required": ["name", "arguments"], "additionalProperties": False})
+            options.append(
+                {
+                    "type": "object",
+                    "properties": {
+                        "name": {"const": fn["name"]},
+                        "arguments": fn.get("parameters") or {"type": "object", "properties": {}},
+                    },
+                    "required": ["name", "arguments"],
+                    "additionalProperties": False,
+                }
+            )
     if not options:
         raise ConfigError(f"tool_choice names {name!r}, which is not among the tools")
     return options[0] if len(options) == 1 else {"anyOf": options}
@@ -41,8 +48,7 @@ class GrammarFactory:
         except ImportError as exc:
             raise ConfigError("constrained decoding needs xgrammar (pip install 'gem-env[hf]')") from exc
         self._xgr = xgr
-        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size,
-                                                       stop_token_ids=stop_token_ids)
+        self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=stop_token_ids)
         self.compiler = xgr.GrammarCompiler(self.info, max_threads=2)
         self.vocab_size = vocab_size
         self._cache: dict[bytes, Any] = {}
@@ -55,8 +61,7 @@ class GrammarFactory:
             grammar = self._cache.get(key)
             if grammar is None:
                 try:
-                    grammar = self.compiler.compile_json_schema(key.decode(), any_whitespace=False,
-                                                                strict_mode=True)
+                    grammar = self.compiler.compile_json_schema(key.decode(), any_whitespace=False, strict_mode=True)
                 except (RuntimeError, ValueError) as exc:
                     raise ConfigError(f"xgrammar cannot compile the JSON schema: {exc}") from exc
                 self._cache[key] = grammar
@@ -109,16 +114,22 @@ class GrammarLogitsProcessor:
             assert self.bitmask is not None  # allocated whenever rows is non-empty
             device = scores.device
             masked = scores if device.type in ("cpu", "cuda") else scores.to("cpu")
-            self._xgr.apply_token_bitmask_inplace(masked, self.bitmask.to(masked.device), indices=live,
-                                                  vocab_size=min(self.vocab_size, masked.shape[-1]))
+            self._xgr.apply_token_bitmask_inplace(
+                masked, self.bitmask.to(masked.device), indices=live, vocab_size=min(self.vocab_size, masked.shape[-1])
+            )
             scores = masked.to(device)
         return scores
 
 
-def render_prompt(tokenizer: Any, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-                  choice: Any, response_format: dict[str, Any] | None,
-                  template_kwargs: dict[str, Any] | None = None) -> tuple[str, list[dict[str, Any]] | None,
-                                                                         dict[str, Any] | None, bool]:
+def render_prompt(
+    tokenizer: Any,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    choice: Any,
+    response_format: dict[str, Any] | None,
+    template_kwargs: dict[str, Any] | None = None,
+) -> tuple[str, list[dict[str, Any]] | None, dict[str, Any] | None, bool]:
     """Render the chat template for a local engine and decide what decoding must follow.
 
     Returns ``(prompt, tools, schema, forced)``: ``tools`` is None under ``tool_choice="none"``;
@@ -130,8 +141,13 @@ def render_prompt(tokenizer: Any, model: str, messages: list[dict[str, Any]], to
     if tools and choice == "none":
         tools = None
     try:
-        prompt = tokenizer.apply_chat_template(normalize_messages(messages), tools=tools or None,
-                                               add_generation_prompt=True, tokenize=False, **(template_kwargs or {}))
+        prompt = tokenizer.apply_chat_template(
+            normalize_messages(messages),
+            tools=tools or None,
+            add_generation_prompt=True,
+            tokenize=False,
+            **(template_kwargs or {}),
+        )
     except Exception as exc:  # jinja errors from the model's template (the one boundary)
         raise ConfigError(f"chat template of {model!r} failed: {type(exc).__name__}: {exc}") from exc
     if tools and (choice == "required" or isinstance(choice, dict)):

@@ -43,7 +43,8 @@ class DirectClient:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=concurrency + 8),
             timeout=aiohttp.ClientTimeout(total=timeout),
-            headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"})
+            headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        )
 
     async def post_chat(self, body: bytes) -> Any:
         """Send one request; return the decoded JSON body."""

@@ -23,9 +23,14 @@ def _wire(m: dict[str, Any]) -> dict[str, Any]:
         return m
     out = dict(m)
     out["tool_calls"] = [
-        c if isinstance(c["function"].get("arguments"), str) else
-        {**c, "function": {**c["function"], "arguments": orjson.dumps(c["function"].get("arguments", {})).decode()}}
-        for c in calls]
+        c
+        if isinstance(c["function"].get("arguments"), str)
+        else {
+            **c,
+            "function": {**c["function"], "arguments": orjson.dumps(c["function"].get("arguments", {})).decode()},
+        }
+        for c in calls
+    ]
     return out
 
 
@@ -60,8 +65,13 @@ class BodyEncoder:
         cache[key] = (obj, content, calls, data)  # holds obj: its id cannot be reused while cached
         return data
 
-    def body(self, head: dict[str, Any], messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-             tail: dict[str, Any]) -> bytes:
+    def body(
+        self,
+        head: dict[str, Any],
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        tail: dict[str, Any],
+    ) -> bytes:
         """``{**head, "messages": [...], "tools": [...], **tail}`` as JSON bytes.
 
         Args:

@@ -17,8 +17,14 @@ __all__ = ["BACKEND_KINDS", "make_backend"]
 BACKEND_KINDS = ("openai", "vllm", "hf", "scripted")
 
 
-def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str = "rw",
-                 cache_path: str | Path | None = None, **options: Any) -> LLMBackend:
+def make_backend(
+    model: str,
+    *,
+    cache: str | Path | None = None,
+    cache_mode: str = "rw",
+    cache_path: str | Path | None = None,
+    **options: Any,
+) -> LLMBackend:
     """Build the backend a model string names.
 
     Args:
@@ -41,8 +47,7 @@ def make_backend(model: str, *, cache: str | Path | None = None, cache_mode: str
         cache = cache_path
     kind, sep, name = model.partition(":")
     if not sep or kind not in BACKEND_KINDS:
-        raise ConfigError(f"model string {model!r} must start with one of "
-                          f"{', '.join(k + ':' for k in BACKEND_KINDS)}")
+        raise ConfigError(f"model string {model!r} must start with one of {', '.join(k + ':' for k in BACKEND_KINDS)}")
     if kind != "scripted" and not name:
         raise ConfigError(f"model string {model!r} names no model after {kind!r}")
     cls: type[Any]

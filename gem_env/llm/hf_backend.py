@@ -56,10 +56,20 @@ class HFBackend(LLMBackend):
 
     kind = "hf"
 
-    def __init__(self, model: str, *, device: str = "auto", dtype: str = "auto", max_batch_size: int = 8,
-                 batch_wait_s: float = 0.005, max_tokens: int = 512, parser: str = "hermes",
-                 gguf_file: str | None = None, logits_processors: list[Any] | None = None,
-                 default_sampling: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        max_batch_size: int = 8,
+        batch_wait_s: float = 0.005,
+        max_tokens: int = 512,
+        parser: str = "hermes",
+        gguf_file: str | None = None,
+        logits_processors: list[Any] | None = None,
+        default_sampling: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(model, default_sampling=default_sampling)
         self.device_name, self.dtype_name = device, dtype
         self.max_batch_size, self.batch_wait_s, self.max_tokens = max_batch_size, batch_wait_s, max_tokens
@@ -122,18 +132,21 @@ class HFBackend(LLMBackend):
         choice = sampling.pop("tool_choice", None)
         template_kwargs = sampling.pop("chat_template_kwargs", None) or {}
         stop = sampling.pop("stop", None) or []
-        row = RowSampling(temperature=float(sampling.pop("temperature", 0.0) or 0.0),
-                          top_p=float(sampling.pop("top_p", 1.0) or 1.0), top_k=int(sampling.pop("top_k", 0) or 0),
-                          max_tokens=int(sampling.pop("max_tokens", None) or self.max_tokens),
-                          seed=sampling.pop("seed", None))
+        row = RowSampling(
+            temperature=float(sampling.pop("temperature", 0.0) or 0.0),
+            top_p=float(sampling.pop("top_p", 1.0) or 1.0),
+            top_k=int(sampling.pop("top_k", 0) or 0),
+            max_tokens=int(sampling.pop("max_tokens", None) or self.max_tokens),
+            seed=sampling.pop("seed", None),
+        )
         for ignored in ("presence_penalty", "frequency_penalty", "repetition_penalty"):
             sampling.pop(ignored, None)
         if sampling:
             raise ConfigError(f"hf backend does not support sampling options {sorted(sampling)}")
-        prompt, tools, schema, forced = render_prompt(self.tokenizer, self.model, messages, tools, choice,
-                                                      response_format, template_kwargs)
-        return _Job(prompt, row, schema, forced, bool(tools), [stop] if isinstance(stop, str) else list(stop),
-                    future)
+        prompt, tools, schema, forced = render_prompt(
+            self.tokenizer, self.model, messages, tools, choice, response_format, template_kwargs
+        )
+        return _Job(prompt, row, schema, forced, bool(tools), [stop] if isinstance(stop, str) else list(stop), future)
 
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
         if self.hf_model is None:
@@ -164,8 +177,13 @@ class HFBackend(LLMBackend):
             try:
                 replies = await asyncio.to_thread(self._generate, jobs)
             except Exception as exc:  # noqa: BLE001 - torch/transformers failures: translated here, once
-                err = exc if isinstance(exc, (ConfigError, BackendError)) else BackendError(
-                    f"{self.name}: generation failed: {type(exc).__name__}: {exc}", reason="generation_error")
+                err = (
+                    exc
+                    if isinstance(exc, (ConfigError, BackendError))
+                    else BackendError(
+                        f"{self.name}: generation failed: {type(exc).__name__}: {exc}", reason="generation_error"
+                    )
+                )
                 for j in jobs:
                     if not j.future.done():
                         j.future.set_exception(err)
@@ -192,10 +210,17 @@ class HFBackend(LLMBackend):
         sampler = RowSampler([j.sampling for j in jobs], self.stop_ids, self.device)
         processors.append(sampler)
         with torch.inference_mode():
-            out = self.hf_model.generate(**enc, do_sample=False, max_new_tokens=max(j.sampling.max_tokens for j in jobs) + 1,
-                                         logits_processor=LogitsProcessorList(processors),
-                                         pad_token_id=tok.pad_token_id, eos_token_id=self.stop_ids,
-                                         temperature=None, top_p=None, top_k=None)
+            out = self.hf_model.generate(
+                **enc,
+                do_sample=False,
+                max_new_tokens=max(j.sampling.max_tokens for j in jobs) + 1,
+                logits_processor=LogitsProcessorList(processors),
+                pad_token_id=tok.pad_token_id,
+                eos_token_id=self.stop_ids,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+            )
         width = enc["input_ids"].shape[1]
         results: list[ChatReply | Exception] = []
         for i, j in enumerate(jobs):
@@ -214,8 +239,9 @@ class HFBackend(LLMBackend):
         for s in job.stop:
             if s and s in text:
                 text, finish = text[: text.index(s)], "stop"
-        msg, repairs = assistant_from_generation(text, forced_call=job.forced_call, parse_calls=job.parse_calls,
-                                                 parser=self.parser)
+        msg, repairs = assistant_from_generation(
+            text, forced_call=job.forced_call, parse_calls=job.parse_calls, parser=self.parser
+        )
         if msg.get("tool_calls"):
             finish = "tool_calls" if finish == "stop" else finish
         return ChatReply(message=msg, finish_reason=finish, usage=usage, repairs=repairs)
@@ -228,5 +254,4 @@ class HFBackend(LLMBackend):
         while self._queue is not None and not self._queue.empty():  # fail what never ran, loudly
             job = self._queue.get_nowait()
             if not job.future.done():
-                job.future.set_exception(BackendError(f"{self.name} was closed before generating",
-                                                      reason="closed"))
+                job.future.set_exception(BackendError(f"{self.name} was closed before generating", reason="closed"))

@@ -26,9 +26,24 @@ from .types import ChatReply, TokenUsage, as_response_format
 __all__ = ["OpenAIBackend", "translate_error"]
 
 #: Sampling keys OpenAI defines; any other key (top_k, min_p, ...) is also sent in the body, for vLLM.
-_TOP_LEVEL = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "stop", "tool_choice",
-              "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias", "user",
-              "parallel_tool_calls", "reasoning_effort", "n"}
+_TOP_LEVEL = {
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "seed",
+    "stop",
+    "tool_choice",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+    "user",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "n",
+}
 
 
 def _chain(first: BaseException) -> list[BaseException]:
@@ -74,11 +89,14 @@ def _checked_url(url: str | None) -> str | None:
         raise ConfigError("base_url is not a valid URL (expected e.g. http://127.0.0.1:8000/v1)") from None
     if parts.username is not None or parts.password is not None:
         host = parts.hostname or "?"
-        raise ConfigError(f"base_url must not carry credentials (user:password@{host}): pass the key with "
-                          "api_key=... or OPENAI_API_KEY, and the URL without them")
+        raise ConfigError(
+            f"base_url must not carry credentials (user:password@{host}): pass the key with "
+            "api_key=... or OPENAI_API_KEY, and the URL without them"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base_url must be an http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; "
-                          f"got scheme {parts.scheme!r}")
+        raise ConfigError(
+            f"base_url must be an http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; got scheme {parts.scheme!r}"
+        )
     return url
 
 
@@ -104,10 +122,21 @@ class OpenAIBackend(LLMBackend):
 
     kind = "openai"
 
-    def __init__(self, model: str, *, base_url: str | None = None, api_key: str | None = None,
-                 concurrency: int = 64, timeout: float = 120.0, max_retries: int = 6, backoff_s: float = 0.5,
-                 max_backoff_s: float = 30.0, http: str = "auto", parser: str = "hermes",
-                 default_sampling: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        concurrency: int = 64,
+        timeout: float = 120.0,
+        max_retries: int = 6,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        http: str = "auto",
+        parser: str = "hermes",
+        default_sampling: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(model, default_sampling=default_sampling)
         if http not in ("auto", "httpx", "aiohttp", "direct"):
             raise ConfigError(f"http must be 'auto', 'httpx', 'aiohttp' or 'direct', not {http!r}")
@@ -150,10 +179,17 @@ class OpenAIBackend(LLMBackend):
             else:
                 http_client = openai.DefaultAsyncHttpxClient(
                     timeout=self.timeout,
-                    limits=httpx2.Limits(max_connections=self.concurrency + 8,
-                                         max_keepalive_connections=self.concurrency + 8))
-            self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, max_retries=0,
-                                              timeout=self.timeout, http_client=http_client)
+                    limits=httpx2.Limits(
+                        max_connections=self.concurrency + 8, max_keepalive_connections=self.concurrency + 8
+                    ),
+                )
+            self._client = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._api_key,
+                max_retries=0,
+                timeout=self.timeout,
+                http_client=http_client,
+            )
             self._response_type = httpx2.Response
             self._options = {"headers": {"Content-Type": "application/json"}, "timeout": self.timeout}
         return self._client
@@ -191,8 +227,9 @@ class OpenAIBackend(LLMBackend):
         try:
             # The SDK's low-level post: its auth, headers, errors and HTTP stack, without the
             # per-request TypedDict transform and pydantic parsing (the client's main CPU cost).
-            response = await client.post("/chat/completions", cast_to=self._response_type,
-                                         content=body, options=self._options)
+            response = await client.post(
+                "/chat/completions", cast_to=self._response_type, content=body, options=self._options
+            )
             return orjson.loads(response.content)
         except Exception as exc:  # classified (or re-raised) by translate_error
             raise translate_error(exc) from exc
@@ -209,8 +246,12 @@ class OpenAIBackend(LLMBackend):
             except HTTPFailure as fail:
                 if not fail.retryable or attempts > self.max_retries:
                     why = "non-retryable" if not fail.retryable else f"gave up after {attempts} attempts"
-                    raise BackendError(f"{self.name} at {self.base_url}: {fail.reason} ({why}): {fail}",
-                                       reason=fail.reason, status=fail.status, attempts=attempts) from fail
+                    raise BackendError(
+                        f"{self.name} at {self.base_url}: {fail.reason} ({why}): {fail}",
+                        reason=fail.reason,
+                        status=fail.status,
+                        attempts=attempts,
+                    ) from fail
                 delay = self._rng.uniform(0, min(self.max_backoff_s, self.backoff_s * 2 ** (attempts - 1)))
                 if fail.retry_after is not None:
                     delay = min(self.max_backoff_s, fail.retry_after) + self._rng.uniform(0, self.backoff_s / 4)
@@ -242,7 +283,9 @@ class OpenAIBackend(LLMBackend):
         msg: dict[str, Any] = {"role": "assistant", "content": content}
         raw_calls = raw.get("tool_calls") or []
         if not isinstance(raw_calls, list):
-            raise ParseError(f"the reply's tool_calls is a {type(raw_calls).__name__}, not a list: {str(raw_calls)[:200]}")
+            raise ParseError(
+                f"the reply's tool_calls is a {type(raw_calls).__name__}, not a list: {str(raw_calls)[:200]}"
+            )
         calls = []
         for i, c in enumerate(raw_calls):
             fn = c.get("function") if isinstance(c, dict) else None
@@ -263,8 +306,13 @@ class OpenAIBackend(LLMBackend):
             elif not isinstance(args, dict) or json_problem(args) is not None:
                 raise ParseError(f"tool_call {i} arguments are not a JSON object within the limits: {str(args)[:200]}")
             cid = c.get("id")
-            calls.append({"id": cid if isinstance(cid, str) and cid else f"call_{i}", "type": "function",
-                          "function": {"name": fn["name"], "arguments": args}})
+            calls.append(
+                {
+                    "id": cid if isinstance(cid, str) and cid else f"call_{i}",
+                    "type": "function",
+                    "function": {"name": fn["name"], "arguments": args},
+                }
+            )
         if not calls and had_tools and content and "<tool_call>" in content:
             parsed = parse_tool_calls(content, self.parser)  # the server has no tool parser enabled
             msg["content"], calls = parsed.content, parsed.tool_calls
@@ -277,10 +325,17 @@ class OpenAIBackend(LLMBackend):
             msg["reasoning_content"] = reasoning
         usage = data.get("usage")
         usage = usage if isinstance(usage, dict) else {}
-        tokens = [n if isinstance(n, int) and n >= 0 else 0 for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))]
+        tokens = [
+            n if isinstance(n, int) and n >= 0 else 0
+            for n in (usage.get("prompt_tokens"), usage.get("completion_tokens"))
+        ]
         finish = choice.get("finish_reason")  # type: ignore[union-attr]
-        return ChatReply(message=msg, finish_reason=finish if isinstance(finish, str) else None,
-                         usage=TokenUsage(*tokens), repairs=repairs)
+        return ChatReply(
+            message=msg,
+            finish_reason=finish if isinstance(finish, str) else None,
+            usage=TokenUsage(*tokens),
+            repairs=repairs,
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

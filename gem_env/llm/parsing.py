@@ -16,8 +16,16 @@ import orjson
 from tools_registry.errors import ParseError
 from tools_registry.limits import json_problem
 
-__all__ = ["TOOL_CALL_PARSERS", "ParsedText", "loads_repairing", "parse_json", "parse_tool_calls", "split_reasoning",
-           "assistant_from_generation", "json_message"]
+__all__ = [
+    "TOOL_CALL_PARSERS",
+    "ParsedText",
+    "loads_repairing",
+    "parse_json",
+    "parse_tool_calls",
+    "split_reasoning",
+    "assistant_from_generation",
+    "json_message",
+]
 
 TOOL_CALL_PARSERS = ("hermes", "qwen", "json")
 
@@ -62,7 +70,7 @@ def split_reasoning(text: str) -> tuple[str | None, str]:
     """
     body = text.lstrip()
     if body.startswith("<think>"):
-        inner, closed, rest = body[len("<think>"):].partition("</think>")
+        inner, closed, rest = body[len("<think>") :].partition("</think>")
         if not closed:
             return (inner.strip() or None), ""
     else:
@@ -91,7 +99,9 @@ def loads_repairing(text: str, what: str, repairs: list[str]) -> Any:
     try:
         value, log = json_repair.repair_json(stripped, return_objects=True, logging=True)
     except Exception as exc:  # noqa: BLE001 - json-repair's own failures (deep nesting: RecursionError) are a ParseError
-        raise ParseError(f"{what} is not JSON and could not be repaired ({type(exc).__name__}): {text[:200]!r}") from None
+        raise ParseError(
+            f"{what} is not JSON and could not be repaired ({type(exc).__name__}): {text[:200]!r}"
+        ) from None
     if value in ("", None) or not isinstance(value, (dict, list)):
         raise ParseError(f"{what} is not JSON and could not be repaired: {text[:200]!r}")
     notes = "; ".join(sorted({entry.get("text", "") for entry in log if entry.get("text")})) or "reformatted"
@@ -177,8 +187,10 @@ def json_message(text: str) -> dict[str, Any] | None:
         return None
     role = value.get("role", "assistant")
     if role != "assistant":
-        raise ParseError(f"the action is a JSON chat message with role {role!r}; an action is the assistant's "
-                         "message (a dict, or text with tool calls)")
+        raise ParseError(
+            f"the action is a JSON chat message with role {role!r}; an action is the assistant's "
+            "message (a dict, or text with tool calls)"
+        )
     return value
 
 
@@ -233,7 +245,7 @@ def parse_json(text: str, schema: dict | None = None) -> tuple[Any, list[str]]:
             raise ParseError(f"reply is not JSON: {text[:200]!r}") from None
         start = min(starts)
         end = body.rfind("}" if body[start] == "{" else "]")
-        span = body[start:end + 1] if end > start else body[start:]
+        span = body[start : end + 1] if end > start else body[start:]
         if start > 0 or end + 1 < len(body):
             repairs.append("json: removed text around the JSON value")
         value = loads_repairing(span, "json", repairs)
@@ -247,8 +259,9 @@ def parse_json(text: str, schema: dict | None = None) -> tuple[Any, list[str]]:
     return value, repairs
 
 
-def assistant_from_generation(text: str, *, forced_call: bool, parse_calls: bool,
-                              parser: str = "hermes") -> tuple[dict[str, Any], list[str]]:
+def assistant_from_generation(
+    text: str, *, forced_call: bool, parse_calls: bool, parser: str = "hermes"
+) -> tuple[dict[str, Any], list[str]]:
     """The assistant message a local engine's generated text stands for, and the repairs made.
 
     ``forced_call``: the prompt already opened ``<tool_call>`` (a forced call), so the text is its

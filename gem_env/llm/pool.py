@@ -34,8 +34,7 @@ RETRYABLE = frozenset({"rate_limited", "server_error", "timeout", "connection", 
 #: Failures that mean the endpoint is not answering: its other in-flight requests move too.
 UNREACHABLE = frozenset({"timeout", "connection"})
 
-_AFFINITY: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar("gem_endpoint_affinity",
-                                                                                  default=None)
+_AFFINITY: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar("gem_endpoint_affinity", default=None)
 
 
 @contextlib.contextmanager
@@ -114,13 +113,17 @@ class PoolUsage(Usage):
 def endpoint_table(endpoints: dict[str, dict[str, Any]]) -> str:
     """One row per endpoint: requests, answered, failed, moved, back-offs, sticky, mean latency."""
     width = max([len("endpoint"), *map(len, endpoints)])
-    head = (f"{'endpoint':<{width}} {'requests':>8} {'ok':>7} {'failed':>6} {'moved':>6} {'backoffs':>8} "
-            f"{'sticky':>7} {'mean_s':>7}")
+    head = (
+        f"{'endpoint':<{width}} {'requests':>8} {'ok':>7} {'failed':>6} {'moved':>6} {'backoffs':>8} "
+        f"{'sticky':>7} {'mean_s':>7}"
+    )
     lines = [head, "-" * len(head)]
     for url, r in endpoints.items():
         mean = r["latency_s"] / r["ok"] if r["ok"] else 0.0
-        lines.append(f"{url:<{width}} {r['requests']:>8} {r['ok']:>7} {r['failed']:>6} {r['moved']:>6} "
-                     f"{r['backoffs']:>8} {r['sticky']:>7} {mean:>7.3f}")
+        lines.append(
+            f"{url:<{width}} {r['requests']:>8} {r['ok']:>7} {r['failed']:>6} {r['moved']:>6} "
+            f"{r['backoffs']:>8} {r['sticky']:>7} {mean:>7.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -157,9 +160,20 @@ class EndpointPool(LLMBackend):
 
     kind = "openai"
 
-    def __init__(self, model: str, *, base_urls: Sequence[str], routing: str = "sticky", concurrency: int = 64,
-                 max_retries: int = 6, backoff_s: float = 0.5, max_backoff_s: float = 30.0, balance_slack: int = 32,
-                 default_sampling: dict[str, Any] | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_urls: Sequence[str],
+        routing: str = "sticky",
+        concurrency: int = 64,
+        max_retries: int = 6,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        balance_slack: int = 32,
+        default_sampling: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
         from .openai_backend import OpenAIBackend
 
         super().__init__(model, default_sampling=default_sampling)
@@ -175,9 +189,14 @@ class EndpointPool(LLMBackend):
         self.balance_slack = balance_slack
         self.usage: PoolUsage = PoolUsage(urls)
         self._endpoints = [
-            _Endpoint(u, OpenAIBackend(model, base_url=u, concurrency=concurrency, max_retries=0, **options),
-                      self.usage.endpoints[u], i)
-            for i, u in enumerate(urls)]
+            _Endpoint(
+                u,
+                OpenAIBackend(model, base_url=u, concurrency=concurrency, max_retries=0, **options),
+                self.usage.endpoints[u],
+                i,
+            )
+            for i, u in enumerate(urls)
+        ]
         self._key = id(self)
         self._turn = 0
         self._rng = random.Random()
@@ -235,9 +254,13 @@ class EndpointPool(LLMBackend):
                     raise
                 self._back_off(ep, exc.reason)
                 if attempts > self.max_retries:
-                    raise BackendError(f"{self.name}: every attempt failed ({attempts} over {len(self._endpoints)} "
-                                       f"endpoints); last at {ep.url}: {exc}", reason=exc.reason, status=exc.status,
-                                       attempts=attempts) from exc
+                    raise BackendError(
+                        f"{self.name}: every attempt failed ({attempts} over {len(self._endpoints)} "
+                        f"endpoints); last at {ep.url}: {exc}",
+                        reason=exc.reason,
+                        status=exc.status,
+                        attempts=attempts,
+                    ) from exc
                 avoid = ep
                 continue
             except asyncio.CancelledError:

@@ -93,19 +93,26 @@ class ChatReply:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what the cache and recordings store)."""
-        return {"message": self.message, "finish_reason": self.finish_reason,
-                "usage": {"prompt_tokens": self.usage.prompt_tokens,
-                          "completion_tokens": self.usage.completion_tokens},
-                "latency_s": self.latency_s, "repairs": list(self.repairs)}
+        return {
+            "message": self.message,
+            "finish_reason": self.finish_reason,
+            "usage": {"prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens},
+            "latency_s": self.latency_s,
+            "repairs": list(self.repairs),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, cached: bool = False) -> ChatReply:
         """Rebuild a reply from :meth:`to_dict` output."""
         usage = data.get("usage") or {}
-        return cls(message=assistant_message(data["message"]), finish_reason=data.get("finish_reason", "stop"),
-                   usage=TokenUsage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
-                   latency_s=float(data.get("latency_s", 0.0)), cached=cached,
-                   repairs=list(data.get("repairs") or []))
+        return cls(
+            message=assistant_message(data["message"]),
+            finish_reason=data.get("finish_reason", "stop"),
+            usage=TokenUsage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
+            latency_s=float(data.get("latency_s", 0.0)),
+            cached=cached,
+            repairs=list(data.get("repairs") or []),
+        )
 
 
 def _args_to_dict(arguments: Any) -> Any:
@@ -159,9 +166,14 @@ def assistant_message(message: dict[str, Any] | str) -> dict[str, Any]:
     if calls:
         try:
             msg["tool_calls"] = [
-                {"id": c.get("id") or f"call_{i}", "type": "function",
-                 "function": {"name": c["function"]["name"],
-                              "arguments": _args_to_dict(c["function"].get("arguments", {}))}}
+                {
+                    "id": c.get("id") or f"call_{i}",
+                    "type": "function",
+                    "function": {
+                        "name": c["function"]["name"],
+                        "arguments": _args_to_dict(c["function"].get("arguments", {})),
+                    },
+                }
                 for i, c in enumerate(calls)
             ]
         except (KeyError, TypeError, AttributeError):
@@ -244,22 +256,28 @@ class Usage:
         lines = [head, "-" * len(head)]
         for name, r in Usage.as_dict(self).items():  # the caller rows (subclasses may add more keys)
             mean = r["latency_s"] / r["calls"] if r["calls"] else 0.0
-            lines.append(f"{name:<20} {r['calls']:>7} {r['errors']:>6} {r['cache_hits']:>7} "
-                         f"{r['prompt_tokens']:>11} {r['completion_tokens']:>10} {mean:>8.3f}")
+            lines.append(
+                f"{name:<20} {r['calls']:>7} {r['errors']:>6} {r['cache_hits']:>7} "
+                f"{r['prompt_tokens']:>11} {r['completion_tokens']:>10} {mean:>8.3f}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         t = self.total
-        return f"Usage(calls={t.calls}, cache_hits={t.cache_hits}, prompt_tokens={t.prompt_tokens}, " \
-               f"completion_tokens={t.completion_tokens}, callers={sorted(self.callers)})"
+        return (
+            f"Usage(calls={t.calls}, cache_hits={t.cache_hits}, prompt_tokens={t.prompt_tokens}, "
+            f"completion_tokens={t.completion_tokens}, callers={sorted(self.callers)})"
+        )
 
 
 def as_response_format(response_format: dict[str, Any] | None) -> dict[str, Any] | None:
     """Accept an OpenAI ``response_format`` or a bare JSON Schema (wrapped as ``json_schema``)."""
     if response_format is None or response_format.get("type") in ("json_schema", "json_object", "text"):
         return response_format
-    return {"type": "json_schema", "json_schema": {"name": response_format.get("title", "response"),
-                                                   "schema": response_format}}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": response_format.get("title", "response"), "schema": response_format},
+    }
 
 
 def response_schema(response_format: dict[str, Any] | None) -> dict[str, Any] | None:

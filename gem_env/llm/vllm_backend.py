@@ -23,8 +23,17 @@ from .types import ChatReply, TokenUsage
 
 __all__ = ["VLLMBackend"]
 
-_SAMPLING = ("temperature", "top_p", "top_k", "min_p", "seed", "stop", "presence_penalty",
-             "frequency_penalty", "repetition_penalty")
+_SAMPLING = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "seed",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "repetition_penalty",
+)
 
 
 def _import_vllm() -> tuple[Any, Any, Any, Any, Any]:
@@ -34,8 +43,10 @@ def _import_vllm() -> tuple[Any, Any, Any, Any, Any]:
         from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
         from vllm.v1.engine.async_llm import AsyncLLM
     except ImportError as exc:
-        raise ConfigError("the vllm backend needs vLLM >= 0.12 (pip install 'gem-env[vllm]', on a GPU machine); "
-                          "or serve the model with `vllm serve` and use an openai: model string") from exc
+        raise ConfigError(
+            "the vllm backend needs vLLM >= 0.12 (pip install 'gem-env[vllm]', on a GPU machine); "
+            "or serve the model with `vllm serve` and use an openai: model string"
+        ) from exc
     return AsyncLLM, AsyncEngineArgs, SamplingParams, StructuredOutputsParams, RequestOutputKind
 
 
@@ -53,8 +64,15 @@ class VLLMBackend(LLMBackend):
 
     kind = "vllm"
 
-    def __init__(self, model: str, *, max_tokens: int = 1024, parser: str = "hermes",
-                 engine_args: dict[str, Any] | None = None, default_sampling: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_tokens: int = 1024,
+        parser: str = "hermes",
+        engine_args: dict[str, Any] | None = None,
+        default_sampling: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(model, default_sampling=default_sampling)
         self.max_tokens = max_tokens
         self.parser = parser
@@ -88,14 +106,18 @@ class VLLMBackend(LLMBackend):
         kw.setdefault("temperature", 0.0)
         if schema is not None:
             kw["structured_outputs"] = StructuredOutputsParams(json=schema)
-        return SamplingParams(max_tokens=int(sampling.get("max_tokens") or self.max_tokens),
-                              output_kind=RequestOutputKind.FINAL_ONLY, **kw)
+        return SamplingParams(
+            max_tokens=int(sampling.get("max_tokens") or self.max_tokens),
+            output_kind=RequestOutputKind.FINAL_ONLY,
+            **kw,
+        )
 
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
         await self._start()
         choice = sampling.get("tool_choice")
-        prompt, tools, schema, forced = render_prompt(self.tokenizer, self.model, messages, tools, choice,
-                                                      response_format, sampling.get("chat_template_kwargs"))
+        prompt, tools, schema, forced = render_prompt(
+            self.tokenizer, self.model, messages, tools, choice, response_format, sampling.get("chat_template_kwargs")
+        )
         params = self._params(sampling, schema)
         ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         final = None
@@ -105,8 +127,9 @@ class VLLMBackend(LLMBackend):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # vLLM engine errors (EngineGenerateError, EngineDeadError, ...)
-            raise BackendError(f"{self.name}: generation failed: {type(exc).__name__}: {exc}",
-                               reason="generation_error") from exc
+            raise BackendError(
+                f"{self.name}: generation failed: {type(exc).__name__}: {exc}", reason="generation_error"
+            ) from exc
         if final is None or not final.outputs:
             raise BackendError(f"{self.name}: engine returned no output", reason="bad_response")
         gen = final.outputs[0]

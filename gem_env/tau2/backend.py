@@ -68,9 +68,11 @@ class Tau2ToolBackend(ToolBackend):
             raise ConfigError(f"no tau2 task {setup.task.id!r}")
         env = self.store.new_environment()
         st = task.initial_state
-        env.set_state(initialization_data=st.initialization_data if st is not None else None,
-                      initialization_actions=st.initialization_actions if st is not None else None,
-                      message_history=history_messages(task))
+        env.set_state(
+            initialization_data=st.initialization_data if st is not None else None,
+            initialization_actions=st.initialization_actions if st is not None else None,
+            message_history=history_messages(task),
+        )
         self.env = env
         self.errors = 0
         self.user_calls = []
@@ -121,8 +123,13 @@ class Tau2ToolBackend(ToolBackend):
         from .db import private_copy
 
         user_db = self.env.user_tools.db if self.env.user_tools is not None else None
-        return (private_copy(self.env.tools.db), private_copy(user_db) if user_db is not None else None,
-                self.errors, tuple(self.user_calls), self._seq)
+        return (
+            private_copy(self.env.tools.db),
+            private_copy(user_db) if user_db is not None else None,
+            self.errors,
+            tuple(self.user_calls),
+            self._seq,
+        )
 
     def restore(self, snapshot: Any) -> None:
         """Put the environment and the recorded calls back to a ``snapshot``."""

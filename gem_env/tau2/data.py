@@ -31,7 +31,9 @@ def _split_of(tasks: list[Any], split: str | None, splits: dict[str, list[str]] 
     if split is None:
         return tasks
     if not splits:
-        raise ConfigError(f"{source} has no split file, so task_split={split!r} cannot be applied; pass task_split=None")
+        raise ConfigError(
+            f"{source} has no split file, so task_split={split!r} cannot be applied; pass task_split=None"
+        )
     if split not in splits:
         raise ConfigError(f"unknown task_split {split!r} for {source}; known: {', '.join(sorted(splits))}")
     wanted = {str(t) for t in splits[split]}
@@ -47,7 +49,9 @@ def _read_task_file(path: Path) -> list[Any]:
     if isinstance(raw, dict) and "tasks" in raw:
         raw = raw["tasks"]
     if not isinstance(raw, list):
-        raise ConfigError(f"{path}: expected a JSON list of tau2 tasks (or {{'tasks': [...]}}), got {type(raw).__name__}")
+        raise ConfigError(
+            f"{path}: expected a JSON list of tau2 tasks (or {{'tasks': [...]}}), got {type(raw).__name__}"
+        )
     out = []
     for i, rec in enumerate(raw):
         try:
@@ -55,8 +59,9 @@ def _read_task_file(path: Path) -> list[Any]:
         except Exception as exc:  # pydantic's ValidationError: name the first bad record and stop
             rid = rec.get("id") if isinstance(rec, dict) else None
             first = str(exc).splitlines()
-            raise ConfigError(f"{path}: task record {i} (id {rid!r}) is not a valid tau2 task: "
-                              f"{' '.join(first[:3])}") from exc
+            raise ConfigError(
+                f"{path}: task record {i} (id {rid!r}) is not a valid tau2 task: {' '.join(first[:3])}"
+            ) from exc
     ids = [str(t.id) for t in out]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -67,7 +72,9 @@ def _read_task_file(path: Path) -> list[Any]:
 _TASKS: dict[tuple[Any, ...], list[Any]] = {}
 
 
-def load_tasks(domain: str, task_split: str | None = "base", tasks_path: str | os.PathLike[str] | None = None) -> list[Any]:
+def load_tasks(
+    domain: str, task_split: str | None = "base", tasks_path: str | os.PathLike[str] | None = None
+) -> list[Any]:
     """tau2 ``Task`` objects of a domain.
 
     Its split ``task_split`` (``train``/``test``/``base``..., None = every task), or the tasks of
@@ -113,17 +120,38 @@ def to_gem_task(task: Any, domain: str) -> Task:
     """A gem ``Task`` record for a tau2 task (criteria shown for reference; the reward is tau2's)."""
     instruction, known, unknown = _instructions(task)
     crit = task.evaluation_criteria
-    actions = [GoldAction(name=a.name, arguments=dict(a.arguments), compare_args=a.compare_args)
-               for a in (crit.actions or [])] if crit is not None else []
-    criteria = Criteria(actions=actions, communicate=list(crit.communicate_info or []) if crit is not None else [],
-                        rubric=list(crit.nl_assertions or []) if crit is not None else [])
+    actions = (
+        [
+            GoldAction(name=a.name, arguments=dict(a.arguments), compare_args=a.compare_args)
+            for a in (crit.actions or [])
+        ]
+        if crit is not None
+        else []
+    )
+    criteria = Criteria(
+        actions=actions,
+        communicate=list(crit.communicate_info or []) if crit is not None else [],
+        rubric=list(crit.nl_assertions or []) if crit is not None else [],
+    )
     purpose = task.description.purpose if task.description is not None else None
-    return Task(id=str(task.id), domain=f"tau2-{domain}", description=purpose,
-                user=UserScenario(instruction=instruction or "(no instruction)", persona=task.user_scenario.persona,
-                                  known_info=known, unknown_info=unknown),
-                criteria=criteria,
-                meta={"tau2": {"domain": domain,
-                               "reward_basis": [str(getattr(b, "value", b)) for b in crit.reward_basis] if crit else []}})
+    return Task(
+        id=str(task.id),
+        domain=f"tau2-{domain}",
+        description=purpose,
+        user=UserScenario(
+            instruction=instruction or "(no instruction)",
+            persona=task.user_scenario.persona,
+            known_info=known,
+            unknown_info=unknown,
+        ),
+        criteria=criteria,
+        meta={
+            "tau2": {
+                "domain": domain,
+                "reward_basis": [str(getattr(b, "value", b)) for b in crit.reward_basis] if crit else [],
+            }
+        },
+    )
 
 
 @dataclass

@@ -218,8 +218,7 @@ def _fragment(entry: Any, shared: bool) -> str:
 
 def _table_json(table: CopyOnAccessDict) -> str:
     own = table._own
-    parts = [f"{_dumps(k)}: {_fragment(dict.__getitem__(table, k), k not in own)}"
-             for k in sorted(dict.keys(table))]
+    parts = [f"{_dumps(k)}: {_fragment(dict.__getitem__(table, k), k not in own)}" for k in sorted(dict.keys(table))]
     return "{" + ", ".join(parts) + "}"
 
 

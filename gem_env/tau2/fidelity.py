@@ -41,8 +41,14 @@ def gold_conversation(task: Any, *, communicate: bool = True) -> list[dict[str, 
             pending_user = []
         msgs.append({"role": "assistant", "content": None, "tool_calls": [call]})
     facts = list(crit.communicate_info or []) if crit is not None and communicate else []
-    msgs.append({"role": "assistant", "content": "Here is the outcome: " + ", ".join(map(str, facts)) if facts
-                 else "Is there anything else I can help you with?"})
+    msgs.append(
+        {
+            "role": "assistant",
+            "content": "Here is the outcome: " + ", ".join(map(str, facts))
+            if facts
+            else "Is there anything else I can help you with?",
+        }
+    )
     if pending_user:
         msgs.append({"role": "user", "content": "Done.", "tool_calls": pending_user})
         msgs.append({"role": "assistant", "content": "Thank you."})
@@ -53,8 +59,11 @@ def gold_conversation(task: Any, *, communicate: bool = True) -> list[dict[str, 
 def agent_script(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
     """Split an OpenAI conversation into the agent's messages and the user's turns (after the opening)."""
     agent = [m for m in messages if m["role"] == "assistant"]
-    users = [({"content": m.get("content"), "tool_calls": m["tool_calls"]} if m.get("tool_calls") else m.get("content"))
-             for m in messages if m["role"] == "user"]
+    users = [
+        ({"content": m.get("content"), "tool_calls": m["tool_calls"]} if m.get("tool_calls") else m.get("content"))
+        for m in messages
+        if m["role"] == "user"
+    ]
     return agent, users
 
 
@@ -64,13 +73,15 @@ def _tool_calls(calls: list[dict[str, Any]], requestor: str) -> list[Any]:
     for i, c in enumerate(calls):
         args = c["function"]["arguments"]
         args = json.loads(args) if isinstance(args, str) else args
-        out.append(t2.ToolCall(id=c.get("id") or f"call_{i}", name=c["function"]["name"], arguments=args,
-                               requestor=requestor))
+        out.append(
+            t2.ToolCall(id=c.get("id") or f"call_{i}", name=c["function"]["name"], arguments=args, requestor=requestor)
+        )
     return out
 
 
-def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *, max_steps: int = 200,
-                      max_errors: int = 10) -> tuple[float, Any]:
+def run_tau2_pipeline(
+    domain: str, task: Any, messages: list[dict[str, Any]], *, max_steps: int = 200, max_errors: int = 10
+) -> tuple[float, Any]:
     """Play ``messages`` (OpenAI format) through tau2's Orchestrator on tau2's own environment.
 
     The scripted agent says the conversation's assistant messages in order (after tau2's greeting);
@@ -95,8 +106,9 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
             m: dict[str, Any] = agent_msgs[self.i] if self.i < len(agent_msgs) else {"content": "Goodbye."}
             self.i += 1
             calls = _tool_calls(m["tool_calls"], "assistant") if m.get("tool_calls") else None
-            return t2.AssistantMessage(role="assistant", content=None if calls else (m.get("content") or " "),
-                                       tool_calls=calls), state
+            return t2.AssistantMessage(
+                role="assistant", content=None if calls else (m.get("content") or " "), tool_calls=calls
+            ), state
 
         def stop(self, message: Any = None, state: Any = None) -> None:
             return None
@@ -116,7 +128,8 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
         @classmethod
         def is_stop(cls, message: Any) -> bool:
             return not message.is_tool_call() and any(
-                s in (message.content or "") for s in (t2.STOP, t2.TRANSFER, t2.OUT_OF_SCOPE))
+                s in (message.content or "") for s in (t2.STOP, t2.TRANSFER, t2.OUT_OF_SCOPE)
+            )
 
         def generate_next_message(self, message: Any, state: Any) -> Any:
             if self.pending is not None:
@@ -126,8 +139,9 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
             self.i += 1
             if isinstance(turn, dict):
                 self.pending = turn.get("content") or "Done."
-                return t2.UserMessage(role="user", content=None,
-                                      tool_calls=_tool_calls(turn["tool_calls"], "user")), state
+                return t2.UserMessage(
+                    role="user", content=None, tool_calls=_tool_calls(turn["tool_calls"], "user")
+                ), state
             return t2.UserMessage(role="user", content=turn or " "), state
 
         def set_seed(self, seed: int) -> None:
@@ -136,8 +150,15 @@ def run_tau2_pipeline(domain: str, task: Any, messages: list[dict[str, Any]], *,
     from tau2.orchestrator.orchestrator import Orchestrator
 
     env = t2.registry.get_env_constructor(domain)()
-    orch = Orchestrator(domain=domain, agent=ScriptedAgent(), user=ScriptedUser(), environment=env, task=task,
-                        max_steps=max_steps, max_errors=max_errors)
+    orch = Orchestrator(
+        domain=domain,
+        agent=ScriptedAgent(),
+        user=ScriptedUser(),
+        environment=env,
+        task=task,
+        max_steps=max_steps,
+        max_errors=max_errors,
+    )
     sim = orch.run()
     try:
         info = t2.evaluate_simulation(sim, task, t2.EvaluationType.ALL, solo_mode=False, domain=domain)
@@ -156,7 +177,9 @@ def simulation_to_openai(sim: Any) -> list[dict[str, Any]]:
             continue
         msg: dict[str, Any] = {"role": m.role, "content": m.content}
         if getattr(m, "tool_calls", None):
-            msg["tool_calls"] = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                                 for c in m.tool_calls]
+            msg["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in m.tool_calls
+            ]
         out.append(msg)
     return out

@@ -28,7 +28,9 @@ from .data import registry_name
 __all__ = ["Tau2Reward", "to_tau2_messages"]
 
 
-def to_tau2_messages(messages: list[dict[str, Any]], user_calls: Sequence[Any] = (), history: Sequence[Any] = ()) -> list[Any]:
+def to_tau2_messages(
+    messages: list[dict[str, Any]], user_calls: Sequence[Any] = (), history: Sequence[Any] = ()
+) -> list[Any]:
     """tau2 messages for a gem conversation.
 
     The system message is dropped; a task's message history (tau2 objects) is kept as is; calls
@@ -44,8 +46,13 @@ def to_tau2_messages(messages: list[dict[str, Any]], user_calls: Sequence[Any] =
     n_hist = len(history)
     for i, m in enumerate(messages):
         for uc in by_at.pop(i, ()):
-            out.append(t2.UserMessage(role="user", content=None, tool_calls=[
-                t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")]))
+            out.append(
+                t2.UserMessage(
+                    role="user",
+                    content=None,
+                    tool_calls=[t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")],
+                )
+            )
             out.append(t2.ToolMessage(id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error))
         role = m.get("role")
         if role == "system":
@@ -58,8 +65,9 @@ def to_tau2_messages(messages: list[dict[str, Any]], user_calls: Sequence[Any] =
             for c in m.get("tool_calls") or ():
                 fn = c["function"]
                 if isinstance(fn.get("arguments"), dict):
-                    calls.append(t2.ToolCall(id=c["id"], name=fn["name"], arguments=fn["arguments"],
-                                             requestor="assistant"))
+                    calls.append(
+                        t2.ToolCall(id=c["id"], name=fn["name"], arguments=fn["arguments"], requestor="assistant")
+                    )
                 else:
                     skip.add(c["id"])
             content = m.get("content")
@@ -68,15 +76,26 @@ def to_tau2_messages(messages: list[dict[str, Any]], user_calls: Sequence[Any] =
         elif role == "tool":
             if m.get("tool_call_id") not in skip:
                 content = m.get("content")
-                out.append(t2.ToolMessage(id=m.get("tool_call_id") or "", role="tool", content=content,
-                                          requestor="assistant", error=isinstance(content, str)
-                                          and content.startswith("Error:")))
+                out.append(
+                    t2.ToolMessage(
+                        id=m.get("tool_call_id") or "",
+                        role="tool",
+                        content=content,
+                        requestor="assistant",
+                        error=isinstance(content, str) and content.startswith("Error:"),
+                    )
+                )
         elif role == "user":
             out.append(t2.UserMessage(role="user", content=m.get("content") or ""))
     for at in sorted(by_at):  # user calls after the last message (the user stopped right after them)
         for uc in by_at[at]:
-            out.append(t2.UserMessage(role="user", content=None, tool_calls=[
-                t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")]))
+            out.append(
+                t2.UserMessage(
+                    role="user",
+                    content=None,
+                    tool_calls=[t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")],
+                )
+            )
             out.append(t2.ToolMessage(id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error))
     return out
 
@@ -114,10 +133,18 @@ class Tau2Reward(Reward):
         if crit is not None and t2.RewardType.NL_ASSERTION in crit.reward_basis:
             basis = [b for b in crit.reward_basis if b != t2.RewardType.NL_ASSERTION]
             eval_task = task.model_copy(update={"evaluation_criteria": crit.model_copy(update={"reward_basis": basis})})
-        sim = t2.SimulationRun(id=f"gem-{task.id}", task_id=str(task.id), start_time="", end_time="", duration=0.0,
-                               termination_reason=self.termination(), messages=msgs)
-        info = t2.evaluate_simulation(sim, eval_task, t2.EvaluationType.ALL, solo_mode=False,
-                                      domain=registry_name(self.backend.store.domain))
+        sim = t2.SimulationRun(
+            id=f"gem-{task.id}",
+            task_id=str(task.id),
+            start_time="",
+            end_time="",
+            duration=0.0,
+            termination_reason=self.termination(),
+            messages=msgs,
+        )
+        info = t2.evaluate_simulation(
+            sim, eval_task, t2.EvaluationType.ALL, solo_mode=False, domain=registry_name(self.backend.store.domain)
+        )
         return task, info, msgs
 
     def _needs_judge(self, outcome: EpisodeOutcome) -> bool:
@@ -151,13 +178,19 @@ class Tau2Reward(Reward):
             task, info, msgs = self._evaluate(outcome)
         except Exception as exc:  # tau2's evaluator failed (e.g. an assertion on a record never created):
             # tau2's run_tasks scores such a sample 0.0; report why instead of ending the rollout
-            return RewardResult(0.0, {}, {"evaluator_error": f"{type(exc).__name__}: {exc}",
-                                          "termination_reason": _value(self.termination())}), None
+            return RewardResult(
+                0.0,
+                {},
+                {"evaluator_error": f"{type(exc).__name__}: {exc}", "termination_reason": _value(self.termination())},
+            ), None
         crit = task.evaluation_criteria
         basis = [_value(b) for b in crit.reward_basis] if crit is not None else []
         parts: dict[str, float] = {}
-        details: dict[str, Any] = {"reward_basis": basis, "termination_reason": _value(self.termination()),
-                                   "tau2_reward_breakdown": {_value(k): v for k, v in (info.reward_breakdown or {}).items()}}
+        details: dict[str, Any] = {
+            "reward_basis": basis,
+            "termination_reason": _value(self.termination()),
+            "tau2_reward_breakdown": {_value(k): v for k, v in (info.reward_breakdown or {}).items()},
+        }
         if info.db_check is not None:
             parts["db"] = float(info.db_check.db_reward)
         if info.env_assertions is not None:
@@ -192,11 +225,21 @@ class Tau2Reward(Reward):
         conversation = "\n".join(f"{m.role}: {m.content}" for m in msgs)
         prompt = fill(load_prompt("tau2_nl_assertions"), conversation=conversation, assertions=str(assertions))
         try:
-            reply = await self.judge.chat([{"role": "user", "content": prompt}], caller="judge",
-                                          response_format={"type": "json_object"}, temperature=0.0)
+            reply = await self.judge.chat(
+                [{"role": "user", "content": prompt}],
+                caller="judge",
+                response_format={"type": "json_object"},
+                temperature=0.0,
+            )
             results = orjson.loads(reply.content or "{}").get("results", [])
-            checks = [{"nl_assertion": r["expectedOutcome"], "met": bool(r["metExpectation"]),
-                       "justification": r.get("reasoning")} for r in results]
+            checks = [
+                {
+                    "nl_assertion": r["expectedOutcome"],
+                    "met": bool(r["metExpectation"]),
+                    "justification": r.get("reasoning"),
+                }
+                for r in results
+            ]
         except (GemError, orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             return 0.0, [{"error": f"unusable judge verdict: {type(exc).__name__}: {exc}"}]
         return (1.0 if checks and all(c["met"] for c in checks) else 0.0), checks

@@ -48,15 +48,21 @@ def render_paper_table(results: Mapping[str, Mapping[str, Any]], k: int | None =
         k = int(next(iter(results.values())).get("k", 4))
     columns = [*(d.capitalize() for d in SUITE_DOMAINS), "Overall"]
     heads = (f"Avg@{k}", f"Pass@{k}", f"pass^{k}")
-    rows = [[name, *(_cell(r[c][m]) for c in columns for m in METRICS)]
-            for name, r in ((n, suite_rows(s)) for n, s in results.items())]
+    rows = [
+        [name, *(_cell(r[c][m]) for c in columns for m in METRICS)]
+        for name, r in ((n, suite_rows(s)) for n, s in results.items())
+    ]
     w = max(8, *(len(x) for r in rows for x in r[1:]))
     nw = max(len("Model"), *(len(r[0]) for r in rows))
     gw = 3 * w + 2
     line1 = "Model".ljust(nw) + " | " + " | ".join(c.center(gw) for c in columns)
     line2 = "".ljust(nw) + " | " + " | ".join(" ".join(f"{h:>{w}}" for h in heads) for _ in columns)
-    body = [r[0].ljust(nw) + " | " + " | ".join(" ".join(f"{x:>{w}}" for x in r[1 + 3 * i: 4 + 3 * i])
-                                               for i in range(len(columns))) for r in rows]
+    body = [
+        r[0].ljust(nw)
+        + " | "
+        + " | ".join(" ".join(f"{x:>{w}}" for x in r[1 + 3 * i : 4 + 3 * i]) for i in range(len(columns)))
+        for r in rows
+    ]
     return "\n".join(line.rstrip() for line in [line1, line2, "-" * len(line1), *body])
 
 

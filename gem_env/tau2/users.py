@@ -85,13 +85,14 @@ class Tau2LLMUser(_Tau2User):
         self._tools = [t.openai_schema for t in tools] if tools else None
         self._system = t2.USER_SYSTEM_PROMPT.format(
             global_user_sim_guidelines=t2.user_guidelines(use_tools=tools is not None),
-            instructions=str(self.task.user_scenario))
+            instructions=str(self.task.user_scenario),
+        )
         self._state = []
         self._seen = 0
 
     def _catch_up(self, messages: list[dict[str, Any]]) -> None:
         """Add the agent's new text messages (as "user") and the user's own past turns (as "assistant")."""
-        for m in messages[self._seen:]:
+        for m in messages[self._seen :]:
             role = m.get("role")
             if role == "assistant" and not m.get("tool_calls") and m.get("content"):
                 self._state.append({"role": "user", "content": m["content"]})

@@ -56,9 +56,16 @@ class CompileResult:
     def record(self, initial_state: dict[str, Any]) -> CompileRecord:
         """The typed record kept with the row (the final state as a patch of ``initial_state``)."""
         final = state_patch(initial_state, self.final_state) if self.final_state is not None else None
-        return CompileRecord(status="compiled" if self.compiled else "uncompiled", reason=self.reason,
-                             details=self.details[:20], programs=self.programs, final_patch=final,
-                             certificate=self.certificate, rounds=self.rounds, calls=self.calls)
+        return CompileRecord(
+            status="compiled" if self.compiled else "uncompiled",
+            reason=self.reason,
+            details=self.details[:20],
+            programs=self.programs,
+            final_patch=final,
+            certificate=self.certificate,
+            rounds=self.rounds,
+            calls=self.calls,
+        )
 
 
 def _dumps(value: Any) -> str:
@@ -69,16 +76,30 @@ def _system(traj: Trajectory) -> str:
     return traj.messages[0].content or "" if traj.messages and traj.messages[0].role == "system" else ""
 
 
-def compiled_domain(traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
-                    programs: dict[str, Any], final_state: dict[str, Any], certificate: dict[str, Any] | None = None,
-                    name: str | None = None) -> tuple[Domain, list[Task]]:
+def compiled_domain(
+    traj: Trajectory,
+    state_schema: dict[str, Any],
+    initial_state: dict[str, Any],
+    programs: dict[str, Any],
+    final_state: dict[str, Any],
+    certificate: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> tuple[Domain, list[Task]]:
     """The domain and task of a trajectory (as ``synth.export`` writes them) with its programs applied."""
     from synth.export import trajectory_to_domain
 
     domain, tasks = trajectory_to_domain(traj, name)
     domain = domain.model_copy(update={"state_schema": state_schema, "initial_state": initial_state})
-    return apply_compiled(domain, tasks, CompileRecord(status="compiled", programs=programs, certificate=certificate,
-                                                       final_patch=state_patch(initial_state, final_state)))
+    return apply_compiled(
+        domain,
+        tasks,
+        CompileRecord(
+            status="compiled",
+            programs=programs,
+            certificate=certificate,
+            final_patch=state_patch(initial_state, final_state),
+        ),
+    )
 
 
 def _programs(data: Any, tools: list[str]) -> tuple[dict[str, Any] | None, str | None, list[str]]:
@@ -91,9 +112,13 @@ def _programs(data: Any, tools: list[str]) -> tuple[dict[str, Any] | None, str |
     return {"format": PROGRAM_FORMAT, "tools": {t: progs[t] for t in tools}}, None, []
 
 
-def check_programs(data: dict[str, Any], traj: Trajectory, state_schema: dict[str, Any],
-                   initial_state: dict[str, Any], expected_final_state: dict[str, Any] | None
-                   ) -> tuple[ProgramSet | None, Verification | None, str | None, list[str]]:
+def check_programs(
+    data: dict[str, Any],
+    traj: Trajectory,
+    state_schema: dict[str, Any],
+    initial_state: dict[str, Any],
+    expected_final_state: dict[str, Any] | None,
+) -> tuple[ProgramSet | None, Verification | None, str | None, list[str]]:
     """Compile and verify programs: ``(programs, verification, reason, details)``; reason None = passed."""
     try:
         ps = ProgramSet(data)
@@ -103,16 +128,31 @@ def check_programs(data: dict[str, Any], traj: Trajectory, state_schema: dict[st
     writers = [n for n in read_only if n in ps.programs and ps.programs[n].writes]
     if writers:
         return ps, None, "read_only_write", [f"'{n}' is read-only but its program writes" for n in writers]
-    ver = verify_reference(ps, traj.messages, initial_state, expected_final_state=expected_final_state,
-                           read_only=read_only, state_schema=state_schema)
+    ver = verify_reference(
+        ps,
+        traj.messages,
+        initial_state,
+        expected_final_state=expected_final_state,
+        read_only=read_only,
+        state_schema=state_schema,
+    )
     return ps, ver, ver.reason, ver.problems
 
 
-async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, Any], initial_state: dict[str, Any],
-                       *, expected_final_state: dict[str, Any] | None = None, repair_rounds: int = 2,
-                       certify: bool = True, sampling: dict[str, Any] | None = None,
-                       prompts_dir: str | None = None, random_episodes: int = 4,
-                       response_format: dict[str, Any] | None = None) -> CompileResult:
+async def compile_item(
+    backend: Any,
+    traj: Trajectory,
+    state_schema: dict[str, Any],
+    initial_state: dict[str, Any],
+    *,
+    expected_final_state: dict[str, Any] | None = None,
+    repair_rounds: int = 2,
+    certify: bool = True,
+    sampling: dict[str, Any] | None = None,
+    prompts_dir: str | None = None,
+    random_episodes: int = 4,
+    response_format: dict[str, Any] | None = None,
+) -> CompileResult:
     """Ask ``backend`` for programs, verify, repair up to ``repair_rounds`` times, certify.
 
     Args:
@@ -138,14 +178,20 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
 
     messages: list[dict[str, Any]] = prompt.fill(
         tools=_dumps([t.to_mcp() | {"mutates": t.mutates} for t in traj.tools]),
-        policy=_system(traj) or "(none)", state_schema=_dumps(state_schema), initial_state=_dumps(initial_state),
-        conversation=_dumps(compact_messages(traj)["messages"]))
+        policy=_system(traj) or "(none)",
+        state_schema=_dumps(state_schema),
+        initial_state=_dumps(initial_state),
+        conversation=_dumps(compact_messages(traj)["messages"]),
+    )
     reason: str | None
     for attempt in range(repair_rounds + 1):
         result.rounds = attempt
-        reply = await backend.chat(messages, response_format=response_format or {"type": "json_object"},
-                                   caller="stage:compile",
-                                   **(sampling or {}))
+        reply = await backend.chat(
+            messages,
+            response_format=response_format or {"type": "json_object"},
+            caller="stage:compile",
+            **(sampling or {}),
+        )
         result.calls += 1
         try:
             data = reply.json()
@@ -162,21 +208,28 @@ async def compile_item(backend: Any, traj: Trajectory, state_schema: dict[str, A
                 from gem_env.compiled.certify import certify as run_certificate
                 from tools_registry.domains import LoadedDomain
 
-                domain, tasks = compiled_domain(traj, state_schema, initial_state, data, ver.final_state,
-                                                name="compile-check")
+                domain, tasks = compiled_domain(
+                    traj, state_schema, initial_state, data, ver.final_state, name="compile-check"
+                )
                 cert = run_certificate(LoadedDomain(domain, tasks), random_episodes=random_episodes)
                 result.certificate = cert
                 if cert["passed"]:
                     break
                 failed = [n for n, ok in cert["checks"].items() if not ok]
                 reason = f"certificate:{failed[0]}"
-                details = [f"certificate check '{n}' failed: {orjson.dumps(_detail(cert, n)).decode()[:400]}"
-                           for n in failed]
+                details = [
+                    f"certificate check '{n}' failed: {orjson.dumps(_detail(cert, n)).decode()[:400]}" for n in failed
+                ]
         result.reason, result.details = reason, details
         if attempt < repair_rounds:
-            messages = [*messages, {"role": "assistant", "content": reply.content or ""},
-                        {"role": "user", "content": repair.fill(problems="\n".join(f"- {d}" for d in details[:12]))[1]
-                         ["content"]}]
+            messages = [
+                *messages,
+                {"role": "assistant", "content": reply.content or ""},
+                {
+                    "role": "user",
+                    "content": repair.fill(problems="\n".join(f"- {d}" for d in details[:12]))[1]["content"],
+                },
+            ]
     else:  # every attempt failed: the item stays uncompiled (its last programs kept for inspection)
         result.seconds = time.perf_counter() - started
         return result

@@ -9,8 +9,18 @@ from gem_env.bfcl.data import BFCLEntry
 from gem_env.bfcl.execution import ground_truth_tool_calls
 
 #: How entry i is corrupted: CORRUPTIONS[i % len(CORRUPTIONS)].
-CORRUPTIONS = ("none", "drop_call", "wrong_value", "text_only", "unknown_function", "bad_json",
-               "parallel", "step_limit", "extra_call", "none")
+CORRUPTIONS = (
+    "none",
+    "drop_call",
+    "wrong_value",
+    "text_only",
+    "unknown_function",
+    "bad_json",
+    "parallel",
+    "step_limit",
+    "extra_call",
+    "none",
+)
 
 
 def _step(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, str]]:
@@ -20,7 +30,7 @@ def _step(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, str]]:
 def chunked(calls: list[Any], limit: int = 20) -> list[list[Any]]:
     """Calls in at most ``limit`` groups, in order (one call per group when they fit)."""
     size = -(-len(calls) // limit) if calls else 1
-    return [calls[i:i + size] for i in range(0, len(calls), size)]
+    return [calls[i : i + size] for i in range(0, len(calls), size)]
 
 
 def recorded_result(entry: BFCLEntry, corruption: str) -> dict[str, Any]:

@@ -29,9 +29,11 @@ class Silent(Agent):
 
 
 def test_import_does_not_load_bfcl_eval():
-    code = ("import sys, gem_env, gem_env.bfcl, gem_env.bfcl.suite\n"
-            "ids = gem_env.bfcl.register_bfcl_envs()\n"
-            "print(len(ids), 'bfcl_eval' in sys.modules)")
+    code = (
+        "import sys, gem_env, gem_env.bfcl, gem_env.bfcl.suite\n"
+        "ids = gem_env.bfcl.register_bfcl_envs()\n"
+        "print(len(ids), 'bfcl_eval' in sys.modules)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["4", "False"]
@@ -39,8 +41,12 @@ def test_import_does_not_load_bfcl_eval():
 
 def test_registration_and_make():
     assert register_bfcl_envs() == list(ENV_IDS)
-    assert ENV_IDS == ("gem/bfcl-multi-turn-base-v0", "gem/bfcl-multi-turn-miss-func-v0",
-                       "gem/bfcl-multi-turn-miss-param-v0", "gem/bfcl-multi-turn-long-context-v0")
+    assert ENV_IDS == (
+        "gem/bfcl-multi-turn-base-v0",
+        "gem/bfcl-multi-turn-miss-func-v0",
+        "gem/bfcl-multi-turn-miss-param-v0",
+        "gem/bfcl-multi-turn-long-context-v0",
+    )
     assert [category_of(e) for e in ENV_IDS] == list(CATEGORIES)
     env = gym.make("gem/bfcl-multi-turn-miss-param-v0").unwrapped
     assert isinstance(env, BFCLMultiTurnEnv) and env.category == "miss_param" and len(env.tasks) == 200
@@ -80,7 +86,7 @@ def test_agent_without_tool_calls_scores_zero(category):
 def test_miss_func_reveals_held_out_function_at_its_turn():
     env = BFCLMultiTurnEnv("miss_func", task_ids=["multi_turn_miss_func_0"])
     entry = env.entries["multi_turn_miss_func_0"]
-    (turn, docs), = entry.missed_function.items()
+    ((turn, docs),) = entry.missed_function.items()
     held = {d["name"] for d in docs}
     obs, _ = env.reset(options={"task_id": "multi_turn_miss_func_0"})
     names = lambda o: {t["function"]["name"] for t in o["tools"]}
@@ -107,13 +113,18 @@ def test_calls_run_in_bfcl_classes_and_unsafe_calls_never_run():
     env = BFCLMultiTurnEnv("base", task_ids=["multi_turn_base_0"])
     env.reset(options={"task_id": "multi_turn_base_0"})
     fs = env.backend.executor.instances["GorillaFileSystem"]
-    calls = [("cd", {"folder": "document"}), ("mkdir", {"dir_name": "temp"}),
-             ("open", {"file": "/tmp/x", "mode": "w"}),  # a Python builtin bfcl-eval would eval
-             ("mkdir", {"dir_name='a'),open(file='/tmp/gem_bfcl_pwned',mode='w'": "x"}),
-             ("touch", {"file_name": 5, "extra": 1})]  # wrong types: bfcl-eval runs it, the tool fails
-    msg = {"role": "assistant", "tool_calls": [
-        {"type": "function", "function": {"name": n, "arguments": a}} for n, a in calls]}
-    obs, *_ , info = env.step(msg)
+    calls = [
+        ("cd", {"folder": "document"}),
+        ("mkdir", {"dir_name": "temp"}),
+        ("open", {"file": "/tmp/x", "mode": "w"}),  # a Python builtin bfcl-eval would eval
+        ("mkdir", {"dir_name='a'),open(file='/tmp/gem_bfcl_pwned',mode='w'": "x"}),
+        ("touch", {"file_name": 5, "extra": 1}),
+    ]  # wrong types: bfcl-eval runs it, the tool fails
+    msg = {
+        "role": "assistant",
+        "tool_calls": [{"type": "function", "function": {"name": n, "arguments": a}} for n, a in calls],
+    }
+    obs, *_, info = env.step(msg)
     outputs = [m["content"] for m in obs["messages"] if m["role"] == "tool"]
     assert fs._current_dir.name == "document" and "temp" in fs._current_dir.contents
     assert outputs[2] == "Error: unknown function 'open'"
@@ -127,8 +138,10 @@ def test_calls_run_in_bfcl_classes_and_unsafe_calls_never_run():
 
 def test_episodes_do_not_share_state_and_snapshots_restore():
     env = BFCLMultiTurnEnv("base", task_ids=["multi_turn_base_0"])
-    cd = {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "cd",
-                                                                               "arguments": {"folder": "document"}}}]}
+    cd = {
+        "role": "assistant",
+        "tool_calls": [{"type": "function", "function": {"name": "cd", "arguments": {"folder": "document"}}}],
+    }
     pwd = {"role": "assistant", "tool_calls": [{"type": "function", "function": {"name": "pwd", "arguments": {}}}]}
     env.reset(options={"task_id": "multi_turn_base_0"})
     snap = env.snapshot()

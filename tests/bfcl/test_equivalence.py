@@ -24,7 +24,7 @@ PER_CATEGORY = 30  # three rounds of every corruption
 
 
 def _results(category, data_dir, n=PER_CATEGORY, start=0):
-    entries = load_entries(category, data_dir)[start:start + n]
+    entries = load_entries(category, data_dir)[start : start + n]
     # v3's multi_turn_base_154 has 5 user turns but 6 ground-truth turns: bfcl-eval's inference can
     # never produce the 6-turn result built here (see docs/sections/bfcl.md), so it is left out
     entries = [e for e in entries if len(e.turns) == len(e.ground_truth)]

@@ -32,8 +32,24 @@ def test_paper_table_layout():
     head, sub, _, row = table.splitlines()
     assert [c.strip() for c in head.split("|")[1:]] == list(COLUMNS)
     assert sub.split() == ["|", "Avg@4", "Pass@4"] + ["|", "Avg@4", "Pass@4"] * 4
-    assert row.split() == ["Qwen3-8B", "|", "10.00", "20.00", "|", "5.00", "10.00", "|", "15.00", "25.00",
-                           "|", "30.00", "40.00", "|", "15.00", "23.75"]
+    assert row.split() == [
+        "Qwen3-8B",
+        "|",
+        "10.00",
+        "20.00",
+        "|",
+        "5.00",
+        "10.00",
+        "|",
+        "15.00",
+        "25.00",
+        "|",
+        "30.00",
+        "40.00",
+        "|",
+        "15.00",
+        "23.75",
+    ]
     partial = {"k": 4, "envs": {ENV_IDS[0]: {"avg@k": 0.5, "pass@k": 0.5}}}
     two = render_paper_table({"a": s, "b": partial}).splitlines()
     assert len(two) == 5 and two[-1].split()[-2:] == ["-", "-"]
@@ -69,8 +85,11 @@ def test_cli_score(app, tmp_path):
 
     entries = load_entries("base")[:4]
     path = tmp_path / "r.json"
-    path.write_text("\n".join(json.dumps(recorded_result(e, c)) for e, c in
-                              zip(entries, ["none", "drop_call", "none", "text_only"])))
+    path.write_text(
+        "\n".join(
+            json.dumps(recorded_result(e, c)) for e, c in zip(entries, ["none", "drop_call", "none", "text_only"])
+        )
+    )
     r = CliRunner().invoke(app, ["bfcl", "score", str(path), "-c", "base"])
     assert r.exit_code == 0, r.output
     assert "gem env:   2/4" in r.output and "bfcl-eval: 2/4" in r.output and "differ: none" in r.output

@@ -19,41 +19,80 @@ STATE = {
     ],
     "users": {"U-1": {"name": "Ada", "credit": 10}, "U-2": {"name": "Bo", "credit": 0}},
 }
-FIND = {"find": "orders", "where": {"order_id": "$args.order_id"}, "as": "order", "else": "order {args.order_id} not found"}
+FIND = {
+    "find": "orders",
+    "where": {"order_id": "$args.order_id"},
+    "as": "order",
+    "else": "order {args.order_id} not found",
+}
 PROGRAMS = {
     "format": "gem-program/v1",
     "tools": {
         "get_order": {"steps": [FIND], "return": "$order"},
         "set_status": {
-            "steps": [FIND, {"check": {"$ne": ["$order.status", "$args.status"]},
-                             "else": "order {args.order_id} is already {args.status}"},
-                      {"update": "order", "set": {"status": "$args.status"}}],
+            "steps": [
+                FIND,
+                {
+                    "check": {"$ne": ["$order.status", "$args.status"]},
+                    "else": "order {args.order_id} is already {args.status}",
+                },
+                {"update": "order", "set": {"status": "$args.status"}},
+            ],
             "return": {"order_id": "$order.order_id", "status": "$order.status"},
         },
         "list_orders": {
-            "steps": [{"filter": "orders", "where": {"owner_id": "$args.owner_id"}, "as": "items",
-                       "select": {"$pick": ["$item", ["order_id", "status"]]}}],
+            "steps": [
+                {
+                    "filter": "orders",
+                    "where": {"owner_id": "$args.owner_id"},
+                    "as": "items",
+                    "select": {"$pick": ["$item", ["order_id", "status"]]},
+                }
+            ],
             "return": "$items",
         },
     },
 }
 _ID = {"type": "string", "description": "Order ID."}
 TOOLS = [
-    ToolSpec(name="get_order", description="Look up an order.",
-             parameters={"type": "object", "properties": {"order_id": _ID}, "required": ["order_id"]}),
-    ToolSpec(name="set_status", description="Change an order's status.", mutates=True,
-             parameters={"type": "object", "properties": {
-                 "order_id": _ID, "status": {"type": "string", "enum": ["open", "done"], "description": "New status."}},
-                 "required": ["order_id", "status"]}),
-    ToolSpec(name="list_orders", description="List a user's orders.",
-             parameters={"type": "object", "properties": {"owner_id": {"type": "string", "description": "User."}},
-                         "required": ["owner_id"]}),
+    ToolSpec(
+        name="get_order",
+        description="Look up an order.",
+        parameters={"type": "object", "properties": {"order_id": _ID}, "required": ["order_id"]},
+    ),
+    ToolSpec(
+        name="set_status",
+        description="Change an order's status.",
+        mutates=True,
+        parameters={
+            "type": "object",
+            "properties": {
+                "order_id": _ID,
+                "status": {"type": "string", "enum": ["open", "done"], "description": "New status."},
+            },
+            "required": ["order_id", "status"],
+        },
+    ),
+    ToolSpec(
+        name="list_orders",
+        description="List a user's orders.",
+        parameters={
+            "type": "object",
+            "properties": {"owner_id": {"type": "string", "description": "User."}},
+            "required": ["owner_id"],
+        },
+    ),
 ]
 
 
 def _call(i: int, name: str, **args) -> Message:
-    return Message.model_validate({"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": args}}]})
+    return Message.model_validate(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": args}}],
+        }
+    )
 
 
 REFERENCE = [
@@ -66,15 +105,30 @@ REFERENCE = [
 ]
 
 
-def make_domain(programs=PROGRAMS, *, reference=REFERENCE, basis=("state", "actions"), final=True,
-                certificate=None) -> LoadedDomain:
-    patch = final if isinstance(final, list) else (
-        [{"op": "replace", "path": "/orders/0/status", "value": "done"}] if final else None)
+def make_domain(
+    programs=PROGRAMS, *, reference=REFERENCE, basis=("state", "actions"), final=True, certificate=None
+) -> LoadedDomain:
+    patch = (
+        final
+        if isinstance(final, list)
+        else ([{"op": "replace", "path": "/orders/0/status", "value": "done"}] if final else None)
+    )
     gold = [GoldAction(name="set_status", arguments={"order_id": "O-1", "status": "done"})]
-    task = Task(id="t0", domain="shop", user=UserScenario(instruction="close O-1"), reference=list(reference),
-                criteria=Criteria(actions=gold, final_state=patch, reward_basis=list(basis)))
-    domain = Domain(name="shop", policy="You help with orders.", tools=TOOLS, initial_state=copy.deepcopy(STATE),
-                    programs=copy.deepcopy(programs), certificate=certificate)
+    task = Task(
+        id="t0",
+        domain="shop",
+        user=UserScenario(instruction="close O-1"),
+        reference=list(reference),
+        criteria=Criteria(actions=gold, final_state=patch, reward_basis=list(basis)),
+    )
+    domain = Domain(
+        name="shop",
+        policy="You help with orders.",
+        tools=TOOLS,
+        initial_state=copy.deepcopy(STATE),
+        programs=copy.deepcopy(programs),
+        certificate=certificate,
+    )
     return LoadedDomain(domain, [task])
 
 

@@ -30,8 +30,13 @@ def test_snapshot_restore_and_recording(shop):
     env = ToolUseEnv(shop(), tools=backend, user="replay")
     env.reset(seed=0)
     snap = env.snapshot()
-    call = {"role": "assistant", "content": None, "tool_calls": [
-        {"type": "function", "function": {"name": "set_status", "arguments": {"order_id": "O-1", "status": "done"}}}]}
+    call = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"type": "function", "function": {"name": "set_status", "arguments": {"order_id": "O-1", "status": "done"}}}
+        ],
+    }
     env.step(call)
     assert backend.state["orders"][0]["status"] == "done"
     assert backend.recording().calls[-1].patch == [{"op": "replace", "path": "/orders/0/status", "value": "done"}]
@@ -52,7 +57,8 @@ def test_auto_prefers_certified_compiled_programs(shop, tmp_path):
 def test_certificate_records_checks_counts_and_hash(shop):
     cert = certify(shop(), random_episodes=4)
     assert cert["passed"] and cert["checks"] == dict.fromkeys(
-        ("reference", "state_in_basis", "oracle", "random", "do_nothing", "mutated_gold"), True)
+        ("reference", "state_in_basis", "oracle", "random", "do_nothing", "mutated_gold"), True
+    )
     assert cert["counts"] == {"tasks": 1, "tools": 3, "reference_calls": 2, "random_episodes": 4, "mutants": 2}
     assert len(cert["programs_hash"]) == 64
 
@@ -107,10 +113,16 @@ def test_audit_counts_agreement_per_tool(shop):
     llm = ScriptedBackend(lambda *a: orjson.dumps({"output": {"ok": True}, "error": None, "patch": []}).decode())
     report = asyncio.run(audit_domain(shop(), llm))
     tools = report["tools"]
-    assert (tools["get_order"]["calls"], tools["get_order"]["outputs_agree"], tools["get_order"]["states_agree"]) \
-        == (2, 0, 2)
-    assert (tools["set_status"]["calls"], tools["set_status"]["outputs_agree"], tools["set_status"]["states_agree"]) \
-        == (3, 0, 1)
+    assert (tools["get_order"]["calls"], tools["get_order"]["outputs_agree"], tools["get_order"]["states_agree"]) == (
+        2,
+        0,
+        2,
+    )
+    assert (
+        tools["set_status"]["calls"],
+        tools["set_status"]["outputs_agree"],
+        tools["set_status"]["states_agree"],
+    ) == (3, 0, 1)
     assert "set_status" in format_audit(report) and report["totals"]["calls"] == 5
 
 

@@ -23,25 +23,28 @@ def run(program, state=None, args=None, limits=Limits()):
 
 
 # ---- refused at compile time: there is no construct for it ---------------------------------
-@pytest.mark.parametrize("program, needle", [
-    ({"steps": [{"import": "os"}]}, "exactly one of"),
-    ({"return": {"$import": "os"}}, "unknown operator"),
-    ({"return": {"$__import__": "os"}}, "unknown operator"),
-    ({"return": {"$eval": "1+1"}}, "unknown operator"),
-    ({"return": {"$exec": "import os"}}, "unknown operator"),
-    ({"return": {"$open": "/etc/passwd"}}, "unknown operator"),
-    ({"return": {"$getattr": ["$args", "__class__"]}}, "unknown operator"),
-    ({"steps": [{"while": True, "do": []}]}, "exactly one of"),
-    ({"steps": [{"for": "x", "in": "$state.items"}]}, "exactly one of"),
-    ({"return": {"$query": "read_file('/etc/passwd')"}}, "unknown query function"),
-    ({"return": {"$query": "__import__('os').system('id')"}}, "unknown query function"),
-    ({"return": {"$query": "`1` | system('id')"}}, "unknown query function"),
-    ({"return": {"$query": "(" * 300 + "a" + ")" * 300}}, "longer than"),
-    ({"return": "$__builtins__"}, "unknown name"),
-    ({"return": "$os.environ"}, "unknown name"),
-    ({"steps": [{"let": "args", "value": 1}]}, "must be a new name"),
-    ({"steps": [{"patch": [{"op": "move", "from": "/a", "path": "/b"}]}]}, "each operation"),
-])
+@pytest.mark.parametrize(
+    "program, needle",
+    [
+        ({"steps": [{"import": "os"}]}, "exactly one of"),
+        ({"return": {"$import": "os"}}, "unknown operator"),
+        ({"return": {"$__import__": "os"}}, "unknown operator"),
+        ({"return": {"$eval": "1+1"}}, "unknown operator"),
+        ({"return": {"$exec": "import os"}}, "unknown operator"),
+        ({"return": {"$open": "/etc/passwd"}}, "unknown operator"),
+        ({"return": {"$getattr": ["$args", "__class__"]}}, "unknown operator"),
+        ({"steps": [{"while": True, "do": []}]}, "exactly one of"),
+        ({"steps": [{"for": "x", "in": "$state.items"}]}, "exactly one of"),
+        ({"return": {"$query": "read_file('/etc/passwd')"}}, "unknown query function"),
+        ({"return": {"$query": "__import__('os').system('id')"}}, "unknown query function"),
+        ({"return": {"$query": "`1` | system('id')"}}, "unknown query function"),
+        ({"return": {"$query": "(" * 300 + "a" + ")" * 300}}, "longer than"),
+        ({"return": "$__builtins__"}, "unknown name"),
+        ({"return": "$os.environ"}, "unknown name"),
+        ({"steps": [{"let": "args", "value": 1}]}, "must be a new name"),
+        ({"steps": [{"patch": [{"op": "move", "from": "/a", "path": "/b"}]}]}, "each operation"),
+    ],
+)
 def test_refused_at_compile_time(program, needle):
     with pytest.raises(ProgramCompileError) as err:
         compile_one(program)
@@ -72,17 +75,32 @@ def test_oversized_program_is_refused():
 
 
 # ---- contained at run time -------------------------------------------------------------------
-@pytest.mark.parametrize("ref", ["$args.__class__.__bases__", "$args.__class__.__init__.__globals__",
-                                 "$state.__dict__", "$state.items.__len__", "$args.mro"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "$args.__class__.__bases__",
+        "$args.__class__.__init__.__globals__",
+        "$state.__dict__",
+        "$state.items.__len__",
+        "$args.mro",
+    ],
+)
 def test_dunder_walks_read_nothing(ref):
     out, _ = run({"return": {"x": ref}}, args={"k": SECRET})
     assert out == '{"x":null}'
 
 
-@pytest.mark.parametrize("template", [
-    "{args.__class__.__init__.__globals__}", "{0.__class__}", "{args!r}", "%(args)s", "{args.k:>99999999}",
-    "{state.__class__.__mro__[1].__subclasses__}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{args.__class__.__init__.__globals__}",
+        "{0.__class__}",
+        "{args!r}",
+        "%(args)s",
+        "{args.k:>99999999}",
+        "{state.__class__.__mro__[1].__subclasses__}",
+    ],
+)
 def test_format_string_attacks_are_plain_text(template):
     out, _ = run({"return": template}, args={"k": "v"})
     assert "<" not in out and "object" not in out and len(out) < 200
@@ -141,8 +159,11 @@ def test_huge_output_is_refused_and_huge_writes_too():
         run({"return": ["$state.items"] * 10}, state=state, limits=big)
     before = copy.deepcopy(state)
     with pytest.raises(ProgramLimitError, match="write"):
-        run({"steps": [{"insert": "items", "value": ["$state.items", "$state.items", "$state.items"]}]},
-            state=state, limits=big)
+        run(
+            {"steps": [{"insert": "items", "value": ["$state.items", "$state.items", "$state.items"]}]},
+            state=state,
+            limits=big,
+        )
     assert state == before
 
 
@@ -179,7 +200,12 @@ def test_limit_breach_in_an_episode_is_a_tool_message(shop, shop_programs):
     shop_programs["tools"]["get_order"] = _double(60)
     env = ToolUseEnv(shop(shop_programs), tools="compiled", user="replay")
     env.reset(seed=0)
-    obs, _, _, _, info = env.step({"role": "assistant", "content": None, "tool_calls": [
-        {"type": "function", "function": {"name": "get_order", "arguments": {"order_id": "O-1"}}}]})
+    obs, _, _, _, info = env.step(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"type": "function", "function": {"name": "get_order", "arguments": {"order_id": "O-1"}}}],
+        }
+    )
     assert obs["messages"][-1]["content"].startswith("Error: program limit")
     assert info["errors"][0]["kind"] == "tool"

@@ -45,8 +45,9 @@ def test_open_request_limit_and_emergency_exemption(kit):
     base = {"tenant_id": "TEN-1010", "priority": "routine", "permission_to_enter": False, "billable_to": "landlord"}
     with pytest.raises(ToolError, match="open request limit"):
         kit.call("create_request", {**base, "category": "electrical", "issue": "light_fixture_flickering"})
-    out = kit.call("create_request", {**base, "category": "plumbing", "issue": "leak_or_flooding",
-                                      "priority": "emergency"})
+    out = kit.call(
+        "create_request", {**base, "category": "plumbing", "issue": "leak_or_flooding", "priority": "emergency"}
+    )
     assert out["request_id"] == "MR-24890" and out["status"] == "open"
     kit.call("cancel_request", {"request_id": "MR-24883", "reason": "issue_resolved"})
     out = kit.call("create_request", {**base, "category": "electrical", "issue": "light_fixture_flickering"})
@@ -62,8 +63,17 @@ def test_issue_must_match_category_and_pest_is_never_an_emergency(kit):
 
 
 def test_tenant_charge_comes_from_the_schedule(kit):
-    out = kit.call("create_request", {"tenant_id": "TEN-1011", "category": "plumbing", "issue": "clogged_toilet",
-                                      "priority": "urgent", "permission_to_enter": True, "billable_to": "tenant"})
+    out = kit.call(
+        "create_request",
+        {
+            "tenant_id": "TEN-1011",
+            "category": "plumbing",
+            "issue": "clogged_toilet",
+            "priority": "urgent",
+            "permission_to_enter": True,
+            "billable_to": "tenant",
+        },
+    )
     assert out["charge_amount"] == 95.0
     assert kit.state.requests[out["request_id"]].charge_amount == 95.0
 
@@ -72,8 +82,17 @@ def test_slots_respect_skills_booking_and_lead_time(kit):
     slots = kit.call("find_available_slots", {"category": "electrical", "date": "2025-03-14"})
     assert [s["technician"] for s in slots] == ["Dana Okafor", "Kevin Tran"]
     assert all(s["date"] > "2025-03-10" for s in kit.call("find_available_slots", {"category": "plumbing"}))
-    new = kit.call("create_request", {"tenant_id": "TEN-1005", "category": "plumbing", "issue": "slow_drain",
-                                      "priority": "routine", "permission_to_enter": True, "billable_to": "landlord"})
+    new = kit.call(
+        "create_request",
+        {
+            "tenant_id": "TEN-1005",
+            "category": "plumbing",
+            "issue": "slow_drain",
+            "priority": "routine",
+            "permission_to_enter": True,
+            "billable_to": "landlord",
+        },
+    )
     rid = new["request_id"]
     with pytest.raises(ToolError, match="not qualified for plumbing"):
         kit.call("schedule_appointment", {"request_id": rid, "slot_id": "SL-0312-104-0800"})
@@ -110,13 +129,26 @@ def test_cancel_releases_slot_and_rejects_closed_requests(kit):
 def test_emergency_dispatch_goes_to_on_call_and_only_for_emergencies(kit):
     with pytest.raises(ToolError, match="not an emergency"):
         kit.call("dispatch_emergency", {"request_id": "MR-24874"})
-    new = kit.call("create_request", {"tenant_id": "TEN-1002", "category": "locks", "issue": "lockout",
-                                      "priority": "emergency", "permission_to_enter": False, "billable_to": "tenant"})
+    new = kit.call(
+        "create_request",
+        {
+            "tenant_id": "TEN-1002",
+            "category": "locks",
+            "issue": "lockout",
+            "priority": "emergency",
+            "permission_to_enter": False,
+            "billable_to": "tenant",
+        },
+    )
     with pytest.raises(ToolError, match="dispatched, not scheduled"):
         kit.call("schedule_appointment", {"request_id": new["request_id"], "slot_id": "SL-0312-104-0800"})
     out = kit.call("dispatch_emergency", {"request_id": new["request_id"]})
     assert (out["status"], out["technician"], out["eta_minutes"], out["charge_amount"]) == (
-        "dispatched", "Kevin Tran", 30, 65.0)
+        "dispatched",
+        "Kevin Tran",
+        30,
+        65.0,
+    )
     with pytest.raises(ToolError, match="dispatched"):
         kit.call("dispatch_emergency", {"request_id": new["request_id"]})
 
@@ -131,8 +163,14 @@ def test_entry_permission_update(kit):
 def test_domain_shape(loaded):
     assert 8 <= len(loaded.domain.tools) <= 12
     writes = {t.name for t in loaded.domain.tools if t.mutates}
-    assert writes == {"create_request", "schedule_appointment", "reschedule_appointment", "cancel_request",
-                      "update_entry_permission", "dispatch_emergency"}
+    assert writes == {
+        "create_request",
+        "schedule_appointment",
+        "reschedule_appointment",
+        "cancel_request",
+        "update_entry_permission",
+        "dispatch_emergency",
+    }
     assert len(loaded.tasks) >= 10
     for task in loaded.tasks:
         said = " ".join(m.content or "" for m in task.reference if m.role == "assistant").lower()

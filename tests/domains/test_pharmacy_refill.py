@@ -28,8 +28,14 @@ def kit(loaded):
 def test_tool_set_and_write_flags(loaded):
     specs = {s.name: s for s in loaded.toolkit.tool_specs()}
     writes = {n for n, s in specs.items() if s.mutates}
-    assert writes == {"fill_prescription", "update_fill_order", "update_delivery_address", "transfer_prescription",
-                      "request_prescriber_renewal", "request_pharmacist_consult"}
+    assert writes == {
+        "fill_prescription",
+        "update_fill_order",
+        "update_delivery_address",
+        "transfer_prescription",
+        "request_prescriber_renewal",
+        "request_pharmacist_consult",
+    }
     assert 8 <= len(specs) <= 12
     for spec in specs.values():
         assert spec.description
@@ -51,8 +57,15 @@ def test_prescription_ownership_is_checked(kit):
     with pytest.raises(ToolError, match="prescription not found"):
         kit.call("get_prescription", {"patient_id": "PT-20817", "rx_number": "RX-6133871"})  # James's zolpidem
     with pytest.raises(ToolError, match="prescription not found"):
-        kit.call("fill_prescription", {"patient_id": "PT-20817", "rx_number": "RX-6133871",
-                                       "fulfillment": "pickup", "payment_method": "insurance"})
+        kit.call(
+            "fill_prescription",
+            {
+                "patient_id": "PT-20817",
+                "rx_number": "RX-6133871",
+                "fulfillment": "pickup",
+                "payment_method": "insurance",
+            },
+        )
 
 
 def test_earliest_refill_and_expiration_dates(kit):
@@ -67,14 +80,23 @@ def test_earliest_refill_and_expiration_dates(kit):
 def test_refill_too_soon_is_refused_and_state_unchanged(kit):
     before = kit.dump_state()
     with pytest.raises(ToolError, match="refill too soon"):
-        kit.call("fill_prescription", {"patient_id": "PT-31594", "rx_number": "RX-6133871",
-                                       "fulfillment": "pickup", "payment_method": "insurance"})
+        kit.call(
+            "fill_prescription",
+            {
+                "patient_id": "PT-31594",
+                "rx_number": "RX-6133871",
+                "fulfillment": "pickup",
+                "payment_method": "insurance",
+            },
+        )
     assert kit.dump_state() == before
 
 
 def test_refill_creates_order_and_uses_a_refill(kit):
-    out = kit.call("fill_prescription", {"patient_id": "PT-20817", "rx_number": "RX-6120035",
-                                         "fulfillment": "pickup", "payment_method": "insurance"})
+    out = kit.call(
+        "fill_prescription",
+        {"patient_id": "PT-20817", "rx_number": "RX-6120035", "fulfillment": "pickup", "payment_method": "insurance"},
+    )
     assert out["order_id"] == "ORD-58209"
     assert out["amount_due"] == "30.00"  # 90-day supply: three tier-1 copays
     state = kit.dump_state()
@@ -82,8 +104,15 @@ def test_refill_creates_order_and_uses_a_refill(kit):
     assert state["prescriptions"]["RX-6120035"]["last_fill_date"] == "2025-03-14"
     assert state["orders"]["ORD-58209"]["status"] == "processing"
     with pytest.raises(ToolError, match="refill too soon"):
-        kit.call("fill_prescription", {"patient_id": "PT-20817", "rx_number": "RX-6120035",
-                                       "fulfillment": "pickup", "payment_method": "insurance"})
+        kit.call(
+            "fill_prescription",
+            {
+                "patient_id": "PT-20817",
+                "rx_number": "RX-6120035",
+                "fulfillment": "pickup",
+                "payment_method": "insurance",
+            },
+        )
 
 
 def test_schedule_ii_cannot_be_refilled_or_transferred_but_can_be_renewed(kit):
@@ -114,8 +143,7 @@ def test_renewal_refused_while_refills_remain(kit):
 
 
 def test_new_medication_needs_pharmacist_consult_and_keeps_its_refills(kit):
-    args = {"patient_id": "PT-61705", "rx_number": "RX-6142276", "fulfillment": "pickup",
-            "payment_method": "insurance"}
+    args = {"patient_id": "PT-61705", "rx_number": "RX-6142276", "fulfillment": "pickup", "payment_method": "insurance"}
     with pytest.raises(ToolError, match="pharmacist consultation required"):
         kit.call("fill_prescription", args)
     inter = kit.call("check_interactions", {"patient_id": "PT-61705", "rx_number": "RX-6142276"})
@@ -139,38 +167,62 @@ def test_inactive_insurance_is_not_billed(kit):
     cov = kit.call("check_coverage", {"patient_id": "PT-93058", "rx_number": "RX-6137720"})
     assert cov["insurance_active"] is False and cov["coverage_end"] == "2025-02-28"
     with pytest.raises(ToolError, match="insurance coverage inactive"):
-        kit.call("fill_prescription", {"patient_id": "PT-93058", "rx_number": "RX-6137720",
-                                       "fulfillment": "pickup", "payment_method": "insurance"})
+        kit.call(
+            "fill_prescription",
+            {
+                "patient_id": "PT-93058",
+                "rx_number": "RX-6137720",
+                "fulfillment": "pickup",
+                "payment_method": "insurance",
+            },
+        )
 
 
 def test_delivery_only_inside_the_delivery_area(kit):
-    kit.call("update_delivery_address", {"patient_id": "PT-58842", "street": "7781 Riverside Dr", "city": "Dublin",
-                                         "state": "oh", "zip_code": "43017"})
+    kit.call(
+        "update_delivery_address",
+        {"patient_id": "PT-58842", "street": "7781 Riverside Dr", "city": "Dublin", "state": "oh", "zip_code": "43017"},
+    )
     assert kit.dump_state()["patients"]["PT-58842"]["address"]["state"] == "OH"
     args = {"patient_id": "PT-58842", "rx_number": "RX-6135510", "payment_method": "insurance"}
     with pytest.raises(ToolError, match="outside delivery area"):
         kit.call("fill_prescription", {**args, "fulfillment": "delivery"})
     assert kit.call("fill_prescription", {**args, "fulfillment": "pickup"})["fulfillment"] == "pickup"
     with pytest.raises(ToolError, match="invalid ZIP code"):
-        kit.call("update_delivery_address", {"patient_id": "PT-58842", "street": "1 Main St", "city": "Dublin",
-                                             "state": "OH", "zip_code": "4301"})
+        kit.call(
+            "update_delivery_address",
+            {"patient_id": "PT-58842", "street": "1 Main St", "city": "Dublin", "state": "OH", "zip_code": "4301"},
+        )
 
 
 def test_controlled_substance_transferred_only_once(kit):
     with pytest.raises(ToolError, match="already transferred once"):
-        kit.call("transfer_prescription", {"patient_id": "PT-80925", "rx_number": "RX-6125561",
-                                           "destination_store_id": "ST-1319"})
-    out = kit.call("transfer_prescription", {"patient_id": "PT-80925", "rx_number": "RX-6110423",
-                                             "destination_store_id": "st-1319"})
+        kit.call(
+            "transfer_prescription",
+            {"patient_id": "PT-80925", "rx_number": "RX-6125561", "destination_store_id": "ST-1319"},
+        )
+    out = kit.call(
+        "transfer_prescription",
+        {"patient_id": "PT-80925", "rx_number": "RX-6110423", "destination_store_id": "st-1319"},
+    )
     assert out["destination"]["phone"] == "(513) 555-0176"
     rx = kit.dump_state()["prescriptions"]["RX-6110423"]
     assert (rx["status"], rx["transferred_to"]) == ("transferred", "ST-1319")
     with pytest.raises(ToolError, match="transferred to another store"):
-        kit.call("fill_prescription", {"patient_id": "PT-80925", "rx_number": "RX-6110423",
-                                       "fulfillment": "pickup", "payment_method": "insurance"})
+        kit.call(
+            "fill_prescription",
+            {
+                "patient_id": "PT-80925",
+                "rx_number": "RX-6110423",
+                "fulfillment": "pickup",
+                "payment_method": "insurance",
+            },
+        )
     with pytest.raises(ToolError, match="already at this store"):
-        kit.call("transfer_prescription", {"patient_id": "PT-80925", "rx_number": "RX-6110424",
-                                           "destination_store_id": "ST-1042"})
+        kit.call(
+            "transfer_prescription",
+            {"patient_id": "PT-80925", "rx_number": "RX-6110424", "destination_store_id": "ST-1042"},
+        )
 
 
 def test_switch_open_order_to_delivery(kit):
@@ -186,12 +238,15 @@ def test_switch_open_order_to_delivery(kit):
 
 
 def test_pharmacist_consult_request(kit):
-    out = kit.call("request_pharmacist_consult", {"patient_id": "PT-70139", "rx_number": "RX-6087743",
-                                                   "reason": "drug_interaction"})
+    out = kit.call(
+        "request_pharmacist_consult",
+        {"patient_id": "PT-70139", "rx_number": "RX-6087743", "reason": "drug_interaction"},
+    )
     assert out["consult_id"] == "CNS-7102" and out["callback_phone"] == "(614) 555-0163"
     with pytest.raises(ToolError, match="already open"):
-        kit.call("request_pharmacist_consult", {"patient_id": "PT-70139", "rx_number": "RX-6087743",
-                                                 "reason": "dosing"})
+        kit.call(
+            "request_pharmacist_consult", {"patient_id": "PT-70139", "rx_number": "RX-6087743", "reason": "dosing"}
+        )
 
 
 def test_generated_files_match_build_script(loaded):
@@ -199,5 +254,6 @@ def test_generated_files_match_build_script(loaded):
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     assert build.DOMAIN.model_dump(mode="json") == loaded.domain.model_dump(mode="json")
-    assert [t.model_dump(mode="json", exclude_none=True) for t in build.TASKS] == \
-        [t.model_dump(mode="json", exclude_none=True) for t in loaded.tasks]
+    assert [t.model_dump(mode="json", exclude_none=True) for t in build.TASKS] == [
+        t.model_dump(mode="json", exclude_none=True) for t in loaded.tasks
+    ]

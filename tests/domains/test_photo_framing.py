@@ -25,8 +25,13 @@ def kit(loaded):
 
 
 def quote(kit, **kw):
-    args = {"frame_id": "FR-OAK-NAT", "artwork_width_in": 11, "artwork_height_in": 14, "glazing_id": "GL-STD",
-            "delivery": "pickup"}
+    args = {
+        "frame_id": "FR-OAK-NAT",
+        "artwork_width_in": 11,
+        "artwork_height_in": 14,
+        "glazing_id": "GL-STD",
+        "delivery": "pickup",
+    }
     args.update(kw)
     return kit.call("get_quote", args)
 
@@ -35,8 +40,7 @@ def test_quote_prices_by_united_inches_and_mat_adds_to_outer_size(kit):
     q = quote(kit, frame_id="FR-WAL-DRK", glazing_id="GL-AR", mat_id="MAT-CRM", mat_width_in=2)
     assert (q["outer_width_in"], q["outer_height_in"], q["united_inches"]) == (15, 18, 33)
     # 1.60/UI x 33, 0.15/sq in x 270, 0.40/UI x 33, fitting 18
-    assert q["price"] == {"frame": 52.8, "glazing": 40.5, "mat": 13.2, "fitting": 18.0, "shipping": 0.0,
-                          "total": 124.5}
+    assert q["price"] == {"frame": 52.8, "glazing": 40.5, "mat": 13.2, "fitting": 18.0, "shipping": 0.0, "total": 124.5}
     json.dumps(q)  # JSON-able
 
 
@@ -47,36 +51,78 @@ def test_shipping_fee_bands(kit):
     assert big["price"]["shipping"] == 49.0
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"frame_id": "FR-NOPE"}, "frame FR-NOPE not found"),
-    ({"frame_id": "FR-CHY-SHK"}, "out of stock"),
-    ({"frame_id": "FR-SLM-BLK", "mat_id": "MAT-WHT", "mat_width_in": 2}, "does not accept a mat"),
-    ({"artwork_width_in": 3.5, "artwork_height_in": 5, "mat_id": "MAT-WHT", "mat_width_in": 1.5}, "minimum for a mat"),
-    ({"mat_id": "MAT-WHT", "mat_width_in": 5}, "mat width must be one of"),
-    ({"mat_id": "MAT-WHT"}, "must be given together"),
-    ({"artwork_width_in": 4, "artwork_height_in": 6, "frame_id": "FR-GAL-WHT"}, "outside frame FR-GAL-WHT's 14-100 UI range"),
-    ({"frame_id": "FR-WAL-DRK", "artwork_width_in": 30, "artwork_height_in": 40, "glazing_id": "GL-MUS",
-      "mat_id": "MAT-RAG", "mat_width_in": 3}, "museum glass is limited to 80 UI; this piece is 82 UI"),
-    ({"glazing_id": "GL-STD", "delivery": "ship"}, "glass glazing cannot be shipped"),
-    ({"frame_id": "FR-MTL-BLK", "artwork_width_in": 36, "artwork_height_in": 48, "glazing_id": "GL-ACR",
-      "delivery": "ship"}, "pieces over 80 UI cannot be shipped"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"frame_id": "FR-NOPE"}, "frame FR-NOPE not found"),
+        ({"frame_id": "FR-CHY-SHK"}, "out of stock"),
+        ({"frame_id": "FR-SLM-BLK", "mat_id": "MAT-WHT", "mat_width_in": 2}, "does not accept a mat"),
+        (
+            {"artwork_width_in": 3.5, "artwork_height_in": 5, "mat_id": "MAT-WHT", "mat_width_in": 1.5},
+            "minimum for a mat",
+        ),
+        ({"mat_id": "MAT-WHT", "mat_width_in": 5}, "mat width must be one of"),
+        ({"mat_id": "MAT-WHT"}, "must be given together"),
+        (
+            {"artwork_width_in": 4, "artwork_height_in": 6, "frame_id": "FR-GAL-WHT"},
+            "outside frame FR-GAL-WHT's 14-100 UI range",
+        ),
+        (
+            {
+                "frame_id": "FR-WAL-DRK",
+                "artwork_width_in": 30,
+                "artwork_height_in": 40,
+                "glazing_id": "GL-MUS",
+                "mat_id": "MAT-RAG",
+                "mat_width_in": 3,
+            },
+            "museum glass is limited to 80 UI; this piece is 82 UI",
+        ),
+        ({"glazing_id": "GL-STD", "delivery": "ship"}, "glass glazing cannot be shipped"),
+        (
+            {
+                "frame_id": "FR-MTL-BLK",
+                "artwork_width_in": 36,
+                "artwork_height_in": 48,
+                "glazing_id": "GL-ACR",
+                "delivery": "ship",
+            },
+            "pieces over 80 UI cannot be shipped",
+        ),
+    ],
+)
 def test_quote_constraints_raise_tool_errors(kit, kw, message):
     with pytest.raises(ToolError, match=message):
         quote(kit, **kw)
 
 
 def test_acrylic_allows_large_pieces_and_shipping(kit):
-    q = quote(kit, frame_id="FR-WAL-DRK", artwork_width_in=30, artwork_height_in=40, glazing_id="GL-ACR-MUS",
-              mat_id="MAT-RAG", mat_width_in=3)
+    q = quote(
+        kit,
+        frame_id="FR-WAL-DRK",
+        artwork_width_in=30,
+        artwork_height_in=40,
+        glazing_id="GL-ACR-MUS",
+        mat_id="MAT-RAG",
+        mat_width_in=3,
+    )
     assert q["united_inches"] == 82
     assert quote(kit, glazing_id="GL-ACR", delivery="ship")["delivery"] == "ship"
 
 
 def test_place_order_writes_order_and_links_customer(kit):
     before = kit.state.next_order_number
-    order = kit.call("place_order", {"customer_id": "CUS-3131", "frame_id": "FR-OAK-NAT", "artwork_width_in": 11,
-                                     "artwork_height_in": 14, "glazing_id": "GL-ACR", "delivery": "ship"})
+    order = kit.call(
+        "place_order",
+        {
+            "customer_id": "CUS-3131",
+            "frame_id": "FR-OAK-NAT",
+            "artwork_width_in": 11,
+            "artwork_height_in": 14,
+            "glazing_id": "GL-ACR",
+            "delivery": "ship",
+        },
+    )
     assert order["order_id"] == f"ORD-{before}"
     assert order["status"] == "received" and order["placed_on"] == "2025-03-14" and order["ready_date"] == "2025-03-22"
     assert order["ship_to"]["city"] == "Portland"
@@ -88,17 +134,36 @@ def test_place_order_writes_order_and_links_customer(kit):
 def test_place_order_rejects_ship_without_address_and_leaves_state_unchanged(kit):
     state = kit.dump_state()
     with pytest.raises(ToolError, match="no shipping address"):
-        kit.call("place_order", {"customer_id": "CUS-3057", "frame_id": "FR-OAK-NAT", "artwork_width_in": 16,
-                                 "artwork_height_in": 20, "glazing_id": "GL-ACR", "delivery": "ship"})
+        kit.call(
+            "place_order",
+            {
+                "customer_id": "CUS-3057",
+                "frame_id": "FR-OAK-NAT",
+                "artwork_width_in": 16,
+                "artwork_height_in": 20,
+                "glazing_id": "GL-ACR",
+                "delivery": "ship",
+            },
+        )
     with pytest.raises(ToolError, match="customer CUS-9999 not found"):
-        kit.call("place_order", {"customer_id": "CUS-9999", "frame_id": "FR-OAK-NAT", "artwork_width_in": 16,
-                                 "artwork_height_in": 20, "glazing_id": "GL-STD", "delivery": "pickup"})
+        kit.call(
+            "place_order",
+            {
+                "customer_id": "CUS-9999",
+                "frame_id": "FR-OAK-NAT",
+                "artwork_width_in": 16,
+                "artwork_height_in": 20,
+                "glazing_id": "GL-STD",
+                "delivery": "pickup",
+            },
+        )
     assert kit.dump_state() == state
 
 
 def test_modify_order_reprices_and_reports_difference(kit):
-    out = kit.call("modify_order", {"order_id": "ORD-50217", "glazing_id": "GL-AR", "mat_id": "MAT-BLK",
-                                    "mat_width_in": 2})
+    out = kit.call(
+        "modify_order", {"order_id": "ORD-50217", "glazing_id": "GL-AR", "mat_id": "MAT-BLK", "mat_width_in": 2}
+    )
     assert out["previous_total"] == 79.62 and out["price"]["total"] == 180.4 and out["price_difference"] == 100.78
     assert kit.state.orders["ORD-50217"].outer_width_in == 22
     removed = kit.call("modify_order", {"order_id": "ORD-50217", "remove_mat": True})
@@ -133,13 +198,19 @@ def test_cancel_refunds_full_total_once(kit):
 
 def test_update_shipping_address_validates_and_updates_open_ship_orders(kit):
     with pytest.raises(ToolError, match="two-letter"):
-        kit.call("update_shipping_address", {"customer_id": "CUS-3085", "street": "1 A St", "city": "Bend",
-                                             "state": "Oregon", "zip_code": "97701"})
+        kit.call(
+            "update_shipping_address",
+            {"customer_id": "CUS-3085", "street": "1 A St", "city": "Bend", "state": "Oregon", "zip_code": "97701"},
+        )
     with pytest.raises(ToolError, match="five-digit"):
-        kit.call("update_shipping_address", {"customer_id": "CUS-3085", "street": "1 A St", "city": "Bend",
-                                             "state": "OR", "zip_code": "9770"})
-    out = kit.call("update_shipping_address", {"customer_id": "CUS-3085", "street": "12 Pine Ln", "city": "Bend",
-                                               "state": "or", "zip_code": "97702"})
+        kit.call(
+            "update_shipping_address",
+            {"customer_id": "CUS-3085", "street": "1 A St", "city": "Bend", "state": "OR", "zip_code": "9770"},
+        )
+    out = kit.call(
+        "update_shipping_address",
+        {"customer_id": "CUS-3085", "street": "12 Pine Ln", "city": "Bend", "state": "or", "zip_code": "97702"},
+    )
     assert out["orders_updated"] == ["ORD-50220"]
     assert kit.state.orders["ORD-50220"].ship_to.street == "12 Pine Ln"
     assert kit.state.customers["CUS-3085"].address.state == "OR"
@@ -153,9 +224,16 @@ def test_find_customer_is_case_insensitive_and_reports_unknown_email(kit):
 
 def test_initial_orders_agree_with_pricing_rules(kit):
     for order in kit.state.orders.values():
-        q = quote(kit, frame_id=order.frame_id, artwork_width_in=order.artwork_width_in,
-                  artwork_height_in=order.artwork_height_in, glazing_id=order.glazing_id, delivery=order.delivery,
-                  mat_id=order.mat_id, mat_width_in=order.mat_width_in)
+        q = quote(
+            kit,
+            frame_id=order.frame_id,
+            artwork_width_in=order.artwork_width_in,
+            artwork_height_in=order.artwork_height_in,
+            glazing_id=order.glazing_id,
+            delivery=order.delivery,
+            mat_id=order.mat_id,
+            mat_width_in=order.mat_width_in,
+        )
         assert q["price"] == order.price.model_dump(mode="json"), order.order_id
 
 

@@ -85,9 +85,13 @@ TOOLS_PY = textwrap.dedent('''
             raise KeyError(f"no order {order_id}")
 ''')
 
-INITIAL = {"items": [{"item_id": "I-1", "name": "lamp", "price": 30, "stock": 4},
-                     {"item_id": "I-2", "name": "chair", "price": 80, "stock": 1}],
-           "orders": []}
+INITIAL = {
+    "items": [
+        {"item_id": "I-1", "name": "lamp", "price": 30, "stock": 4},
+        {"item_id": "I-2", "name": "chair", "price": 80, "stock": 1},
+    ],
+    "orders": [],
+}
 
 
 def build_tiny_domain(root, name: str = "tiny-shop"):
@@ -105,27 +109,37 @@ def build_tiny_domain(root, name: str = "tiny-shop"):
     b.assistant("Done: order O-1 for 2 lamps, total $60.")
     b.user("Thanks!")
     b.assistant("You're welcome.")
-    tasks.append(b.task("order-lamps", name, user={"instruction": "Order two lamps (I-1).",
-                                                    "turns": ["Please order two lamps, item I-1.", "Thanks!"]},
-                        communicate=["O-1", "$60"]))
+    tasks.append(
+        b.task(
+            "order-lamps",
+            name,
+            user={"instruction": "Order two lamps (I-1).", "turns": ["Please order two lamps, item I-1.", "Thanks!"]},
+            communicate=["O-1", "$60"],
+        )
+    )
 
     b = ReferenceBuilder(kit, INITIAL)
     b.user("How much is the chair I-2?")
     b.call("get_item", item_id="I-2")
     b.assistant("The chair costs $80.")
-    tasks.append(b.task("chair-price", name, user={"instruction": "Ask the price of chair I-2."},
-                        communicate=["$80"]))
+    tasks.append(b.task("chair-price", name, user={"instruction": "Ask the price of chair I-2."}, communicate=["$80"]))
 
     b = ReferenceBuilder(kit, INITIAL)
     b.user("Order 3 chairs I-2, tagged gift.")
     b.call("place_order", item_id="I-2", quantity=3, tags=["gift"], expect_error=True)
     b.call("place_order", item_id="I-2", quantity=1, tags=["gift", "red"])
     b.assistant("Only one chair was in stock; I ordered it as O-1.")
-    tasks.append(b.task("chair-stock", name, user={"instruction": "Order 3 chairs tagged gift."},
-                        communicate=["O-1"]))
+    tasks.append(b.task("chair-stock", name, user={"instruction": "Order 3 chairs tagged gift."}, communicate=["O-1"]))
 
-    domain = Domain(name=name, description="A tiny shop for tests.", policy="You are a shop assistant.",
-                    tools=kit.tool_specs(), state_schema=kit.state_schema(), initial_state=INITIAL, max_turns=12)
+    domain = Domain(
+        name=name,
+        description="A tiny shop for tests.",
+        policy="You are a shop assistant.",
+        tools=kit.tool_specs(),
+        state_schema=kit.state_schema(),
+        initial_state=INITIAL,
+        max_turns=12,
+    )
     save_domain(domain, tasks, folder)
     return folder
 

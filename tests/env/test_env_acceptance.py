@@ -31,7 +31,8 @@ def test_oracle_scores_one_on_every_task(domain, tools):
         assert rec.terminated and not rec.truncated and rec.error is None
         if tools == "python":  # the oracle's conversation is the reference, message for message
             assert rec.messages[1:] == [m.to_dict() for m in task.reference] or rec.messages == [
-                m.to_dict() for m in task.reference]
+                m.to_dict() for m in task.reference
+            ]
 
 
 @pytest.mark.parametrize("domain", BUNDLED)

@@ -66,11 +66,15 @@ def test_unparsed_arguments_still_make_a_valid_row(tiny_domain):
 
 
 def test_llm_agent_on_scripted_backend_with_raw_text(tiny_domain):
-    llm = ScriptedBackend([
-        '<think>look it up</think><tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>',
-        "The chair is $80.",
-    ])
-    rec = run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm, sampling={"temperature": 0.0}), task_id="chair-price", seed=4)
+    llm = ScriptedBackend(
+        [
+            '<think>look it up</think><tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>',
+            "The chair is $80.",
+        ]
+    )
+    rec = run_episode(
+        ToolUseEnv(tiny_domain), LLMAgent(llm, sampling={"temperature": 0.0}), task_id="chair-price", seed=4
+    )
     assert rec.reward == 1.0 and rec.agent == "scripted:scripted"
     assert rec.messages[2]["reasoning_content"] == "look it up"
     first = llm.calls[0]
@@ -85,8 +89,13 @@ def test_llm_agent_over_loopback_http(tiny_domain):
 
             backend = make_backend("openai:loopback", base_url=srv.url)
             try:
-                return await arollout(lambda: ToolUseEnv(tiny_domain), LLMAgent(backend), 9, concurrency=4,
-                                      task_ids=tiny_domain.task_ids())
+                return await arollout(
+                    lambda: ToolUseEnv(tiny_domain),
+                    LLMAgent(backend),
+                    9,
+                    concurrency=4,
+                    task_ids=tiny_domain.task_ids(),
+                )
             finally:
                 await backend.aclose()
 
@@ -124,13 +133,30 @@ def test_cli_rollout(tiny_domain, tmp_path, monkeypatch):
 
     out = tmp_path / "rows.jsonl"
     folder = str(tiny_domain.path)
-    res = CliRunner().invoke(app, ["rollout", folder, "--agent", "oracle", "-n", "4", "--concurrency", "2",
-                                   "--tasks", "all", "-o", str(out), "--no-progress"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "rollout",
+            folder,
+            "--agent",
+            "oracle",
+            "-n",
+            "4",
+            "--concurrency",
+            "2",
+            "--tasks",
+            "all",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "4 episodes, mean reward 1.000" in res.output
     assert len(out.read_bytes().splitlines()) == 4
-    res = CliRunner().invoke(app, ["rollout", folder, "--agent", "random", "-n", "3", "--tools", "replay",
-                                   "--no-progress"])
+    res = CliRunner().invoke(
+        app, ["rollout", folder, "--agent", "random", "-n", "3", "--tools", "replay", "--no-progress"]
+    )
     assert res.exit_code == 0 and "mean reward 0.000" in res.output
     res = CliRunner().invoke(app, ["rollout", folder, "--tasks", "nope", "--no-progress"])
     assert res.exit_code != 0 and "no task 'nope'" in str(res.exception)

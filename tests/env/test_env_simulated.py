@@ -12,14 +12,18 @@ from gem_env.tool_backends import ReplayToolBackend
 
 
 def call(name, args):
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"function": {"name": name, "arguments": args}}]}
+    return {"role": "assistant", "content": None, "tool_calls": [{"function": {"name": name, "arguments": args}}]}
 
 
 def order_patch(qty=2, stock=2):
-    return [{"op": "replace", "path": "/items/0/stock", "value": stock},
-            {"op": "add", "path": "/orders/-", "value": {"order_id": "O-1", "item_id": "I-1", "quantity": qty,
-                                                          "status": "placed", "tags": []}}]
+    return [
+        {"op": "replace", "path": "/items/0/stock", "value": stock},
+        {
+            "op": "add",
+            "path": "/orders/-",
+            "value": {"order_id": "O-1", "item_id": "I-1", "quantity": qty, "status": "placed", "tags": []},
+        },
+    ]
 
 
 def reply(output, patch=(), error=None):
@@ -41,13 +45,16 @@ def test_patch_applied_and_state_reaches_reward(tiny_domain):
     assert llm.calls[0]["response_format"] == {"type": "json_object"} and llm.calls[0]["caller"] == "tool_simulator"
 
 
-@pytest.mark.parametrize("bad,why", [
-    (reply({"item": 1}, [{"op": "replace", "path": "/items/0/stock", "value": 0}]), "is read-only"),
-    (reply("ok", [{"op": "replace", "path": "/items/0/stock", "value": "many"}]), "breaks the state schema"),
-    (reply("ok", [{"op": "remove", "path": "/nothing/here"}]), "does not apply"),
-    ("this is not json at all", "not JSON"),
-    (orjson.dumps({"patch": []}).decode(), "output"),
-])
+@pytest.mark.parametrize(
+    "bad,why",
+    [
+        (reply({"item": 1}, [{"op": "replace", "path": "/items/0/stock", "value": 0}]), "is read-only"),
+        (reply("ok", [{"op": "replace", "path": "/items/0/stock", "value": "many"}]), "breaks the state schema"),
+        (reply("ok", [{"op": "remove", "path": "/nothing/here"}]), "does not apply"),
+        ("this is not json at all", "not JSON"),
+        (orjson.dumps({"patch": []}).decode(), "output"),
+    ],
+)
 def test_bad_replies_rejected_then_retried(tiny_domain, bad, why):
     tool = "get_item" if "read-only" in why else "place_order"
     args = {"item_id": "I-1"} if tool == "get_item" else {"item_id": "I-1", "quantity": 1}
@@ -74,7 +81,10 @@ def test_simulator_error_after_retries_is_reported_and_episode_goes_on(tiny_doma
 
 
 def test_cache_replays_exactly_and_recording_feeds_replay(tiny_domain):
-    answers = {"get_item": reply({"item_id": "I-1", "stock": 4}), "place_order": reply({"order_id": "O-1"}, order_patch())}
+    answers = {
+        "get_item": reply({"item_id": "I-1", "stock": 4}),
+        "place_order": reply({"order_id": "O-1"}, order_patch()),
+    }
 
     def responder(messages, tools, response_format, sampling):
         text = messages[0]["content"]
@@ -83,8 +93,11 @@ def test_cache_replays_exactly_and_recording_feeds_replay(tiny_domain):
 
     llm = ScriptedBackend(responder)
     cache: dict = {}
-    actions = [call("get_item", {"item_id": "I-1"}), call("place_order", {"item_id": "I-1", "quantity": 2}),
-               call("get_item", {"item_id": "I-1"})]
+    actions = [
+        call("get_item", {"item_id": "I-1"}),
+        call("place_order", {"item_id": "I-1", "quantity": 2}),
+        call("get_item", {"item_id": "I-1"}),
+    ]
 
     def episode():
         env = ToolUseEnv(tiny_domain, tools=SimulatedToolBackend(llm, cache=cache))

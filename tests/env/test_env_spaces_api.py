@@ -14,15 +14,28 @@ from gem_env.spaces import ConversationSpace, sample_from_schema
 from tools_registry.validation import ToolSet
 
 SCHEMAS = [
-    {"type": "object", "properties": {"a": {"type": "integer", "minimum": 3, "maximum": 5},
-                                      "b": {"type": "string", "enum": ["x", "y"]},
-                                      "c": {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 2},
-                                      "d": {"anyOf": [{"type": "null"}, {"type": "boolean"}]},
-                                      "e": {"type": "object", "properties": {"f": {"type": "string", "minLength": 2}},
-                                            "required": ["f"], "additionalProperties": False}},
-     "required": ["a", "b", "c", "e"], "additionalProperties": False},
-    {"type": "object", "properties": {"n": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
-     "required": ["n"]},
+    {
+        "type": "object",
+        "properties": {
+            "a": {"type": "integer", "minimum": 3, "maximum": 5},
+            "b": {"type": "string", "enum": ["x", "y"]},
+            "c": {"type": "array", "items": {"type": "number"}, "minItems": 1, "maxItems": 2},
+            "d": {"anyOf": [{"type": "null"}, {"type": "boolean"}]},
+            "e": {
+                "type": "object",
+                "properties": {"f": {"type": "string", "minLength": 2}},
+                "required": ["f"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["a", "b", "c", "e"],
+        "additionalProperties": False,
+    },
+    {
+        "type": "object",
+        "properties": {"n": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}},
+        "required": ["n"],
+    },
 ]
 
 
@@ -63,18 +76,31 @@ def test_observation_space_contains():
 
 
 def test_import_is_light_and_registration_imports_no_tools():
-    code = ("import sys; import gem_env.registration as r; ids = r.register_envs(); "
-            "import gymnasium as gym; assert ids; "
-            "bad = [m for m in sys.modules if m.startswith(('torch', 'openai', 'transformers', 'gem_domain_tools'))]; "
-            "assert not bad, bad; "
-            "env = gym.make(ids[0]); assert any(m.startswith('gem_domain_tools') for m in sys.modules); "
-            "assert 'openai' not in sys.modules")
+    code = (
+        "import sys; import gem_env.registration as r; ids = r.register_envs(); "
+        "import gymnasium as gym; assert ids; "
+        "bad = [m for m in sys.modules if m.startswith(('torch', 'openai', 'transformers', 'gem_domain_tools'))]; "
+        "assert not bad, bad; "
+        "env = gym.make(ids[0]); assert any(m.startswith('gem_domain_tools') for m in sys.modules); "
+        "assert 'openai' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-MODULES = ["gem_env.env", "gem_env.spaces", "gem_env.tool_backends", "gem_env.simulated", "gem_env.users",
-           "gem_env.rewards", "gem_env.registration", "gem_env.agents", "gem_env.rollout", "gem_env.prompts",
-           "gem_env.cli.rollout", "gem_env._sync"]
+MODULES = [
+    "gem_env.env",
+    "gem_env.spaces",
+    "gem_env.tool_backends",
+    "gem_env.simulated",
+    "gem_env.users",
+    "gem_env.rewards",
+    "gem_env.registration",
+    "gem_env.agents",
+    "gem_env.rollout",
+    "gem_env.prompts",
+    "gem_env.cli.rollout",
+    "gem_env._sync",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

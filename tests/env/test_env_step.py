@@ -16,8 +16,11 @@ from tools_registry.specs import ToolSpec
 
 
 def call(name, args, text=None):
-    return {"role": "assistant", "content": text,
-            "tool_calls": [{"id": "x", "type": "function", "function": {"name": name, "arguments": args}}]}
+    return {
+        "role": "assistant",
+        "content": text,
+        "tool_calls": [{"id": "x", "type": "function", "function": {"name": name, "arguments": args}}],
+    }
 
 
 def test_reset_picks_task_by_id_or_seed(tiny_domain):
@@ -42,20 +45,27 @@ def test_tool_call_runs_and_ids_are_deterministic(tiny_domain):
     assistant, tool = info["new_messages"]
     assert assistant["tool_calls"][0]["id"] == "call_1"
     assert assistant["tool_calls"][0]["function"]["arguments"] == {"item_id": "I-1"}
-    assert tool == {"role": "tool", "tool_call_id": "call_1", "name": "get_item",
-                    "content": '{"item_id":"I-1","name":"lamp","price":30,"stock":4}'}
+    assert tool == {
+        "role": "tool",
+        "tool_call_id": "call_1",
+        "name": "get_item",
+        "content": '{"item_id":"I-1","name":"lamp","price":30,"stock":4}',
+    }
     assert obs["messages"][-2:] == [assistant, tool]
     assert info["turn"] == 1 and info["tool_calls"] == 1 and info["errors"] == []
 
 
-@pytest.mark.parametrize("action,kind,needle", [
-    (call("fly_away", {}), "unknown_tool", "unknown tool 'fly_away'"),
-    (call("get_item", {}), "arguments", "missing required argument 'item_id'"),
-    (call("get_item", {"item_id": 3}), "arguments", "'item_id' must be string"),
-    (call("get_item", "{not json"), "arguments", "not valid JSON"),
-    (call("get_item", {"item_id": "I-9"}), "tool", "Error: no item I-9"),
-    (call("cancel_order", {"order_id": "O-7"}), "tool", "Error: no order O-7"),  # a KeyError from the tool
-])
+@pytest.mark.parametrize(
+    "action,kind,needle",
+    [
+        (call("fly_away", {}), "unknown_tool", "unknown tool 'fly_away'"),
+        (call("get_item", {}), "arguments", "missing required argument 'item_id'"),
+        (call("get_item", {"item_id": 3}), "arguments", "'item_id' must be string"),
+        (call("get_item", "{not json"), "arguments", "not valid JSON"),
+        (call("get_item", {"item_id": "I-9"}), "tool", "Error: no item I-9"),
+        (call("cancel_order", {"order_id": "O-7"}), "tool", "Error: no order O-7"),  # a KeyError from the tool
+    ],
+)
 def test_bad_calls_become_tool_messages(tiny_domain, action, kind, needle):
     env = ToolUseEnv(tiny_domain)
     env.reset(options={"task_id": "order-lamps"})
@@ -106,8 +116,11 @@ def test_limits_truncate(tiny_domain):
 
     env = ToolUseEnv(tiny_domain, max_tool_calls_per_turn=2)
     env.reset(options={"task_id": "order-lamps"})
-    many = {"role": "assistant", "content": None, "tool_calls": [
-        {"function": {"name": "get_item", "arguments": {"item_id": "I-1"}}} for _ in range(3)]}
+    many = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"function": {"name": "get_item", "arguments": {"item_id": "I-1"}}} for _ in range(3)],
+    }
     _, _, term, trunc, info = env.step(many)
     assert trunc and info["truncated_by"] == "max_tool_calls_per_turn"
     tool_msgs = [m for m in info["new_messages"] if m["role"] == "tool"]
@@ -142,8 +155,11 @@ def test_snapshot_restore_branches(tiny_domain):
 
 
 def test_user_turn_reveals_tools(tiny_domain):
-    extra = ToolSpec(name="get_item_by_name", description="Find an item by name.",
-                     parameters={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+    extra = ToolSpec(
+        name="get_item_by_name",
+        description="Find an item by name.",
+        parameters={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    )
     user = ScriptedUser(["hi", UserTurn(content="now use the new tool", tools=[extra])])
     seen = []
 
@@ -163,8 +179,12 @@ def test_user_turn_reveals_tools(tiny_domain):
 
 
 def test_async_twins_match_sync(tiny_domain):
-    actions = [call("get_item", {"item_id": "I-1"}), call("place_order", {"item_id": "I-1", "quantity": 2}),
-               {"role": "assistant", "content": "O-1, $60"}, {"role": "assistant", "content": "bye"}]
+    actions = [
+        call("get_item", {"item_id": "I-1"}),
+        call("place_order", {"item_id": "I-1", "quantity": 2}),
+        {"role": "assistant", "content": "O-1, $60"},
+        {"role": "assistant", "content": "bye"},
+    ]
 
     def sync_run():
         env = ToolUseEnv(tiny_domain)

@@ -82,10 +82,15 @@ def test_task_reward_is_product_of_basis_and_reports_all(tiny_domain):
 def test_judge_rubric_with_scripted_model(tiny_domain):
     task = tiny_domain.task("order-lamps").model_copy(deep=True)
     task.criteria.rubric = ["Confirms the order id", "Is polite"]
-    judge_llm = ScriptedBackend([
-        orjson.dumps({"items": [{"item": 1, "met": True, "reason": "ok"}, {"item": 2, "met": False, "reason": "rude"}]}).decode(),
-        "garbage", orjson.dumps({"items": [{"item": 1, "met": True}, {"item": 2, "met": True}]}).decode(),
-    ])
+    judge_llm = ScriptedBackend(
+        [
+            orjson.dumps(
+                {"items": [{"item": 1, "met": True, "reason": "ok"}, {"item": 2, "met": False, "reason": "rude"}]}
+            ).decode(),
+            "garbage",
+            orjson.dumps({"items": [{"item": 1, "met": True}, {"item": 2, "met": True}]}).decode(),
+        ]
+    )
     judge = JudgeRubric(judge_llm, retries=1)
     res = judge.score(outcome(task, {}, {}, said="O-1"))
     assert res.value == 0.0 and res.details["judge_unmet"] == ["Is polite"]
@@ -117,8 +122,13 @@ def test_llm_user_plays_scenario_and_stops(tiny_domain):
     assert obs["messages"][-1] == {"role": "user", "content": "Hi, I'd like two lamps please."}
     system = llm.calls[0]["messages"][0]["content"]
     assert "Order two lamps (I-1)." in system and STOP_MARKER in system and "{{" not in system
-    env.step({"role": "assistant", "content": None, "tool_calls": [
-        {"function": {"name": "get_item", "arguments": {"item_id": "I-1"}}}]})
+    env.step(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"function": {"name": "get_item", "arguments": {"item_id": "I-1"}}}],
+        }
+    )
     _, _, term, _, info = env.step({"role": "assistant", "content": "Which lamp?"})
     assert term and info["new_messages"][-1] == {"role": "user", "content": "Great, thanks!"}
     view = llm.calls[1]["messages"]  # roles flipped, tool traffic hidden

@@ -65,10 +65,12 @@ def oracle_responder(tasks):
 def test_two_workers_match_one_process(tiny_domain, tmp_path):
     folder, tids = str(tiny_domain.path), tiny_domain.task_ids()
     single = rollout(folder, "random", 12, concurrency=3, seed=7, task_ids=tids, output=tmp_path / "one.jsonl")
-    res = rollout_on_ray(folder, "random", 12, num_workers=2, concurrency=3, seed=7, task_ids=tids,
-                         output=tmp_path / "ray.jsonl")
-    assert [(r.seed, r.task_id, r.reward, r.messages) for r in res.records] == \
-           [(r.seed, r.task_id, r.reward, r.messages) for r in single]
+    res = rollout_on_ray(
+        folder, "random", 12, num_workers=2, concurrency=3, seed=7, task_ids=tids, output=tmp_path / "ray.jsonl"
+    )
+    assert [(r.seed, r.task_id, r.reward, r.messages) for r in res.records] == [
+        (r.seed, r.task_id, r.reward, r.messages) for r in single
+    ]
     one, two = rows(tmp_path / "one.jsonl"), rows(tmp_path / "ray.jsonl")
     assert one.keys() == two.keys() and len(two) == 12
     assert all(same_episode(one[k], two[k]) for k in one)
@@ -81,11 +83,28 @@ def test_cli_ray_rollout_resume_and_pool(tiny_domain, tmp_path):
     register(app)
     app.command("noop")(lambda: None)
     out, folder = tmp_path / "rows.jsonl", str(tiny_domain.path)
-    with LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as a, \
-            LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as b:
+    with (
+        LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as a,
+        LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as b,
+    ):
         (tmp_path / "urls.txt").write_text(f"{a.url}\n{b.url}\n")
-        base = ["rollout", folder, "--agent", "openai:loopback", "--base-url", str(tmp_path / "urls.txt"),
-                "--tasks", "all", "-o", str(out), "--no-progress", "--ray", "2", "--concurrency", "2"]
+        base = [
+            "rollout",
+            folder,
+            "--agent",
+            "openai:loopback",
+            "--base-url",
+            str(tmp_path / "urls.txt"),
+            "--tasks",
+            "all",
+            "-o",
+            str(out),
+            "--no-progress",
+            "--ray",
+            "2",
+            "--concurrency",
+            "2",
+        ]
         res = CliRunner().invoke(app, [*base, "-n", "8"])
         assert res.exit_code == 0, res.output
         assert "8 episodes, mean reward 1.000, 0 failed" in res.output
@@ -117,8 +136,9 @@ def test_resume_after_a_killed_worker_redoes_nothing_and_loses_nothing(tiny_doma
     out = tmp_path / "rows.jsonl"
     reference = rollout(folder, "oracle", n, seed=3, task_ids=tids, output=tmp_path / "one.jsonl")
     with LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks), latency_s=0.05) as srv:
-        kw = dict(num_workers=2, concurrency=1, seed=3, task_ids=tids, output=out,
-                  backend_options={"base_url": srv.url})
+        kw = dict(
+            num_workers=2, concurrency=1, seed=3, task_ids=tids, output=out, backend_options={"base_url": srv.url}
+        )
         result: dict = {}
         run = threading.Thread(target=lambda: result.update(r=rollout_on_ray(folder, "openai:loopback", n, **kw)))
         run.start()
@@ -147,7 +167,9 @@ def test_resume_after_a_killed_worker_redoes_nothing_and_loses_nothing(tiny_doma
     assert len(again.records) == n - len(done), "only unfinished episodes ran"
     final, ref = rows(out), rows(tmp_path / "one.jsonl")
     assert final.keys() == ref.keys()
-    assert all(same_episode(final[k], ref[k]) for k in ref) and {r["meta"]["extra"]["reward"] for r in final.values()} == {1.0}
+    assert all(same_episode(final[k], ref[k]) for k in ref) and {
+        r["meta"]["extra"]["reward"] for r in final.values()
+    } == {1.0}
     assert [r.reward for r in reference] == [1.0] * n
     assert Counter(len(line) > 0 for line in out.read_bytes().split(b"\n")) == Counter({True: n, False: 1})
 
@@ -171,9 +193,16 @@ def test_workers_get_the_roles_sampling_and_tool_choice(tiny_domain, tmp_path):
         return oracle_responder(tiny_domain.tasks)(body)
 
     with LoopbackOpenAIServer(respond) as srv:
-        res = rollout_on_ray(str(tiny_domain.path), "openai:loopback", 4, num_workers=2, task_ids=["chair-price"],
-                             backend_options={"base_url": srv.url}, tool_choice="required",
-                             role_sampling={"agent": {"max_tokens": 7, "temperature": 0.5}})
+        res = rollout_on_ray(
+            str(tiny_domain.path),
+            "openai:loopback",
+            4,
+            num_workers=2,
+            task_ids=["chair-price"],
+            backend_options={"base_url": srv.url},
+            tool_choice="required",
+            role_sampling={"agent": {"max_tokens": 7, "temperature": 0.5}},
+        )
     assert len(res.records) == 4 and seen
     assert all(s["max_tokens"] == 7 and s["temperature"] == 0.5 for s in seen)
     assert {s["tool_choice"] for s in seen} <= {"required", None} and "required" in {s["tool_choice"] for s in seen}

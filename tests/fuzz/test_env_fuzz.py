@@ -21,8 +21,12 @@ from gem_env.registration import make_env
 from gem_env.rollout import EpisodeRecord
 
 ENVS = ("gem/photo-framing-v0", "gem/pharmacy-refill-v0", "gem/home-maintenance-v0")
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,26 +47,41 @@ def step_ok(env, action):
     orjson.dumps(obs["messages"])
     orjson.dumps(info["new_messages"])
     assert all(isinstance(e["message"], str) for e in info["errors"])
-    rec = EpisodeRecord(env_id="fuzz", task_id=env.task.id, seed=0, agent="fuzz", messages=env.messages,
-                        tools=obs["tools"], reward=float(reward), breakdown={}, terminated=terminated,
-                        truncated=truncated, truncated_by=info.get("truncated_by"))
+    rec = EpisodeRecord(
+        env_id="fuzz",
+        task_id=env.task.id,
+        seed=0,
+        agent="fuzz",
+        messages=env.messages,
+        tools=obs["tools"],
+        reward=float(reward),
+        breakdown={},
+        terminated=terminated,
+        truncated=truncated,
+        truncated_by=info.get("truncated_by"),
+    )
     orjson.dumps(rec.to_row())
     return info
 
 
 def call(name, arguments):
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": arguments}}],
+    }
 
 
 # ---- the reported reproducers (gem/photo-framing-v0 after reset(seed=0)) ----------------------
 REPRODUCERS = {
-    "args nested 255 lists deep (text)": lambda t: '<tool_call>{"name": "%s", "arguments": {"email": %s}}</tool_call>'
-    % (t, "[" * 255 + "1" + "]" * 255),
+    "args nested 255 lists deep (text)": lambda t: (
+        '<tool_call>{"name": "%s", "arguments": {"email": %s}}</tool_call>' % (t, "[" * 255 + "1" + "]" * 255)
+    ),
     "args nested 300 deep (dict)": lambda t: call(t, {"email": nested(300)}),
     "integer above 64 bits": lambda t: call(t, {"email": 2**70}),
-    "integer above 64 bits (text)": lambda t: '<tool_call>{"name": "%s", "arguments": {"email": %d}}</tool_call>'
-    % (t, 2**70),
+    "integer above 64 bits (text)": lambda t: (
+        '<tool_call>{"name": "%s", "arguments": {"email": %d}}</tool_call>' % (t, 2**70)
+    ),
     "lone surrogate as a key": lambda t: call(t, {"\ud800": 1}),
     "lone surrogate in a valid argument": lambda t: call(t, {"email": "a\udc00@example.com"}),
     "lone surrogate in content": lambda t: {"role": "assistant", "content": "hello \ud83d"},
@@ -80,7 +99,10 @@ REPRODUCERS = {
     "NaN and Infinity": lambda t: call(t, {"email": [math.nan, math.inf, -math.inf]}),
     "unknown tool with a surrogate name": lambda t: call("\ud800", {}),
     "arguments over the size limit": lambda t: call(t, '{"email": "' + "x" * (2 << 20) + '"}'),
-    "2000 calls in one message": lambda t: {"role": "assistant", "tool_calls": [call(t, {"email": "a@b.c"})["tool_calls"][0]] * 2000},
+    "2000 calls in one message": lambda t: {
+        "role": "assistant",
+        "tool_calls": [call(t, {"email": "a@b.c"})["tool_calls"][0]] * 2000,
+    },
 }
 
 
@@ -97,14 +119,25 @@ def test_reported_action_becomes_an_error_observation(envs, case):
 # ---- strategies -------------------------------------------------------------------------------
 surrogate = st.sampled_from(["\ud800", "\udfff", "a\udc00", "\ud83d"])
 text = st.one_of(st.text(max_size=30), surrogate, st.sampled_from(["", "\x00", "</tool_call>", "<think>", "{", "NaN"]))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80),
-                    st.floats(allow_nan=True, allow_infinity=True), text)
-json_values = st.recursive(scalars, lambda kids: st.one_of(st.lists(kids, max_size=4),
-                                                           st.dictionaries(text, kids, max_size=4)), max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text,
+)
+json_values = st.recursive(
+    scalars, lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(text, kids, max_size=4)), max_leaves=12
+)
 not_json = st.sampled_from([{1, 2}, b"b", (1, 2), {1: "x"}, {(1,): 2}, object(), bytearray(b"x"), 1j, range(2), ...])
 deep = st.integers(min_value=60, max_value=1200).map(nested)
-arguments = st.one_of(st.dictionaries(text, st.one_of(json_values, not_json, deep), max_size=4), json_values, not_json,
-                      st.text(max_size=40), st.sampled_from(["{", '{"a": NaN}', "[" * 2000, '{"a": 1e999}', "null"]))
+arguments = st.one_of(
+    st.dictionaries(text, st.one_of(json_values, not_json, deep), max_size=4),
+    json_values,
+    not_json,
+    st.text(max_size=40),
+    st.sampled_from(["{", '{"a": NaN}', "[" * 2000, '{"a": 1e999}', "null"]),
+)
 
 
 def as_json_text(message):
@@ -118,21 +151,44 @@ def as_json_text(message):
 @st.composite
 def actions(draw, tools):
     names = [t["function"]["name"] for t in tools] + ["", "nope", "\ud800"]
-    one_call = st.builds(lambda n, a, i: {"id": i, "type": "function", "function": {"name": n, "arguments": a}},
-                         st.sampled_from(names), arguments, st.one_of(st.none(), st.just("dup"), st.integers()))
-    markup = st.builds(lambda n, a, cut: ('<tool_call>{"name": "%s", "arguments": %s}</tool_call>' % (n, a))[:cut],
-                       st.sampled_from(names), st.sampled_from(['{}', '{"x": 1', "[1]", "9" * 30, "[" * 300, '"s"']),
-                       st.integers(min_value=0, max_value=200))
-    json_text = st.builds(as_json_text,
-                          st.fixed_dictionaries({}, optional={"role": st.sampled_from(["assistant", "user", 5]),
-                                                              "content": json_values,
-                                                              "tool_calls": st.one_of(json_values, st.lists(one_call, max_size=3))}))
+    one_call = st.builds(
+        lambda n, a, i: {"id": i, "type": "function", "function": {"name": n, "arguments": a}},
+        st.sampled_from(names),
+        arguments,
+        st.one_of(st.none(), st.just("dup"), st.integers()),
+    )
+    markup = st.builds(
+        lambda n, a, cut: ('<tool_call>{"name": "%s", "arguments": %s}</tool_call>' % (n, a))[:cut],
+        st.sampled_from(names),
+        st.sampled_from(["{}", '{"x": 1', "[1]", "9" * 30, "[" * 300, '"s"']),
+        st.integers(min_value=0, max_value=200),
+    )
+    json_text = st.builds(
+        as_json_text,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "role": st.sampled_from(["assistant", "user", 5]),
+                "content": json_values,
+                "tool_calls": st.one_of(json_values, st.lists(one_call, max_size=3)),
+            },
+        ),
+    )
     kind = draw(st.sampled_from(["calls", "markup", "text", "value", "shape", "many", "json_message"]))
     if kind == "json_message":  # a whole message serialised as JSON text
-        return draw(st.one_of(json_text, st.just('{"tool_calls": ' + "[" * 300 + "]" * 300 + "}"),
-                              st.just('{"role": "assistant", "tool_calls": "x"}')))
+        return draw(
+            st.one_of(
+                json_text,
+                st.just('{"tool_calls": ' + "[" * 300 + "]" * 300 + "}"),
+                st.just('{"role": "assistant", "tool_calls": "x"}'),
+            )
+        )
     if kind == "calls":
-        return {"role": "assistant", "content": draw(st.one_of(st.none(), text)), "tool_calls": draw(st.lists(one_call, max_size=4))}
+        return {
+            "role": "assistant",
+            "content": draw(st.one_of(st.none(), text)),
+            "tool_calls": draw(st.lists(one_call, max_size=4)),
+        }
     if kind == "markup":
         return draw(st.one_of(text, st.just(""))) + draw(markup)
     if kind == "text":
@@ -141,8 +197,16 @@ def actions(draw, tools):
         return draw(st.one_of(json_values, not_json, deep))
     if kind == "many":
         return {"role": "assistant", "tool_calls": [draw(one_call)] * draw(st.integers(min_value=33, max_value=500))}
-    return draw(st.fixed_dictionaries({}, optional={"content": st.one_of(text, json_values), "tool_calls": st.one_of(
-        json_values, st.lists(st.one_of(json_values, one_call), max_size=3)), "reasoning_content": json_values}))
+    return draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "content": st.one_of(text, json_values),
+                "tool_calls": st.one_of(json_values, st.lists(st.one_of(json_values, one_call), max_size=3)),
+                "reasoning_content": json_values,
+            },
+        )
+    )
 
 
 @pytest.mark.parametrize("env_id", ENVS)

@@ -21,16 +21,35 @@ from gem_env.registration import make_env
 from gem_env.rollout import arollout, arun_episode
 from tools_registry.errors import ConfigError, ParseError
 
-TOOLS = [{"type": "function", "function": {"name": "lookup", "description": "Look up.", "parameters": {
-    "type": "object", "properties": {"q": {"type": "string", "description": "Query."}}, "required": ["q"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "description": "Look up.",
+            "parameters": {
+                "type": "object",
+                "properties": {"q": {"type": "string", "description": "Query."}},
+                "required": ["q"],
+            },
+        },
+    }
+]
 
 WRONG_SHAPES = {
     "tool_calls a string": {"role": "assistant", "content": None, "tool_calls": "call lookup"},
     "a call that is a string": {"role": "assistant", "content": None, "tool_calls": ["lookup"]},
     "function a string": {"role": "assistant", "content": None, "tool_calls": [{"function": "lookup"}]},
-    "function without a name": {"role": "assistant", "content": None, "tool_calls": [{"function": {"arguments": "{}"}}]},
-    "arguments a number": {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "a", "type": "function", "function": {"name": "lookup", "arguments": 5}}]},
+    "function without a name": {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"function": {"arguments": "{}"}}],
+    },
+    "arguments a number": {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "a", "type": "function", "function": {"name": "lookup", "arguments": 5}}],
+    },
     "content a list": {"role": "assistant", "content": [{"type": "text", "text": "hi"}]},
     "message a string": {"choices": [{"index": 0, "message": "hello", "finish_reason": "stop"}]},
     "choices a string": {"choices": "none"},
@@ -51,15 +70,27 @@ def test_wrong_shape_reply_is_a_parse_error(case):
 
 def deep_call(depth):
     args = '{"q": ' + "[" * depth + '"x"' + "]" * depth + "}"
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "a", "type": "function", "function": {"name": "lookup", "arguments": args}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "a", "type": "function", "function": {"name": "lookup", "arguments": args}}],
+    }
 
 
 @pytest.mark.parametrize("arguments", ["email=a@b.c", "not json", "[1, 2]", "DEEP"])
 def test_unusable_arguments_string_reaches_the_agent_as_a_tool_message(arguments):
     """Both paths agree: the model's unusable arguments are an error tool message; the episode goes on."""
-    reply = deep_call(300) if arguments == "DEEP" else {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "a", "type": "function", "function": {"name": "find_customer", "arguments": arguments}}]}
+    reply = (
+        deep_call(300)
+        if arguments == "DEEP"
+        else {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "find_customer", "arguments": arguments}}
+            ],
+        }
+    )
     with LoopbackOpenAIServer(lambda body: reply) as srv:
         msg = backend(srv.url).chat_sync([{"role": "user", "content": "hi"}], TOOLS).message
     assert isinstance(msg["tool_calls"][0]["function"]["arguments"], str)
@@ -80,6 +111,7 @@ def test_an_episode_a_model_failure_ends_records_why():
 
     env = make_env("gem/photo-framing-v0")
     with LoopbackOpenAIServer(responder) as srv:
+
         async def go():
             agent = LLMAgent(backend(srv.url))
             try:
@@ -100,6 +132,7 @@ def test_rollout_against_a_careless_model_records_every_episode(tmp_path):
     out = tmp_path / "rows.jsonl"
     responder = MalformedReplies(wrong_shape=0.05, deep=0.05, malformed=0.2, seed=3)
     with LoopbackOpenAIServer(responder) as srv:
+
         async def go():
             agent = LLMAgent(backend(srv.url))
             try:
@@ -121,8 +154,9 @@ def test_rollout_against_a_careless_model_records_every_episode(tmp_path):
     assert sum(r.errors for r in records) > 0, "malformed calls should be reported to the agent"
 
 
-@pytest.mark.parametrize("url", ["http://user:s3cret@127.0.0.1:9/v1", "https://:s3cret@example.com/v1",
-                                 "http://tok3n_s3cret@127.0.0.1:9/v1"])
+@pytest.mark.parametrize(
+    "url", ["http://user:s3cret@127.0.0.1:9/v1", "https://:s3cret@example.com/v1", "http://tok3n_s3cret@127.0.0.1:9/v1"]
+)
 def test_base_url_with_credentials_is_a_config_error_that_hides_them(url):
     with pytest.raises(ConfigError) as info:
         OpenAIBackend("m", base_url=url)
@@ -134,17 +168,40 @@ def test_base_url_with_credentials_from_the_cli(tmp_path):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "gem_env.cli", "rollout", "gem/photo-framing-v0", "--agent", "openai:m",
-                        "--base-url", "http://user:s3cret@127.0.0.1:9/v1", "-n", "1", "--no-progress"],
-                       capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gem_env.cli",
+            "rollout",
+            "gem/photo-framing-v0",
+            "--agent",
+            "openai:m",
+            "--base-url",
+            "http://user:s3cret@127.0.0.1:9/v1",
+            "-n",
+            "1",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"},
+    )
     out = r.stdout + r.stderr
     assert r.returncode != 0 and "Traceback" not in out and "s3cret" not in out, out[-2000:]
     assert "credentials" in out
 
 
-@pytest.mark.parametrize("reply", [{"role": "assistant", "tool_calls": "x"}, {"role": "assistant", "tool_calls": [5]},
-                                   {"role": "assistant", "tool_calls": [{"function": "f"}]}])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"role": "assistant", "tool_calls": "x"},
+        {"role": "assistant", "tool_calls": [5]},
+        {"role": "assistant", "tool_calls": [{"function": "f"}]},
+    ],
+)
 def test_scripted_and_cached_replies_of_the_wrong_shape_are_parse_errors(reply):
     from gem_env.llm.testing.scripted import ScriptedBackend
 

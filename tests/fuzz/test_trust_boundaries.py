@@ -43,13 +43,13 @@ def test_torn_tail_repair_of_a_single_torn_row(tmp_path):
 
 
 # ---- 5. env ids and names never become paths ------------------------------------------------------
-EVIL_TOOLS = textwrap.dedent('''
+EVIL_TOOLS = textwrap.dedent("""
     import pathlib
     pathlib.Path(__file__).with_name("IMPORTED").write_text("tools.py ran")
     from tools_registry import Toolkit
     class Evil(Toolkit):
         pass
-''')
+""")
 
 
 @pytest.fixture
@@ -73,9 +73,13 @@ def test_an_env_id_never_names_a_folder(evil_domain, env_id):
 
 
 def test_rollout_cli_refuses_a_traversing_env_id(evil_domain):
-    r = subprocess.run([sys.executable, "-m", "gem_env.cli", "rollout", "gem/../../evil-v0", "-n", "1", "--no-progress"],
-                       capture_output=True, text=True, timeout=300,
-                       env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"})
+    r = subprocess.run(
+        [sys.executable, "-m", "gem_env.cli", "rollout", "gem/../../evil-v0", "-n", "1", "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"},
+    )
     out = r.stdout + r.stderr
     assert r.returncode != 0 and "Traceback" not in out and "invalid env id" in out, out[-2000:]
     assert not (evil_domain / "IMPORTED").exists()
@@ -87,8 +91,10 @@ def test_only_an_explicit_path_loads_a_folder(evil_domain):
     assert (evil_domain / "IMPORTED").exists()
 
 
-@pytest.mark.parametrize("env_id", ["gem/photo-framing-v0\n", "gem/photo-framing-v0\x00", "photo-framing\n",
-                                    "gem/photo\x00framing-v0", "\x00"])
+@pytest.mark.parametrize(
+    "env_id",
+    ["gem/photo-framing-v0\n", "gem/photo-framing-v0\x00", "photo-framing\n", "gem/photo\x00framing-v0", "\x00"],
+)
 def test_trailing_newline_and_nul_are_clear_errors(env_id):
     with pytest.raises(ConfigError):
         make_env(env_id)
@@ -105,9 +111,26 @@ def test_export_name_cannot_leave_dest(tmp_path, name):
 def test_export_cli_refuses_a_traversing_name(tmp_path):
     (tmp_path / "out" / "corpus").mkdir(parents=True)
     dest = tmp_path / "a" / "dest"
-    r = subprocess.run([sys.executable, "-m", "gem_env.cli", "synth", "export", str(tmp_path / "out"), "--format",
-                        "sharegpt", "--name", "../../x", "-o", str(dest)], capture_output=True, text=True, timeout=300,
-                       env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gem_env.cli",
+            "synth",
+            "export",
+            str(tmp_path / "out"),
+            "--format",
+            "sharegpt",
+            "--name",
+            "../../x",
+            "-o",
+            str(dest),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "GEM_DEBUG"},
+    )
     assert r.returncode != 0 and "Traceback" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-2000:]
     assert not (tmp_path / "x.json").exists()
 
@@ -135,8 +158,11 @@ def schema_server():
 
 
 def ref_tool(ref):
-    return {"name": "t", "description": "d", "parameters": {
-        "type": "object", "properties": {"x": {"$ref": ref, "description": "x"}}}}
+    return {
+        "name": "t",
+        "description": "d",
+        "parameters": {"type": "object", "properties": {"x": {"$ref": ref, "description": "x"}}},
+    }
 
 
 @pytest.mark.parametrize("kind", ["http", "file", "relative"])
@@ -156,9 +182,15 @@ def test_non_local_ref_is_refused_and_never_resolved(schema_server, tmp_path, ki
 
 
 def test_local_refs_still_resolve():
-    tool = {"name": "t", "description": "d", "parameters": {
-        "type": "object", "$defs": {"n": {"type": "integer"}},
-        "properties": {"x": {"$ref": "#/$defs/n", "description": "x"}}}}
+    tool = {
+        "name": "t",
+        "description": "d",
+        "parameters": {
+            "type": "object",
+            "$defs": {"n": {"type": "integer"}},
+            "properties": {"x": {"$ref": "#/$defs/n", "description": "x"}},
+        },
+    }
     assert tool_problems([tool]) == []
     ts = ToolSet([tool])
     ts.check_call("t", {"x": 3})
@@ -167,7 +199,7 @@ def test_local_refs_still_resolve():
 
 
 # ---- 7. hostile patterns ----------------------------------------------------------------------
-PATTERN_RUN = textwrap.dedent('''
+PATTERN_RUN = textwrap.dedent("""
     import sys
     from tools_registry.errors import ArgumentError
     from tools_registry.validation import ToolSet
@@ -178,11 +210,12 @@ PATTERN_RUN = textwrap.dedent('''
         ts.check_call("t", {"x": value})
     except ArgumentError as exc:
         print("refused:", str(exc)[:80])
-''')
+""")
 
 
-@pytest.mark.parametrize("pattern, value", [("^(a+)+$", "a" * 40 + "!"), ("^(a|a)*$", "a" * 40 + "!"),
-                                            ("(x+x+)+y", "x" * 40)])
+@pytest.mark.parametrize(
+    "pattern, value", [("^(a+)+$", "a" * 40 + "!"), ("^(a|a)*$", "a" * 40 + "!"), ("(x+x+)+y", "x" * 40)]
+)
 def test_catastrophic_pattern_cannot_hold_a_step(pattern, value):
     """On a backtracking engine each of these takes hours (2^40 paths); the run must finish at once.
 
@@ -194,16 +227,25 @@ def test_catastrophic_pattern_cannot_hold_a_step(pattern, value):
 
 @pytest.mark.parametrize("pattern", [r"^(a)\1$", r"^(?=a)a$", r"(?<!x)y", "a" * 2000])
 def test_pattern_without_a_linear_time_engine_is_a_definition_error(pattern):
-    tool = {"name": "t", "description": "d", "parameters": {"type": "object", "properties": {
-        "x": {"type": "string", "pattern": pattern, "description": "x"}}}}
+    tool = {
+        "name": "t",
+        "description": "d",
+        "parameters": {
+            "type": "object",
+            "properties": {"x": {"type": "string", "pattern": pattern, "description": "x"}},
+        },
+    }
     assert any(p.startswith("[pattern] tool 't'") for p in tool_problems([tool]))
     with pytest.raises(ToolDefinitionError, match=r"\[pattern\]"):
         ToolSet([tool])
 
 
 def test_pattern_properties_use_the_linear_engine_too():
-    tool = {"name": "t", "description": "d", "parameters": {"type": "object",
-                                                             "patternProperties": {"^(a+)+$": {"type": "integer"}}}}
+    tool = {
+        "name": "t",
+        "description": "d",
+        "parameters": {"type": "object", "patternProperties": {"^(a+)+$": {"type": "integer"}}},
+    }
     ts = ToolSet([tool])
     with pytest.raises(ArgumentError):
         ts.check_call("t", {"a" * 40: "not an integer"})
@@ -224,7 +266,11 @@ def test_deep_schema_is_refused():
     node: dict = {"type": "string"}
     for _ in range(200):
         node = {"type": "array", "items": node}
-    tool = {"name": "t", "description": "d", "parameters": {"type": "object", "properties": {"x": {**node, "description": "x"}}}}
+    tool = {
+        "name": "t",
+        "description": "d",
+        "parameters": {"type": "object", "properties": {"x": {**node, "description": "x"}}},
+    }
     assert any(p.startswith("[size]") and "deeper" in p for p in tool_problems([tool]))
     with pytest.raises(ToolDefinitionError):
         ToolSet([tool])
@@ -235,7 +281,8 @@ def test_huge_arguments_are_an_error_naming_the_limit():
     env.reset(seed=0)
     big = "x" * (MAX_ARGUMENT_BYTES + 10)
     for args in ({"email": big}, orjson.dumps({"email": big}).decode()):
-        _, _, _, _, info = env.step({"role": "assistant", "tool_calls": [
-            {"function": {"name": "find_customer", "arguments": args}}]})
+        _, _, _, _, info = env.step(
+            {"role": "assistant", "tool_calls": [{"function": {"name": "find_customer", "arguments": args}}]}
+        )
         assert str(MAX_ARGUMENT_BYTES) in info["errors"][0]["message"]
         assert len(env.messages[-2]["tool_calls"][0]["function"]["arguments"]) < 5000, "the huge value is not kept"

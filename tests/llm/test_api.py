@@ -22,15 +22,17 @@ def test_all_exports_resolve():
 
 
 def test_import_is_light():
-    code = ("import sys, gem_env.llm, gem_env.llm.testing; from gem_env.llm import make_backend, ScriptedBackend;"
-            "heavy = [m for m in ('torch', 'transformers', 'openai', 'vllm', 'aiohttp', 'xgrammar') if m in sys.modules];"
-            "print(heavy); sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, gem_env.llm, gem_env.llm.testing; from gem_env.llm import make_backend, ScriptedBackend;"
+        "heavy = [m for m in ('torch', 'transformers', 'openai', 'vllm', 'aiohttp', 'xgrammar') if m in sys.modules];"
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_chat_reply_conveniences():
-    r = ChatReply(message={"role": "assistant", "content": "```json\n{\"a\": 1}\n```"})
+    r = ChatReply(message={"role": "assistant", "content": '```json\n{"a": 1}\n```'})
     assert r.content.startswith("```") and r.tool_calls == [] and r.reasoning is None
     assert r.json() == {"a": 1} and r.repairs
     back = ChatReply.from_dict(r.to_dict(), cached=True)

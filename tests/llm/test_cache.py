@@ -37,10 +37,12 @@ def test_key_covers_every_part_and_normalizes_arguments():
     assert k != request_key("openai", "m", USER, None, {"type": "json_object"}, {"seed": 1})
     assert k != request_key("openai", "m", USER, None, None, {"seed": 2})
     assert k != request_key("openai", "m", USER, None, None, {"seed": 1, "temperature": 0.7})
-    call = {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}]}
-    as_str = {**call, "tool_calls": [{**call["tool_calls"][0],
-                                      "function": {"name": "f", "arguments": '{"a": 1}'}}]}
+    call = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}],
+    }
+    as_str = {**call, "tool_calls": [{**call["tool_calls"][0], "function": {"name": "f", "arguments": '{"a": 1}'}}]}
     assert request_key("x", "m", [call], None, None, {}) == request_key("x", "m", [as_str], None, None, {})
 
 

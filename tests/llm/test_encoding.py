@@ -19,14 +19,25 @@ def _naive(messages, tools, tail):
 
 def test_body_is_the_same_json_and_old_messages_are_not_encoded_again():
     enc = BodyEncoder()
-    msgs = [{"role": "system", "content": "policy"}, {"role": "user", "content": "hi \u00e9 \"q\""}]
-    assert orjson.loads(enc.body({"model": "m"}, msgs, TOOLS, {"temperature": 0.5})) == _naive(msgs, TOOLS, {"temperature": 0.5})
+    msgs = [{"role": "system", "content": "policy"}, {"role": "user", "content": 'hi \u00e9 "q"'}]
+    assert orjson.loads(enc.body({"model": "m"}, msgs, TOOLS, {"temperature": 0.5})) == _naive(
+        msgs, TOOLS, {"temperature": 0.5}
+    )
     assert (enc.hits, enc.misses) == (0, 3)
-    msgs = [*msgs, {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"x": [1, 2]}}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": "ok"}]
+    msgs = [
+        *msgs,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"x": [1, 2]}}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+    ]
     body = orjson.loads(enc.body({"model": "m"}, msgs, TOOLS, {}))
-    assert body == _naive(msgs, TOOLS, {}) and body["messages"][2]["tool_calls"][0]["function"]["arguments"] == '{"x":[1,2]}'
+    assert (
+        body == _naive(msgs, TOOLS, {})
+        and body["messages"][2]["tool_calls"][0]["function"]["arguments"] == '{"x":[1,2]}'
+    )
     assert (enc.hits, enc.misses) == (3, 5), "only the two new messages were encoded"
     assert msgs[2]["tool_calls"][0]["function"]["arguments"] == {"x": [1, 2]}, "the caller's message is untouched"
 

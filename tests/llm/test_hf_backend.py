@@ -11,17 +11,44 @@ from gem_env.llm import HFBackend, make_backend
 from gem_env.llm.testing import build_tiny_chat_model
 from tools_registry.errors import ConfigError
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
-          "parameters": {"type": "object", "properties": {
-              "city": {"type": "string", "enum": ["Paris", "Rome"]},
-              "days": {"type": "integer", "minimum": 1, "maximum": 7}}, "required": ["city", "days"]}}},
-         {"type": "function", "function": {"name": "get_time", "parameters": {
-             "type": "object", "properties": {"zone": {"type": "string", "enum": ["UTC", "CET"]}},
-             "required": ["zone"]}}}]
-SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "enum": ["yes", "no"]},
-                                           "score": {"type": "integer", "minimum": 0, "maximum": 9},
-                                           "ok": {"type": "boolean"}},
-          "required": ["answer", "score", "ok"], "additionalProperties": False}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather for a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "city": {"type": "string", "enum": ["Paris", "Rome"]},
+                    "days": {"type": "integer", "minimum": 1, "maximum": 7},
+                },
+                "required": ["city", "days"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "get_time",
+            "parameters": {
+                "type": "object",
+                "properties": {"zone": {"type": "string", "enum": ["UTC", "CET"]}},
+                "required": ["zone"],
+            },
+        },
+    },
+]
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "answer": {"type": "string", "enum": ["yes", "no"]},
+        "score": {"type": "integer", "minimum": 0, "maximum": 9},
+        "ok": {"type": "boolean"},
+    },
+    "required": ["answer", "score", "ok"],
+    "additionalProperties": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +81,22 @@ class ForceText:
 
 
 def test_generated_tool_call_text_is_parsed(tiny, backend):
-    text = ('<think>\nthe user wants weather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": '
-            '{"city": "Paris", "days": 2}}\n</tool_call>')
-    b = HFBackend(str(tiny), max_tokens=64, device="cpu",
-                  logits_processors=[ForceText(backend.tokenizer, text, backend.stop_ids[0])])
+    text = (
+        '<think>\nthe user wants weather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": '
+        '{"city": "Paris", "days": 2}}\n</tool_call>'
+    )
+    b = HFBackend(
+        str(tiny),
+        max_tokens=64,
+        device="cpu",
+        logits_processors=[ForceText(backend.tokenizer, text, backend.stop_ids[0])],
+    )
     r = b.chat_sync([{"role": "user", "content": "weather in Paris?"}], TOOLS)
     assert r.tool_calls[0]["function"] == {"name": "get_weather", "arguments": {"city": "Paris", "days": 2}}
     assert r.reasoning == "the user wants weather" and r.content is None
-    assert r.finish_reason == "tool_calls" and r.usage.completion_tokens == len(backend.tokenizer(
-        text, add_special_tokens=False)["input_ids"])
+    assert r.finish_reason == "tool_calls" and r.usage.completion_tokens == len(
+        backend.tokenizer(text, add_special_tokens=False)["input_ids"]
+    )
 
 
 def test_batched_mixed_requests(backend):
@@ -71,10 +105,20 @@ def test_batched_mixed_requests(backend):
             backend.chat([{"role": "user", "content": "hi"}], caller="free"),
             backend.chat([{"role": "user", "content": "hi"}], temperature=1.0, seed=1, max_tokens=8),
             backend.chat([{"role": "user", "content": "weather?"}], TOOLS, tool_choice="required", max_tokens=48),
-            backend.chat([{"role": "user", "content": "time?"}], TOOLS,
-                         tool_choice={"type": "function", "function": {"name": "get_time"}}, max_tokens=48),
-            backend.chat([{"role": "user", "content": "judge"}], response_format=SCHEMA, max_tokens=48,
-                         temperature=0.8, seed=5, caller="judge"),
+            backend.chat(
+                [{"role": "user", "content": "time?"}],
+                TOOLS,
+                tool_choice={"type": "function", "function": {"name": "get_time"}},
+                max_tokens=48,
+            ),
+            backend.chat(
+                [{"role": "user", "content": "judge"}],
+                response_format=SCHEMA,
+                max_tokens=48,
+                temperature=0.8,
+                seed=5,
+                caller="judge",
+            ),
         )
 
     backend.batch_sizes.clear()
@@ -84,8 +128,9 @@ def test_batched_mixed_requests(backend):
     assert sampled.usage.completion_tokens <= 8
     call = forced.tool_calls[0]["function"]
     assert call["name"] in ("get_weather", "get_time")
-    jsonschema.validate(call["arguments"], next(t["function"]["parameters"] for t in TOOLS
-                                                 if t["function"]["name"] == call["name"]))
+    jsonschema.validate(
+        call["arguments"], next(t["function"]["parameters"] for t in TOOLS if t["function"]["name"] == call["name"])
+    )
     assert named.tool_calls[0]["function"]["name"] == "get_time"
     assert named.tool_calls[0]["function"]["arguments"]["zone"] in ("UTC", "CET")
     value = judged.json(SCHEMA)
@@ -101,8 +146,13 @@ def test_seeded_sampling_is_reproducible(backend):
 
 
 def test_json_object_and_unknown_options(backend):
-    r = backend.chat_sync([{"role": "user", "content": "x"}], response_format={"type": "json_object"},
-                          max_tokens=40, temperature=0.7, seed=2)
+    r = backend.chat_sync(
+        [{"role": "user", "content": "x"}],
+        response_format={"type": "json_object"},
+        max_tokens=40,
+        temperature=0.7,
+        seed=2,
+    )
     if r.finish_reason == "stop":
         assert isinstance(r.json(), dict)
     else:
@@ -110,8 +160,9 @@ def test_json_object_and_unknown_options(backend):
     with pytest.raises(ConfigError, match="does not support"):
         backend.chat_sync([{"role": "user", "content": "x"}], mirostat=2)
     with pytest.raises(ConfigError, match="not among the tools"):
-        backend.chat_sync([{"role": "user", "content": "x"}], TOOLS,
-                          tool_choice={"type": "function", "function": {"name": "nope"}})
+        backend.chat_sync(
+            [{"role": "user", "content": "x"}], TOOLS, tool_choice={"type": "function", "function": {"name": "nope"}}
+        )
 
 
 def test_missing_model_is_config_error(tmp_path):

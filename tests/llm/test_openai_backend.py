@@ -12,9 +12,20 @@ from gem_env.llm import make_backend
 from gem_env.llm.testing import LoopbackOpenAIServer
 from tools_registry.errors import BackendError
 
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather.", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-    "required": ["city", "days"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+                "required": ["city", "days"],
+            },
+        },
+    }
+]
 
 
 def _backend(srv, **kw):
@@ -34,11 +45,18 @@ def test_chat_tools_json_schema_and_usage():
 
     with LoopbackOpenAIServer(responder) as srv:
         b = _backend(srv, default_sampling={"temperature": 0.0})
-        history = [{"role": "user", "content": "hi"},
-                   {"role": "assistant", "content": None, "tool_calls": [
-                       {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "X"}}}]},
-                   {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
-                   {"role": "user", "content": "and tomorrow?"}]
+        history = [
+            {"role": "user", "content": "hi"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": {"city": "X"}}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+            {"role": "user", "content": "and tomorrow?"},
+        ]
         r = b.chat_sync(history, caller="sim", max_tokens=7, top_k=5, seed=3)
         assert r.content == "echo: and tomorrow?" and r.finish_reason == "stop" and not r.cached
         sent = seen[-1]
@@ -58,8 +76,11 @@ def test_chat_tools_json_schema_and_usage():
 
 def test_text_tool_calls_and_reasoning_from_server_are_parsed():
     def responder(body):
-        return {"role": "assistant", "reasoning_content": "thinking",
-                "content": '<tool_call>\n{"name": "get_weather", "arguments": {"city": "P", "days": 2}}\n</tool_call>'}
+        return {
+            "role": "assistant",
+            "reasoning_content": "thinking",
+            "content": '<tool_call>\n{"name": "get_weather", "arguments": {"city": "P", "days": 2}}\n</tool_call>',
+        }
 
     with LoopbackOpenAIServer(responder) as srv:
         r = _backend(srv).chat_sync([{"role": "user", "content": "w"}], TOOLS)
@@ -73,8 +94,9 @@ def test_faults_every_request_succeeds_once_none_lost_none_duplicated(http):
         return {"role": "assistant", "content": f"answer {body['messages'][-1]['content']}"}
 
     faults = {"500": 0.1, "503": 0.05, "429": 0.1, "truncate": 0.05, "drop": 0.05}
-    with LoopbackOpenAIServer(responder, latency_s=0.002, max_concurrency=16, faults=faults,
-                              retry_after_s=0.01, seed=7) as srv:
+    with LoopbackOpenAIServer(
+        responder, latency_s=0.002, max_concurrency=16, faults=faults, retry_after_s=0.01, seed=7
+    ) as srv:
         b = _backend(srv, concurrency=32, max_retries=12, http=http)
 
         async def run():

@@ -13,9 +13,11 @@ from tools_registry.errors import ConfigError, ParseError
 
 
 def test_hermes_calls_with_reasoning_and_content():
-    text = ('<think>\nneed weather\n</think>\n\nLet me check.\n<tool_call>\n{"name": "get_weather", '
-            '"arguments": {"city": "Paris"}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {}}\n'
-            '</tool_call>')
+    text = (
+        '<think>\nneed weather\n</think>\n\nLet me check.\n<tool_call>\n{"name": "get_weather", '
+        '"arguments": {"city": "Paris"}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {}}\n'
+        "</tool_call>"
+    )
     p = parse_tool_calls(text)
     assert p.reasoning == "need weather"
     assert p.content == "Let me check."
@@ -51,8 +53,9 @@ def test_unclosed_tool_call_is_closed_and_recorded():
     assert any("missing </tool_call>" in r for r in p.repairs)
 
 
-@pytest.mark.parametrize("body", ["not json at all", '{"arguments": {"a": 1}}', '{"name": 3}', "[1, 2]",
-                                  '{"name": "f", "arguments": [1]}'])
+@pytest.mark.parametrize(
+    "body", ["not json at all", '{"arguments": {"a": 1}}', '{"name": 3}', "[1, 2]", '{"name": "f", "arguments": [1]}']
+)
 def test_unusable_tool_call_raises_parse_error(body):
     with pytest.raises(ParseError):
         parse_tool_calls(f"<tool_call>{body}</tool_call>")
@@ -101,16 +104,19 @@ def test_parse_json_variants():
 
 
 _names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
-_json = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=20),
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                max_size=3), max_leaves=8)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(calls=st.lists(st.tuples(_names, st.dictionaries(st.text(max_size=10), _json, max_size=4)),
-                      min_size=0, max_size=3),
-       content=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40),
-       reasoning=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40))
+@given(
+    calls=st.lists(st.tuples(_names, st.dictionaries(st.text(max_size=10), _json, max_size=4)), min_size=0, max_size=3),
+    content=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40),
+    reasoning=st.text(alphabet=st.characters(blacklist_characters="<>"), max_size=40),
+)
 def test_hermes_round_trip(calls, content, reasoning):
     text = f"<think>\n{reasoning}\n</think>\n\n{content}"
     for name, args in calls:

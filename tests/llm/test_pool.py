@@ -35,8 +35,11 @@ def test_make_backend_builds_a_pool_and_reads_url_files(tmp_path):
     assert type(single).__name__ == "OpenAIBackend" and single.base_url == "http://127.0.0.1:1/v1"
     f = tmp_path / "urls.txt"
     f.write_text("# replicas\nhttp://a:8000/v1\n\nhttp://b:8000/v1  # second\n")
-    assert read_endpoints(["http://c/v1", str(f), "http://a:8000/v1"]) == ["http://c/v1", "http://a:8000/v1",
-                                                                           "http://b:8000/v1"]
+    assert read_endpoints(["http://c/v1", str(f), "http://a:8000/v1"]) == [
+        "http://c/v1",
+        "http://a:8000/v1",
+        "http://b:8000/v1",
+    ]
     with pytest.raises(ConfigError, match="neither a URL"):
         read_endpoints(["nowhere.txt"])
     (tmp_path / "bad.txt").write_text("localhost:8000\n")
@@ -51,8 +54,9 @@ def test_least_outstanding_spreads_requests_and_counts_them_per_endpoint():
         async with LoopbackOpenAIServer(latency_s=0.05) as a, LoopbackOpenAIServer(latency_s=0.05) as b:
             pool = _pool(a, b)
             try:
-                replies = await asyncio.gather(*(pool.chat([{"role": "user", "content": f"q{i}"}], caller="agent")
-                                                 for i in range(40)))
+                replies = await asyncio.gather(
+                    *(pool.chat([{"role": "user", "content": f"q{i}"}], caller="agent") for i in range(40))
+                )
             finally:
                 await pool.aclose()
             return pool, replies, a.stats["ok"], b.stats["ok"]
@@ -131,8 +135,10 @@ def test_in_flight_requests_move_when_their_endpoint_stops_answering():
         return "drop" if index == 0 else "hang"
 
     async def main():
-        async with LoopbackOpenAIServer(latency_s=0.2, faults=faults, hang_s=30) as bad, \
-                LoopbackOpenAIServer(latency_s=0.05) as good:
+        async with (
+            LoopbackOpenAIServer(latency_s=0.2, faults=faults, hang_s=30) as bad,
+            LoopbackOpenAIServer(latency_s=0.05) as good,
+        ):
             pool = _pool(bad, good, timeout=20)
             started = time.perf_counter()
             try:
@@ -150,8 +156,10 @@ def test_in_flight_requests_move_when_their_endpoint_stops_answering():
 
 def test_a_bad_request_is_not_retried_and_giving_up_names_the_pool():
     async def main():
-        async with LoopbackOpenAIServer(faults=lambda i, body: "500") as a, \
-                LoopbackOpenAIServer(faults=lambda i, body: "503") as b:
+        async with (
+            LoopbackOpenAIServer(faults=lambda i, body: "500") as a,
+            LoopbackOpenAIServer(faults=lambda i, body: "503") as b,
+        ):
             pool = _pool(a, b, max_retries=3, backoff_s=0.01)
             wrong = make_backend("openai:loopback", base_url=[a.url + "/wrong"], routing="sticky")
             try:
@@ -185,11 +193,19 @@ def test_one_pool_serves_the_agent_the_user_and_the_simulated_tools(tmp_path):
         return default_responder(body)
 
     async def main():
-        async with LoopbackOpenAIServer(responder, latency_s=0.01) as a, \
-                LoopbackOpenAIServer(responder, latency_s=0.01) as b:
+        async with (
+            LoopbackOpenAIServer(responder, latency_s=0.01) as a,
+            LoopbackOpenAIServer(responder, latency_s=0.01) as b,
+        ):
             pool = _pool(a, b)
-            env_kw = {"user": "llm", "user_model": pool, "tools": "simulated", "tool_model": pool,
-                      "judge_model": pool, "max_turns": 2}
+            env_kw = {
+                "user": "llm",
+                "user_model": pool,
+                "tools": "simulated",
+                "tool_model": pool,
+                "judge_model": pool,
+                "max_turns": 2,
+            }
             try:
                 agent = LLMAgent(pool, sampling={"tool_choice": "required"})  # the loopback then calls the first tool
                 recs = await arollout(lambda: make_env("photo-framing", **env_kw), agent, 6, concurrency=3)
@@ -230,7 +246,8 @@ def test_loopback_prefix_cache_model_charges_only_unseen_prompt_tokens():
             finally:
                 await pool.aclose()
             stats = await asyncio.to_thread(
-                lambda: json.loads(urllib.request.urlopen(s.url + "/stats", timeout=5).read()))
+                lambda: json.loads(urllib.request.urlopen(s.url + "/stats", timeout=5).read())
+            )
             return cold, warm, stats
 
     cold, warm, stats = asyncio.run(timed())

@@ -18,13 +18,27 @@ import pytest
 
 from gem_env.llm import make_backend
 
-SCHEMA = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 40},
-                                           "country": {"type": "string", "maxLength": 40}},
-          "required": ["city", "country"], "additionalProperties": False}
-TOOLS = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Get the current weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 40}},
-                   "required": ["city"], "additionalProperties": False}}}]
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "maxLength": 40}, "country": {"type": "string", "maxLength": 40}},
+    "required": ["city", "country"],
+    "additionalProperties": False,
+}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Get the current weather for a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "maxLength": 40}},
+                "required": ["city"],
+                "additionalProperties": False,
+            },
+        },
+    }
+]
 ASK = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
 ASK_JSON = [{"role": "user", "content": "Give the capital of France as JSON with keys city and country."}]
 ASK_TOOL = [{"role": "user", "content": "What is the weather in Paris right now?"}]
@@ -69,8 +83,10 @@ def _vllm_backend(**kw):
     import orjson
 
     url = os.environ["GEM_VLLM_URL"].rstrip("/")
-    model = os.environ.get("GEM_VLLM_SERVED_MODEL") or orjson.loads(
-        urllib.request.urlopen(url + "/models", timeout=10).read())["data"][0]["id"]
+    model = (
+        os.environ.get("GEM_VLLM_SERVED_MODEL")
+        or orjson.loads(urllib.request.urlopen(url + "/models", timeout=10).read())["data"][0]["id"]
+    )
     return make_backend(f"openai:{model}", base_url=url, timeout=300, max_retries=2, **kw)
 
 
@@ -84,8 +100,12 @@ def test_vllm_server_chat_json_tool_and_concurrency():
         chat = await backend.chat(ASK, max_tokens=32, temperature=0)
         js = await backend.chat(ASK_JSON, response_format=SCHEMA, max_tokens=64, temperature=0)
         tool = await backend.chat(ASK_TOOL, TOOLS, tool_choice=FORCE, max_tokens=64, temperature=0)
-        many = await asyncio.gather(*(backend.chat([{"role": "user", "content": f"Say the number {i}."}],
-                                                   max_tokens=16, caller="burst") for i in range(32)))
+        many = await asyncio.gather(
+            *(
+                backend.chat([{"role": "user", "content": f"Say the number {i}."}], max_tokens=16, caller="burst")
+                for i in range(32)
+            )
+        )
         await backend.aclose()
         return chat, js, tool, many
 

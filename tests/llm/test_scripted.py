@@ -14,10 +14,18 @@ USER = [{"role": "user", "content": "hello there"}]
 
 
 def test_list_script_in_order_and_exhaustion():
-    b = ScriptedBackend(["one", {"role": "assistant", "content": None, "tool_calls": [
-        {"function": {"name": "f", "arguments": '{"a": 1}'}}]},
-        ChatReply(message={"role": "assistant", "content": "three"}),
-        '<think>hm</think><tool_call>{"name": "g", "arguments": {}}</tool_call>'])
+    b = ScriptedBackend(
+        [
+            "one",
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"function": {"name": "f", "arguments": '{"a": 1}'}}],
+            },
+            ChatReply(message={"role": "assistant", "content": "three"}),
+            '<think>hm</think><tool_call>{"name": "g", "arguments": {}}</tool_call>',
+        ]
+    )
     r1 = b.chat_sync(USER, caller="stage")
     assert r1.content == "one" and r1.finish_reason == "stop" and r1.usage.prompt_tokens == 2
     r2 = b.chat_sync(USER)
@@ -53,8 +61,12 @@ def test_recorded_file(tmp_path):
     path = tmp_path / "rec.jsonl"
     record_reply(path, USER, "hi back")
     tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
-    record_reply(path, USER, {"role": "assistant", "content": None,
-                              "tool_calls": [{"function": {"name": "f", "arguments": {}}}]}, tools=tools)
+    record_reply(
+        path,
+        USER,
+        {"role": "assistant", "content": None, "tool_calls": [{"function": {"name": "f", "arguments": {}}}]},
+        tools=tools,
+    )
     b = make_backend("scripted:", replies=str(path))
     assert b.chat_sync(USER).content == "hi back"
     assert b.chat_sync(USER, tools).tool_calls[0]["function"]["name"] == "f"

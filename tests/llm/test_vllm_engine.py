@@ -17,22 +17,39 @@ import pytest
 
 pytestmark = pytest.mark.vllm_engine
 
-SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-          "required": ["city", "days"], "additionalProperties": False}
-TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "Weather forecast for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name."},
-                                                    "unit": {"type": "string", "enum": ["c", "f"],
-                                                             "description": "Unit."}},
-                   "required": ["city", "unit"], "additionalProperties": False}}}
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+    "required": ["city", "days"],
+    "additionalProperties": False,
+}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather forecast for a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "City name."},
+                "unit": {"type": "string", "enum": ["c", "f"], "description": "Unit."},
+            },
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def backend():
     from gem_env.llm import make_backend
 
-    b = make_backend(f"vllm:{os.environ['GEM_VLLM_MODEL_DIR']}", max_tokens=64,
-                     engine_args={"max_model_len": 2048, "enforce_eager": True, "dtype": "bfloat16"})
+    b = make_backend(
+        f"vllm:{os.environ['GEM_VLLM_MODEL_DIR']}",
+        max_tokens=64,
+        engine_args={"max_model_len": 2048, "enforce_eager": True, "dtype": "bfloat16"},
+    )
     yield b
     asyncio.run(b.aclose())
 
@@ -42,18 +59,27 @@ def test_engine_chat_json_tool_call_and_concurrency(backend):
         chat = await backend.chat([{"role": "user", "content": "Say hello in one word."}], max_tokens=8, seed=0)
         assert chat.content and chat.usage.completion_tokens > 0 and chat.finish_reason in ("stop", "length")
 
-        js = await backend.chat([{"role": "user", "content": "A trip: Paris for 3 days. Answer in JSON."}],
-                                response_format={"type": "json_schema", "json_schema": {"name": "trip", "schema": SCHEMA}},
-                                max_tokens=48, seed=0)
+        js = await backend.chat(
+            [{"role": "user", "content": "A trip: Paris for 3 days. Answer in JSON."}],
+            response_format={"type": "json_schema", "json_schema": {"name": "trip", "schema": SCHEMA}},
+            max_tokens=48,
+            seed=0,
+        )
         jsonschema.validate(js.json(), SCHEMA)
 
-        call = await backend.chat([{"role": "user", "content": "Weather in Oslo?"}], tools=[TOOL],
-                                  tool_choice="required", max_tokens=48, seed=0)
+        call = await backend.chat(
+            [{"role": "user", "content": "Weather in Oslo?"}],
+            tools=[TOOL],
+            tool_choice="required",
+            max_tokens=48,
+            seed=0,
+        )
         assert call.tool_calls and call.tool_calls[0]["function"]["name"] == "get_weather"
         jsonschema.validate(call.tool_calls[0]["function"]["arguments"], TOOL["function"]["parameters"])
 
-        many = await asyncio.gather(*[
-            backend.chat([{"role": "user", "content": f"Count to {i}."}], max_tokens=8, seed=i) for i in range(8)])
+        many = await asyncio.gather(
+            *[backend.chat([{"role": "user", "content": f"Count to {i}."}], max_tokens=8, seed=i) for i in range(8)]
+        )
         assert len(many) == 8 and all(r.usage.completion_tokens > 0 for r in many)
         assert backend.usage.total.calls >= 11
 

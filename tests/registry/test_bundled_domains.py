@@ -53,7 +53,9 @@ def test_reference_calls_reproduce_the_expected_final_state(domain):
 
 
 def test_tasks_cover_the_interaction_patterns(domain):
-    errors = sum(1 for t in domain.tasks if any(m.role == "tool" and (m.content or "").startswith("Error:") for m in t.reference))
+    errors = sum(
+        1 for t in domain.tasks if any(m.role == "tool" and (m.content or "").startswith("Error:") for m in t.reference)
+    )
     refusals = sum(1 for t in domain.tasks if not t.criteria.actions)
     writes = sum(1 for t in domain.tasks if t.criteria.actions)
     assert errors >= 1 and refusals >= 1 and writes >= 3, (errors, refusals, writes)
@@ -72,8 +74,13 @@ def test_build_script_reproduces_the_committed_files(name, tmp_path):
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
     for f in ("domain.json", "tasks.jsonl"):
         (dst / f).unlink()
-    r = subprocess.run([sys.executable, str(dst / "build.py")], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "PYTHONHASHSEED": "12345"})
+    r = subprocess.run(
+        [sys.executable, str(dst / "build.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     for f in ("domain.json", "tasks.jsonl"):
         assert (dst / f).read_bytes() == (src / f).read_bytes(), f"{name}/{f} is not what build.py makes"

@@ -63,10 +63,20 @@ def library(tmp_path):
     b.call("lend_book", book_id="B2", member_id="M7", expect_error=True)
     b.call("lend_book", book_id="B1", member_id="M7")
     b.assistant("B2 has no copies left, so I lent you B1.")
-    task = b.task("borrow", "library", user={"instruction": "Borrow B2, else B1.", "turns": ["Can I borrow B2 or B1? Card M7."]},
-                  communicate=["no copies left"])
-    domain = Domain(name="library", description="Lending desk.", policy="Lend books.", tools=kit.tool_specs(),
-                    state_schema=kit.state_schema(), initial_state=initial)
+    task = b.task(
+        "borrow",
+        "library",
+        user={"instruction": "Borrow B2, else B1.", "turns": ["Can I borrow B2 or B1? Card M7."]},
+        communicate=["no copies left"],
+    )
+    domain = Domain(
+        name="library",
+        description="Lending desk.",
+        policy="Lend books.",
+        tools=kit.tool_specs(),
+        state_schema=kit.state_schema(),
+        initial_state=initial,
+    )
     save_domain(domain, [task], folder)
     return folder
 
@@ -79,7 +89,10 @@ def test_round_trip_and_checks(library):
     assert [a.name for a in task.criteria.actions] == ["lend_book"]
     from tools_registry.reference import expected_final_state
 
-    assert expected_final_state(ld.domain.initial_state, task.criteria) == {"copies": {"B1": 0, "B2": 0}, "loans": ["B1:M7"]}
+    assert expected_final_state(ld.domain.initial_state, task.criteria) == {
+        "copies": {"B1": 0, "B2": 0},
+        "loans": ["B1:M7"],
+    }
     # save again and compare files byte for byte
     out = save_domain(ld.domain, ld.tasks, library.parent / "copy")
     for name in ("domain.json", "tasks.jsonl"):

@@ -35,7 +35,9 @@ class Library(Toolkit):
         return self.state.books[book_id].model_dump()
 
     @tool(mutates=True)
-    def lend_book(self, book_id: str, member_id: str, days: int = 14, format: Literal["print", "ebook"] = "print") -> dict:
+    def lend_book(
+        self, book_id: str, member_id: str, days: int = 14, format: Literal["print", "ebook"] = "print"
+    ) -> dict:
         """Lend a book to a member.
 
         Args:
@@ -64,8 +66,10 @@ def test_schema_from_signature_and_docstring():
     assert p["properties"]["days"] == {"type": "integer", "default": 14, "description": "Loan length in days."}
     assert p["properties"]["format"]["enum"] == ["print", "ebook"]
     assert p["additionalProperties"] is False
-    assert specs["find_book"].parameters["properties"]["book_id"]["description"] == \
-        "The catalogue id, such as 'B-100' (continuation line)."
+    assert (
+        specs["find_book"].parameters["properties"]["book_id"]["description"]
+        == "The catalogue id, such as 'B-100' (continuation line)."
+    )
     assert tool_problems(Library.tool_specs()) == []
 
 

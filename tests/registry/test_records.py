@@ -9,7 +9,9 @@ from tools_registry.records import parse_arguments
 CALL_MSG = {
     "role": "assistant",
     "content": None,
-    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": '{"order_id": "A1"}'}}],
+    "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": '{"order_id": "A1"}'}}
+    ],
 }
 
 
@@ -52,17 +54,27 @@ def test_role_rules(msg, problem):
 
 
 def test_trajectory_stats_and_rows():
-    traj = Trajectory.model_validate({
-        "messages": [
-            {"role": "system", "content": "policy"},
-            {"role": "user", "content": "where is A1?"},
-            CALL_MSG,
-            {"role": "tool", "tool_call_id": "c1", "content": '{"status": "shipped"}'},
-            {"role": "assistant", "content": "It shipped."},
-        ],
-        "tools": [{"type": "function", "function": {"name": "get_order", "description": "d",
-                                                     "parameters": {"type": "object", "properties": {}}}}],
-    }).with_stats()
+    traj = Trajectory.model_validate(
+        {
+            "messages": [
+                {"role": "system", "content": "policy"},
+                {"role": "user", "content": "where is A1?"},
+                CALL_MSG,
+                {"role": "tool", "tool_call_id": "c1", "content": '{"status": "shipped"}'},
+                {"role": "assistant", "content": "It shipped."},
+            ],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "get_order",
+                        "description": "d",
+                        "parameters": {"type": "object", "properties": {}},
+                    },
+                }
+            ],
+        }
+    ).with_stats()
     s = traj.meta.stats
     assert (s.messages, s.tool_calls, s.distinct_tools, s.user_turns) == (5, 1, 1, 1)  # every message of the row
     assert s.messages == len(traj.to_row()["messages"])

@@ -24,15 +24,26 @@ def test_patch_applies(a, b):
 
 
 def test_patch_is_the_same_under_any_hash_seed():
-    code = ("from tools_registry.reference import state_patch;"
-            "a={'orders':{k:{'s':'new'} for k in 'abcdefgh'},'x':1};"
-            "b={'orders':{k:{'s':'done'} for k in 'hgfedcba'},'y':2};"
-            "print(state_patch(a,b))")
-    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3)}
+    code = (
+        "from tools_registry.reference import state_patch;"
+        "a={'orders':{k:{'s':'new'} for k in 'abcdefgh'},'x':1};"
+        "b={'orders':{k:{'s':'done'} for k in 'hgfedcba'},'y':2};"
+        "print(state_patch(a,b))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
     assert len(outs) == 1 and outs.pop().startswith("[{'op': 'remove', 'path': '/x'}")
 
 
 def test_canonical_state_ignores_key_and_list_order():
-    assert canonical_state({"b": [3, {"y": 1, "x": 2}], "a": 1}) == canonical_state({"a": 1, "b": [{"x": 2, "y": 1}, 3]})
+    assert canonical_state({"b": [3, {"y": 1, "x": 2}], "a": 1}) == canonical_state(
+        {"a": 1, "b": [{"x": 2, "y": 1}, 3]}
+    )
     assert canonical_state({"a": [1, 2]}) != canonical_state({"a": [1, 2, 2]})

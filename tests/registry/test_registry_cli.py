@@ -6,11 +6,12 @@ import subprocess
 import sys
 
 
-
 def gem(*args, env=None):
     e = {**os.environ, **(env or {})}
     e.pop("GEM_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "gem_env.cli", *args], capture_output=True, text=True, env=e, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gem_env.cli", *args], capture_output=True, text=True, env=e, timeout=120
+    )
 
 
 def assert_clean_failure(r, needle):
@@ -36,8 +37,11 @@ def test_malformed_domain_json(tmp_path):
 def test_invalid_schema_in_domain(tmp_path):
     d = tmp_path / "d"
     d.mkdir()
-    bad_tool = {"name": "GetX", "description": "", "parameters": {"type": "object", "properties": {"a": {"type": "strng"}},
-                                                                "required": ["b"]}}
+    bad_tool = {
+        "name": "GetX",
+        "description": "",
+        "parameters": {"type": "object", "properties": {"a": {"type": "strng"}}, "required": ["b"]},
+    }
     (d / "domain.json").write_text(json.dumps({"name": "d", "tools": [bad_tool]}))
     r = gem("domains", "validate", str(d))
     assert_clean_failure(r, "[required]")
@@ -47,8 +51,20 @@ def test_invalid_schema_in_domain(tmp_path):
 
 def test_tools_validate_and_convert(tmp_path, bfcl_v3_dir):
     f = tmp_path / "tools.json"
-    f.write_text(json.dumps([{"type": "function", "function": {"name": "ok_tool", "description": "Does it.",
-                                                                "parameters": {"type": "object", "properties": {}}}}]))
+    f.write_text(
+        json.dumps(
+            [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "ok_tool",
+                        "description": "Does it.",
+                        "parameters": {"type": "object", "properties": {}},
+                    },
+                }
+            ]
+        )
+    )
     r = gem("tools", "validate", str(f))
     assert r.returncode == 0, r.stderr
     assert "1 tools, 0 error(s), 0 warning(s)" in r.stdout
@@ -63,8 +79,13 @@ def test_tools_validate_and_convert(tmp_path, bfcl_v3_dir):
 
 
 def test_tools_validate_separates_errors_from_warnings(tmp_path):
-    style_only = [{"name": "GetWeather", "description": "", "inputSchema": {
-        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+    style_only = [
+        {
+            "name": "GetWeather",
+            "description": "",
+            "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        }
+    ]
     f = tmp_path / "mcp.json"
     f.write_text(json.dumps(style_only))
     r = gem("tools", "validate", str(f))
@@ -73,10 +94,14 @@ def test_tools_validate_separates_errors_from_warnings(tmp_path):
     assert r.stdout.index("warnings (") < r.stdout.index("[name]")
     r = gem("tools", "validate", str(f), "--strict")
     assert r.returncode == 1 and "3 warning(s)" in r.stdout
-    broken = [{**style_only[0], "inputSchema": {"type": "object", "properties": {"city": {"type": "strng"}},
-                                                "required": ["town"]}}]
+    broken = [
+        {
+            **style_only[0],
+            "inputSchema": {"type": "object", "properties": {"city": {"type": "strng"}}, "required": ["town"]},
+        }
+    ]
     f.write_text(json.dumps(broken))
     r = gem("tools", "validate", str(f))
     assert r.returncode == 1 and "errors (2)" in r.stdout
-    errors_part = r.stdout[r.stdout.index("errors ("):r.stdout.index("warnings (")]
+    errors_part = r.stdout[r.stdout.index("errors (") : r.stdout.index("warnings (")]
     assert "[schema]" in errors_part and "[required]" in errors_part and "[name]" not in errors_part

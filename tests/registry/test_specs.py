@@ -52,10 +52,13 @@ BFCL_DOC = {
         "type": "dict",
         "properties": {
             "temperature": {"type": "float", "description": "Target temperature in degrees."},
-            "unit": {"type": "string", "description": "Unit. [Enum]: [\"celsius\", \"fahrenheit\"]", "default": "celsius"},
+            "unit": {"type": "string", "description": 'Unit. [Enum]: ["celsius", "fahrenheit"]', "default": "celsius"},
             "zones": {"type": "array", "items": {"type": "integer"}, "description": "Zone numbers."},
-            "schedule": {"type": "dict", "description": "Optional schedule.",
-                         "properties": {"start": {"type": "string", "description": "HH:MM"}}},
+            "schedule": {
+                "type": "dict",
+                "description": "Optional schedule.",
+                "properties": {"start": {"type": "string", "description": "HH:MM"}},
+            },
             "anything": {"type": "any", "description": "Free-form note."},
             "pair": {"type": "tuple", "items": {"type": "float"}, "description": "A (min, max) pair."},
         },

@@ -77,7 +77,11 @@ def test_all_problems_reported_at_once():
 
 
 def test_mcp_and_openai_inputs_are_validated():
-    mcp = {"name": "x_tool", "description": "d", "inputSchema": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    mcp = {
+        "name": "x_tool",
+        "description": "d",
+        "inputSchema": {"type": "object", "properties": {"a": {"type": "string"}}},
+    }
     assert any("[param-described]" in p for p in tool_problems([mcp]))
     oa = {"type": "function", "function": {"name": "ok_tool", "description": "d", "parameters": {"type": "object"}}}
     assert tool_problems([oa]) == []
@@ -136,14 +140,21 @@ def test_severity_and_a_single_toolspec():
     from tools_registry.specs import ToolSpec
     from tools_registry.validation import RULE_SEVERITY, ToolSet, problem_severity, split_problems, tool_problems
 
-    spec = ToolSpec(name="Lookup", description="", parameters={
-        "type": "object", "properties": {"q": {}}, "required": ["q", "missing"]})
+    spec = ToolSpec(
+        name="Lookup",
+        description="",
+        parameters={"type": "object", "properties": {"q": {}}, "required": ["q", "missing"]},
+    )
     problems = tool_problems(spec)  # one ToolSpec where a list is expected: a list of one
     assert problems == tool_problems([spec]) and all("tool 'Lookup'" in p for p in problems)
     errors, warnings = split_problems(problems)
     assert [p.split("]")[0] + "]" for p in errors] == ["[required]"]
-    assert {p.split("]")[0] + "]" for p in warnings} == {"[name]", "[description]", "[param-described]",
-                                                         "[param-typed]"}
+    assert {p.split("]")[0] + "]" for p in warnings} == {
+        "[name]",
+        "[description]",
+        "[param-described]",
+        "[param-typed]",
+    }
     assert problem_severity("[some-new-rule] x") == "error" and set(RULE_SEVERITY.values()) == {"error", "warning"}
     assert "Lookup" in ToolSet(spec)
     with pytest.raises(TypeError, match="list of tools"):

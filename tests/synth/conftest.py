@@ -17,9 +17,7 @@ EXAMPLE = REPO / "examples" / "corpus" / "procedural.jsonl"
 WIKIHOW = REPO.parent / "shared" / "data" / "wikihow" / "wikihow_fg_articles.plaintext.jsonl"
 
 
-def run_pipeline(
-    out: Path, backends=None, config: SynthConfig | None = None, corpus=EXAMPLE, *, resume=False, **kw
-):
+def run_pipeline(out: Path, backends=None, config: SynthConfig | None = None, corpus=EXAMPLE, *, resume=False, **kw):
     backends = backends or {"teacher": fake_backend()}
     pipe = Pipeline(backends, config or SynthConfig(concurrency=4), **kw)
     report = asyncio.run(pipe.run(read_corpus(corpus), out, resume=resume))

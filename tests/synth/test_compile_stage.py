@@ -72,17 +72,21 @@ def _set(path_value):
     def edit(progs, n):
         tool, key, value = path_value(n)
         progs[tool][key] = value
+
     return edit
 
 
-@pytest.mark.parametrize("reply, reason", [
-    ('{"nothing": 1}', "parse"),
-    (_bad(lambda p, n: p.pop(f"list_{n}s")), "missing"),
-    (_bad(_set(lambda n: (f"get_{n}", "steps", [{"loop": 1}]))), "compile"),
-    (_bad(lambda p, n: p[f"get_{n}"]["steps"].append({"update": n, "set": {"status": "x"}})), "read_only_write"),
-    (_bad(_set(lambda n: (f"get_{n}", "return", "$args"))), "output"),
-    (_bad(lambda p, n: p[f"update_{n}_status"]["steps"][1]["set"].update({"title": 5})), "state_schema"),
-])
+@pytest.mark.parametrize(
+    "reply, reason",
+    [
+        ('{"nothing": 1}', "parse"),
+        (_bad(lambda p, n: p.pop(f"list_{n}s")), "missing"),
+        (_bad(_set(lambda n: (f"get_{n}", "steps", [{"loop": 1}]))), "compile"),
+        (_bad(lambda p, n: p[f"get_{n}"]["steps"].append({"update": n, "set": {"status": "x"}})), "read_only_write"),
+        (_bad(_set(lambda n: (f"get_{n}", "return", "$args"))), "output"),
+        (_bad(lambda p, n: p[f"update_{n}_status"]["steps"][1]["set"].update({"title": 5})), "state_schema"),
+    ],
+)
 def test_each_failure_reason(reply, reason):
     backend = scripted(*[reply] * 3)
     res = run(backend)
@@ -92,8 +96,7 @@ def test_each_failure_reason(reply, reason):
 def test_final_state_must_match_the_consistency_replay():
     traj, schema, state, n = refined()
     expected = copy.deepcopy(state)  # a replay that says the status did not change
-    res = asyncio.run(compile_item(fake_backend(), traj, schema, state, expected_final_state=expected,
-                                   repair_rounds=0))
+    res = asyncio.run(compile_item(fake_backend(), traj, schema, state, expected_final_state=expected, repair_rounds=0))
     assert res.reason == "final_state" and "final state differs" in res.details[0]
 
 
@@ -124,8 +127,9 @@ def test_pipeline_flags(tmp_path, synth_run):
     _, kept, _ = synth_run(tmp_path / "a", {"teacher": fake_backend(damage=_compile_damage)}, SynthConfig())
     assert kept and all(_compiled(r).reason == "missing" for r in kept)
     assert all(_compiled(r).rounds == 2 for r in kept)
-    _, kept, drops = synth_run(tmp_path / "b", {"teacher": fake_backend(damage=_compile_damage)},
-                               SynthConfig(require_compiled=True))
+    _, kept, drops = synth_run(
+        tmp_path / "b", {"teacher": fake_backend(damage=_compile_damage)}, SynthConfig(require_compiled=True)
+    )
     assert not kept and {d["stage"] for d in drops} >= {"compile"}
     assert all(d["reason"] == "missing" for d in drops if d["stage"] == "compile")
     backend = fake_backend()
@@ -142,8 +146,9 @@ def test_acceptance_synth_run_to_certified_compiled_rollouts(tmp_path, example_c
     r = runner.invoke(app, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet"])
     assert r.exit_code == 0, r.output
     domains = sorted((out / "domains").iterdir())
-    certified = [d for d in domains
-                 if (orjson.loads((d / "domain.json").read_bytes()).get("certificate") or {}).get("passed")]
+    certified = [
+        d for d in domains if (orjson.loads((d / "domain.json").read_bytes()).get("certificate") or {}).get("passed")
+    ]
     assert len(domains) == 12 and len(certified) >= 0.8 * len(domains)
     d = str(certified[0])
     r = runner.invoke(app, ["rollout", d, "--tools", "compiled", "--agent", "oracle", "--no-progress"])
@@ -180,8 +185,12 @@ def _oracle(hidden: bool):
 
 @pytest.mark.parametrize("hidden, status", [(False, "compiled"), (True, "uncompiled")])
 def test_the_consistency_replay_state_is_what_compile_verifies(tmp_path, synth_run, hidden, status):
-    _, kept, _ = synth_run(tmp_path / "o", {"teacher": fake_backend()}, SynthConfig(compile_repair_rounds=0),
-                           oracle=lambda traj, env: _oracle(hidden))
+    _, kept, _ = synth_run(
+        tmp_path / "o",
+        {"teacher": fake_backend()},
+        SynthConfig(compile_repair_rounds=0),
+        oracle=lambda traj, env: _oracle(hidden),
+    )
     assert kept and {_compiled(r).status for r in kept} == {status}
     if hidden:
         assert {_compiled(r).reason for r in kept} == {"final_state"}

@@ -29,6 +29,7 @@ def test_parquet_and_text_folder(tmp_path):
 
 def test_hf_dataset_object():
     import datasets
+
     ds = datasets.Dataset.from_list(
         [{"id": "q1", "content": "Click Settings, then select Privacy, then press Save. " * 2}]
     )
@@ -67,9 +68,7 @@ def test_dedup_exact_and_near():
 def test_decontamination_rule(tmp_path):
     bench = tmp_path / "questions.jsonl"
     q = "Please book me the cheapest flight from Boston to Denver on the fifth of May for two adults"
-    bench.write_text(
-        orjson.dumps({"id": "b1", "question": [[{"role": "user", "content": q}]]}).decode() + "\n"
-    )
+    bench.write_text(orjson.dumps({"id": "b1", "question": [[{"role": "user", "content": q}]]}).decode() + "\n")
     texts = load_benchmark_texts([bench])
     assert texts == [q]
     dc = Decontaminator(texts, n=13)
@@ -82,6 +81,7 @@ def test_decontamination_rule(tmp_path):
 
 def test_dataset_saved_to_disk(tmp_path):
     import datasets
+
     rows = [{"id": "d1", "text": "Open the box, then remove the cover and check the fuse. " * 2}]
     datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
     assert [s.id for s in read_corpus(tmp_path / "ds")] == ["d1"]
@@ -93,7 +93,9 @@ def test_dataset_saved_to_disk(tmp_path):
 
 def test_json_array_file_and_joined_fields(tmp_path):
     p = tmp_path / "rows.json"
-    p.write_bytes(orjson.dumps([{"id": "w1", "title": "How to fix a tap", "steps": ["Shut the valve.", "Open the tap."]}]))
+    p.write_bytes(
+        orjson.dumps([{"id": "w1", "title": "How to fix a tap", "steps": ["Shut the valve.", "Open the tap."]}])
+    )
     (seg,) = read_corpus(p, text_field="title+steps", min_chars=10)
     assert seg.text == "How to fix a tap\nShut the valve.\nOpen the tap." and seg.id == "w1"
     with pytest.raises(ConfigError, match="no 'body' field"):

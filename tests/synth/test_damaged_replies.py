@@ -85,17 +85,15 @@ CASES = {
 def test_damaged_reply(case, tmp_path, synth_run):
     stage, fn, expect, repair = CASES[case]
     backend = fake_backend(damage=only(stage, fn))
-    report, kept, drops = synth_run(
-        tmp_path / "out", {"teacher": backend}, SynthConfig(dedup=False), corpus=TWO
-    )
+    report, kept, drops = synth_run(tmp_path / "out", {"teacher": backend}, SynthConfig(dedup=False), corpus=TWO)
     assert report.errors == 0, report.error_messages
     assert report.kept + sum(report.dropped.values()) == 2
     if expect == "kept":
         assert len(kept) == 2, [(d["stage"], d["reason"], d["details"][:2]) for d in drops]
         if repair:
-            assert any(repair in r for row in kept for r in row["meta"]["extra"]["repairs"]), kept[0]["meta"][
-                "extra"
-            ]["repairs"]
+            assert any(repair in r for row in kept for r in row["meta"]["extra"]["repairs"]), kept[0]["meta"]["extra"][
+                "repairs"
+            ]
     else:
         assert len(drops) == 2
         for d in drops:
@@ -126,7 +124,5 @@ def test_backend_error_leaves_item_for_resume(tmp_path, synth_run):
 
 def test_unknown_stage_reply_is_a_parse_drop_not_a_crash(tmp_path, synth_run):
     backend = ScriptedBackend(lambda *a: orjson.dumps([1, 2, 3]).decode())
-    report, kept, drops = synth_run(
-        tmp_path / "o", {"teacher": backend}, SynthConfig(dedup=False), corpus=TWO
-    )
+    report, kept, drops = synth_run(tmp_path / "o", {"teacher": backend}, SynthConfig(dedup=False), corpus=TWO)
     assert report.errors == 0 and {(d["stage"], d["reason"]) for d in drops} == {("select", "parse")}

@@ -10,11 +10,7 @@ from synth.export import SHAREGPT_INFO, export_openai, export_sharegpt, to_share
 from synth.stats import PAPER, collect, format_stats
 
 SHARED_LF = (
-    __import__("pathlib").Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "sft_formats"
-    / "llamafactory"
+    __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "sft_formats" / "llamafactory"
 )
 
 
@@ -50,13 +46,9 @@ def test_sharegpt_export_follows_llamafactory(fake_run, tmp_path):
         ex = next(d for d in demo if any(c["from"] == "function_call" for c in d["conversations"]))
         assert {c["from"] for c in ex["conversations"]} >= {"human", "gpt", "function_call", "observation"}
         assert set(
-            orjson.loads(
-                ex["conversations"][[c["from"] for c in ex["conversations"]].index("function_call")]["value"]
-            )
+            orjson.loads(ex["conversations"][[c["from"] for c in ex["conversations"]].index("function_call")]["value"])
         ) == {"name", "arguments"}
-        ref = orjson.loads((SHARED_LF / "dataset_info.tool_entries.json").read_bytes())[
-            "glaive_toolcall_en_demo"
-        ]
+        ref = orjson.loads((SHARED_LF / "dataset_info.tool_entries.json").read_bytes())["glaive_toolcall_en_demo"]
         assert ref["formatting"] == SHAREGPT_INFO["formatting"]
         assert ref["columns"].items() <= SHAREGPT_INFO["columns"].items()
         assert isinstance(ex["tools"], str) and isinstance(orjson.loads(ex["tools"]), list)
@@ -122,9 +114,7 @@ def cli():
 def test_cli_run_stats_export_pairs(cli, tmp_path, example_corpus):
     runner = CliRunner()
     out = tmp_path / "out"
-    r = runner.invoke(
-        cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet"]
-    )
+    r = runner.invoke(cli, ["synth", "run", str(example_corpus), "-o", str(out), "--model", "fake", "--quiet"])
     assert r.exit_code == 0, r.output
     assert "kept 12" in r.output
     r = runner.invoke(
@@ -132,11 +122,7 @@ def test_cli_run_stats_export_pairs(cli, tmp_path, example_corpus):
     )
     assert r.exit_code == 0 and "skipped (finished earlier) 17" in r.output
     r = runner.invoke(cli, ["synth", "stats", str(out)])
-    assert (
-        r.exit_code == 0
-        and "prefilter/not_procedural" in r.output
-        and (out / "stats.png").stat().st_size > 1000
-    )
+    assert r.exit_code == 0 and "prefilter/not_procedural" in r.output and (out / "stats.png").stat().st_size > 1000
     r = runner.invoke(cli, ["synth", "pairs", str(out), "-o", str(tmp_path / "pairs.jsonl")])
     assert r.exit_code == 0 and "wrote 12 pairs" in r.output
     for fmt, dest in (

@@ -41,6 +41,7 @@ def test_example_corpus_run(fake_run):
 
 def test_rows_load_with_datasets(fake_run):
     import datasets
+
     out = fake_run[0]
     ds = datasets.load_dataset("json", data_dir=str(out / "corpus"), split="train")
     assert len(ds) == 12 and {"messages", "tools", "meta"} <= set(ds.column_names)

@@ -68,9 +68,9 @@ def plant_unanswered(conv, tools, schema, state):
 
 
 def plant_placeholder(conv, tools, schema, state):
-    _msg(conv, lambda m: m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"))[
-        "content"
-    ] += " I found 5+ more results as well."
+    _msg(conv, lambda m: m["role"] == "assistant" and m.get("content") and not m.get("tool_calls"))["content"] += (
+        " I found 5+ more results as well."
+    )
 
 
 def plant_two_calls(conv, tools, schema, state):
@@ -79,9 +79,7 @@ def plant_two_calls(conv, tools, schema, state):
 
 
 def plant_prose_output(conv, tools, schema, state):
-    _msg(conv, lambda m: m["role"] == "tool")["content"] = (
-        "Something went wrong.\nPlease try again later, " * 10
-    )
+    _msg(conv, lambda m: m["role"] == "tool")["content"] = "Something went wrong.\nPlease try again later, " * 10
 
 
 def plant_ends_with_user(conv, tools, schema, state):
@@ -104,9 +102,7 @@ def plant_fake_error_recovery(conv, tools, schema, state):
 
 def plant_state_value(conv, tools, schema, state):
     m = next(
-        m
-        for m in conv["messages"]
-        if m["role"] == "tool" and m["content"].startswith("{") and '"open"' in m["content"]
+        m for m in conv["messages"] if m["role"] == "tool" and m["content"].startswith("{") and '"open"' in m["content"]
     )
     m["content"] = m["content"].replace('"open"', '"scheduled"')
 
@@ -118,9 +114,7 @@ def plant_state_not_found(conv, tools, schema, state):
 
 def plant_state_unknown_record(conv, tools, schema, state):
     m = next(m for m in conv["messages"] if m["role"] == "tool" and '"open"' in m["content"])
-    m["content"] = orjson.dumps(
-        [orjson.loads(m["content"]), {"ticket_id": "N-5555", "status": "open"}]
-    ).decode()
+    m["content"] = orjson.dumps([orjson.loads(m["content"]), {"ticket_id": "N-5555", "status": "open"}]).decode()
 
 
 def plant_bad_tool_definition(conv, tools, schema, state):

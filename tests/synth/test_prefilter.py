@@ -52,8 +52,12 @@ def test_labelled_set_recall_and_reduction():
 def test_short_unnumbered_commands_pass():
     r = prefilter_score("Check the tire pressure. Inflate to the listed value. Replace the valve cap.")
     assert r.passed and r.command_clauses == 3 and r.clauses == 3
-    assert passes_prefilter("Open the glove box, release the side stops, pull out the old filter and slide in the new one.")
+    assert passes_prefilter(
+        "Open the glove box, release the side stops, pull out the old filter and slide in the new one."
+    )
     assert passes_prefilter("If the screen freezes, hold the power and volume-down buttons until the logo appears.")
     # verb-like openers that are not commands, and one slogan, stay out
     assert not passes_prefilter("Rain is expected in the north. Mix of sun and cloud later. Salt was once money.")
-    assert not passes_prefilter("Discover the new collection. Crafted from organic cotton, every piece is made to last.")
+    assert not passes_prefilter(
+        "Discover the new collection. Crafted from organic cotton, every piece is made to last."
+    )

@@ -94,7 +94,7 @@ def test_kill_and_resume(tmp_path):
     assert sorted(ids) == [f"t{i:03d}" for i in range(n)], "every item exactly once"
     for path in (out / "corpus").glob("*.jsonl"):
         assert path.read_bytes().endswith(b"\n")
-    resumed = log.read_text().split()[len(answered):]
+    resumed = log.read_text().split()[len(answered) :]
     assert not set(resumed) & stored, "a finished LLM call was redone"
     assert len(resumed) == len(set(resumed)), "a call was made twice within one run"
     in_flight = set(answered) - stored

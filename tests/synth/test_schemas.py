@@ -42,21 +42,15 @@ def test_requests_carry_schemas_and_good_replies_satisfy_them(tmp_path, synth_ru
 
 def test_select_drops_a_copied_placeholder_summary(tmp_path, synth_run):
     damage = lambda st, raw: (
-        raw.replace('"summary":"How to reset a router"', '"summary":"<one sentence>"')
-        if st == "select"
-        else raw
+        raw.replace('"summary":"How to reset a router"', '"summary":"<one sentence>"') if st == "select" else raw
     )
-    _, kept, drops = synth_run(
-        tmp_path / "o", {"teacher": fake_backend(damage=damage)}, SynthConfig(), corpus=ONE
-    )
+    _, kept, drops = synth_run(tmp_path / "o", {"teacher": fake_backend(damage=damage)}, SynthConfig(), corpus=ONE)
     assert not kept and drops[0]["reason"] == "bad_label" and "placeholder" in drops[0]["details"][0]
 
 
 def test_synthesizer_request_schema(tmp_path, synth_run):
     backend = fake_backend()
-    synth_run(
-        tmp_path / "s", {"synthesizer": backend}, SynthConfig(mode="synthesizer", judge=False), corpus=ONE
-    )
+    synth_run(tmp_path / "s", {"synthesizer": backend}, SynthConfig(mode="synthesizer", judge=False), corpus=ONE)
     (call,) = [c for c in backend.calls if c["caller"] == "stage:synthesizer"]
     assert call["response_format"] == response_format("synthesizer")
     jsonschema.validate(orjson.loads(FakeTeacher().reply(call["messages"])), stage_schema("synthesizer"))

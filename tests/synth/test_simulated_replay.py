@@ -20,9 +20,7 @@ def simulator(lie: bool):
     def reply(messages, tools, response_format, sampling):
         prompt = messages[-1]["content"]
         call = prompt.split("# The call to answer", 1)[1].split("# How to answer", 1)[0]
-        noun = next(
-            n for n in ("order", "ticket", "booking", "device", "appointment", "request") if f"_{n}" in call
-        )
+        noun = next(n for n in ("order", "ticket", "booking", "device", "appointment", "request") if f"_{n}" in call)
         if "N-1003" in call:
             return orjson.dumps({"output": "", "error": f"{noun} N-1003 not found", "patch": []}).decode()
         if f"update_{noun}_status" in call:

@@ -26,10 +26,7 @@ def test_pairs_round_trip(fake_run):
         assert back.meta.extra["tags"] == orig.meta.extra["tags"]
         assert back.meta.extra["env"] == orig.meta.extra["env"]
         assert serialize(back) == assistant["content"]
-        assert (
-            pair["meta"]["format"] == FORMAT
-            and pair["meta"]["source_id"] == row["meta"]["provenance"]["source_id"]
-        )
+        assert pair["meta"]["format"] == FORMAT and pair["meta"]["source_id"] == row["meta"]["provenance"]["source_id"]
     assert any(t.mutates for t in parse(pairs[0]["messages"][2]["content"]).tools)
 
 

@@ -28,9 +28,7 @@ def test_sft_trainer_takes_the_rows(fake_run, tmp_path):
         activation_checkpointing=False,  # transformers 5's name; TRL's default sets the deprecated one
         gradient_checkpointing=None,
     )
-    trainer = SFTTrainer(
-        model=model, args=args, train_dataset=ds, processing_class=AutoTokenizer.from_pretrained(path)
-    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=AutoTokenizer.from_pretrained(path))
     trainer.train()
     assert any("loss" in h for h in trainer.state.log_history)
     assert not next(model.parameters()).detach().equal(before)

@@ -18,8 +18,11 @@ pytestmark = pytest.mark.tau2
 def _variants(task) -> dict[str, list[dict]]:
     gold = gold_conversation(task)
     calls = [i for i, m in enumerate(gold) if m.get("tool_calls")]
-    out = {"gold": gold, "no_tool_calls": [m for m in gold if not (m["role"] == "assistant" and m.get("tool_calls"))],
-           "no_facts": gold_conversation(task, communicate=False)}
+    out = {
+        "gold": gold,
+        "no_tool_calls": [m for m in gold if not (m["role"] == "assistant" and m.get("tool_calls"))],
+        "no_facts": gold_conversation(task, communicate=False),
+    }
     if calls:
         dropped = copy.deepcopy(gold)
         dropped[calls[-1]]["tool_calls"].pop()
@@ -35,19 +38,33 @@ def _variants(task) -> dict[str, list[dict]]:
             args[key] += "X"
             out["bent_argument"] = bent
     bad = copy.deepcopy(gold)
-    bad.insert(1, {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "bad", "type": "function", "function": {"name": "no_such_tool", "arguments": {"a": 1}}}]})
+    bad.insert(
+        1,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "bad", "type": "function", "function": {"name": "no_such_tool", "arguments": {"a": 1}}}
+            ],
+        },
+    )
     out["unknown_tool"] = bad
     return out
 
 
 def _writing(task) -> bool:
-    return any(not a.name.startswith(("get_", "find_", "search_", "list_", "calculate")) for a in
-               task.evaluation_criteria.actions or [])
+    return any(
+        not a.name.startswith(("get_", "find_", "search_", "list_", "calculate"))
+        for a in task.evaluation_criteria.actions or []
+    )
 
 
-CASES = [("mock", None, None), ("airline", 2, "base"), ("retail", 1, "base"),
-         ("telecom", ["[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"], "base")]
+CASES = [
+    ("mock", None, None),
+    ("airline", 2, "base"),
+    ("retail", 1, "base"),
+    ("telecom", ["[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"], "base"),
+]
 
 
 @pytest.mark.parametrize(("domain", "pick", "split"), CASES, ids=[c[0] for c in CASES])
@@ -63,7 +80,9 @@ def test_gem_reward_equals_tau2_reward(domain, pick, split):
     for task in tasks:
         variants = _variants(task)
         if domain != "mock":  # the real domains are slow in tau2's pipeline (a DB load per environment)
-            variants = {k: variants[k] for k in ("gold", "drop_last_call", "bent_argument", "no_facts") if k in variants}
+            variants = {
+                k: variants[k] for k in ("gold", "drop_last_call", "bent_argument", "no_facts") if k in variants
+            }
         for name, conv in variants.items():
             reward, sim = run_tau2_pipeline(domain, task, conv)
             rows.append({"task_id": task.id, "messages": simulation_to_openai(sim)})

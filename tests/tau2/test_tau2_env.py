@@ -24,9 +24,11 @@ pytestmark = pytest.mark.tau2
 
 
 def test_import_does_not_load_tau2():
-    code = ("import sys, gem_env, gem_env.tau2, gem_env.tau2.suite\n"
-            "ids = gem_env.tau2.register_tau2_envs()\n"
-            "print(len(ids), 'tau2' in sys.modules, 'litellm' in sys.modules)")
+    code = (
+        "import sys, gem_env, gem_env.tau2, gem_env.tau2.suite\n"
+        "ids = gem_env.tau2.register_tau2_envs()\n"
+        "print(len(ids), 'tau2' in sys.modules, 'litellm' in sys.modules)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["4", "False", "False"]
@@ -76,10 +78,16 @@ def test_tools_policy_and_errors_as_tau2_reports_them():
     assert obs["messages"][0] == {"role": "system", "content": proto.get_policy()}
     assert obs["messages"][1]["content"] == "Hi! How can I help you today?"
     assert {t["function"]["name"] for t in obs["tools"]} == {t.name for t in proto.get_tools()}
-    obs, r, term, trunc, info = env.step({"role": "assistant", "tool_calls": [
-        {"function": {"name": "get_reservation_details", "arguments": {"reservation_id": "EHGLP3"}}},
-        {"function": {"name": "no_such_tool", "arguments": {}}},
-        {"function": {"name": "get_reservation_details", "arguments": {"reservation_id": 7}}}]})
+    obs, r, term, trunc, info = env.step(
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {"function": {"name": "get_reservation_details", "arguments": {"reservation_id": "EHGLP3"}}},
+                {"function": {"name": "no_such_tool", "arguments": {}}},
+                {"function": {"name": "get_reservation_details", "arguments": {"reservation_id": 7}}},
+            ],
+        }
+    )
     details, unknown, wrong = (m["content"] for m in obs["messages"][-3:])
     assert json.loads(details)["reservation_id"] == "EHGLP3"
     assert unknown == "Error: Tool 'no_such_tool' not found."
@@ -91,8 +99,10 @@ def test_private_db_copies_and_snapshots():
     shared = domain_store("airline").db
     before = db_hash(shared)
     env = make_tau2_env("gem/tau2-airline-v0", user=["Cancel EHGLP3 please.", "###STOP###"])
-    cancel = {"role": "assistant", "tool_calls": [
-        {"function": {"name": "cancel_reservation", "arguments": {"reservation_id": "EHGLP3"}}}]}
+    cancel = {
+        "role": "assistant",
+        "tool_calls": [{"function": {"name": "cancel_reservation", "arguments": {"reservation_id": "EHGLP3"}}}],
+    }
     env.reset(options={"task_id": "0"})
     snap = env.snapshot()
     obs, *_ = env.step(cancel)
@@ -105,12 +115,27 @@ def test_private_db_copies_and_snapshots():
     assert env.backend.env.tools.db.reservations["EHGLP3"].status is None
 
 
-@pytest.mark.parametrize(("domain", "calls"), [
-    ("airline", [("search_direct_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}),
-                 ("search_onestop_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"})]),
-    ("retail", [("find_user_id_by_name_zip", {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"}),
-                ("find_user_id_by_email", {"email": "nobody@example.com"}), ("list_all_product_types", {})]),
-    ("mock", [("get_users", {})])])
+@pytest.mark.parametrize(
+    ("domain", "calls"),
+    [
+        (
+            "airline",
+            [
+                ("search_direct_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}),
+                ("search_onestop_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}),
+            ],
+        ),
+        (
+            "retail",
+            [
+                ("find_user_id_by_name_zip", {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"}),
+                ("find_user_id_by_email", {"email": "nobody@example.com"}),
+                ("list_all_product_types", {}),
+            ],
+        ),
+        ("mock", [("get_users", {})]),
+    ],
+)
 def test_iterating_tools_leave_the_shared_db_alone(domain, calls):
     """Table iteration yields shared entries uncopied: every tau2 tool that iterates must only read."""
     from tau2.data_model.message import ToolCall
@@ -137,8 +162,9 @@ def test_fast_hash_and_signature_agree_with_tau2_hash():
         hashes = [get_dict_hash(t.db.model_dump()) for t in (a, b, c)]
         assert [db_hash(t.db) for t in (a, b, c)] == hashes  # byte-exact tau2 hash
         sigs = [t.get_db_hash() for t in (a, b, c)]  # what the episode environments compare
-        return [hashes[i] == hashes[j] for i, j in ((0, 1), (0, 2), (1, 2))], \
-               [sigs[i] == sigs[j] for i, j in ((0, 1), (0, 2), (1, 2))]
+        return [hashes[i] == hashes[j] for i, j in ((0, 1), (0, 2), (1, 2))], [
+            sigs[i] == sigs[j] for i, j in ((0, 1), (0, 2), (1, 2))
+        ]
 
     assert verdicts() == ([True] * 3, [True] * 3)
     order = next(o for o in a.db.orders if a.db.orders[o].status == "pending")
@@ -155,13 +181,20 @@ def test_fast_hash_and_signature_agree_with_tau2_hash():
 
 def test_gold_replay_scores_one_and_silence_scores_zero():
     # (the one mock task left out has no gold action although its env assertion needs one: tau2 scores it 0)
-    rows = [{"task_id": t.id, "messages": gold_conversation(t)} for t in load_tasks("mock", None)
-            if t.id != "update_task_with_history_and_env_assertions"]
+    rows = [
+        {"task_id": t.id, "messages": gold_conversation(t)}
+        for t in load_tasks("mock", None)
+        if t.id != "update_task_with_history_and_env_assertions"
+    ]
     res = score_rows("gem/tau2-mock-v0", rows, env_kwargs={"task_split": None})
     assert [r.reward for r in res] == [1.0] * len(rows)
     assert all("db" in r.breakdown and "details" in r.breakdown for r in res)
-    silent = [{"task_id": "update_task_1", "messages": [{"role": "user", "content": "Mark task_1 done."},
-                                                         {"role": "assistant", "content": "Done!"}]}]
+    silent = [
+        {
+            "task_id": "update_task_1",
+            "messages": [{"role": "user", "content": "Mark task_1 done."}, {"role": "assistant", "content": "Done!"}],
+        }
+    ]
     (r,) = score_rows("gem/tau2-mock-v0", silent, env_kwargs={"task_split": None})
     assert r.reward == 0.0 and r.breakdown["db"] == 0.0
 
@@ -188,10 +221,18 @@ def test_llm_user_prompt_stop_and_telecom_dual_control():
     tid = "[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"
     replies = [
         {"role": "assistant", "content": "My mobile data does not work."},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "u1", "type": "function", "function": {"name": "toggle_airplane_mode", "arguments": {}}}]},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "u2", "type": "function", "function": {"name": "toggle_data", "arguments": {}}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "u1", "type": "function", "function": {"name": "toggle_airplane_mode", "arguments": {}}}
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "u2", "type": "function", "function": {"name": "toggle_data", "arguments": {}}}],
+        },
         {"role": "assistant", "content": "It works now, thanks! ###STOP###"},
     ]
     llm = ScriptedBackend(replies)
@@ -204,7 +245,9 @@ def test_llm_user_prompt_stop_and_telecom_dual_control():
     assert first["messages"][1] == {"role": "user", "content": "Hi! How can I help you today?"}
     assert {t["function"]["name"] for t in first["tools"]} >= {"toggle_airplane_mode", "toggle_data"}
     assert obs["messages"][-1] == {"role": "user", "content": "My mobile data does not work."}
-    obs, r, term, trunc, info = env.step({"role": "assistant", "content": "Please turn off airplane mode and turn on data."})
+    obs, r, term, trunc, info = env.step(
+        {"role": "assistant", "content": "Please turn off airplane mode and turn on data."}
+    )
     assert term and not trunc and r == 1.0
     assert [c.name for c in env.backend.user_calls] == ["toggle_airplane_mode", "toggle_data"]
     assert all(m["role"] != "tool" for m in obs["messages"])  # the user's tool traffic is not the agent's

@@ -32,8 +32,10 @@ def test_score_cli_json_and_table(tmp_path):
     for m in gold:  # arguments as JSON strings, as other frameworks write them
         for c in m.get("tool_calls") or []:
             c["function"]["arguments"] = json.dumps(c["function"]["arguments"])
-    rows = [{"task_id": "update_task_1", "messages": gold},
-            {"task_id": "update_task_1", "messages": [gold[0], {"role": "assistant", "content": "done"}]}]
+    rows = [
+        {"task_id": "update_task_1", "messages": gold},
+        {"task_id": "update_task_1", "messages": [gold[0], {"role": "assistant", "content": "done"}]},
+    ]
     path = _write(tmp_path / "rows.jsonl", rows)
     r = CliRunner().invoke(app, ["score", "gem/tau2-mock-v0", path, "--json", "--task-split", "base"])
     assert r.exit_code == 0, r.output
@@ -44,14 +46,24 @@ def test_score_cli_json_and_table(tmp_path):
     assert r.exit_code == 0 and "2 rows scored on gem/tau2-mock-v0: mean reward 0.5000, 1/2 with reward 1" in r.stdout
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ([{"messages": []}], "row 0: missing task_id"),
-    ([{"task_id": "update_task_1", "messages": [{"role": "user", "content": "x"}]}, ["not", "a", "row"]],
-     "row 1: expected an object"),
-    ([{"task_id": "update_task_9", "messages": [{"role": "user", "content": "x"}]}],
-     "row 0 \\(task_id 'update_task_9'\\): no such task.*did you mean 'update_task_1'"),
-    ([{"task_id": "update_task_1", "messages": [{"role": "robot", "content": "x"}]}], "row 0 .* message 0: not an OpenAI"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([{"messages": []}], "row 0: missing task_id"),
+        (
+            [{"task_id": "update_task_1", "messages": [{"role": "user", "content": "x"}]}, ["not", "a", "row"]],
+            "row 1: expected an object",
+        ),
+        (
+            [{"task_id": "update_task_9", "messages": [{"role": "user", "content": "x"}]}],
+            "row 0 \\(task_id 'update_task_9'\\): no such task.*did you mean 'update_task_1'",
+        ),
+        (
+            [{"task_id": "update_task_1", "messages": [{"role": "robot", "content": "x"}]}],
+            "row 0 .* message 0: not an OpenAI",
+        ),
+    ],
+)
 def test_bad_rows_name_the_row(rows, message):
     with pytest.raises(ConfigError, match=message):
         score_rows("gem/tau2-mock-v0", rows)
@@ -65,8 +77,9 @@ def test_score_cli_bad_row_exit_code(tmp_path):
 
 def test_score_bundled_domain_references():
     loaded = resolve_domain("photo-framing")
-    rows = [{"task_id": t.id, "messages": [m.to_dict(arguments_as="json") for m in t.reference]}
-            for t in loaded.tasks[:3]]
+    rows = [
+        {"task_id": t.id, "messages": [m.to_dict(arguments_as="json") for m in t.reference]} for t in loaded.tasks[:3]
+    ]
     res = score_rows("gem/photo-framing-v0", rows)
     assert [r.reward for r in res] == [1.0, 1.0, 1.0]
     writing = next(t for t in loaded.tasks if t.criteria.actions)
@@ -80,15 +93,22 @@ def test_score_bfcl_ground_truth():
     from gem_env.bfcl.env import reference_messages
 
     env = make_bfcl_env("gem/bfcl-multi-turn-base-v0", task_ids=["multi_turn_base_0", "multi_turn_base_1"])
-    rows = [{"task_id": t.id, "messages": [m.to_dict() for m in reference_messages(env.entries[t.id], t)]}
-            for t in env.tasks]
+    rows = [
+        {"task_id": t.id, "messages": [m.to_dict() for m in reference_messages(env.entries[t.id], t)]}
+        for t in env.tasks
+    ]
     assert [r.reward for r in score_rows("gem/bfcl-multi-turn-base-v0", rows)] == [1.0, 1.0]
 
 
 def test_suite_ids_table_and_eval_wiring():
     assert SUITE_ENV_IDS == {"tau2": [env_id_for(d) for d in ("airline", "retail", "telecom")]}
-    summary = {"k": 4, "envs": {env_id_for("airline"): {"avg@k": 0.355, "pass@k": 0.56, "pass^k": 0.1},
-                                env_id_for("retail"): {"avg@k": 0.5548, "pass@k": 0.8684, "pass^k": 0.3}}}
+    summary = {
+        "k": 4,
+        "envs": {
+            env_id_for("airline"): {"avg@k": 0.355, "pass@k": 0.56, "pass^k": 0.1},
+            env_id_for("retail"): {"avg@k": 0.5548, "pass@k": 0.8684, "pass^k": 0.3},
+        },
+    }
     rows = suite_rows(summary)
     assert rows["Telecom"]["avg@k"] is None
     assert rows["Overall"]["avg@k"] == pytest.approx((0.355 + 0.5548) / 2)
@@ -106,10 +126,20 @@ def test_gem_eval_runs_tau2_episodes_with_an_llm_user(tmp_path):
 
     agent = ScriptedBackend(lambda messages, tools, rf, sampling: {"role": "assistant", "content": "Done."})
     said = "Please mark task_1 as completed."
-    user = ScriptedBackend(lambda messages, tools, rf, sampling: {
-        "role": "assistant", "content": said if len(messages) <= 2 else "Thanks. ###STOP###"})
-    res = evaluate(agent, ["gem/tau2-mock-v0"], k=2, output_dir=tmp_path, max_tasks=3,
-                   env_kwargs={"user_model": user, "task_split": None})
+    user = ScriptedBackend(
+        lambda messages, tools, rf, sampling: {
+            "role": "assistant",
+            "content": said if len(messages) <= 2 else "Thanks. ###STOP###",
+        }
+    )
+    res = evaluate(
+        agent,
+        ["gem/tau2-mock-v0"],
+        k=2,
+        output_dir=tmp_path,
+        max_tasks=3,
+        env_kwargs={"user_model": user, "task_split": None},
+    )
     assert res.summary["envs"]["gem/tau2-mock-v0"]["episodes"] == 6
     rows = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text().splitlines()]
     assert len(rows) == 6 and all(r["messages"][2]["content"] == said for r in rows)

@@ -19,10 +19,14 @@ def _app() -> typer.Typer:
 
 
 def test_import_is_light_and_all_is_exported():
-    code = ("import sys, trainers, trainers.cli; "
-            "print(any(m in sys.modules for m in ('torch', 'transformers', 'trl', 'datasets')))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
+    code = (
+        "import sys, trainers, trainers.cli; "
+        "print(any(m in sys.modules for m in ('torch', 'transformers', 'trl', 'datasets')))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         == "False"
+    )
     import trainers
 
     for name in trainers.__all__:
@@ -31,8 +35,22 @@ def test_import_is_light_and_all_is_exported():
 
 def test_cli_eval_writes_results(tmp_path):
     out = tmp_path / "ev"
-    r = CliRunner().invoke(_app(), ["eval", "--model", "oracle", "--env", "gem/photo-framing-v0", "-k", "1",
-                                    "--max-tasks", "2", "--output", str(out)])
+    r = CliRunner().invoke(
+        _app(),
+        [
+            "eval",
+            "--model",
+            "oracle",
+            "--env",
+            "gem/photo-framing-v0",
+            "-k",
+            "1",
+            "--max-tasks",
+            "2",
+            "--output",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "Pass@1" in r.output and "100.00" in r.output
     assert json.loads((out / "results.json").read_text())["summary"]["overall"]["avg@k"] == 1.0
@@ -41,9 +59,28 @@ def test_cli_eval_writes_results(tmp_path):
 def test_cli_train_sft_runs_and_rejects_unknown_options(tiny_model, corpus_file, tmp_path):
     app = _app()
     out = tmp_path / "sft"
-    args = ["train", "sft", "--data", str(corpus_file), "--model", f"hf:{tiny_model}", "-o", str(out),
-            "--max-steps", "2", "--grad-accum", "1", "--lr", "1e-3", "--trl", "logging_steps=1",
-            "--trl", "save_strategy=no", "--trl", "disable_tqdm=true"]
+    args = [
+        "train",
+        "sft",
+        "--data",
+        str(corpus_file),
+        "--model",
+        f"hf:{tiny_model}",
+        "-o",
+        str(out),
+        "--max-steps",
+        "2",
+        "--grad-accum",
+        "1",
+        "--lr",
+        "1e-3",
+        "--trl",
+        "logging_steps=1",
+        "--trl",
+        "save_strategy=no",
+        "--trl",
+        "disable_tqdm=true",
+    ]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, (r.output, r.exception)
     assert "tokens carry loss" in r.output and (out / "model.safetensors").is_file()

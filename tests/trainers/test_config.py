@@ -25,9 +25,9 @@ def test_sft_defaults_are_the_paper_recipe(tmp_path):
 def test_overrides_and_config_file(tmp_path):
     from trainers.config import GemGRPOConfig, GemSFTConfig, build_config, parse_overrides
 
-    assert parse_overrides(GemSFTConfig, ["packing=true", "max_length=512", "optim=adafactor",
-                                          "model_init_kwargs={\"dtype\": \"float32\"}"]) == {
-        "packing": True, "max_length": 512, "optim": "adafactor", "model_init_kwargs": {"dtype": "float32"}}
+    assert parse_overrides(
+        GemSFTConfig, ["packing=true", "max_length=512", "optim=adafactor", 'model_init_kwargs={"dtype": "float32"}']
+    ) == {"packing": True, "max_length": 512, "optim": "adafactor", "model_init_kwargs": {"dtype": "float32"}}
     with pytest.raises(ConfigError, match="did you mean learning_rate"):
         parse_overrides(GemSFTConfig, ["learnin_rate=1"])
     with pytest.raises(ConfigError, match="key=value"):

@@ -63,20 +63,43 @@ def test_eval_on_ray_matches_one_process_and_resumes(tmp_path):
         strip = lambda s: {k: v for k, v in s.items() if k != "seconds"}
         assert strip(two.summary) == strip(one.summary) and two.table == one.table
         assert one.summary["envs"][ENV]["avg@k"] == pytest.approx(0.5) and one.summary["envs"][ENV]["episodes"] == 8
-        rows = lambda d: sorted((r["meta"]["extra"]["seed"], r["meta"]["extra"]["reward"], json.dumps(r["messages"]))
-                                for r in map(json.loads, (d / "episodes.jsonl").read_text().splitlines()))
+        rows = lambda d: sorted(
+            (r["meta"]["extra"]["seed"], r["meta"]["extra"]["reward"], json.dumps(r["messages"]))
+            for r in map(json.loads, (d / "episodes.jsonl").read_text().splitlines())
+        )
         assert rows(tmp_path / "two") == rows(tmp_path / "one")
         assert a.stats["ok"] > 0 and b.stats["ok"] > 0
         # resume with more tasks: only the new tasks' episodes run, the figures cover all of them
         before = a.stats["ok"] + b.stats["ok"]
-        more = evaluate("openai:loopback", [ENV], output_dir=tmp_path / "two", ray=2, resume=True,
-                        **{**opts, "max_tasks": 5})
+        more = evaluate(
+            "openai:loopback", [ENV], output_dir=tmp_path / "two", ray=2, resume=True, **{**opts, "max_tasks": 5}
+        )
         assert len(more.episodes) == 2 and more.summary["envs"][ENV]["episodes"] == 10
         assert a.stats["ok"] + b.stats["ok"] > before
         assert len(rows(tmp_path / "two")) == 10
-        r = CliRunner().invoke(_app(), ["eval", "--model", "openai:loopback", "--env", ENV, "-k", "2", "--max-tasks",
-                                        "5", "--base-url", a.url, "--base-url", b.url, "-o", str(tmp_path / "two"),
-                                        "--ray", "2", "--resume"])
+        r = CliRunner().invoke(
+            _app(),
+            [
+                "eval",
+                "--model",
+                "openai:loopback",
+                "--env",
+                ENV,
+                "-k",
+                "2",
+                "--max-tasks",
+                "5",
+                "--base-url",
+                a.url,
+                "--base-url",
+                b.url,
+                "-o",
+                str(tmp_path / "two"),
+                "--ray",
+                "2",
+                "--resume",
+            ],
+        )
         assert r.exit_code == 0, r.output
         assert "50.00" in r.output and len(rows(tmp_path / "two")) == 10, "nothing ran twice"
 

@@ -24,10 +24,9 @@ class _ScriptedPolicy:
         assert len(batch) == 1
         tok = self.processing_class
         msg = self.replies[len(self.generated)]
-        pre = tok.apply_chat_template([{"role": "user", "content": "x"}], add_generation_prompt=True,
-                                      return_dict=False)
+        pre = tok.apply_chat_template([{"role": "user", "content": "x"}], add_generation_prompt=True, return_dict=False)
         full = tok.apply_chat_template([{"role": "user", "content": "x"}, msg], return_dict=False)
-        ids = full[len(pre): full.index(tok.eos_token_id, len(pre)) + 1]
+        ids = full[len(pre) : full.index(tok.eos_token_id, len(pre)) + 1]
         self.generated.append(ids)
         return [ids], None
 
@@ -53,8 +52,12 @@ def test_rollout_interleaves_model_and_env_tokens_and_reports_env_reward(tiny_to
     # prompt + completion is one well-formed conversation: env blocks start right after the model's <|im_end|>
     text = tiny_tokenizer.decode(out["prompt_ids"][0] + ids)
     assert text.count("<|im_start|>assistant") == len(trainer.generated)
-    assert rollout.last_stats == {"episodes": 1, "mean_reward": 1.0, "mean_turns": len(trainer.generated),
-                                  "truncated_by_budget": 0}
+    assert rollout.last_stats == {
+        "episodes": 1,
+        "mean_reward": 1.0,
+        "mean_turns": len(trainer.generated),
+        "truncated_by_budget": 0,
+    }
 
 
 def test_rollout_cuts_episodes_at_the_token_budget(tiny_tokenizer):
@@ -62,8 +65,7 @@ def test_rollout_cuts_episodes_at_the_token_budget(tiny_tokenizer):
     from trainers.grpo import GemRollout
 
     task = ToolUseEnv(ENV).tasks[0]
-    trainer = _ScriptedPolicy(tiny_tokenizer, [m.to_dict() for m in task.reference if m.role == "assistant"],
-                              budget=40)
+    trainer = _ScriptedPolicy(tiny_tokenizer, [m.to_dict() for m in task.reference if m.role == "assistant"], budget=40)
     trainer._gem_inputs = [{"env_id": ENV, "task_id": task.id, "seed": 0}]
     out = GemRollout(max_turns=30)([[{"role": "user", "content": "p"}]], trainer)
     assert len(out["completion_ids"][0]) <= 40 and out["env_reward"] == [0.0]
@@ -88,10 +90,20 @@ def test_grpo_steps_on_bundled_env_log_env_reward_and_change_weights(long_tiny, 
     from trainers.grpo import build_grpo_trainer
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    cfg = GemGRPOConfig(output_dir=str(tmp_path / "grpo"), max_steps=2, per_device_train_batch_size=2,
-                        num_generations=2, max_completion_length=64, max_turns=2, turn_max_new_tokens=8,
-                        learning_rate=1e-2, logging_steps=1, save_strategy="no", disable_tqdm=True,
-                        temperature=1.5)
+    cfg = GemGRPOConfig(
+        output_dir=str(tmp_path / "grpo"),
+        max_steps=2,
+        per_device_train_batch_size=2,
+        num_generations=2,
+        max_completion_length=64,
+        max_turns=2,
+        turn_max_new_tokens=8,
+        learning_rate=1e-2,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        temperature=1.5,
+    )
     trainer = build_grpo_trainer(ENV, long_tiny, config=cfg, max_tasks=1, extra_reward_funcs=[_length_reward])
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
     trainer.train()

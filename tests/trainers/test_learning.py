@@ -19,9 +19,30 @@ ENV = "gem/photo-framing-v0"
 #: A question answered from the records, and a cancellation (a write the reward checks in the final state).
 TASKS = "order_status_ready,cancel_received_order"
 #: Enough updates for the tiny model to memorise two episodes (loss < 0.03 after ~60); see docs/learning.md.
-SFT_FLAGS = ["--epochs", "80", "--lr", "2e-2", "--batch-size", "2", "--grad-accum", "1", "--max-length", "2048",
-             "--trl", "warmup_steps=0", "--trl", "lr_scheduler_type=constant", "--trl", "weight_decay=0",
-             "--trl", "logging_steps=10", "--trl", "save_strategy=no", "--trl", "disable_tqdm=true"]
+SFT_FLAGS = [
+    "--epochs",
+    "80",
+    "--lr",
+    "2e-2",
+    "--batch-size",
+    "2",
+    "--grad-accum",
+    "1",
+    "--max-length",
+    "2048",
+    "--trl",
+    "warmup_steps=0",
+    "--trl",
+    "lr_scheduler_type=constant",
+    "--trl",
+    "weight_decay=0",
+    "--trl",
+    "logging_steps=10",
+    "--trl",
+    "save_strategy=no",
+    "--trl",
+    "disable_tqdm=true",
+]
 
 
 def _gem(*args: str) -> str:
@@ -39,26 +60,77 @@ def setup(tmp_path_factory):
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     root = tmp_path_factory.mktemp("learn")
-    _gem("rollout", ENV, "--agent", "oracle", "-n", "2", "--tasks", TASKS, "-o", str(root / "rows.jsonl"),
-         "--no-progress")
+    _gem(
+        "rollout",
+        ENV,
+        "--agent",
+        "oracle",
+        "-n",
+        "2",
+        "--tasks",
+        TASKS,
+        "-o",
+        str(root / "rows.jsonl"),
+        "--no-progress",
+    )
     rows = [json.loads(x) for x in (root / "rows.jsonl").read_text().splitlines()]
     assert [r["meta"]["extra"]["reward"] for r in rows] == [1.0, 1.0]
     return root, build_domain_model(root / "base", [ENV], hidden_size=128)
 
 
 def _sft_then_eval(root, base, name: str, extra: list[str]) -> float:
-    _gem("train", "sft", "--data", str(root / "rows.jsonl"), "--model", f"hf:{base}", "-o", str(root / name),
-         *SFT_FLAGS, *extra)
-    _gem("eval", "--model", f"hf:{root / name}", "--env", ENV, "--tasks", TASKS, "-k", "1", "--temperature", "0",
-         "--max-tokens", "160", "-o", str(root / f"{name}-eval"))
+    _gem(
+        "train",
+        "sft",
+        "--data",
+        str(root / "rows.jsonl"),
+        "--model",
+        f"hf:{base}",
+        "-o",
+        str(root / name),
+        *SFT_FLAGS,
+        *extra,
+    )
+    _gem(
+        "eval",
+        "--model",
+        f"hf:{root / name}",
+        "--env",
+        ENV,
+        "--tasks",
+        TASKS,
+        "-k",
+        "1",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "160",
+        "-o",
+        str(root / f"{name}-eval"),
+    )
     return json.loads((root / f"{name}-eval" / "results.json").read_text())["summary"]["overall"]["avg@k"]
 
 
 @pytest.mark.slow
 def test_sft_on_oracle_rollouts_memorises_the_tasks(setup):
     root, base = setup
-    before = _gem("eval", "--model", f"hf:{base}", "--env", ENV, "--tasks", TASKS, "-k", "1", "--temperature", "0",
-                  "--max-tokens", "32", "-o", str(root / "base-eval"))
+    before = _gem(
+        "eval",
+        "--model",
+        f"hf:{base}",
+        "--env",
+        ENV,
+        "--tasks",
+        TASKS,
+        "-k",
+        "1",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "32",
+        "-o",
+        str(root / "base-eval"),
+    )
     assert "0.00" in before
     assert _sft_then_eval(root, base, "sft", []) >= 0.9
 

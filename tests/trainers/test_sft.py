@@ -11,9 +11,18 @@ from trainers.data import corpus_dataset, load_corpus, normalize_row, render_row
 def _cfg(tmp_path, **kw):
     from trainers.config import GemSFTConfig
 
-    base = {"output_dir": str(tmp_path / "out"), "max_steps": 3, "per_device_train_batch_size": 2,
-                "gradient_accumulation_steps": 1, "learning_rate": 1e-3, "logging_steps": 1, "save_strategy": "no",
-                "max_length": 1024, "dataset_num_proc": None, "disable_tqdm": True}
+    base = {
+        "output_dir": str(tmp_path / "out"),
+        "max_steps": 3,
+        "per_device_train_batch_size": 2,
+        "gradient_accumulation_steps": 1,
+        "learning_rate": 1e-3,
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "max_length": 1024,
+        "dataset_num_proc": None,
+        "disable_tqdm": True,
+    }
     base.update(kw)
     return GemSFTConfig(**base)
 
@@ -58,8 +67,9 @@ def test_parquet_with_inferred_structs_is_refused(tmp_path, corpus_rows):
 
 def _spans_mask(tok, template, msgs, tools, offsets):
     """Independent expectation: a token is trained iff it lies inside an assistant turn's rendered text."""
-    render = lambda m, gen: tok.apply_chat_template(m, tools=tools, tokenize=False, add_generation_prompt=gen,
-                                                     chat_template=template)
+    render = lambda m, gen: tok.apply_chat_template(
+        m, tools=tools, tokenize=False, add_generation_prompt=gen, chat_template=template
+    )
     full = render(msgs, False)
     spans = []
     for j, m in enumerate(msgs):
@@ -71,8 +81,9 @@ def _spans_mask(tok, template, msgs, tools, offsets):
     return [any(s <= a and b <= e for s, e in spans) and b > a for a, b in offsets]
 
 
-def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(corpus_file, corpus_rows, tiny_model,
-                                                                               tiny_tokenizer, tmp_path):
+def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(
+    corpus_file, corpus_rows, tiny_model, tiny_tokenizer, tmp_path
+):
     import torch
 
     from trainers.sft import build_sft_trainer, train_sft
@@ -83,8 +94,9 @@ def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(c
     total_trained = 0
     for i, orig in enumerate(originals):
         ex = trainer.train_dataset[i]
-        text = tiny_tokenizer.apply_chat_template(orig["messages"], tools=orig["tools"], tokenize=False,
-                                                  chat_template=template)
+        text = tiny_tokenizer.apply_chat_template(
+            orig["messages"], tools=orig["tools"], tokenize=False, chat_template=template
+        )
         enc = tiny_tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         assert ex["input_ids"] == enc["input_ids"]  # the loader changed nothing on the way to TRL
         got = [lab != -100 for lab in ex["labels"]]

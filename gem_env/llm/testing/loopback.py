@@ -27,8 +27,14 @@ import orjson
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["FAULTS", "LoopbackOpenAIServer", "MalformedReplies", "default_responder", "example_from_schema",
-           "loopback_server_process"]
+__all__ = [
+    "FAULTS",
+    "LoopbackOpenAIServer",
+    "MalformedReplies",
+    "default_responder",
+    "example_from_schema",
+    "loopback_server_process",
+]
 
 #: Fault names understood by the server.
 FAULTS = ("500", "503", "429", "hang", "truncate", "drop")
@@ -69,9 +75,17 @@ def default_responder(body: dict[str, Any]) -> dict[str, Any]:
         if isinstance(choice, dict):
             fn = next((t["function"] for t in tools if t["function"]["name"] == choice["function"]["name"]), fn)
         args = example_from_schema(fn.get("parameters") or {"type": "object"})
-        return {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_0", "type": "function",
-             "function": {"name": fn["name"], "arguments": orjson.dumps(args).decode()}}]}
+        return {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_0",
+                    "type": "function",
+                    "function": {"name": fn["name"], "arguments": orjson.dumps(args).decode()},
+                }
+            ],
+        }
     fmt = body.get("response_format") or {}
     if fmt.get("type") == "json_schema":
         value = example_from_schema(fmt["json_schema"].get("schema", {}))
@@ -107,11 +121,21 @@ class LoopbackOpenAIServer:
             model ``prompt_tokens`` and ``uncached_tokens``.
     """
 
-    def __init__(self, responder: Callable[[dict[str, Any]], Any] | None = None, *, latency_s: float = 0.0,
-                 max_concurrency: int | None = None,
-                 faults: Sequence[str | None] | Mapping[str, float] | Callable[[int, dict], str | None] | None = None,
-                 retry_after_s: float = 0.05, hang_s: float = 30.0, model: str = "loopback", seed: int = 0,
-                 port: int = 0, prefill_s_per_token: float = 0.0, prefix_cache_entries: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        responder: Callable[[dict[str, Any]], Any] | None = None,
+        *,
+        latency_s: float = 0.0,
+        max_concurrency: int | None = None,
+        faults: Sequence[str | None] | Mapping[str, float] | Callable[[int, dict], str | None] | None = None,
+        retry_after_s: float = 0.05,
+        hang_s: float = 30.0,
+        model: str = "loopback",
+        seed: int = 0,
+        port: int = 0,
+        prefill_s_per_token: float = 0.0,
+        prefix_cache_entries: int = 1 << 20,
+    ) -> None:
         self.responder: Callable[[dict[str, Any]], Any] = responder or default_responder
         self.latency_s = latency_s
         self.max_concurrency = max_concurrency
@@ -192,12 +216,16 @@ class LoopbackOpenAIServer:
         if fault:
             self.stats[fault] += 1
         if fault in ("500", "503"):
-            return web.Response(status=int(fault), body=b'{"error": {"message": "injected fault"}}',
-                                content_type="application/json")
+            return web.Response(
+                status=int(fault), body=b'{"error": {"message": "injected fault"}}', content_type="application/json"
+            )
         if fault == "429":
-            return web.Response(status=429, body=b'{"error": {"message": "rate limited"}}',
-                                content_type="application/json",
-                                headers={"Retry-After": f"{self.retry_after_s:g}"})
+            return web.Response(
+                status=429,
+                body=b'{"error": {"message": "rate limited"}}',
+                content_type="application/json",
+                headers={"Retry-After": f"{self.retry_after_s:g}"},
+            )
         if fault == "hang":
             await asyncio.sleep(self.hang_s)
             request.transport.close()
@@ -209,11 +237,19 @@ class LoopbackOpenAIServer:
             msg = out
             finish = "tool_calls" if msg.get("tool_calls") else "stop"
             prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
-            out = {"id": f"chatcmpl-{index}", "object": "chat.completion", "created": int(time.time()),
-                   "model": body.get("model", self.model),
-                   "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}],
-                   "usage": {"prompt_tokens": prompt, "completion_tokens": len(str(msg.get("content") or "").split())
-                             + 8 * len(msg.get("tool_calls") or []), "total_tokens": 0}}
+            out = {
+                "id": f"chatcmpl-{index}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", self.model),
+                "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": len(str(msg.get("content") or "").split())
+                    + 8 * len(msg.get("tool_calls") or []),
+                    "total_tokens": 0,
+                },
+            }
         payload = orjson.dumps(out)
         if fault in ("truncate", "drop"):
             resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
@@ -229,8 +265,9 @@ class LoopbackOpenAIServer:
     async def _models(self, request: Any) -> Any:
         from aiohttp import web
 
-        return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model",
-                                                              "owned_by": "loopback"}]})
+        return web.json_response(
+            {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "loopback"}]}
+        )
 
     async def _stats(self, request: Any) -> Any:
         from aiohttp import web
@@ -296,7 +333,6 @@ class LoopbackOpenAIServer:
             self._thread = None
 
 
-
 def _serve_in_child(kwargs: dict[str, Any], queue: Any) -> None:
     async def main() -> None:
         server = LoopbackOpenAIServer(**kwargs)
@@ -340,8 +376,15 @@ class MalformedReplies:
 
     KINDS = ("wrong_shape", "deep", "malformed", "ok")
 
-    def __init__(self, wrong_shape: float = 0.02, deep: float = 0.01, malformed: float = 0.10,
-                 text: float = 0.3, depth: int = 300, seed: int = 0) -> None:
+    def __init__(
+        self,
+        wrong_shape: float = 0.02,
+        deep: float = 0.01,
+        malformed: float = 0.10,
+        text: float = 0.3,
+        depth: int = 300,
+        seed: int = 0,
+    ) -> None:
         self.rates = {"wrong_shape": wrong_shape, "deep": deep, "malformed": malformed}
         self.text, self.depth, self.seed = text, depth, seed
         self.counts: Counter[str] = Counter()
@@ -349,8 +392,11 @@ class MalformedReplies:
     def _rng(self, body: dict[str, Any]) -> random.Random:
         import hashlib
 
-        digest = hashlib.sha256(orjson.dumps([self.seed, body.get("messages"), body.get("seed")],
-                                             option=orjson.OPT_NON_STR_KEYS, default=str)).digest()
+        digest = hashlib.sha256(
+            orjson.dumps(
+                [self.seed, body.get("messages"), body.get("seed")], option=orjson.OPT_NON_STR_KEYS, default=str
+            )
+        ).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
     def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -367,26 +413,45 @@ class MalformedReplies:
         fn: dict[str, Any] = rng.choice(tools) if tools else {"name": "none", "parameters": {"type": "object"}}
 
         def call(arguments: Any, name: str = fn["name"]) -> dict[str, Any]:
-            return {"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"call_{rng.randrange(10**6)}", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+            return {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"call_{rng.randrange(10**6)}",
+                        "type": "function",
+                        "function": {"name": name, "arguments": arguments},
+                    }
+                ],
+            }
 
         if kind == "wrong_shape":
-            return rng.choice([
-                {"role": "assistant", "content": None, "tool_calls": "call the tool"},
-                {"role": "assistant", "content": None, "tool_calls": ["not a call"]},
-                {"role": "assistant", "content": None, "tool_calls": [{"function": "x"}]},
-                {"role": "assistant", "content": ["a", "list"]},
-                {"choices": [{"index": 0, "message": "just text", "finish_reason": "stop"}]},
-                {"choices": "none"},
-            ])
+            return rng.choice(
+                [
+                    {"role": "assistant", "content": None, "tool_calls": "call the tool"},
+                    {"role": "assistant", "content": None, "tool_calls": ["not a call"]},
+                    {"role": "assistant", "content": None, "tool_calls": [{"function": "x"}]},
+                    {"role": "assistant", "content": ["a", "list"]},
+                    {"choices": [{"index": 0, "message": "just text", "finish_reason": "stop"}]},
+                    {"choices": "none"},
+                ]
+            )
         if kind == "deep":
             return call('{"x": ' + "[" * self.depth + "1" + "]" * self.depth + "}")
         if kind == "malformed":
-            return rng.choice([
-                call('{"unclosed": '), call("not json at all"), call("[1, 2, 3]"), call("{}", name="no_such_tool"),
-                call(orjson.dumps({k: [1, {"x": None}] for k in (fn.get("parameters") or {}).get("properties", {"a": 0})}).decode()),
-            ])
+            return rng.choice(
+                [
+                    call('{"unclosed": '),
+                    call("not json at all"),
+                    call("[1, 2, 3]"),
+                    call("{}", name="no_such_tool"),
+                    call(
+                        orjson.dumps(
+                            {k: [1, {"x": None}] for k in (fn.get("parameters") or {}).get("properties", {"a": 0})}
+                        ).decode()
+                    ),
+                ]
+            )
         if not tools or rng.random() < self.text:
             return {"role": "assistant", "content": "Done; anything else?"}
         return call(orjson.dumps(example_from_schema(fn.get("parameters") or {"type": "object"})).decode())
-

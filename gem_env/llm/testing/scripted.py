@@ -25,14 +25,22 @@ __all__ = ["ScriptedBackend", "record_reply", "script_key"]
 Reply = "str | dict | ChatReply | Exception"
 
 
-def script_key(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-               response_format: dict[str, Any] | None = None) -> str:
+def script_key(
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    response_format: dict[str, Any] | None = None,
+) -> str:
     """The key of a request in a recorded replies file (messages, tools and response format)."""
     return request_key("scripted", "", messages, tools, response_format, {})
 
 
-def record_reply(path: str | Path, messages: list[dict[str, Any]], reply: str | dict | ChatReply,
-                 tools: list[dict[str, Any]] | None = None, response_format: dict[str, Any] | None = None) -> None:
+def record_reply(
+    path: str | Path,
+    messages: list[dict[str, Any]],
+    reply: str | dict | ChatReply,
+    tools: list[dict[str, Any]] | None = None,
+    response_format: dict[str, Any] | None = None,
+) -> None:
     """Append one ``{"key", "reply"}`` line to a recorded replies file."""
     if isinstance(reply, ChatReply):
         reply = reply.to_dict()
@@ -69,9 +77,14 @@ class ScriptedBackend(LLMBackend):
 
     kind = "scripted"
 
-    def __init__(self, replies: Iterable[Any] | Callable[..., Any] | str | Path = (), *,
-                 model: str = "scripted", parser: str = "hermes",
-                 default_sampling: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        replies: Iterable[Any] | Callable[..., Any] | str | Path = (),
+        *,
+        model: str = "scripted",
+        parser: str = "hermes",
+        default_sampling: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(model, default_sampling=default_sampling)
         self.parser = parser
         self.calls: list[dict[str, Any]] = []
@@ -106,8 +119,15 @@ class ScriptedBackend(LLMBackend):
         self._queue.extend(replies)
 
     async def _chat(self, messages, tools, response_format, sampling, caller) -> ChatReply:
-        self.calls.append({"messages": messages, "tools": tools, "response_format": response_format,
-                           "sampling": dict(sampling), "caller": caller})
+        self.calls.append(
+            {
+                "messages": messages,
+                "tools": tools,
+                "response_format": response_format,
+                "sampling": dict(sampling),
+                "caller": caller,
+            }
+        )
         if self._fn is not None:
             raw = self._fn(messages, tools, response_format, sampling)
             if inspect.isawaitable(raw):
@@ -115,13 +135,17 @@ class ScriptedBackend(LLMBackend):
         elif self._recorded is not None:
             key = script_key(messages, tools, response_format)
             if key not in self._recorded:
-                raise ConfigError(f"recorded replies have no entry for request {key[:16]} "
-                                  f"(last message: {str(messages[-1].get('content'))[:80]!r})")
+                raise ConfigError(
+                    f"recorded replies have no entry for request {key[:16]} "
+                    f"(last message: {str(messages[-1].get('content'))[:80]!r})"
+                )
             raw = self._recorded[key]
         else:
             if self._served >= len(self._queue):
-                raise ConfigError(f"ScriptedBackend ran out of replies after {self._served} "
-                                  f"(call {self._served + 1}, caller {caller!r}); add more replies to the script")
+                raise ConfigError(
+                    f"ScriptedBackend ran out of replies after {self._served} "
+                    f"(call {self._served + 1}, caller {caller!r}); add more replies to the script"
+                )
             raw = self._queue[self._served]
             self._served += 1
         return self._to_reply(raw, messages)
@@ -133,8 +157,7 @@ class ScriptedBackend(LLMBackend):
             raise ConfigError(f"scripted reply is a non-project exception: {raw!r}")
         if isinstance(raw, ChatReply):
             return ChatReply.from_dict(raw.to_dict())
-        prompt = sum(_count_tokens(m.get("content") if isinstance(m.get("content"), str) else None)
-                     for m in messages)
+        prompt = sum(_count_tokens(m.get("content") if isinstance(m.get("content"), str) else None) for m in messages)
         if isinstance(raw, str):
             parsed = parse_tool_calls(raw, self.parser)
             msg, repairs = parsed.message, parsed.repairs

@@ -18,8 +18,16 @@ __all__ = ["TINY_ADDED_TOKENS", "TINY_SPECIAL_TOKENS", "build_tiny_chat_model", 
 #: Control tokens (removed by ``skip_special_tokens``).
 TINY_SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 #: Markup tokens kept in decoded text (as in Qwen3, they are added but not "special").
-TINY_ADDED_TOKENS = ["<tool_call>", "</tool_call>", "<think>", "</think>", "<tool_response>",
-                     "</tool_response>", "<tools>", "</tools>"]
+TINY_ADDED_TOKENS = [
+    "<tool_call>",
+    "</tool_call>",
+    "<think>",
+    "</think>",
+    "<tool_response>",
+    "</tool_response>",
+    "<tools>",
+    "</tools>",
+]
 
 _CORPUS = """\
 You are a helpful assistant. The user asks a question and the assistant answers it.
@@ -166,6 +174,7 @@ def build_tiny_chat_model(
     model.generation_config.eos_token_id = config.eos_token_id
     model.generation_config.pad_token_id = config.pad_token_id
     model.save_pretrained(out)
-    (out / "gem_tiny_model.json").write_text(json.dumps({"builder": "gem_env.llm.testing.build_tiny_chat_model",
-                                                         "seed": seed}), encoding="utf-8")
+    (out / "gem_tiny_model.json").write_text(
+        json.dumps({"builder": "gem_env.llm.testing.build_tiny_chat_model", "seed": seed}), encoding="utf-8"
+    )
     return out

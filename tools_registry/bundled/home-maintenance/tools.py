@@ -22,23 +22,56 @@ Priority = Literal["emergency", "urgent", "routine"]
 Status = Literal["open", "scheduled", "dispatched", "completed", "cancelled"]
 Payer = Literal["landlord", "tenant"]
 Issue = Literal[
-    "gas_smell", "leak_or_flooding", "clogged_toilet", "running_toilet", "slow_drain", "dripping_faucet",
+    "gas_smell",
+    "leak_or_flooding",
+    "clogged_toilet",
+    "running_toilet",
+    "slow_drain",
+    "dripping_faucet",
     "no_hot_water",
-    "outlet_not_working", "sparking_or_burning_smell", "light_fixture_flickering", "breaker_tripping",
-    "refrigerator_not_cooling", "dishwasher_not_draining", "dryer_not_heating", "washer_not_working",
-    "garbage_disposal_jammed", "oven_or_range_not_working",
-    "no_heat", "heating_weak", "thermostat_not_working", "ac_not_cooling",
-    "ants", "mice", "cockroaches", "bed_bugs",
-    "lockout", "lock_broken", "key_replacement",
+    "outlet_not_working",
+    "sparking_or_burning_smell",
+    "light_fixture_flickering",
+    "breaker_tripping",
+    "refrigerator_not_cooling",
+    "dishwasher_not_draining",
+    "dryer_not_heating",
+    "washer_not_working",
+    "garbage_disposal_jammed",
+    "oven_or_range_not_working",
+    "no_heat",
+    "heating_weak",
+    "thermostat_not_working",
+    "ac_not_cooling",
+    "ants",
+    "mice",
+    "cockroaches",
+    "bed_bugs",
+    "lockout",
+    "lock_broken",
+    "key_replacement",
 ]
 CancelReason = Literal["issue_resolved", "no_longer_needed", "duplicate_request", "moving_out"]
 
 ISSUES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
-    "plumbing": ("gas_smell", "leak_or_flooding", "clogged_toilet", "running_toilet", "slow_drain",
-                 "dripping_faucet", "no_hot_water"),
+    "plumbing": (
+        "gas_smell",
+        "leak_or_flooding",
+        "clogged_toilet",
+        "running_toilet",
+        "slow_drain",
+        "dripping_faucet",
+        "no_hot_water",
+    ),
     "electrical": ("outlet_not_working", "sparking_or_burning_smell", "light_fixture_flickering", "breaker_tripping"),
-    "appliance": ("refrigerator_not_cooling", "dishwasher_not_draining", "dryer_not_heating", "washer_not_working",
-                  "garbage_disposal_jammed", "oven_or_range_not_working"),
+    "appliance": (
+        "refrigerator_not_cooling",
+        "dishwasher_not_draining",
+        "dryer_not_heating",
+        "washer_not_working",
+        "garbage_disposal_jammed",
+        "oven_or_range_not_working",
+    ),
     "HVAC": ("no_heat", "heating_weak", "thermostat_not_working", "ac_not_cooling"),
     "pest": ("ants", "mice", "cockroaches", "bed_bugs"),
     "locks": ("lockout", "lock_broken", "key_replacement"),
@@ -105,8 +138,12 @@ class MaintenanceRequest(StateModel):
 class MaintenanceState(StateModel):
     today: str = Field(description="Today's date (YYYY-MM-DD).")
     property_name: str = Field(description="Name of the apartment complex.")
-    max_active_requests: int = Field(default=3, description="Most active (open or scheduled) non-emergency requests per unit.")
-    tenant_charges: dict[str, float] = Field(description="Flat service charge per category for tenant-caused damage, USD.")
+    max_active_requests: int = Field(
+        default=3, description="Most active (open or scheduled) non-emergency requests per unit."
+    )
+    tenant_charges: dict[str, float] = Field(
+        description="Flat service charge per category for tenant-caused damage, USD."
+    )
     next_request_number: int = Field(description="Number used for the next request id.")
     tenants: dict[str, Tenant] = Field(default_factory=dict, description="Tenants by id.")
     units: dict[str, Unit] = Field(default_factory=dict, description="Units by unit number.")
@@ -190,8 +227,12 @@ class HomeMaintenanceToolkit(Toolkit):
             t = self.state.tenants[tid]
             digits = "".join(ch for ch in t.phone if ch.isdigit())
             if t.last_name.lower() == last_name.strip().lower() and digits[-4:] == phone_last4.strip():
-                return {"verified": True, "tenant_id": t.tenant_id, "name": f"{t.first_name} {t.last_name}",
-                        "unit_id": t.unit_id}
+                return {
+                    "verified": True,
+                    "tenant_id": t.tenant_id,
+                    "name": f"{t.first_name} {t.last_name}",
+                    "unit_id": t.unit_id,
+                }
         require(False, "tenant verification failed")
         return {}
 
@@ -205,8 +246,9 @@ class HomeMaintenanceToolkit(Toolkit):
         unit = self.state.units.get(unit_id)
         require(unit is not None, f"unit {unit_id} not found")
         out = unit.model_dump(mode="json")
-        out["tenants"] = [f"{self.state.tenants[t].first_name} {self.state.tenants[t].last_name}"
-                          for t in unit.tenant_ids]
+        out["tenants"] = [
+            f"{self.state.tenants[t].first_name} {self.state.tenants[t].last_name}" for t in unit.tenant_ids
+        ]
         return out
 
     @tool
@@ -218,7 +260,9 @@ class HomeMaintenanceToolkit(Toolkit):
             status: Only requests with this status; omit for all requests of the unit.
         """
         require(unit_id in self.state.units, f"unit {unit_id} not found")
-        reqs = [r for r in self.state.requests.values() if r.unit_id == unit_id and (status is None or r.status == status)]
+        reqs = [
+            r for r in self.state.requests.values() if r.unit_id == unit_id and (status is None or r.status == status)
+        ]
         reqs.sort(key=lambda r: (r.created_on, r.request_id), reverse=True)
         return [self._request_view(r) for r in reqs]
 
@@ -278,10 +322,15 @@ class HomeMaintenanceToolkit(Toolkit):
         require(issue in ISSUES_BY_CATEGORY[category], f"{issue} is not a {category} issue")
         require(not (category == "pest" and priority == "emergency"), "pest requests cannot be emergencies")
         if priority != "emergency":
-            active = [r for r in self.state.requests.values()
-                      if r.unit_id == tenant.unit_id and r.status in ACTIVE and r.priority != "emergency"]
-            require(len(active) < self.state.max_active_requests,
-                    f"open request limit reached ({self.state.max_active_requests} active requests)")
+            active = [
+                r
+                for r in self.state.requests.values()
+                if r.unit_id == tenant.unit_id and r.status in ACTIVE and r.priority != "emergency"
+            ]
+            require(
+                len(active) < self.state.max_active_requests,
+                f"open request limit reached ({self.state.max_active_requests} active requests)",
+            )
         request_id = f"MR-{self.state.next_request_number}"
         self.state.next_request_number += 1
         req = MaintenanceRequest(
@@ -328,7 +377,9 @@ class HomeMaintenanceToolkit(Toolkit):
             new_slot_id: The free slot to move it to, from find_available_slots.
         """
         req = self._request(request_id)
-        require(req.status == "scheduled" and req.slot_id is not None, f"request {request_id} has no scheduled appointment")
+        require(
+            req.status == "scheduled" and req.slot_id is not None, f"request {request_id} has no scheduled appointment"
+        )
         old = self.state.slots[req.slot_id]
         require(old.date != self.state.today, "appointment is today and cannot be rescheduled")
         slot = self._check_slot(req, new_slot_id)

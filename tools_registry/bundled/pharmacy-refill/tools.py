@@ -35,8 +35,15 @@ from tools_registry.authoring import StateModel, cents
 Schedule = Literal["II", "III", "IV", "V"]
 RxStatus = Literal["active", "transferred", "inactive"]
 PriorAuth = Literal["not_required", "pending", "approved", "denied"]
-OrderStatus = Literal["processing", "pending_pharmacist_review", "ready_for_pickup", "out_for_delivery",
-                      "picked_up", "delivered", "cancelled"]
+OrderStatus = Literal[
+    "processing",
+    "pending_pharmacist_review",
+    "ready_for_pickup",
+    "out_for_delivery",
+    "picked_up",
+    "delivered",
+    "cancelled",
+]
 Fulfillment = Literal["pickup", "delivery"]
 Payment = Literal["insurance", "cash"]
 ConsultReason = Literal["side_effects", "drug_interaction", "dosing"]
@@ -88,8 +95,12 @@ class Drug(StateModel):
     ndc: str = Field(description="National Drug Code.")
     name: str = Field(description="Product name, strength and form.")
     generic_name: str = Field(description="Active ingredient (used for interaction checks).")
-    schedule: Schedule | None = Field(default=None, description="DEA controlled-substance schedule; None = not controlled.")
-    tier: int = Field(description="Formulary tier (1 generic, 2 preferred brand/controlled generic, 3 specialty/non-preferred).")
+    schedule: Schedule | None = Field(
+        default=None, description="DEA controlled-substance schedule; None = not controlled."
+    )
+    tier: int = Field(
+        description="Formulary tier (1 generic, 2 preferred brand/controlled generic, 3 specialty/non-preferred)."
+    )
     cash_price: float = Field(description="Cash price for a 30-day supply, USD.")
 
 
@@ -119,9 +130,13 @@ class Prescription(StateModel):
     last_fill_date: str | None = Field(default=None, description="Date of the last fill; None = never filled (new).")
     prescriber_npi: str = Field(description="Prescriber, key of 'prescribers'.")
     status: RxStatus = Field(default="active", description="active, transferred (out to another store) or inactive.")
-    transferred_in: bool = Field(default=False, description="True when the prescription was transferred in from another pharmacy.")
+    transferred_in: bool = Field(
+        default=False, description="True when the prescription was transferred in from another pharmacy."
+    )
     transferred_to: str | None = Field(default=None, description="Store it was transferred to, if any.")
-    prior_auth_status: PriorAuth = Field(default="not_required", description="Prior authorisation status with the patient's plan.")
+    prior_auth_status: PriorAuth = Field(
+        default="not_required", description="Prior authorisation status with the patient's plan."
+    )
 
 
 class Order(StateModel):
@@ -170,7 +185,9 @@ class PharmacyState(StateModel):
     prescriptions: dict[str, Prescription] = Field(description="Prescriptions on file by Rx number.")
     orders: dict[str, Order] = Field(description="Fill orders by id.")
     renewal_requests: dict[str, RenewalRequest] = Field(default_factory=dict, description="Renewal requests by id.")
-    consultations: dict[str, Consultation] = Field(default_factory=dict, description="Pharmacist callback requests by id.")
+    consultations: dict[str, Consultation] = Field(
+        default_factory=dict, description="Pharmacist callback requests by id."
+    )
 
 
 def _date(s: str) -> _dt.date:
@@ -234,17 +251,19 @@ class PharmacyRefillToolkit(Toolkit):
         active = ins.coverage_end is None or _date(ins.coverage_end) >= self._today()
         covered = rx.ndc not in plan.excluded_ndcs
         pa_required = rx.ndc in plan.prior_auth_ndcs
-        out.update({
-            "plan": plan.name,
-            "member_id": ins.member_id,
-            "insurance_active": active,
-            "coverage_end": ins.coverage_end,
-            "covered": covered,
-            "tier": drug.tier,
-            "copay": _money(plan.copays[str(drug.tier)] * factor) if covered else None,
-            "prior_auth_required": pa_required,
-            "prior_auth_status": rx.prior_auth_status if pa_required else "not_required",
-        })
+        out.update(
+            {
+                "plan": plan.name,
+                "member_id": ins.member_id,
+                "insurance_active": active,
+                "coverage_end": ins.coverage_end,
+                "covered": covered,
+                "tier": drug.tier,
+                "copay": _money(plan.copays[str(drug.tier)] * factor) if covered else None,
+                "prior_auth_required": pa_required,
+                "prior_auth_status": rx.prior_auth_status if pa_required else "not_required",
+            }
+        )
         return out
 
     def _store_view(self, store: Store) -> dict:
@@ -291,8 +310,11 @@ class PharmacyRefillToolkit(Toolkit):
             date_of_birth: Date of birth in YYYY-MM-DD format.
         """
         first, last, dob = first_name.strip().lower(), last_name.strip().lower(), date_of_birth.strip()
-        match = [p for p in self.state.patients.values()
-                 if p.first_name.lower() == first and p.last_name.lower() == last and p.date_of_birth == dob]
+        match = [
+            p
+            for p in self.state.patients.values()
+            if p.first_name.lower() == first and p.last_name.lower() == last and p.date_of_birth == dob
+        ]
         require(len(match) == 1, "patient not found")
         p = match[0]
         plan = self.state.plans[p.insurance.plan_id] if p.insurance else None
@@ -303,13 +325,21 @@ class PharmacyRefillToolkit(Toolkit):
             "phone": p.phone,
             "address": p.address.model_dump(),
             "allergies": p.allergies,
-            "insurance": None if p.insurance is None else {
-                "plan": plan.name, "member_id": p.insurance.member_id, "coverage_end": p.insurance.coverage_end,
+            "insurance": None
+            if p.insurance is None
+            else {
+                "plan": plan.name,
+                "member_id": p.insurance.member_id,
+                "coverage_end": p.insurance.coverage_end,
             },
-            "prescriptions": [self._rx_summary(rx) for rx in self.state.prescriptions.values()
-                              if rx.patient_id == p.patient_id],
-            "open_orders": [self._order_view(o) for o in self.state.orders.values()
-                            if o.patient_id == p.patient_id and o.status in OPEN_ORDER + ("out_for_delivery",)],
+            "prescriptions": [
+                self._rx_summary(rx) for rx in self.state.prescriptions.values() if rx.patient_id == p.patient_id
+            ],
+            "open_orders": [
+                self._order_view(o)
+                for o in self.state.orders.values()
+                if o.patient_id == p.patient_id and o.status in OPEN_ORDER + ("out_for_delivery",)
+            ],
         }
 
     @tool
@@ -372,8 +402,14 @@ class PharmacyRefillToolkit(Toolkit):
             other_drug = self.state.drugs[other.ndc]
             for it in self.state.interactions:
                 if sorted(it.drugs) == sorted([drug.generic_name, other_drug.generic_name]):
-                    found.append({"with_rx_number": other.rx_number, "with_drug": other_drug.name,
-                                  "severity": it.severity, "description": it.description})
+                    found.append(
+                        {
+                            "with_rx_number": other.rx_number,
+                            "with_drug": other_drug.name,
+                            "severity": it.severity,
+                            "description": it.description,
+                        }
+                    )
         return {"rx_number": rx.rx_number, "drug": drug.name, "interactions": found}
 
     @tool
@@ -383,15 +419,22 @@ class PharmacyRefillToolkit(Toolkit):
         Args:
             city: City name, e.g. 'Cincinnati'.
         """
-        found = [self._store_view(s) for s in self.state.stores.values()
-                 if s.address.city.lower() == city.strip().lower()]
+        found = [
+            self._store_view(s) for s in self.state.stores.values() if s.address.city.lower() == city.strip().lower()
+        ]
         require(bool(found), "no stores found in this city")
         return found
 
     # ---- write tools -----------------------------------------------------------------------
     @tool(mutates=True)
-    def fill_prescription(self, patient_id: str, rx_number: str, fulfillment: Fulfillment,
-                          payment_method: Payment, pharmacist_consult: bool = False) -> dict:
+    def fill_prescription(
+        self,
+        patient_id: str,
+        rx_number: str,
+        fulfillment: Fulfillment,
+        payment_method: Payment,
+        pharmacist_consult: bool = False,
+    ) -> dict:
         """Place a fill order for a prescription (a refill, or the first fill of a new prescription).
 
         Args:
@@ -414,15 +457,19 @@ class PharmacyRefillToolkit(Toolkit):
             require(today >= self._earliest_refill(rx), "refill too soon")
         else:
             require(pharmacist_consult, "pharmacist consultation required for a new medication")
-        require(not any(o.rx_number == rx.rx_number and o.status in OPEN_ORDER for o in self.state.orders.values()),
-                "an open order already exists for this prescription")
+        require(
+            not any(o.rx_number == rx.rx_number and o.status in OPEN_ORDER for o in self.state.orders.values()),
+            "an open order already exists for this prescription",
+        )
         cov = self._coverage(patient, rx)
         if payment_method == "insurance":
             require(patient.insurance is not None, "no insurance on file")
             require(cov["insurance_active"], "insurance coverage inactive")
             require(cov["covered"], "drug not covered by plan")
-            require(cov["prior_auth_status"] in ("not_required", "approved"),
-                    f"prior authorization {'denied' if cov['prior_auth_status'] == 'denied' else 'pending'}")
+            require(
+                cov["prior_auth_status"] in ("not_required", "approved"),
+                f"prior authorization {'denied' if cov['prior_auth_status'] == 'denied' else 'pending'}",
+            )
             amount = float(cov["copay"])
         else:
             amount = float(cov["cash_price"])
@@ -430,10 +477,15 @@ class PharmacyRefillToolkit(Toolkit):
             require(self._delivery_ok(patient.address), "delivery address outside delivery area")
         order_id = f"ORD-{58200 + len(self.state.orders) + 1}"
         order = Order(
-            order_id=order_id, patient_id=patient_id, rx_number=rx.rx_number, fulfillment=fulfillment,
-            payment_method=payment_method, amount_due=amount,
+            order_id=order_id,
+            patient_id=patient_id,
+            rx_number=rx.rx_number,
+            fulfillment=fulfillment,
+            payment_method=payment_method,
+            amount_due=amount,
             status="pending_pharmacist_review" if pharmacist_consult else "processing",
-            pharmacist_consult=pharmacist_consult, created_date=today.isoformat(),
+            pharmacist_consult=pharmacist_consult,
+            created_date=today.isoformat(),
             ready_date=today.isoformat() if fulfillment == "pickup" else None,
             delivery_date=(today + _dt.timedelta(days=1)).isoformat() if fulfillment == "delivery" else None,
             delivery_address=patient.address.model_copy() if fulfillment == "delivery" else None,
@@ -490,8 +542,9 @@ class PharmacyRefillToolkit(Toolkit):
         require(bool(street.strip()) and bool(city.strip()), "street and city are required")
         require(re.fullmatch(r"[A-Za-z]{2}", state.strip()) is not None, "invalid state code")
         require(re.fullmatch(r"\d{5}", zip_code.strip()) is not None, "invalid ZIP code")
-        patient.address = Address(street=street.strip(), city=city.strip(), state=state.strip().upper(),
-                                  zip_code=zip_code.strip())
+        patient.address = Address(
+            street=street.strip(), city=city.strip(), state=state.strip().upper(), zip_code=zip_code.strip()
+        )
         return {"patient_id": patient_id, "address": patient.address.model_dump()}
 
     @tool(mutates=True)
@@ -513,8 +566,10 @@ class PharmacyRefillToolkit(Toolkit):
         require(not (drug.schedule and rx.transferred_in), "controlled substance prescription already transferred once")
         require(self._today() <= self._expiration(rx), "prescription expired")
         require(rx.refills_remaining > 0 or rx.last_fill_date is None, "no refills remaining")
-        require(not any(o.rx_number == rx.rx_number and o.status in OPEN_ORDER for o in self.state.orders.values()),
-                "prescription has an open order")
+        require(
+            not any(o.rx_number == rx.rx_number and o.status in OPEN_ORDER for o in self.state.orders.values()),
+            "prescription has an open order",
+        )
         rx.status = "transferred"
         rx.transferred_to = dest.store_id
         return {
@@ -539,12 +594,18 @@ class PharmacyRefillToolkit(Toolkit):
         expired = self._today() > self._expiration(rx)
         used_up = rx.last_fill_date is not None and (drug.schedule == "II" or rx.refills_remaining == 0)
         require(expired or used_up, "prescription still has refills available")
-        require(not any(r.rx_number == rx.rx_number and r.status == "sent" for r in self.state.renewal_requests.values()),
-                "renewal already requested")
+        require(
+            not any(r.rx_number == rx.rx_number and r.status == "sent" for r in self.state.renewal_requests.values()),
+            "renewal already requested",
+        )
         request_id = f"RNW-{4400 + len(self.state.renewal_requests) + 1}"
         self.state.renewal_requests[request_id] = RenewalRequest(
-            request_id=request_id, patient_id=patient_id, rx_number=rx.rx_number,
-            prescriber_npi=rx.prescriber_npi, sent_date=self.state.today, status="sent",
+            request_id=request_id,
+            patient_id=patient_id,
+            rx_number=rx.rx_number,
+            prescriber_npi=rx.prescriber_npi,
+            sent_date=self.state.today,
+            status="sent",
         )
         doc = self.state.prescribers[rx.prescriber_npi]
         return {
@@ -569,12 +630,19 @@ class PharmacyRefillToolkit(Toolkit):
         """
         patient = self._patient(patient_id)
         rx = self._rx(patient_id, rx_number)
-        require(not any(c.rx_number == rx.rx_number and c.status == "open" for c in self.state.consultations.values()),
-                "a consultation is already open for this prescription")
+        require(
+            not any(c.rx_number == rx.rx_number and c.status == "open" for c in self.state.consultations.values()),
+            "a consultation is already open for this prescription",
+        )
         consult_id = f"CNS-{7100 + len(self.state.consultations) + 1}"
         self.state.consultations[consult_id] = Consultation(
-            consult_id=consult_id, patient_id=patient_id, rx_number=rx.rx_number, reason=reason,
-            callback_phone=patient.phone, created_date=self.state.today, status="open",
+            consult_id=consult_id,
+            patient_id=patient_id,
+            rx_number=rx.rx_number,
+            reason=reason,
+            callback_phone=patient.phone,
+            created_date=self.state.today,
+            status="open",
         )
         return {
             "consult_id": consult_id,

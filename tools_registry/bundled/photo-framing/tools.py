@@ -155,9 +155,17 @@ class PhotoFramingToolkit(Toolkit):
         require(order is not None, f"order {order_id} not found")
         return order  # type: ignore[return-value]
 
-    def configure(self, frame_id: str, artwork_width_in: float, artwork_height_in: float, glazing_id: str,
-                  delivery: str, mat_id: str | None, mat_width_in: float | None,
-                  ship_to: Address | None) -> dict:
+    def configure(
+        self,
+        frame_id: str,
+        artwork_width_in: float,
+        artwork_height_in: float,
+        glazing_id: str,
+        delivery: str,
+        mat_id: str | None,
+        mat_width_in: float | None,
+        ship_to: Address | None,
+    ) -> dict:
         """Check a configuration against every constraint and price it (raises ToolError)."""
         s = self.state.settings
         frame = self.state.frames.get(frame_id)
@@ -169,8 +177,7 @@ class PhotoFramingToolkit(Toolkit):
         assert glazing is not None
         require(delivery in ("ship", "pickup"), "delivery must be 'ship' or 'pickup'")
         w, h = float(artwork_width_in), float(artwork_height_in)
-        require(min(w, h) >= s.min_artwork_side_in,
-                f"artwork sides must be at least {_num(s.min_artwork_side_in)} in")
+        require(min(w, h) >= s.min_artwork_side_in, f"artwork sides must be at least {_num(s.min_artwork_side_in)} in")
         require((mat_id is None) == (mat_width_in is None), "mat_id and mat_width_in must be given together")
         mat = None
         border = 0.0
@@ -179,21 +186,30 @@ class PhotoFramingToolkit(Toolkit):
             require(mat is not None, f"mat {mat_id} not found")
             require(frame.accepts_mat, f"frame {frame_id} does not accept a mat")
             short_min, long_min = s.mat_min_artwork_in
-            require(min(w, h) >= short_min and max(w, h) >= long_min,
-                    f"artwork {_num(w)}x{_num(h)} in is below the {_num(short_min)}x{_num(long_min)} in minimum for a mat")
+            require(
+                min(w, h) >= short_min and max(w, h) >= long_min,
+                f"artwork {_num(w)}x{_num(h)} in is below the {_num(short_min)}x{_num(long_min)} in minimum for a mat",
+            )
             border = float(mat_width_in)  # type: ignore[arg-type]
-            require(border in s.mat_widths_in,
-                    f"mat width must be one of {', '.join(_num(x) for x in s.mat_widths_in)} in")
+            require(
+                border in s.mat_widths_in, f"mat width must be one of {', '.join(_num(x) for x in s.mat_widths_in)} in"
+            )
         ow, oh = w + 2 * border, h + 2 * border
         ui = ow + oh
-        require(frame.min_united_inches <= ui <= frame.max_united_inches,
-                f"outer size {_num(ow)}x{_num(oh)} in ({_num(ui)} UI) is outside frame {frame_id}'s "
-                f"{frame.min_united_inches}-{frame.max_united_inches} UI range")
-        require(ui <= glazing.max_united_inches,
-                f"{glazing.name.lower()} is limited to {glazing.max_united_inches} UI; this piece is {_num(ui)} UI")
+        require(
+            frame.min_united_inches <= ui <= frame.max_united_inches,
+            f"outer size {_num(ow)}x{_num(oh)} in ({_num(ui)} UI) is outside frame {frame_id}'s "
+            f"{frame.min_united_inches}-{frame.max_united_inches} UI range",
+        )
+        require(
+            ui <= glazing.max_united_inches,
+            f"{glazing.name.lower()} is limited to {glazing.max_united_inches} UI; this piece is {_num(ui)} UI",
+        )
         if delivery == "ship":
-            require(ui <= s.max_ship_united_inches,
-                    f"pieces over {s.max_ship_united_inches} UI cannot be shipped; this piece is {_num(ui)} UI")
+            require(
+                ui <= s.max_ship_united_inches,
+                f"pieces over {s.max_ship_united_inches} UI cannot be shipped; this piece is {_num(ui)} UI",
+            )
             require(glazing.kind == "acrylic", "glass glazing cannot be shipped")
         D = lambda x: Decimal(str(x))  # noqa: E731
         frame_p = D(frame.price_per_united_inch) * D(ui)
@@ -204,14 +220,27 @@ class PhotoFramingToolkit(Toolkit):
         if delivery == "ship":
             shipping = D(s.oversize_shipping_fee) if ui > s.oversize_from_united_inches else D(s.shipping_fee)
         parts = [_money(frame_p), _money(glazing_p), _money(mat_p), _money(fitting), _money(shipping)]
-        price = Price(frame=parts[0], glazing=parts[1], mat=parts[2], fitting=parts[3], shipping=parts[4],
-                      total=_money(sum(Decimal(str(p)) for p in parts)))
+        price = Price(
+            frame=parts[0],
+            glazing=parts[1],
+            mat=parts[2],
+            fitting=parts[3],
+            shipping=parts[4],
+            total=_money(sum(Decimal(str(p)) for p in parts)),
+        )
         return {
-            "frame_id": frame_id, "artwork_width_in": w, "artwork_height_in": h,
-            "mat_id": mat_id, "mat_width_in": border if mat is not None else None,
-            "glazing_id": glazing_id, "delivery": delivery,
+            "frame_id": frame_id,
+            "artwork_width_in": w,
+            "artwork_height_in": h,
+            "mat_id": mat_id,
+            "mat_width_in": border if mat is not None else None,
+            "glazing_id": glazing_id,
+            "delivery": delivery,
             "ship_to": ship_to if delivery == "ship" else None,
-            "outer_width_in": ow, "outer_height_in": oh, "united_inches": ui, "price": price,
+            "outer_width_in": ow,
+            "outer_height_in": oh,
+            "united_inches": ui,
+            "price": price,
         }
 
     def _ship_address(self, customer: Customer, delivery: str) -> Address | None:
@@ -250,8 +279,9 @@ class PhotoFramingToolkit(Toolkit):
         Args:
             material: Only profiles of this moulding material: 'wood', 'metal', or 'any' for all.
         """
-        return [f.model_dump(mode="json") for f in self.state.frames.values()
-                if material == "any" or f.material == material]
+        return [
+            f.model_dump(mode="json") for f in self.state.frames.values() if material == "any" or f.material == material
+        ]
 
     @tool
     def list_glazing(self) -> list[dict]:
@@ -269,8 +299,16 @@ class PhotoFramingToolkit(Toolkit):
         }
 
     @tool
-    def get_quote(self, frame_id: str, artwork_width_in: float, artwork_height_in: float, glazing_id: str,
-                  delivery: Delivery, mat_id: str | None = None, mat_width_in: float | None = None) -> dict:
+    def get_quote(
+        self,
+        frame_id: str,
+        artwork_width_in: float,
+        artwork_height_in: float,
+        glazing_id: str,
+        delivery: Delivery,
+        mat_id: str | None = None,
+        mat_width_in: float | None = None,
+    ) -> dict:
         """Check a framing configuration against the shop's constraints and price it, without ordering.
 
         Args:
@@ -282,17 +320,26 @@ class PhotoFramingToolkit(Toolkit):
             mat_id: Mat board id, e.g. 'MAT-WHT'; omit for no mat.
             mat_width_in: Mat border width on each side, in inches; required with mat_id.
         """
-        cfg = self.configure(frame_id, artwork_width_in, artwork_height_in, glazing_id, delivery, mat_id,
-                             mat_width_in, None)
+        cfg = self.configure(
+            frame_id, artwork_width_in, artwork_height_in, glazing_id, delivery, mat_id, mat_width_in, None
+        )
         cfg.pop("ship_to")
         cfg["price"] = cfg["price"].model_dump(mode="json")
         return cfg
 
     # ---- write tools ---------------------------------------------------------------------------
     @tool(mutates=True)
-    def place_order(self, customer_id: str, frame_id: str, artwork_width_in: float, artwork_height_in: float,
-                    glazing_id: str, delivery: Delivery, mat_id: str | None = None,
-                    mat_width_in: float | None = None) -> dict:
+    def place_order(
+        self,
+        customer_id: str,
+        frame_id: str,
+        artwork_width_in: float,
+        artwork_height_in: float,
+        glazing_id: str,
+        delivery: Delivery,
+        mat_id: str | None = None,
+        mat_width_in: float | None = None,
+    ) -> dict:
         """Place a framing order for a customer; it is paid in full with the card on the account.
 
         Args:
@@ -307,22 +354,36 @@ class PhotoFramingToolkit(Toolkit):
         """
         cust = self._customer(customer_id)
         ship_to = self._ship_address(cust, delivery)
-        cfg = self.configure(frame_id, artwork_width_in, artwork_height_in, glazing_id, delivery, mat_id,
-                             mat_width_in, ship_to)
+        cfg = self.configure(
+            frame_id, artwork_width_in, artwork_height_in, glazing_id, delivery, mat_id, mat_width_in, ship_to
+        )
         s = self.state.settings
         order_id = f"ORD-{self.state.next_order_number}"
         ready = _dt.date.fromisoformat(s.today) + _dt.timedelta(days=s.production_days)
-        order = Order(order_id=order_id, customer_id=customer_id, status="received", placed_on=s.today,
-                      ready_date=ready.isoformat(), **cfg)
+        order = Order(
+            order_id=order_id,
+            customer_id=customer_id,
+            status="received",
+            placed_on=s.today,
+            ready_date=ready.isoformat(),
+            **cfg,
+        )
         self.state.orders[order_id] = order
         cust.order_ids.append(order_id)
         self.state.next_order_number += 1
         return order.model_dump(mode="json")
 
     @tool(mutates=True)
-    def modify_order(self, order_id: str, frame_id: str | None = None, glazing_id: str | None = None,
-                     mat_id: str | None = None, mat_width_in: float | None = None, remove_mat: bool = False,
-                     delivery: Delivery | None = None) -> dict:
+    def modify_order(
+        self,
+        order_id: str,
+        frame_id: str | None = None,
+        glazing_id: str | None = None,
+        mat_id: str | None = None,
+        mat_width_in: float | None = None,
+        remove_mat: bool = False,
+        delivery: Delivery | None = None,
+    ) -> dict:
         """Change the frame, glazing, mat or delivery of an order that has not entered production; reprices it.
 
         Args:
@@ -336,10 +397,14 @@ class PhotoFramingToolkit(Toolkit):
         """
         order = self._order(order_id)
         require(order.status == "received", f"order {order_id} is {order.status} and can no longer be changed")
-        require(not (remove_mat and (mat_id is not None or mat_width_in is not None)),
-                "remove_mat cannot be combined with mat_id or mat_width_in")
-        require(any(v is not None for v in (frame_id, glazing_id, mat_id, mat_width_in, delivery)) or remove_mat,
-                "no change requested")
+        require(
+            not (remove_mat and (mat_id is not None or mat_width_in is not None)),
+            "remove_mat cannot be combined with mat_id or mat_width_in",
+        )
+        require(
+            any(v is not None for v in (frame_id, glazing_id, mat_id, mat_width_in, delivery)) or remove_mat,
+            "no change requested",
+        )
         new_mat = None if remove_mat else (mat_id if mat_id is not None else order.mat_id)
         new_width = None if remove_mat else (mat_width_in if mat_width_in is not None else order.mat_width_in)
         new_delivery = delivery or order.delivery
@@ -347,8 +412,16 @@ class PhotoFramingToolkit(Toolkit):
         ship_to = self._ship_address(cust, new_delivery) if new_delivery == "ship" else None
         if new_delivery == "ship" and order.delivery == "ship" and order.ship_to is not None:
             ship_to = order.ship_to
-        cfg = self.configure(frame_id or order.frame_id, order.artwork_width_in, order.artwork_height_in,
-                             glazing_id or order.glazing_id, new_delivery, new_mat, new_width, ship_to)
+        cfg = self.configure(
+            frame_id or order.frame_id,
+            order.artwork_width_in,
+            order.artwork_height_in,
+            glazing_id or order.glazing_id,
+            new_delivery,
+            new_mat,
+            new_width,
+            ship_to,
+        )
         previous_total = order.price.total
         for key, value in cfg.items():
             setattr(order, key, value)
@@ -394,5 +467,4 @@ class PhotoFramingToolkit(Toolkit):
             if order.status == "received" and order.delivery == "ship":
                 order.ship_to = cust.address.model_copy(deep=True)
                 updated.append(oid)
-        return {"customer_id": customer_id, "address": cust.address.model_dump(mode="json"),
-                "orders_updated": updated}
+        return {"customer_id": customer_id, "address": cust.address.model_dump(mode="json"), "orders_updated": updated}
