@@ -329,8 +329,38 @@ class ToolUseEnv(gym.Env):
             return self.loaded.task(options["task_id"])
         return self.tasks[int(self.np_random.integers(len(self.tasks)))]
 
+    # ---- seeding: reset(seed=...) as gymnasium does it, the generator built when first used -----
+    _pending_seed: int | None = None
+
+    @property  # type: ignore[override]
+    def np_random(self) -> Any:
+        """The episode's generator (gymnasium's, seeded by ``reset(seed=...)``), built on first use."""
+        if self._pending_seed is not None:
+            from gymnasium.utils import seeding
+
+            self._np_random, self._np_random_seed = seeding.np_random(self._pending_seed)
+            self._pending_seed = None
+        return gym.Env.np_random.fget(self)  # type: ignore[attr-defined]
+
+    @np_random.setter
+    def np_random(self, value: Any) -> None:
+        self._pending_seed = None
+        gym.Env.np_random.fset(self, value)  # type: ignore[attr-defined]
+
+    @property
+    def np_random_seed(self) -> int:
+        """The seed of :attr:`np_random` (gymnasium's meaning)."""
+        if self._pending_seed is not None:
+            return self._pending_seed
+        return gym.Env.np_random_seed.fget(self)  # type: ignore[attr-defined]
+
     def _start(self, seed: int | None, options: dict[str, Any] | None) -> User:
-        super().reset(seed=seed)
+        if seed is not None:  # what gym.Env.reset does, minus building a generator nobody may use
+            if not (isinstance(seed, int) and seed >= 0):  # gymnasium's own check, raised at reset
+                from gymnasium.utils import seeding
+
+                seeding.np_random(seed)
+            self._pending_seed, self._np_random, self._np_random_seed = seed, None, None
         task = self._pick_task(options)
         setup, toolset, tools = self._setup_for(task)
         self._setup, self._toolset, self._tools = setup, toolset, tools
@@ -647,7 +677,8 @@ class ToolUseEnv(gym.Env):
 
     def snapshot(self) -> EnvSnapshot:
         """An immutable snapshot of the episode; :meth:`restore` continues from it (any number of times)."""
-        rng = self._np_random.bit_generator.state if self._np_random is not None else None
+        seeded = self._np_random is not None or self._pending_seed is not None
+        rng = self.np_random.bit_generator.state if seeded else None
         counters = EpisodeCounters(self._turns, self._call_seq, self._turn_calls, self._errors, self._done)
         return EnvSnapshot(
             self._setup,
@@ -678,6 +709,7 @@ class ToolUseEnv(gym.Env):
 
     def reset_rng(self) -> None:
         """Seed the random generator afresh (as ``reset(seed=None)`` does), leaving the episode as it is."""
+        self._pending_seed = None
         super().reset(seed=None)
 
     def render(self) -> str | None:

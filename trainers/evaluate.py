@@ -142,6 +142,27 @@ def _role_backends(
     return kwargs, opened
 
 
+_ROLE_OF_KWARG = {"user_model": "user", "tool_model": "tools", "judge_model": "judge"}
+
+
+def _roles_of(env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {role: env_kwargs.get(key) for key, role in _ROLE_OF_KWARG.items()}
+
+
+def usage_by_role(backends: dict[str, Any]) -> dict[str, Any]:
+    """``{role: usage.as_dict()}`` of the model backends among ``backends`` (others are left out).
+
+    An endpoint pool's rows include ``endpoints`` (each endpoint's requests, failures, moves,
+    back-offs and sticky routings); one backend serving several roles appears under each.
+    """
+    out: dict[str, Any] = {}
+    for role, backend in backends.items():
+        usage = getattr(backend, "usage", None)
+        if usage is not None and callable(getattr(usage, "as_dict", None)):
+            out[role] = usage.as_dict()
+    return out
+
+
 def _env_factory(env_id: str, env_kwargs: dict[str, Any]):
     from gem_env.bfcl import category_of, make_bfcl_env
 
@@ -212,8 +233,9 @@ async def aevaluate(
     rewards: dict[str, dict[str, list[float]]] = {}
     records: list[Any] = []
     earlier: list[dict[str, Any]] = []
+    usage: dict[str, Any] = {}
     if ray is not None:
-        records = await asyncio.to_thread(
+        records, usage = await asyncio.to_thread(
             _run_on_ray,
             model,
             env_ids,
@@ -260,10 +282,13 @@ async def aevaluate(
                 earlier if resume else None,
             )
         finally:  # HTTP sessions belong to this event loop
+            usage = usage_by_role({"agent": getattr(agent, "backend", None), **_roles_of(env_kwargs)})
             await agent.aclose()
             for b in opened:
                 await b.aclose()
     summary = summarize(rewards, k, threshold=threshold)
+    if usage:
+        summary["usage"] = usage  # per role: callers, total and, for an endpoint pool, each endpoint's counts
     summary["seconds"] = time.perf_counter() - started
     summary["failed_episodes"] = sum(1 for r in records if getattr(r, "error", None)) + sum(
         1 for e in earlier if e.get("error")
@@ -389,8 +414,10 @@ def _run_on_ray(
     rewards: dict[str, dict[str, list[float]]],
     roles: dict[str, dict[str, Any]] | None = None,
     tool_choice: Any = None,
-) -> list[Any]:
-    """The episodes of :func:`_run_envs` on Ray workers; rewards read back from the rows (resume included).
+) -> tuple[list[Any], dict[str, Any]]:
+    """The episodes of :func:`_run_envs` on Ray workers and the workers' merged usage per role.
+
+    Rewards are read back from the rows (resume included).
 
     Model strings of the user, simulated tools and judge are built by each worker as
     :func:`_role_backends` builds them here: with the endpoints and their role's sampling.
@@ -430,7 +457,7 @@ def _run_on_ray(
         for r in res.records:
             if r.env_id == label:
                 r.env_id = env_id
-    return res.records
+    return res.records, res.usage
 
 
 def _by_task(

@@ -252,3 +252,86 @@ def test_loopback_prefix_cache_model_charges_only_unseen_prompt_tokens():
 
     cold, warm, stats = asyncio.run(timed())
     assert cold > warm + 0.02 and stats["uncached_tokens"] < stats["prompt_tokens"]
+
+
+def test_the_judge_goes_through_the_pool_and_fails_over():
+    """A rubric judged by a pool: judge requests spread over both endpoints, a 503 is retried elsewhere."""
+    import dataclasses
+
+    from gem_env.registration import make_env
+    from gem_env.rollout import arollout
+    from tools_registry.domains import LoadedDomain
+
+    base = make_env("photo-framing", tools="python").loaded
+    tasks = [
+        t.model_copy(
+            update={
+                "criteria": t.criteria.model_copy(
+                    update={"rubric": ["The agent is polite."], "reward_basis": [*t.criteria.reward_basis, "judge"]}
+                )
+            }
+        )
+        for t in base.tasks[:4]
+    ]
+    loaded = LoadedDomain(domain=base.domain, tasks=tasks, path=base.path, toolkit=base.toolkit)
+    assert dataclasses.is_dataclass(loaded)
+
+    def judge(body):
+        return {"role": "assistant", "content": '{"items": [{"item": 1, "met": true, "why": "polite"}]}'}
+
+    async def main():
+        async with (
+            LoopbackOpenAIServer(judge, latency_s=0.01) as a,
+            LoopbackOpenAIServer(judge, latency_s=0.01, faults=["503"] * 2) as b,
+        ):
+            pool = _pool(a, b, max_retries=3)
+            try:
+                recs = await arollout(
+                    lambda: make_env(loaded, tools="python", judge_model=pool),
+                    "oracle",
+                    8,
+                    concurrency=4,
+                    task_ids=[t.id for t in tasks],
+                )
+            finally:
+                await pool.aclose()
+            return pool, recs, a.stats, b.stats
+
+    pool, recs, on_a, on_b = asyncio.run(main())
+    assert len(recs) == 8 and all(r.reward == 1.0 for r in recs), [(r.reward, r.breakdown) for r in recs]
+    assert all(r.breakdown.get("judge") == 1.0 for r in recs), recs[0].breakdown
+    judged = pool.usage.callers["judge"]
+    assert judged.calls == 8, "one verdict per episode, whichever endpoint gave it"
+    assert on_b["503"] == 2 and on_a["ok"] + on_b["ok"] == 8, "both failed attempts were retried on the pool"
+    assert on_a["ok"] >= 2, (on_a, on_b)
+    eps = pool.usage.as_dict()["endpoints"]
+    assert sum(e["failed"] for e in eps.values()) == 2 and sum(e["ok"] for e in eps.values()) == 8
+
+
+def test_eval_results_report_each_endpoint(tmp_path):
+    """gem eval's results.json carries each role's usage, with the pool's per-endpoint counts."""
+    import json
+
+    from trainers.evaluate import evaluate
+
+    def oracle_reply(body):
+        from gem_env.llm.testing import default_responder
+
+        return default_responder(body)
+
+    with LoopbackOpenAIServer(oracle_reply) as a, LoopbackOpenAIServer(oracle_reply) as b:
+        result = evaluate(
+            "openai:loopback",
+            ["gem/photo-framing-v0"],
+            k=2,
+            max_tasks=2,
+            concurrency=2,
+            backend_options={"base_url": [a.url, b.url], "timeout": 10},
+            output_dir=tmp_path / "ev",
+        )
+        served = {a.url: a.stats["ok"], b.url: b.stats["ok"]}
+    saved = json.loads((tmp_path / "ev" / "results.json").read_text())
+    eps = saved["summary"]["usage"]["agent"]["endpoints"]
+    assert set(eps) == set(served)
+    assert {u: e["ok"] for u, e in eps.items()} == served and sum(served.values()) >= 4
+    assert result.summary["usage"]["agent"]["total"]["calls"] == sum(served.values())

@@ -102,7 +102,8 @@ class LoopbackOpenAIServer:
     Args:
         responder: ``body -> assistant message dict`` (or a full chat.completion dict with
             ``choices``); may be async. Defaults to :func:`default_responder`.
-        latency_s: Time each request holds a slot before it is answered.
+        latency_s: Time each request holds a slot before it is answered (counted in the server's
+            schedule, so this loop's own wake-up lag does not cut the slots' capacity).
         max_concurrency: Slots; requests beyond them queue (None: unlimited).
         faults: Which requests fail: a sequence (request ``i`` gets ``faults[i]``, None = ok), a
             mapping of fault name to probability (seeded by ``seed``), or a callable
@@ -151,7 +152,7 @@ class LoopbackOpenAIServer:
         self._rng = random.Random(seed)
         self._counter = itertools.count()
         self._runner: Any = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: asyncio.Queue[float] | None = None  # free slots, each as the loop time it became free
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._async_responder = inspect.iscoroutinefunction(self.responder)
@@ -183,10 +184,21 @@ class LoopbackOpenAIServer:
         index = next(self._counter)
         self.stats["requests"] += 1
         fault = self._fault_for(index, body)
-        if self._slots is not None:
-            async with self._slots:
-                return await self._answer(request, body, index, fault, web)
-        return await self._answer(request, body, index, fault, web)
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        if self._slots is None:
+            return await self._answer(request, body, index, fault, web, arrived, [0.0])
+        # A slot's time is counted in the server's schedule: its service starts when it became free
+        # (or when the request arrived, if later), and its wake-up lag (this Python loop busy with
+        # other requests) is not charged to the slot. A late wake-up delays this reply, not the
+        # slot's next request, as a serving engine's slots do not wait for its HTTP front end.
+        # At most max_concurrency requests are inside _answer at once.
+        free_since = await self._slots.get()
+        lag = [0.0]
+        try:
+            return await self._answer(request, body, index, fault, web, max(arrived, free_since), lag)
+        finally:
+            self._slots.put_nowait(loop.time() - lag[0])
 
     def uncached_tokens(self, messages: list[dict[str, Any]]) -> int:
         """Prompt tokens past the longest message prefix seen before; remembers this prompt's prefixes."""
@@ -207,12 +219,18 @@ class LoopbackOpenAIServer:
         self.stats["uncached_tokens"] += total - cached
         return total - cached
 
-    async def _answer(self, request: Any, body: dict, index: int, fault: str | None, web: Any) -> Any:
+    async def _answer(
+        self, request: Any, body: dict, index: int, fault: str | None, web: Any, start: float, lag: list[float]
+    ) -> Any:
+        """Answer after the latency counted from ``start``; ``lag[0]`` gets how late the loop woke."""
         latency = self.latency_s
         if self.prefill_s_per_token:
             latency += self.prefill_s_per_token * self.uncached_tokens(body.get("messages") or [])
         if latency:
-            await asyncio.sleep(latency)
+            loop = asyncio.get_running_loop()
+            deadline = start + latency
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            lag[0] = max(0.0, loop.time() - deadline)
         if fault:
             self.stats[fault] += 1
         if fault in ("500", "503"):
@@ -282,7 +300,11 @@ class LoopbackOpenAIServer:
         app.router.add_post("/v1/chat/completions", self._completions)
         app.router.add_get("/v1/models", self._models)
         app.router.add_get("/v1/stats", self._stats)  # the stats Counter, for a server in another process
-        self._slots = asyncio.Semaphore(self.max_concurrency) if self.max_concurrency else None
+        self._slots = None
+        if self.max_concurrency:
+            self._slots = asyncio.Queue()
+            for _ in range(self.max_concurrency):
+                self._slots.put_nowait(0.0)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=4096, reuse_address=True)
