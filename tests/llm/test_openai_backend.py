@@ -207,3 +207,41 @@ def test_server_in_its_own_process():
             return out
 
         assert [r.content for r in asyncio.run(run())] == [f"echo: {i}" for i in range(12)]
+
+
+def test_server_slot_time_is_not_charged_with_its_own_loop_lag():
+    """A slot frees at its scheduled end even when the server's loop wakes late (a busy front end)."""
+    import time as _time
+    import urllib.request
+
+    def post(url, text):
+        req = urllib.request.Request(
+            url + "/chat/completions",
+            data=orjson.dumps({"model": "m", "messages": [{"role": "user", "content": text}]}),
+            headers={"Content-Type": "application/json"},
+        )
+        return urllib.request.urlopen(req, timeout=10).read()
+
+    with LoopbackOpenAIServer(latency_s=0.5, max_concurrency=1) as srv:
+        t0 = _time.perf_counter()
+        done = {}
+
+        def send(name):
+            post(srv.url, name)
+            done[name] = _time.perf_counter() - t0
+
+        import threading
+
+        first = threading.Thread(target=send, args=("a",))
+        first.start()
+        _time.sleep(0.05)
+        second = threading.Thread(target=send, args=("b",))  # queued behind "a" for the one slot
+        second.start()
+        _time.sleep(0.15)
+        srv._loop.call_soon_threadsafe(_time.sleep, 0.6)  # the server's loop is stuck until ~0.8 s
+        first.join()
+        second.join()
+    # "a" is due at 0.5 s and answered late (~0.8 s); its slot was free at 0.5 s in the schedule, so
+    # "b" is due at ~1.0 s. Charging the lag to the slot would make it ~1.3 s.
+    assert done["a"] >= 0.75, done
+    assert done["b"] < 1.17, done
