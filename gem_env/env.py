@@ -107,6 +107,12 @@ def _recordable(text: str | None, limit: int = MAX_TEXT_CHARS) -> str | None:
     return clean_text(text)
 
 
+# (id(task), id(domain)) -> (task, domain, (setup, tool set, OpenAI tools)): what an episode of the
+# task starts from, shared by every env built on the same loaded domain. Entries hold the task and
+# domain objects, so an id is never reused while its entry exists.
+_SHARED_SETUPS: dict[tuple[int, int], tuple[Task, Domain, tuple[EpisodeSetup, ToolSet, list[dict[str, Any]]]]] = {}
+
+
 class ToolUseEnv(gym.Env):
     """A multi-turn tool-use task as a Gymnasium environment.
 
@@ -293,6 +299,10 @@ class ToolUseEnv(gym.Env):
 
     def _setup_for(self, task: Task) -> tuple[EpisodeSetup, ToolSet, list[dict[str, Any]]]:
         hit = self._setups.get(task.id)
+        if hit is None:  # envs built on the same loaded domain share one (compiling a ToolSet is not cheap)
+            shared = _SHARED_SETUPS.get((id(task), id(self.domain)))
+            if shared is not None and shared[0] is task and shared[1] is self.domain:
+                hit = self._setups[task.id] = shared[2]
         if hit is None:
             initial = task.initial_state if task.initial_state is not None else self.domain.initial_state
             specs = list(task.tools if task.tools is not None else self.domain.tools)
@@ -306,6 +316,9 @@ class ToolUseEnv(gym.Env):
                 initial_state_json=orjson.dumps(initial),
             )
             hit = self._setups[task.id] = (setup, ToolSet(specs), [s.to_openai() for s in specs])
+            if len(_SHARED_SETUPS) >= 4096:
+                _SHARED_SETUPS.clear()
+            _SHARED_SETUPS[(id(task), id(self.domain))] = (task, self.domain, hit)  # holds both: ids stay unique
         return hit
 
     def _active_setup(self) -> EpisodeSetup:
