@@ -11,7 +11,11 @@ its baseline measured in the same run:
    routing, then with least-loaded routing. The servers report how many prompt tokens they had to
    prefill; the model's implied time is ``(requests x latency + prefill x uncached tokens) /
    (servers x slots)``, printed beside the measured wall time. The more servers, the more of a
-   conversation least-loaded routing scatters away from the cache that holds its prefix.
+   conversation least-loaded routing scatters away from the cache that holds its prefix. Two loads:
+   saturated (more episodes in flight than slots: the server that just answered an episode has a
+   free slot, so least-loaded routing mostly sends it back there) and light (half the slots busy:
+   ties between idle servers go round-robin and scatter each conversation); at light load the
+   model's implied time is the service time over the episodes in flight.
 
     python benchmarks/bench_pool.py [--episodes 400] [--latency 0.5] [--slots 16] [--prefill 0.0005] [--prefix-servers 4]
 
@@ -68,6 +72,12 @@ def main() -> None:
         default=4,
         help="servers in the prefix-cache comparison (slots/server scaled so the total stays 2 x --slots)",
     )
+    ap.add_argument(
+        "--light-episodes",
+        type=int,
+        default=160,
+        help="episodes of the prefix comparison at light load (half the slots busy)",
+    )
     ap.add_argument("--http", default="direct")
     args = ap.parse_args()
     from gem_env.llm.testing.loopback import loopback_server_process
@@ -96,28 +106,37 @@ def main() -> None:
     )
 
     k = args.prefix_servers
-    cached = {**server, "prefill_s_per_token": args.prefill, "max_concurrency": max(1, 2 * args.slots // k)}
-    figures = {}
-    for routing in ("sticky", "least-loaded"):  # fresh servers (empty caches) for each routing
-        with contextlib.ExitStack() as stack:
-            urls = [stack.enter_context(loopback_server_process(**cached)) for _ in range(k)]
-            seconds, requests, _ = _rollout(
-                urls, argparse.Namespace(**{**vars(args), "concurrency": 2 * args.concurrency // k}), routing
+    slots = max(1, 2 * args.slots // k)
+    cached = {**server, "prefill_s_per_token": args.prefill, "max_concurrency": slots}
+    scenarios = [
+        ("saturated", 2 * args.concurrency // k, args.episodes),
+        ("light", max(1, slots // 2), args.light_episodes),
+    ]
+    for load, per_server, episodes in scenarios:
+        figures = {}
+        for routing in ("sticky", "least-loaded"):  # fresh servers (empty caches) for each routing
+            with contextlib.ExitStack() as stack:
+                urls = [stack.enter_context(loopback_server_process(**cached)) for _ in range(k)]
+                seconds, requests, _ = _rollout(
+                    urls, argparse.Namespace(**{**vars(args), "concurrency": per_server, "episodes": episodes}), routing
+                )
+                stats = [_stats(u) for u in urls]
+            uncached = sum(s.get("uncached_tokens", 0) for s in stats)
+            prompt = sum(s.get("prompt_tokens", 0) for s in stats)
+            # busy slot-seconds over the slots that can be busy at once (all of them when saturated,
+            # one per episode in flight when not)
+            implied = (requests * args.latency + args.prefill * uncached) / min(k * slots, k * per_server)
+            figures[routing] = (seconds, implied)
+            print(
+                f"prefix model, {k} servers, {load:<9} ({per_server} episodes/server, {slots} slots), {routing:<12} "
+                f"wall {seconds:6.2f}s, model-implied {implied:6.2f}s; "
+                f"{uncached}/{prompt} prompt tokens prefilled ({uncached / max(prompt, 1):.1%})"
             )
-            stats = [_stats(u) for u in urls]
-        uncached = sum(s.get("uncached_tokens", 0) for s in stats)
-        prompt = sum(s.get("prompt_tokens", 0) for s in stats)
-        implied = (requests * args.latency + args.prefill * uncached) / (k * cached["max_concurrency"])
-        figures[routing] = (seconds, implied)
+        (s_wall, s_implied), (l_wall, l_implied) = figures["sticky"], figures["least-loaded"]
         print(
-            f"prefix model, {k} servers, {routing:<12} wall {seconds:6.2f}s, model-implied {implied:6.2f}s; "
-            f"{uncached}/{prompt} prompt tokens prefilled ({uncached / max(prompt, 1):.1%})"
+            f"{load}: sticky vs least-loaded: {l_wall / s_wall:.2f}x faster measured, {l_implied / s_implied:.2f}x "
+            f"implied by the prefix model"
         )
-    (s_wall, s_implied), (l_wall, l_implied) = figures["sticky"], figures["least-loaded"]
-    print(
-        f"sticky vs least-loaded: {l_wall / s_wall:.2f}x faster measured, {l_implied / s_implied:.2f}x implied "
-        f"by the prefix model"
-    )
 
 
 if __name__ == "__main__":
