@@ -345,7 +345,7 @@ class ToolUseEnv(gym.Env):
     # ---- seeding: reset(seed=...) as gymnasium does it, the generator built when first used -----
     _pending_seed: int | None = None
 
-    @property  # type: ignore[override]
+    @property
     def np_random(self) -> Any:
         """The episode's generator (gymnasium's, seeded by ``reset(seed=...)``), built on first use."""
         if self._pending_seed is not None:

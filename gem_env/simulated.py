@@ -28,7 +28,7 @@ from tools_registry.specs import ToolSpec
 
 from .role_sampling import role_sampling
 from .state_slice import schema_slice, state_slice
-from .tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
+from .tool_backends import EpisodeSetup, JsonStateBackend, RecordedCall
 
 __all__ = ["SimulatedAnswer", "SimulatedToolBackend"]
 
@@ -48,7 +48,7 @@ def _canon(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-class SimulatedToolBackend(ToolBackend):
+class SimulatedToolBackend(JsonStateBackend):
     """An LLM simulates the tools; the state is a JSON dict patched by its answers.
 
     Args:
@@ -267,27 +267,6 @@ class SimulatedToolBackend(ToolBackend):
         return format_tool_output(reply.get("output")), None, list(patch)
 
     # ---- state --------------------------------------------------------------------------------
-    @property
-    def state(self) -> dict[str, Any]:
-        """A copy of the current state."""
-        return orjson.loads(orjson.dumps(self._state))
-
-    def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
-        """The state (as JSON bytes) and the calls recorded so far."""
-        return orjson.dumps(self._state), tuple(self._calls)
-
-    def restore(self, snapshot: tuple[bytes, tuple[RecordedCall, ...]]) -> None:
-        """Put the state and recorded calls back to a ``snapshot``."""
-        self._state = orjson.loads(snapshot[0])
-        self._calls = list(snapshot[1])
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        """Replace the state with a copy of ``state``."""
-        self._state = orjson.loads(orjson.dumps(state))
-
-    def recording(self) -> Recording:
-        """This episode's calls with outputs and patches (for ``ReplayToolBackend``)."""
-        return Recording(list(self._calls))
 
 
 def _text(arguments: Any) -> str:

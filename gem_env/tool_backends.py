@@ -35,6 +35,7 @@ from tools_registry.specs import ToolSpec
 __all__ = [
     "TOOL_BACKENDS",
     "EpisodeSetup",
+    "JsonStateBackend",
     "PythonToolBackend",
     "RecordedCall",
     "Recording",
@@ -173,6 +174,39 @@ class PythonToolBackend(ToolBackend):
     def set_state(self, state: dict[str, Any]) -> None:
         """Rebuild the toolkit on ``state``."""
         self.restore(orjson.dumps(state))
+
+
+class JsonStateBackend(ToolBackend):
+    """A backend whose episode state is a plain JSON dict, with the calls it recorded.
+
+    Subclasses (compiled programs, the LLM-simulated tools) keep ``_state`` and ``_calls``; this
+    class gives them the state copy, snapshots, restore, take-over and the recording.
+    """
+
+    _state: dict[str, Any]
+    _calls: list[RecordedCall]
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A copy of the current state."""
+        return orjson.loads(orjson.dumps(self._state))
+
+    def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
+        """The state (as JSON bytes) and the calls recorded so far."""
+        return orjson.dumps(self._state), tuple(self._calls)
+
+    def restore(self, snapshot: tuple[bytes, tuple[RecordedCall, ...]]) -> None:
+        """Put the state and recorded calls back to a ``snapshot``."""
+        self._state = orjson.loads(snapshot[0])
+        self._calls = list(snapshot[1])
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Replace the state with a copy of ``state``."""
+        self._state = orjson.loads(orjson.dumps(state))
+
+    def recording(self) -> Recording:
+        """This episode's calls with outputs and patches (for ``ReplayToolBackend``)."""
+        return Recording(list(self._calls))
 
 
 def call_key(name: str, arguments: dict[str, Any]) -> tuple[str, bytes]:

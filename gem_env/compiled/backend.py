@@ -15,7 +15,7 @@ import orjson
 from tools_registry.errors import ConfigError
 from tools_registry.records import Domain
 
-from ..tool_backends import EpisodeSetup, RecordedCall, Recording, ToolBackend
+from ..tool_backends import EpisodeSetup, JsonStateBackend, RecordedCall
 from .limits import DEFAULT_LIMITS, Limits, ProgramError
 from .program import ProgramSet
 
@@ -40,7 +40,7 @@ def programs_of(domain: Domain, limits: Limits = DEFAULT_LIMITS) -> ProgramSet:
     return hit
 
 
-class CompiledToolBackend(ToolBackend):
+class CompiledToolBackend(JsonStateBackend):
     """Compiled programs over a fresh state per episode (``tools="compiled"``).
 
     Args:
@@ -81,25 +81,3 @@ class CompiledToolBackend(ToolBackend):
         if self.record:
             self._calls.append(RecordedCall(name, orjson.loads(orjson.dumps(arguments)), out, patch=ops))
         return out
-
-    @property
-    def state(self) -> dict[str, Any]:
-        """A copy of the current state."""
-        return orjson.loads(orjson.dumps(self._state))
-
-    def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
-        """The state (as JSON bytes) and the calls recorded so far."""
-        return orjson.dumps(self._state), tuple(self._calls)
-
-    def restore(self, snapshot: tuple[bytes, tuple[RecordedCall, ...]]) -> None:
-        """Put the state and recorded calls back to a ``snapshot``."""
-        self._state = orjson.loads(snapshot[0])
-        self._calls = list(snapshot[1])
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        """Replace the state with a copy of ``state``."""
-        self._state = orjson.loads(orjson.dumps(state))
-
-    def recording(self) -> Recording:
-        """This episode's calls with outputs and patches (needs ``record=True``)."""
-        return Recording(list(self._calls))
