@@ -60,8 +60,12 @@ def test_eval_on_ray_matches_one_process_and_resumes(tmp_path):
         opts = {"backend_options": {"base_url": [a.url, b.url]}, "k": 2, "max_tasks": 4}
         one = evaluate("openai:loopback", [ENV], output_dir=tmp_path / "one", **opts)
         two = evaluate("openai:loopback", [ENV], output_dir=tmp_path / "two", ray=2, **opts)
-        strip = lambda s: {k: v for k, v in s.items() if k != "seconds"}
+        strip = lambda s: {k: v for k, v in s.items() if k not in ("seconds", "usage")}
         assert strip(two.summary) == strip(one.summary) and two.table == one.table
+        calls = lambda s: s["usage"]["agent"]["total"]["calls"]
+        assert calls(two.summary) == calls(one.summary) > 0, "the workers' usage is merged into results.json"
+        eps = two.summary["usage"]["agent"]["endpoints"]
+        assert set(eps) == {a.url, b.url} and sum(e["ok"] for e in eps.values()) == calls(one.summary)
         assert one.summary["envs"][ENV]["avg@k"] == pytest.approx(0.5) and one.summary["envs"][ENV]["episodes"] == 8
         rows = lambda d: sorted(
             (r["meta"]["extra"]["seed"], r["meta"]["extra"]["reward"], json.dumps(r["messages"]))
