@@ -12,7 +12,8 @@ serving at most ``--slots`` requests at once. The client is ``gem rollout``'s Py
 The server's ideal time is ``requests x latency / slots``; the figure printed is ideal / actual,
 with peak memory (RSS) of the client process. Every episode must score 1.0.
 
-    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 64] [--http direct]
+    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 96]
+        [--http direct] [--gc-threshold N]
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ class OracleResponder:
 
 
 async def run(
-    url: str | list[str], domain: str, episodes: int, concurrency: int, http: str, routing: str | None = None
+    url: str | list[str],
+    domain: str,
+    episodes: int,
+    concurrency: int,
+    http: str,
+    routing: str | None = None,
+    gc_threshold: int | None = None,
 ) -> tuple[list, float, int, float]:
     """Roll out ``episodes`` against the server(s); return (records, wall s, requests, client CPU s).
 
@@ -71,7 +78,7 @@ async def run(
     from gem_env.agents import LLMAgent
     from gem_env.llm import make_backend
     from gem_env.registration import make_env
-    from gem_env.rollout import arollout
+    from gem_env.rollout import YOUNG_GC_THRESHOLD, arollout
 
     opts = {"base_url": url, "concurrency": concurrency, "http": http, "max_retries": 0}
     if isinstance(url, list) or routing:
@@ -95,6 +102,7 @@ async def run(
             episodes,
             concurrency=concurrency,
             task_ids=task_ids,
+            gc_threshold=YOUNG_GC_THRESHOLD if gc_threshold is None else gc_threshold,
         )
     finally:
         await backend.aclose()
@@ -139,6 +147,12 @@ def main() -> None:
     ap.add_argument(
         "--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)"
     )
+    ap.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=None,
+        help="young-generation GC threshold during the rollout (default: arollout's; 0: Python's own)",
+    )
     args = ap.parse_args()
     from gem_env.llm.testing import loopback_server_process
 
@@ -146,7 +160,7 @@ def main() -> None:
         responder=OracleResponder(args.domain), latency_s=args.latency, max_concurrency=args.slots
     ) as url:
         records, seconds, requests, client_cpu = asyncio.run(
-            run(url, args.domain, args.episodes, args.concurrency, args.http)
+            run(url, args.domain, args.episodes, args.concurrency, args.http, gc_threshold=args.gc_threshold)
         )
         bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http))
     from gem_env.registration import make_env
@@ -167,7 +181,8 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"domain={args.domain} episodes={len(records)} requests={requests} latency={args.latency}s "
-        f"slots={args.slots} concurrency={args.concurrency} http={args.http} load1={os.getloadavg()[0]:.2f}"
+        f"slots={args.slots} concurrency={args.concurrency} http={args.http} gc_threshold={args.gc_threshold} "
+        f"load1={os.getloadavg()[0]:.2f}"
     )
     print(
         f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
