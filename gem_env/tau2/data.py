@@ -211,11 +211,26 @@ def domain_store(domain: str) -> DomainStore:
 
             user_db = TelecomUserDB.load(TELECOM_USER_DB_PATH)
         hit = _STORES[domain] = DomainStore(domain, mod.db_class.load(mod.db_path), user_db)
+        _out_of_gc_reach()
         name = registry_name(domain)
         reg = require_tau2().registry
         if name not in reg.get_domains():
             reg.register_domain(hit.new_environment, name)
     return hit
+
+
+def _out_of_gc_reach() -> None:
+    """Move every object alive now (the parsed DB among them) out of the cyclic collector's reach.
+
+    The shared DB lives as long as the process (airline: about 500,000 objects), and every full
+    collection walks all of it: about 0.5 s each, several per hundred episodes, since tools and the
+    evaluator allocate many pydantic objects. ``gc.freeze`` after a collection puts what is alive
+    into the permanent generation, which collections skip; what is collected later is unchanged.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def registry_name(domain: str) -> str:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import orjson
+
 from tools_registry.errors import ConfigError
 from tools_registry.records import Domain, Task
 from tools_registry.specs import ToolSpec
 from tools_registry.validation import ToolSet
 
 from ..env import ToolUseEnv
+from ..tool_backends import EpisodeSetup
 from ..users import User, UserTurn
 from ._tau2 import require_tau2
 from .backend import Tau2ToolBackend, history_messages
@@ -64,6 +67,7 @@ def _history_to_gem(history: list[Any]) -> list[dict[str, Any]]:
 
 _SPECS: dict[str, tuple[list[ToolSpec], str]] = {}
 _GEM_TASKS: dict[tuple[str, int], tuple[Any, Task]] = {}
+_TOOLS: dict[str, tuple[_UncheckedToolSet, list[dict[str, Any]]]] = {}
 
 
 def _tools_and_policy(domain: str) -> tuple[list[ToolSpec], str]:
@@ -72,6 +76,18 @@ def _tools_and_policy(domain: str) -> tuple[list[ToolSpec], str]:
     if hit is None:
         proto = domain_store(domain).prototype
         hit = _SPECS[domain] = ([ToolSpec.from_openai(t.openai_schema) for t in proto.get_tools()], proto.get_policy())
+    return hit
+
+
+def _domain_tools(domain: str) -> tuple[_UncheckedToolSet, list[dict[str, Any]]]:
+    """The domain's tool set and OpenAI tool list, built once per process.
+
+    The same objects every episode, so the LLM client encodes the tool list once.
+    """
+    hit = _TOOLS.get(domain)
+    if hit is None:
+        specs = _tools_and_policy(domain)[0]
+        hit = _TOOLS[domain] = (_UncheckedToolSet(specs), [s.to_openai() for s in specs])
     return hit
 
 
@@ -126,6 +142,9 @@ class Tau2Env(ToolUseEnv):
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
     - ``max_steps`` / ``max_errors``: tau2's limits (messages of both sides and tool errors);
       ``max_turns`` also caps the agent's messages (as on every gem env; default ``max_steps``).
+    - ``exact_reward``: score with tau2's ``evaluate_simulation`` itself (two fresh environments,
+      the conversation replayed) instead of the episode's own environment and gold DB hashes
+      cached per task (the default; the same rewards, see :mod:`gem_env.tau2.evaluation`).
     - ``user``: ``"auto"`` (``"llm"`` when ``user_model`` is given, else ``"scripted"``), ``"llm"``
       (tau2's user simulator on ``user_model``), ``"scripted"`` (each task's reason for call, then
       ###STOP###: an offline smoke user), a list of turns for a scripted user, or a User.
@@ -153,6 +172,7 @@ class Tau2Env(ToolUseEnv):
         max_turns: int | None = None,
         tools: str = "auto",
         tool_model: Any = None,
+        exact_reward: bool = False,
     ):
         if tools not in ("auto", "python", "tau2") or tool_model is not None:
             raise ConfigError(
@@ -192,7 +212,9 @@ class Tau2Env(ToolUseEnv):
             [_gem_task(t, domain) for t in tasks],
             tools=self.backend_tau2,
             user=user_obj,
-            reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason, judge=judge_model),
+            reward=Tau2Reward(
+                self.backend_tau2, lambda: self.termination_reason, judge=judge_model, exact=exact_reward
+            ),
             max_turns=max_turns or max_steps,
             max_tool_calls_per_turn=10**9,
             parser=parser,
@@ -218,11 +240,20 @@ class Tau2Env(ToolUseEnv):
         return obj
 
     def _setup_for(self, task: Task):
-        setup, toolset, tools = super()._setup_for(task)
-        if not isinstance(toolset, _UncheckedToolSet):
-            toolset = _UncheckedToolSet(setup.tools)
-            self._setups[task.id] = (setup, toolset, tools)
-        return setup, toolset, tools
+        hit = self._setups.get(task.id)
+        if hit is None:  # the tool set and OpenAI tool list are the domain's, shared by every episode
+            toolset, tools = _domain_tools(self.tau2_domain)
+            initial = task.initial_state if task.initial_state is not None else self.domain.initial_state
+            setup = EpisodeSetup(
+                task=task,
+                domain=self.domain,
+                tools=list(self.domain.tools),
+                policy=task.system_prompt if task.system_prompt is not None else self.domain.policy,
+                initial_state=initial,
+                initial_state_json=orjson.dumps(initial),
+            )
+            hit = self._setups[task.id] = (setup, toolset, tools)
+        return hit
 
     def _start(self, seed: int | None, options: dict[str, Any] | None) -> User:
         user = super()._start(seed, options)

@@ -24,6 +24,7 @@ from ..rewards import EpisodeOutcome, Reward, RewardResult
 from ._tau2 import require_tau2
 from .backend import Tau2ToolBackend, history_messages
 from .data import registry_name
+from .evaluation import evaluate_episode
 
 __all__ = ["Tau2Reward", "to_tau2_messages"]
 
@@ -111,13 +112,19 @@ class Tau2Reward(Reward):
         backend: The environment's tau2 backend (tasks, user-side calls, domain).
         termination: Returns tau2's termination reason for the finished episode.
         judge: An LLM backend (or model string) for NL assertions, or None.
+        exact: Run tau2's ``evaluate_simulation`` itself (two fresh environments, the conversation
+            replayed) instead of :func:`~gem_env.tau2.evaluation.evaluate_episode` (the episode's
+            own environment, the gold DB hashes computed once per task): same rewards, slower.
     """
 
     name = "tau2"
 
-    def __init__(self, backend: Tau2ToolBackend, termination: Callable[[], str], judge: Any = None):
+    def __init__(
+        self, backend: Tau2ToolBackend, termination: Callable[[], str], judge: Any = None, exact: bool = False
+    ):
         self.backend = backend
         self.termination = termination
+        self.exact = exact
         if isinstance(judge, str):
             from ..llm import make_backend
 
@@ -133,13 +140,17 @@ class Tau2Reward(Reward):
         if crit is not None and t2.RewardType.NL_ASSERTION in crit.reward_basis:
             basis = [b for b in crit.reward_basis if b != t2.RewardType.NL_ASSERTION]
             eval_task = task.model_copy(update={"evaluation_criteria": crit.model_copy(update={"reward_basis": basis})})
+        termination = t2.TerminationReason(self.termination())
+        if not self.exact and self.backend.env is not None:
+            info = evaluate_episode(t2, self.backend.store, eval_task, msgs, termination, self.backend.env)
+            return task, info, msgs
         sim = t2.SimulationRun(
             id=f"gem-{task.id}",
             task_id=str(task.id),
             start_time="",
             end_time="",
             duration=0.0,
-            termination_reason=self.termination(),
+            termination_reason=termination,
             messages=msgs,
         )
         info = t2.evaluate_simulation(

@@ -91,3 +91,23 @@ def test_gem_reward_equals_tau2_reward(domain, pick, split):
     got = [r.reward for r in score_rows(f"gem/tau2-{domain}-v0", rows, env_kwargs={"task_split": split})]
     assert dict(zip(names, got)) == dict(zip(names, expected))
     assert 1.0 in expected and 0.0 in expected  # the set holds passing and failing conversations
+
+
+FAST_CASES = [("mock", None, None), ("airline", 8, "base"), ("retail", 8, "base"), ("telecom", 4, "base")]
+
+
+@pytest.mark.parametrize(("domain", "first", "split"), FAST_CASES, ids=[c[0] for c in FAST_CASES])
+def test_episode_evaluator_equals_tau2_evaluate_simulation(domain, first, split):
+    """The default evaluator (the episode's own environment, gold DB hashes cached per task) gives
+    tau2's ``evaluate_simulation`` verdict - reward and every check - on gold and corrupted conversations."""
+    tasks = load_tasks(domain, split)
+    if first is not None:
+        tasks = tasks[:first]
+    rows = [{"task_id": t.id, "messages": conv} for t in tasks for conv in _variants(t).values()]
+    kw = {"task_split": split}
+    fast = score_rows(f"gem/tau2-{domain}-v0", rows, env_kwargs=kw)
+    exact = score_rows(f"gem/tau2-{domain}-v0", rows, env_kwargs={**kw, "exact_reward": True})
+    assert [(r.reward, r.breakdown) for r in fast] == [(r.reward, r.breakdown) for r in exact]
+    assert {r.reward for r in exact} == {0.0, 1.0}
+    again = score_rows(f"gem/tau2-{domain}-v0", rows, env_kwargs=kw)  # the gold hashes now come from the cache
+    assert [r.reward for r in again] == [r.reward for r in fast]

@@ -13,6 +13,7 @@ from gymnasium.utils.env_checker import check_env
 
 from gem_env.llm.testing.scripted import ScriptedBackend
 from gem_env.tau2 import ENV_IDS, domain_of, make_tau2_env, register_tau2_envs
+from gem_env.tau2._tau2 import require_tau2
 from gem_env.tau2.data import domain_store, load_tasks
 from gem_env.tau2.db import db_hash
 from gem_env.tau2.fidelity import gold_conversation
@@ -93,6 +94,26 @@ def test_tools_policy_and_errors_as_tau2_reports_them():
     assert unknown == "Error: Tool 'no_such_tool' not found."
     assert wrong.startswith("Error: ") and (r, term, trunc) == (0.0, False, False)
     assert env.backend.errors == 2
+    # byte for byte what tau2's Environment.get_response gives for the same calls, errors included
+    t2 = require_tau2()
+    tenv = domain_store("airline").new_environment()
+    for msg, (name, args) in zip(
+        obs["messages"][-3:],
+        [
+            ("get_reservation_details", {"reservation_id": "EHGLP3"}),
+            ("no_such_tool", {}),
+            ("get_reservation_details", {"reservation_id": 7}),
+        ],
+    ):
+        ref = tenv.get_response(t2.ToolCall(id="c", name=name, arguments=args, requestor="assistant"))
+        assert msg["content"] == ref.content
+    for name, args in [
+        ("get_user_details", {"user_id": "mia_li_3668"}),
+        ("search_direct_flight", {"origin": "JFK", "destination": "SFO", "date": "2024-05-16"}),
+        ("get_reservation_details", {"requestor": "x"}),
+    ]:
+        ref = tenv.get_response(t2.ToolCall(id="c", name=name, arguments=args, requestor="assistant"))
+        assert env.backend._run(name, args, "assistant") == (ref.content, bool(ref.error))
 
 
 def test_private_db_copies_and_snapshots():
