@@ -45,18 +45,26 @@ def history_messages(task: Any) -> list[Any]:
 class Tau2ToolBackend(ToolBackend):
     """Runs the agent's (and the user's) calls in tau2's environment for the task in play.
 
+    It also keeps tau2's step and error counts, which both sides advance (:meth:`count_steps`).
+
     Args:
         store: The domain store (parsed DBs, the environment constructor).
         tasks: tau2 ``Task`` objects by task id.
+        max_steps: tau2's ``max_steps``.
+        max_errors: tau2's ``max_errors``.
     """
 
     kind = "tau2"
 
-    def __init__(self, store: DomainStore, tasks: dict[str, Any]):
+    def __init__(self, store: DomainStore, tasks: dict[str, Any], max_steps: int = 200, max_errors: int = 10):
         self.store = store
         self.tasks = tasks
+        self.max_steps = max_steps
+        self.max_errors = max_errors
         self.env: Any = None
         self.errors = 0
+        self.steps = 0
+        self.limit: str | None = None  # "max_steps" or "too_many_errors" once tau2 would end the episode
         self.user_calls: list[UserCall] = []
         self._seq = 0
         self._plain: bool | None = None  # whether the environment class keeps tau2's get_response
@@ -74,9 +82,29 @@ class Tau2ToolBackend(ToolBackend):
             message_history=history_messages(task),
         )
         self.env = env
-        self.errors = 0
+        self.errors = self.steps = 0
+        self.limit = None
         self.user_calls = []
         self._seq = 0
+
+    def count_steps(self, n: int, *, check: bool = True) -> str | None:
+        """Count ``n`` of tau2's steps; with ``check``, apply tau2's limits as its orchestrator does.
+
+        tau2 counts a step per message (agent, user, the user's tool-call messages) and per batch
+        of tool results, and checks ``max_steps`` then ``max_errors`` after every step that does
+        not hand a tool call to the environment (the error limit wins when both are reached).
+
+        Returns:
+            tau2's termination reason once a limit is reached (``"max_steps"``,
+            ``"too_many_errors"``), else None.
+        """
+        self.steps += n
+        if check:
+            if self.steps >= self.max_steps:
+                self.limit = "max_steps"
+            if self.errors >= self.max_errors:
+                self.limit = "too_many_errors"
+        return self.limit
 
     def _run(self, name: str, arguments: dict[str, Any], requestor: str) -> tuple[str, bool]:
         """tau2's ``Environment.get_response`` for one call: (the tool message's content, error).
@@ -149,11 +177,13 @@ class Tau2ToolBackend(ToolBackend):
             self.errors,
             tuple(self.user_calls),
             self._seq,
+            self.steps,
+            self.limit,
         )
 
     def restore(self, snapshot: Any) -> None:
         """Put the environment and the recorded calls back to a ``snapshot``."""
-        db, user_db, self.errors, calls, self._seq = snapshot
+        db, user_db, self.errors, calls, self._seq, self.steps, self.limit = snapshot
         self.env = self.store.new_environment(db=db, user_db=user_db)
         self.user_calls = list(calls)
 

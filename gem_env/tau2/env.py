@@ -202,9 +202,9 @@ class Tau2Env(ToolUseEnv):
                 }
             },
         )
-        self.backend_tau2 = Tau2ToolBackend(self.store, self.tau2_tasks)
         self.max_steps = int(max_steps)
         self.max_errors = int(max_errors)
+        self.backend_tau2 = Tau2ToolBackend(self.store, self.tau2_tasks, self.max_steps, self.max_errors)
         self.termination_reason = "user_stop"
         user_obj = self._make_user(user, user_model or model, user_sampling)
         super().__init__(
@@ -262,27 +262,34 @@ class Tau2Env(ToolUseEnv):
             self._messages.extend(_history_to_gem(history))
         else:
             self._messages.append({"role": "assistant", "content": require_tau2().FIRST_AGENT_MESSAGE})
-        self.termination_reason = "user_stop"
-        self._steps = len(self._messages) - 1
+        self.termination_reason = "user_stop"  # tau2's step count starts after the greeting or history
         return user
 
     def opening_messages(self, task_id: str) -> list[dict[str, Any]]:
         """The messages this env plays itself after the system prompt when the task has a message history."""
         return _history_to_gem(history_messages(self.tau2_tasks[task_id]))
 
+    def _opened(self, turn: UserTurn) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.backend_tau2.count_steps(1)  # the user's opening words
+        return super()._opened(turn)
+
+    def _accept(self, action: Any) -> tuple[int, list[dict[str, Any]], list[Any], bool]:
+        accepted = super()._accept(action)
+        # the agent's message is one of tau2's steps; a text for the user is checked against the
+        # limits before the user answers (a user of this package then says nothing)
+        self.backend_tau2.count_steps(1, check=accepted[3])
+        return accepted
+
     def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
         terminated, truncated, info = super()._conclude(start, errors, turn)
-        self._steps += 2 if self._messages[start].get("tool_calls") else 1  # the agent's message (+ tool results)
-        self._steps += 1 if turn is not None and turn.content else 0
+        backend = self.backend_tau2
+        if self._messages[start].get("tool_calls") or (turn is not None and turn.content):
+            backend.count_steps(1)  # the tool results, or the user's words
         if truncated:
             self.termination_reason = "user_error" if info.get("truncated_by") == "user_error" else "max_steps"
-        elif not terminated:
-            why = None
-            if self.backend_tau2.errors >= self.max_errors:
-                why, self.termination_reason = "max_errors", "too_many_errors"
-            elif self._steps >= self.max_steps:
-                why, self.termination_reason = "max_steps", "max_steps"
-            if why is not None:
-                truncated = self._done = True
-                info["truncated_by"] = why
+        elif backend.limit is not None:  # as tau2, even when the user has just stopped
+            terminated, truncated = False, True
+            self._done = True
+            self.termination_reason = backend.limit
+            info["truncated_by"] = "max_errors" if backend.limit == "too_many_errors" else "max_steps"
         return terminated, truncated, info

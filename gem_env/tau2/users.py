@@ -82,6 +82,18 @@ class _Tau2User(User):
             raise ConfigError("a tau2 user must be bound to the environment's backend")
         self.task = self.backend.tasks[setup.task.id]
 
+    def _limited(self) -> bool:
+        """Whether tau2's limits ended the episode before this reply (the user then says nothing)."""
+        return self.backend is not None and self.backend.limit is not None
+
+    def _tool_round_done(self) -> bool:
+        """Count a tool round of the user (its message and the results: two of tau2's steps).
+
+        Returns:
+            True when tau2's limits end the episode after it (checked as tau2 checks after the results).
+        """
+        return self.backend is not None and self.backend.count_steps(2) is not None
+
 
 class Tau2LLMUser(_Tau2User):
     """tau2's user simulator on a gem LLM backend.
@@ -141,6 +153,8 @@ class Tau2LLMUser(_Tau2User):
         """The simulator's next turn, running its tool calls on the user's side."""
         at = len(messages)
         view = self.view(messages)
+        if self._limited():
+            return UserTurn(stop=True)
         for _ in range(self.max_tool_rounds + 1):
             kwargs = {"tools": self._tools} if self._tools else {}
             reply = await self.llm.chat(view, caller="user", **kwargs, **self.sampling)
@@ -156,6 +170,8 @@ class Tau2LLMUser(_Tau2User):
                         args = f"unreadable arguments ({exc})"
                     content = self.backend.call_user(str(fn.get("name", "")), args, at)  # type: ignore[union-attr]
                     self._state.append({"role": "tool", "tool_call_id": c.get("id"), "content": content})
+                if self._tool_round_done():
+                    return UserTurn(stop=True)
                 view = [self._system, *self._state]
                 continue
             text = (reply.content or "").strip()
@@ -205,14 +221,17 @@ class Tau2ScriptedUser(_Tau2User):
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
         """The next scripted turn (a stop once they run out)."""
-        if self._next >= len(self._turns):
+        if self._next >= len(self._turns) or self._limited():
             return UserTurn(stop=True)
         turn = self._turns[self._next]
         self._next += 1
         if isinstance(turn, dict):
-            for c in turn.get("tool_calls") or []:
+            calls = turn.get("tool_calls") or []
+            for c in calls:
                 fn = c.get("function", c)
                 self.backend.call_user(fn["name"], parse_arguments(fn.get("arguments") or {}), len(messages))  # type: ignore[union-attr]
+            if calls and self._tool_round_done():  # the turn's calls are one tool-call message
+                return UserTurn(stop=True)
             turn = turn.get("content") or ""
         return UserTurn(content=turn, stop=is_stop(turn))
 
