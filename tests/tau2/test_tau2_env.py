@@ -289,3 +289,26 @@ def test_llm_user_is_public_and_needs_a_model():
     with pytest.raises(ConfigError, match="needs a model"):
         make_tau2_env("gem/tau2-mock-v0", user="llm")
     assert Tau2LLMUser.kind == "llm"
+
+
+def test_telecom_workflow_policy_is_tau2s_telecom_workflow_domain():
+    """tau2 registers ``telecom-workflow`` (the tech-support policy as a workflow): served as
+    ``gem/tau2-telecom-workflow-v0`` and as ``policy_type="workflow"``, with tau2's policy text."""
+    t2 = require_tau2()
+    assert "telecom-workflow" in t2.registry.get_domains()
+    want = t2.registry.get_env_constructor("telecom-workflow")().get_policy()
+    manual = t2.registry.get_env_constructor("telecom")().get_policy()
+    assert want != manual and "tech_support_policy" in want
+    tid = "[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"
+    for env in (
+        make_tau2_env("gem/tau2-telecom-workflow-v0"),
+        gym.make("gem/tau2-telecom-workflow-v0").unwrapped,
+        make_tau2_env("gem/tau2-telecom-v0", policy_type="workflow"),
+    ):
+        obs, _ = env.reset(options={"task_id": tid})
+        assert obs["messages"][0] == {"role": "system", "content": want} and env.tau2_domain == "telecom"
+    obs, _ = make_tau2_env("gem/tau2-telecom-v0").reset(options={"task_id": tid})
+    assert obs["messages"][0]["content"] == manual
+    assert domain_of("gem/tau2-telecom-workflow-v0") == "telecom"
+    with pytest.raises(ConfigError, match="unknown policy_type 'workflow'"):
+        make_tau2_env("gem/tau2-airline-v0", policy_type="workflow")
