@@ -32,7 +32,7 @@ def test_import_does_not_load_tau2():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["4", "False", "False"]
+    assert r.stdout.split() == ["5", "False", "False"]  # airline, retail, telecom, mock, telecom-workflow
 
 
 def test_registration_ids_and_check_env():
