@@ -312,3 +312,38 @@ def test_telecom_workflow_policy_is_tau2s_telecom_workflow_domain():
     assert domain_of("gem/tau2-telecom-workflow-v0") == "telecom"
     with pytest.raises(ConfigError, match="unknown policy_type 'workflow'"):
         make_tau2_env("gem/tau2-airline-v0", policy_type="workflow")
+
+
+def test_nested_dates_are_copied_on_access_and_hash_exactly():
+    """A copied flight copies only the dates a tool looks up; a booking changes the episode's copy,
+    tau2's hash of the episode DB is exact, and a fork of the episode DB is independent."""
+    from tau2.utils.utils import get_dict_hash
+
+    from gem_env.tau2.db import CopyOnAccessDict, private_copy
+
+    store = domain_store("airline")
+    shared = get_dict_hash(store.db.model_dump())
+    env = store.new_environment()
+    env.make_tool_call(
+        "book_reservation",
+        user_id="mia_li_3668",
+        origin="JFK",
+        destination="SEA",
+        flight_type="one_way",
+        cabin="economy",
+        flights=[{"flight_number": "HAT136", "date": "2024-05-20"}],
+        passengers=[{"first_name": "Mia", "last_name": "Li", "dob": "1990-04-05"}],
+        payment_methods=[{"payment_id": "credit_card_4421486", "amount": 152}],
+        total_baggages=0,
+        nonfree_baggages=0,
+        insurance="no",
+    )
+    mine = env.tools.db.flights["HAT136"]
+    assert type(mine.dates) is CopyOnAccessDict
+    seats = mine.dates["2024-05-20"].available_seats["economy"]
+    assert seats == dict.__getitem__(store.db.flights, "HAT136").dates["2024-05-20"].available_seats["economy"] - 1
+    assert db_hash(env.tools.db) == get_dict_hash(env.tools.db.model_dump()) != shared
+    fork = private_copy(env.tools.db)
+    fork.flights["HAT136"].dates["2024-05-20"].available_seats["economy"] -= 5
+    assert env.tools.db.flights["HAT136"].dates["2024-05-20"].available_seats["economy"] == seats
+    assert get_dict_hash(store.db.model_dump()) == shared
