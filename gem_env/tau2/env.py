@@ -5,7 +5,8 @@ Wires the pieces: the tool backend (tau2's environment classes on a private DB c
 evaluator). What the generic env does not do the tau2 way is adjusted here: arguments are not
 schema-checked before execution (tau2 runs what the agent sends and reports the error), the
 conversation opens with tau2's greeting (or the task's message history), and tau2's limits end
-the episode (max_steps messages, max_errors tool errors) with tau2's termination reasons.
+the episode (max_steps steps counted as tau2 counts them, max_errors tool errors) with tau2's
+termination reasons.
 """
 
 from __future__ import annotations
@@ -141,8 +142,10 @@ class Tau2Env(ToolUseEnv):
     - ``task_split``: tau2's split (``base`` = all, ``train``, ``test``; telecom also ``full``,
       ``small``); None = every task of the file.
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
-    - ``max_steps`` / ``max_errors``: tau2's limits (messages of both sides and tool errors);
-      ``max_turns`` also caps the agent's messages (as on every gem env; default ``max_steps``).
+    - ``max_steps`` / ``max_errors``: tau2's limits, counted and checked as tau2's orchestrator
+      does (a step per message of either side, the user's tool-call messages included, and per
+      batch of tool results; tool errors of both sides); ``max_turns`` also caps the agent's
+      messages (as on every gem env; default ``max_steps``).
     - ``policy_type``: telecom only: ``"manual"`` (tau2's ``telecom``, the default) or
       ``"workflow"`` (tau2's ``telecom-workflow``: the tech-support policy as a workflow; same
       tools, DB and tasks); the id ``gem/tau2-telecom-workflow-v0`` sets it.

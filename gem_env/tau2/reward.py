@@ -1,9 +1,12 @@
 """The tau2 reward: tau2's own ``evaluate_simulation`` on the episode, every part reported.
 
-The gem conversation (plus the user's own tool calls in telecom) becomes tau2 messages and a
-``SimulationRun`` with the episode's termination reason; tau2's evaluator then replays it on fresh
-environments (through the cheap-copy constructor registered in tau2's registry as ``gem-<domain>``)
-and combines the checks the task's ``reward_basis`` names: DB, ENV_ASSERTION, COMMUNICATE, ACTION.
+The gem conversation (plus the user's own tool calls in telecom) becomes tau2 messages; tau2's
+verdict on them combines the checks the task's ``reward_basis`` names: DB, ENV_ASSERTION,
+COMMUNICATE, ACTION. By default it comes from :func:`~gem_env.tau2.evaluation.evaluate_episode`
+(the episode's own environment as the predicted one, the gold DB hashes computed once per task);
+``exact=True`` builds a ``SimulationRun`` and runs tau2's ``evaluate_simulation`` itself, which
+replays the conversation on fresh environments (through the cheap-copy constructor registered in
+tau2's registry as ``gem-<domain>``).
 NL_ASSERTION: tau2 judges them with its own litellm model; here they are judged by gem's judge
 backend with tau2's prompt (``tau2_nl_assertions``) when a judge is given, otherwise reported as
 ``"not scored"`` - and a task whose reward_basis needs them then gets reward 0, never a silent pass.
