@@ -5,7 +5,10 @@
   the episode a copy-on-access private copy of a DB parsed once per process.
 - tool step: one read call through tau2's ``Environment.get_response`` (what tau2's orchestrator
   does per call) vs one gem ``env.step`` carrying the same call (conversation kept short by a
-  reset every 20 steps), alternating; the overhead is the median of the paired differences.
+  reset every 20 steps), in rotating order; the overhead is the median of the paired differences. gem's
+  backend runs what ``get_response`` runs except its ``logger.debug(f"Response: {resp}")`` line, whose
+  f-string formats the result even when the log is off; a third timing, the call without that line,
+  gives gem's own overhead.
 - reward: tau2's ``evaluate_simulation`` on its own registered domain vs gem's reward (the same
   evaluator on cheap copies, DB compared by signature) for the gold conversation of one task.
 
@@ -77,22 +80,42 @@ def main() -> None:
         "content": None,
         "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": call[name]}}],
     }
-    theirs, mine, diffs = [], [], []
-    for i in range(args.steps):  # paired: tau2's call and gem's step alternate, so load hits both alike
+    def bare_call() -> str:  # get_response's work without its debug line (what gem's backend runs)
+        try:
+            resp = tenv.make_tool_call(name, requestor="assistant", **call[name])
+            tenv.sync_tools()
+        except Exception as e:
+            resp = f"Error: {e}"
+        return tenv.to_json_str(resp)
+
+    def tau2_call() -> None:
+        tenv.get_response(tc)
+
+    def gem_step() -> None:
+        env.step(action)
+
+    timed = {"tau2": tau2_call, "gem": gem_step, "bare": bare_call}
+    orders = [("tau2", "gem", "bare"), ("gem", "bare", "tau2"), ("bare", "tau2", "gem")]
+    took: dict[str, list[float]] = {k: [] for k in timed}
+    for i in range(args.steps):  # paired and in rotating order, so load and cache effects hit all alike
         if i % 20 == 0:
             env.reset(options={"task_id": env.tasks[0].id})
             env.step(action)  # the first read copies the entry into the episode's DB
-        t0 = time.perf_counter()
-        tenv.get_response(tc)
-        t1 = time.perf_counter()
-        env.step(action)
-        t2_ = time.perf_counter()
-        theirs.append(t1 - t0)
-        mine.append(t2_ - t1)
-        diffs.append((t2_ - t1) - (t1 - t0))
+        for key in orders[i % 3]:
+            t0 = time.perf_counter()
+            timed[key]()
+            took[key].append(time.perf_counter() - t0)
+    theirs, mine, bare = took["tau2"], took["gem"], took["bare"]
+    diffs = [m - t for m, t in zip(mine, theirs)]
+    bare_diffs = [m - b for m, b in zip(mine, bare)]
     print(
         f"tool step ({name}): tau2 get_response {_median_us(theirs):.1f} us, gem env.step {_median_us(mine):.1f} us "
         f"(medians of {args.steps}) -> overhead {_median_us(diffs):.1f} us (median of paired differences)"
+    )
+    print(
+        f"  the same call without get_response's debug f-string (make_tool_call, sync_tools, to_json_str: what "
+        f"gem's backend runs) {_median_us(bare):.1f} us -> gem's own overhead {_median_us(bare_diffs):.1f} us "
+        f"(median of paired differences)"
     )
 
     conv = gold_conversation(task)

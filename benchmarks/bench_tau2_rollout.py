@@ -6,7 +6,9 @@ user requests - tau2's user simulator prompt, run through gem's ``openai:`` back
 opening ("Task <id>: <reason for call>") and then ``###STOP###`` once the agent has answered.
 The client is ``arollout`` over ``gem/tau2-<domain>-v0`` with an ``LLMAgent``; every episode is
 scored by tau2's evaluator. The figure is the server's ideal time (requests x latency / slots)
-over the wall time, as in ``bench_rollout.py``.
+over the wall time, as in ``bench_rollout.py``. Baselines in the same run: the bare LLM client
+sending the rollout's agent requests again (no env, no user, no reward), and ``bench_rollout.py``'s
+replayed-user rollout of a bundled domain (python tools) with the same settings.
 
     python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 300] [--latency 0.1] [--slots 64] [--http direct]
 """
@@ -98,6 +100,32 @@ async def run(url: str, domain: str, episodes: int, concurrency: int, http: str)
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
 
 
+async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
+    """The bare LLM client sends the rollout's agent requests again; return (requests, wall s, client CPU s)."""
+    from gem_env.llm import make_backend
+
+    requests = [
+        (r.messages[:j], r.tools)
+        for r in records
+        for j, m in enumerate(r.messages)
+        if m["role"] == "assistant" and j > 1
+    ]
+    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
+    await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
+    queue = iter(requests)
+
+    async def worker() -> None:
+        for msgs, tools in queue:
+            await backend.chat(msgs, tools=tools, caller="bare")
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        await backend.aclose()
+    return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", default="airline")
@@ -106,6 +134,11 @@ def main() -> None:
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=96)
     ap.add_argument("--http", default="direct", help="openai backend transport: direct, aiohttp, httpx")
+    ap.add_argument(
+        "--baseline-domain",
+        default="photo-framing",
+        help="bundled domain for the replayed-user baseline (bench_rollout.py's run, same settings); '' skips it",
+    )
     args = ap.parse_args()
     from gem_env.llm.testing.loopback import loopback_server_process
 
@@ -113,6 +146,16 @@ def main() -> None:
         responder=Tau2Responder(args.domain), latency_s=args.latency, max_concurrency=args.slots
     ) as url:
         records, seconds, requests, cpu = asyncio.run(run(url, args.domain, args.episodes, args.concurrency, args.http))
+        bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http))
+    base = None
+    if args.baseline_domain:
+        from bench_rollout import OracleResponder
+        from bench_rollout import run as run_bundled
+
+        with loopback_server_process(
+            responder=OracleResponder(args.baseline_domain), latency_s=args.latency, max_concurrency=args.slots
+        ) as url:
+            base = asyncio.run(run_bundled(url, args.baseline_domain, args.episodes, args.concurrency, args.http))
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -126,8 +169,21 @@ def main() -> None:
     )
     print(
         f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
-        f"client CPU {cpu:.1f}s = {cpu / requests * 1000:.2f} ms per request; peak RSS {peak_mb:.0f} MiB"
+        f"client CPU {cpu:.1f}s = {cpu / requests * 1000:.2f} ms per request; peak RSS {peak_mb:.0f} MiB; "
+        f"the ideal rate needs <= {args.latency / args.slots * 1000:.2f} ms per request on one core"
     )
+    print(
+        f"baseline, bare LLM client sending the rollout's {bare_n} agent requests (no env, no user): "
+        f"{bare_cpu / bare_n * 1000:.2f} ms per request ({bare_n * args.latency / args.slots / bare_s:.1%} of ideal)"
+    )
+    if base is not None:
+        b_records, b_seconds, b_requests, b_cpu = base
+        b_ideal = b_requests * args.latency / args.slots
+        print(
+            f"baseline, bench_rollout.py's replayed-user rollout ({args.baseline_domain}, python tools, "
+            f"{len(b_records)} episodes, {b_requests} requests): {b_ideal / b_seconds:.1%} of ideal, "
+            f"client CPU {b_cpu / b_requests * 1000:.2f} ms per request"
+        )
 
 
 if __name__ == "__main__":

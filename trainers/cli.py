@@ -179,6 +179,9 @@ def eval_cmd(
         help="OpenAI-compatible server URL (openai:); repeat it (or name a file of URLs) for a pool of replicas.",
     ),
     user_model: str | None = typer.Option(None, "--user-model", help="Model string for LLM users."),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Model string for judged reward parts (tau2 NL assertions, rubrics)."
+    ),
     threshold: float = typer.Option(1.0, "--threshold", help="Reward counted as a success."),
     resume: bool = typer.Option(False, "--resume", help="Continue the evaluation in -o (finished episodes kept)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the evaluation in -o."),
@@ -207,7 +210,7 @@ def eval_cmd(
         sampling=sampling or None,
         threshold=threshold,
         backend_options={"base_url": urls if len(urls) > 1 else urls[0]} if urls else None,
-        env_kwargs={"user_model": user_model} if user_model else None,
+        env_kwargs={k_: v for k_, v in (("user_model", user_model), ("judge_model", judge_model)) if v} or None,
         role_sampling=parse_sampling(sampling_opts),
         tool_choice=tool_choice,
         resume=resume,

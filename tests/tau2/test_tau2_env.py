@@ -13,6 +13,7 @@ from gymnasium.utils.env_checker import check_env
 
 from gem_env.llm.testing.scripted import ScriptedBackend
 from gem_env.tau2 import ENV_IDS, domain_of, make_tau2_env, register_tau2_envs
+from gem_env.tau2._tau2 import require_tau2
 from gem_env.tau2.data import domain_store, load_tasks
 from gem_env.tau2.db import db_hash
 from gem_env.tau2.fidelity import gold_conversation
@@ -31,7 +32,7 @@ def test_import_does_not_load_tau2():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["4", "False", "False"]
+    assert r.stdout.split() == ["5", "False", "False"]  # airline, retail, telecom, mock, telecom-workflow
 
 
 def test_registration_ids_and_check_env():
@@ -93,6 +94,26 @@ def test_tools_policy_and_errors_as_tau2_reports_them():
     assert unknown == "Error: Tool 'no_such_tool' not found."
     assert wrong.startswith("Error: ") and (r, term, trunc) == (0.0, False, False)
     assert env.backend.errors == 2
+    # byte for byte what tau2's Environment.get_response gives for the same calls, errors included
+    t2 = require_tau2()
+    tenv = domain_store("airline").new_environment()
+    for msg, (name, args) in zip(
+        obs["messages"][-3:],
+        [
+            ("get_reservation_details", {"reservation_id": "EHGLP3"}),
+            ("no_such_tool", {}),
+            ("get_reservation_details", {"reservation_id": 7}),
+        ],
+    ):
+        ref = tenv.get_response(t2.ToolCall(id="c", name=name, arguments=args, requestor="assistant"))
+        assert msg["content"] == ref.content
+    for name, args in [
+        ("get_user_details", {"user_id": "mia_li_3668"}),
+        ("search_direct_flight", {"origin": "JFK", "destination": "SFO", "date": "2024-05-16"}),
+        ("get_reservation_details", {"requestor": "x"}),
+    ]:
+        ref = tenv.get_response(t2.ToolCall(id="c", name=name, arguments=args, requestor="assistant"))
+        assert env.backend._run(name, args, "assistant") == (ref.content, bool(ref.error))
 
 
 def test_private_db_copies_and_snapshots():
@@ -268,3 +289,61 @@ def test_llm_user_is_public_and_needs_a_model():
     with pytest.raises(ConfigError, match="needs a model"):
         make_tau2_env("gem/tau2-mock-v0", user="llm")
     assert Tau2LLMUser.kind == "llm"
+
+
+def test_telecom_workflow_policy_is_tau2s_telecom_workflow_domain():
+    """tau2 registers ``telecom-workflow`` (the tech-support policy as a workflow): served as
+    ``gem/tau2-telecom-workflow-v0`` and as ``policy_type="workflow"``, with tau2's policy text."""
+    t2 = require_tau2()
+    assert "telecom-workflow" in t2.registry.get_domains()
+    want = t2.registry.get_env_constructor("telecom-workflow")().get_policy()
+    manual = t2.registry.get_env_constructor("telecom")().get_policy()
+    assert want != manual and "tech_support_policy" in want
+    tid = "[mobile_data_issue]airplane_mode_on|data_mode_off[PERSONA:None]"
+    for env in (
+        make_tau2_env("gem/tau2-telecom-workflow-v0"),
+        gym.make("gem/tau2-telecom-workflow-v0").unwrapped,
+        make_tau2_env("gem/tau2-telecom-v0", policy_type="workflow"),
+    ):
+        obs, _ = env.reset(options={"task_id": tid})
+        assert obs["messages"][0] == {"role": "system", "content": want} and env.tau2_domain == "telecom"
+    obs, _ = make_tau2_env("gem/tau2-telecom-v0").reset(options={"task_id": tid})
+    assert obs["messages"][0]["content"] == manual
+    assert domain_of("gem/tau2-telecom-workflow-v0") == "telecom"
+    with pytest.raises(ConfigError, match="unknown policy_type 'workflow'"):
+        make_tau2_env("gem/tau2-airline-v0", policy_type="workflow")
+
+
+def test_nested_dates_are_copied_on_access_and_hash_exactly():
+    """A copied flight copies only the dates a tool looks up; a booking changes the episode's copy,
+    tau2's hash of the episode DB is exact, and a fork of the episode DB is independent."""
+    from tau2.utils.utils import get_dict_hash
+
+    from gem_env.tau2.db import CopyOnAccessDict, private_copy
+
+    store = domain_store("airline")
+    shared = get_dict_hash(store.db.model_dump())
+    env = store.new_environment()
+    env.make_tool_call(
+        "book_reservation",
+        user_id="mia_li_3668",
+        origin="JFK",
+        destination="SEA",
+        flight_type="one_way",
+        cabin="economy",
+        flights=[{"flight_number": "HAT136", "date": "2024-05-20"}],
+        passengers=[{"first_name": "Mia", "last_name": "Li", "dob": "1990-04-05"}],
+        payment_methods=[{"payment_id": "credit_card_4421486", "amount": 152}],
+        total_baggages=0,
+        nonfree_baggages=0,
+        insurance="no",
+    )
+    mine = env.tools.db.flights["HAT136"]
+    assert type(mine.dates) is CopyOnAccessDict
+    seats = mine.dates["2024-05-20"].available_seats["economy"]
+    assert seats == dict.__getitem__(store.db.flights, "HAT136").dates["2024-05-20"].available_seats["economy"] - 1
+    assert db_hash(env.tools.db) == get_dict_hash(env.tools.db.model_dump()) != shared
+    fork = private_copy(env.tools.db)
+    fork.flights["HAT136"].dates["2024-05-20"].available_seats["economy"] -= 5
+    assert env.tools.db.flights["HAT136"].dates["2024-05-20"].available_seats["economy"] == seats
+    assert get_dict_hash(store.db.model_dump()) == shared

@@ -144,3 +144,61 @@ def test_gem_eval_runs_tau2_episodes_with_an_llm_user(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text().splitlines()]
     assert len(rows) == 6 and all(r["messages"][2]["content"] == said for r in rows)
     assert json.loads((tmp_path / "results.json").read_text())["summary"]["k"] == 2
+
+
+def test_gem_eval_judges_nl_assertions_with_the_judge_model(tmp_path):
+    """``gem eval --judge-model``: NL assertions judged by gem's judge backend; a task whose reward
+    basis holds NL_ASSERTION passes or fails on the judge's verdict."""
+    from gem_env.llm.testing.scripted import ScriptedBackend
+    from trainers.evaluate import evaluate
+
+    task = next(t for t in load_tasks("mock", None) if t.id == "create_task_1_nl_eval")
+    rec = orjson.loads(task.model_dump_json())
+    rec["evaluation_criteria"]["reward_basis"] = ["DB", "NL_ASSERTION"]
+    path = tmp_path / "tasks.json"
+    path.write_bytes(orjson.dumps([rec]))
+    n = len(task.evaluation_criteria.nl_assertions)
+    agent = ScriptedBackend(lambda messages, tools, rf, sampling: {"role": "assistant", "content": "Done."})
+    user = ScriptedBackend(
+        lambda messages, tools, rf, sampling: {
+            "role": "assistant",
+            "content": "Create a task." if len(messages) <= 2 else "Thanks. ###STOP###",
+        }
+    )
+    rewards = {}
+    for met in (True, False):
+        verdict = {"results": [{"expectedOutcome": f"a{i}", "reasoning": "r", "metExpectation": met} for i in range(n)]}
+        judge = ScriptedBackend([{"role": "assistant", "content": json.dumps(verdict)}] * 2)
+        out = tmp_path / f"eval-{met}"
+        evaluate(
+            agent,
+            ["gem/tau2-mock-v0"],
+            k=2,
+            output_dir=out,
+            env_kwargs={"user_model": user, "judge_model": judge, "task_split": None, "tasks_path": str(path)},
+        )
+        rows = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
+        bds = [r["meta"]["extra"]["breakdown"] for r in rows]
+        assert len(judge.calls) == 2 and all(len(b["details"]["nl_assertions"]) == n for b in bds)
+        assert all(b["nl_assertion"] == float(met) for b in bds)
+        rewards[met] = [r["meta"]["extra"]["reward"] for r in rows]
+    assert rewards == {True: [1.0, 1.0], False: [0.0, 0.0]}
+
+
+def test_gem_eval_cli_passes_the_judge_model(monkeypatch, tmp_path):
+    import trainers.evaluate
+
+    seen = {}
+
+    class Result:
+        table = "table"
+
+    def fake(model, envs, **kwargs):
+        seen.update(kwargs, model=model)
+        return Result()
+
+    monkeypatch.setattr(trainers.evaluate, "evaluate", fake)
+    args = ["eval", "--suite", "tau2", "--model", "scripted:", "--user-model", "openai:u", "--judge-model", "openai:j"]
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "e")])
+    assert res.exit_code == 0, res.output
+    assert seen["suite"] == "tau2" and seen["env_kwargs"] == {"user_model": "openai:u", "judge_model": "openai:j"}
