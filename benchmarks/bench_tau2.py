@@ -80,6 +80,7 @@ def main() -> None:
         "content": None,
         "tool_calls": [{"id": "c", "type": "function", "function": {"name": name, "arguments": call[name]}}],
     }
+
     def bare_call() -> str:  # get_response's work without its debug line (what gem's backend runs)
         try:
             resp = tenv.make_tool_call(name, requestor="assistant", **call[name])

@@ -196,7 +196,9 @@ class DomainStore:
                 "'workflow', the other domains only their one policy"
             )
         mod = domain_module(self.domain)
-        env = mod.env.get_environment(db=private_copy(self.db), user_db=private_copy(self.user_db), policy_type="workflow")
+        env = mod.env.get_environment(
+            db=private_copy(self.db), user_db=private_copy(self.user_db), policy_type="workflow"
+        )
         return str(env.get_policy())
 
     @property
