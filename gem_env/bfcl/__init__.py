@@ -58,31 +58,19 @@ def register_bfcl_envs(**kwargs: Any) -> list[str]:
     """
     if not bfcl_available():
         return []
-    import gymnasium as gym
-    from gymnasium.envs.registration import registry
+    from ..suite_ids import register_ids
 
-    for c in CATEGORIES:
-        eid = env_id_for(c)
-        want = {"category": c, **kwargs}
-        spec = registry.get(eid)
-        if spec is not None and spec.kwargs == want:
-            continue
-        if spec is not None:
-            del registry[eid]
-        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None, disable_env_checker=True)
+    register_ids({env_id_for(c): {"category": c, **kwargs} for c in CATEGORIES}, ENTRY_POINT)
     return list(ENV_IDS)
 
 
 def make_bfcl_env(env_id: str, **kwargs: Any) -> Any:
     """Build the env of a BFCL id directly (same as ``gym.make(env_id, **kwargs).unwrapped``)."""
-    from tools_registry.errors import ConfigError
+    from ..suite_ids import unknown_id
 
     category = category_of(env_id)
     if category is None:
-        import difflib
-
-        near = difflib.get_close_matches(env_id, ENV_IDS, n=1)
-        raise ConfigError(f"not a BFCL env id: {env_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        raise unknown_id("BFCL", env_id, ENV_IDS)
     from .env import BFCLMultiTurnEnv
 
     return BFCLMultiTurnEnv(category, **kwargs)

@@ -68,32 +68,23 @@ def register_tau2_envs(**kwargs: Any) -> list[str]:
     """Register the tau2 env ids with Gymnasium when tau2 is installed (cheap: nothing imported)."""
     if not tau2_available():
         return []
-    import gymnasium as gym
-    from gymnasium.envs.registration import registry
+    from ..suite_ids import register_ids
 
+    entries = {}
     for d in (*DOMAINS, *VARIANTS):
-        eid = env_id_for(d)
         domain, opts = VARIANTS.get(d, (d, {}))
-        want = {"domain": domain, **opts, **kwargs}
-        spec = registry.get(eid)
-        if spec is not None and spec.kwargs == want:
-            continue
-        if spec is not None:
-            del registry[eid]
-        gym.register(id=eid, entry_point=ENTRY_POINT, kwargs=want, max_episode_steps=None, disable_env_checker=True)
+        entries[env_id_for(d)] = {"domain": domain, **opts, **kwargs}
+    register_ids(entries, ENTRY_POINT)
     return list(ENV_IDS)
 
 
 def make_tau2_env(env_id: str, **kwargs: Any) -> Any:
     """Build the env of a tau2 id directly (same as ``gym.make(env_id, **kwargs).unwrapped``)."""
-    from tools_registry.errors import ConfigError
+    from ..suite_ids import unknown_id
 
     name = name_of(env_id)
     if name is None:
-        import difflib
-
-        near = difflib.get_close_matches(env_id, ENV_IDS, n=1)
-        raise ConfigError(f"not a tau2 env id: {env_id!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        raise unknown_id("tau2", env_id, ENV_IDS)
     from .env import Tau2Env
 
     domain, opts = VARIANTS.get(name, (name, {}))
