@@ -35,7 +35,7 @@ from .llm.pool import episode_affinity
 
 __all__ = ["EpisodeRecord", "RolloutSummary", "arollout", "arun_episode", "rollout", "run_episode"]
 
-YOUNG_GC_THRESHOLD = 50_000  # arollout's default young-generation GC threshold (young_gc_threshold)
+YOUNG_GC_THRESHOLD = 5_000  # arollout's default young-generation GC threshold (young_gc_threshold)
 
 
 @dataclass
@@ -353,8 +353,10 @@ def young_gc_threshold(threshold: int = YOUNG_GC_THRESHOLD) -> Any:
     """Raise Python's young-generation GC threshold while the block runs (never lowers it).
 
     A rollout allocates many short-lived containers per request (HTTP replies, messages, tool
-    states); with Python's default threshold (700) the collector runs every few requests and
-    costs about a sixth of the rollout's CPU (``benchmarks/bench_rollout.py``). Nested and
+    states); with Python's default threshold (700) the collector runs every few requests, and
+    the older generations it promotes into are scanned again and again: about a sixth of the
+    rollout's CPU (``benchmarks/bench_rollout.py --gc-threshold 0`` shows it). 5,000 removes most
+    of that while each pause stays short (a long pause stalls every episode in flight). Nested and
     concurrent uses share one setting; the first one in saves Python's thresholds, the last one
     out restores them unless something else changed them meanwhile.
     """

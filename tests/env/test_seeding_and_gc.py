@@ -1,4 +1,4 @@
-"""reset(seed=...) seeds as gymnasium does, although the generator is built only when first used."""
+"""Costs kept off the episode path without changing behaviour: lazy seeding, the rollout's GC threshold."""
 
 import gymnasium as gym
 import pytest
@@ -43,3 +43,41 @@ def test_bad_seed_is_refused_at_reset(bad):
     env = make_env("photo-framing", tools="python")
     with pytest.raises(gym.error.Error, match="Seed must be"):
         env.reset(seed=bad)
+
+
+def test_rollout_raises_the_young_gc_threshold_only_while_it_runs():
+    import gc
+
+    from gem_env.rollout import YOUNG_GC_THRESHOLD, rollout, young_gc_threshold
+
+    before = gc.get_threshold()
+    seen = []
+
+    from gem_env.agents import Agent
+
+    class Probe(Agent):
+        name = "probe"
+
+        def clone(self):
+            return self
+
+        def reset(self, task=None, seed=None):
+            seen.append(gc.get_threshold()[0])
+
+        async def act(self, obs):
+            return {"role": "assistant", "content": "done"}
+
+    rollout("photo-framing", Probe(), 2, concurrency=2)
+    assert seen and all(t == max(YOUNG_GC_THRESHOLD, before[0]) for t in seen)
+    assert gc.get_threshold() == before
+    rollout("photo-framing", Probe(), 1, gc_threshold=None)
+    assert seen[-1] == before[0], "None leaves Python's setting"
+    with young_gc_threshold(10):  # never lowers it
+        assert gc.get_threshold()[0] == before[0]
+    gc.set_threshold(12345, *before[1:])
+    try:
+        with young_gc_threshold():
+            gc.set_threshold(777, *before[1:])  # changed by someone else meanwhile: kept
+        assert gc.get_threshold()[0] == 777
+    finally:
+        gc.set_threshold(*before)
