@@ -39,7 +39,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None)
     args = ap.parse_args()
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    from trainers.testing import gain_p_value, grpo_rewards, mixed_sft, sampled_rewards, synth_domains
+    from trainers.learning import gain_p_value, grpo_rewards, mixed_sft, sampled_rewards
+    from trainers.testing import synth_domains
 
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
