@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 ENV = "gem/photo-framing-v0"
 #: A question answered from the records, and a cancellation (a write the reward checks in the final state).
 TASKS = "order_status_ready,cancel_received_order"
-#: Enough updates for the tiny model to memorise two episodes (loss < 0.03 after ~60 at lr 2e-2); see docs/learning.md.
+#: Enough updates for the tiny model to memorise two episodes (loss < 0.03 after ~60); see docs/learning.md.
 SFT_FLAGS = [
     "--epochs",
-    "60",
+    "80",
     "--lr",
-    "3e-2",
+    "2e-2",
     "--batch-size",
     "2",
     "--grad-accum",
