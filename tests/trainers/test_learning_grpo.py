@@ -6,9 +6,8 @@ call it picks the right ticket id or the garbled one about half the time. The sa
 (temperature 1, independent per-turn seeds) before and after a few GRPO steps must differ by more
 than chance: the one-sided Fisher exact p-value of the gain (``trainers.learning.gain_p_value``)
 must be below 0.01. If GRPO did nothing, both evaluations would draw from one success rate and the
-p-value would be below 0.01 in at most 1 run in 100. That check takes minutes (opt-in); the suite's
-shorter one reads the exact probability of the right argument before and after two GRPO steps
-(``trainers.learning.decision_probabilities``).
+p-value would be below 0.01 in at most 1 run in 100. A second test reads the exact probability of
+the right argument before and after two GRPO steps (``trainers.learning.decision_probabilities``).
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ def mixed(tmp_path_factory):
 
 @pytest.mark.slow
 def test_grpo_steps_raise_the_probability_of_the_right_argument(mixed, tmp_path):
-    """In the suite: two GRPO steps move the exact probability of the right ticket id from about 1/2 up."""
+    """Two GRPO steps move the exact probability of the right ticket id up from about 1/2."""
     from trainers.learning import decision_probabilities, grpo_rewards
 
     root, env_ids, sft = mixed
@@ -48,7 +47,6 @@ def test_grpo_steps_raise_the_probability_of_the_right_argument(mixed, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.long_training  # about 3 to 5 minutes on a shared 2-core CPU: run with GEM_LONG_TRAINING=1
 def test_grpo_raises_the_sampled_reward_beyond_chance(mixed, tmp_path):
     from trainers.learning import gain_p_value, grpo_rewards, sampled_rewards
 
