@@ -3,12 +3,13 @@
     python benchmarks/grpo_diagnose.py --model runs/sft --env OUT/domains/synth-customer-support-33ea1bae
     python benchmarks/grpo_diagnose.py --model runs/sft --env gem/photo-framing-v0 --tasks cancel_received_order
 
-It builds the trainer ``gem train grpo`` builds (``trainers.grpo.build_grpo_trainer``), runs one
-optimizer step, and prints what TRL trained on: each episode's env reward, its advantage, the number
-of completion tokens with loss (model tokens) and without (environment tokens), and the completion
-text with the loss-carrying spans between ``[[`` and ``]]`` (``--full``; else the first and last of
-them). It then checks the group layout (every group of ``num_generations`` rows is one task) and
-that the loss mask covers exactly the model's own tokens.
+It builds the trainer ``gem train grpo`` builds (``trainers.grpo.build_grpo_trainer``, with
+``learn_grpo.py``'s episode limits and ``--lr``; one step of 8 episodes), runs one optimizer step, and prints what TRL trained on: each
+episode's env reward, its advantage, the number of completion tokens with loss (the model's own) and
+without (the environment's), and the completion with the loss-carrying spans between ``[[`` and
+``]]`` (all of them with ``--full``; else the first two and the last). It also says whether every
+group of ``num_generations`` rows is one task, and ``--dump`` writes the rows (ids, loss mask,
+reward, advantage) as JSON.
 """
 
 from __future__ import annotations
