@@ -4,6 +4,8 @@
     python benchmarks/learn_sft.py --tasks order_status_ready,other_persons_order_refused --epochs 40
     python benchmarks/learn_sft.py --synth 4                        # 4 domains from `gem synth run --model fake`
 
+Synthesized domains run on their compiled tools (``tools="compiled"``, docs/compile.md).
+
 Prints, every ``--eval-every`` epochs, the training loss and the mean env reward of greedy episodes
 (``trainers.evaluate``, the code behind ``gem eval``) on the tasks trained on. The model is a tiny
 random Qwen3 (TRL's qwen3.jinja) whose BPE is fitted to the domain (``trainers.testing``); the
@@ -21,7 +23,9 @@ import time
 from pathlib import Path
 
 
-def _eval(model_dir: Path, env_ids: list[str], tasks: list[str] | None, out: Path, max_tokens: int) -> float:
+def _eval(
+    model_dir: Path, env_ids: list[str], tasks: list[str] | None, out: Path, max_tokens: int, env_kwargs: dict | None
+) -> float:
     from trainers.evaluate import evaluate
 
     res = evaluate(
@@ -30,6 +34,7 @@ def _eval(model_dir: Path, env_ids: list[str], tasks: list[str] | None, out: Pat
         k=1,
         tasks=tasks,
         sampling={"temperature": 0.0, "max_tokens": max_tokens},
+        env_kwargs=env_kwargs,
         output_dir=out,
     )
     return float(res.summary["overall"]["avg@k"])
@@ -62,15 +67,18 @@ def main() -> None:
         root.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         env_ids = [str(p) for p in synth_domains(root / "synth")][: args.synth] if args.synth else [args.env]
+        env_kwargs = {"tools": "compiled"} if args.synth else None
         tasks = args.tasks.split(",") if args.tasks else None
         rows = root / "rows.jsonl"
         rows.unlink(missing_ok=True)
-        rewards = write_rollouts(env_ids, rows, tasks=tasks)
+        rewards = write_rollouts(env_ids, rows, tasks=tasks, env_kwargs=env_kwargs)
         base = build_domain_model(root / "base", env_ids, hidden_size=args.hidden)
         print(
             f"{len(rewards)} oracle episodes (mean reward {sum(rewards) / len(rewards):.2f}); "
             f"setup {time.perf_counter() - started:.0f}s; device: CPU ({torch.get_num_threads()} threads)"
         )
+        base_reward = _eval(base, env_ids, tasks, root / "eval-base", args.max_tokens, env_kwargs)
+        print(f"before training: greedy reward {base_reward:.3f}", flush=True)
         extra = {}
         if args.link:
             (root / "broken.jinja").write_text(broken_template(args.link), encoding="utf-8")
@@ -87,7 +95,7 @@ def main() -> None:
                 save_trained_template(processing_class, trained_template(processing_class), snap)
                 losses = [h["loss"] for h in state.log_history if "loss" in h]
                 t0 = time.perf_counter()
-                reward = _eval(snap, env_ids, tasks, root / f"eval-{epoch}", args.max_tokens)
+                reward = _eval(snap, env_ids, tasks, root / f"eval-{epoch}", args.max_tokens, env_kwargs)
                 curve.append(
                     {
                         "epoch": epoch,
@@ -130,6 +138,7 @@ def main() -> None:
                     "rows": res.mask.rows_kept,
                     "tokens_per_row": res.mask.tokens / max(1, res.mask.rows_kept),
                     "link_broken": args.link,
+                    "reward_before": base_reward,
                     "curve": curve,
                     "seconds": round(secs, 1),
                 },

@@ -11,6 +11,7 @@ and random text: the lower bound). :func:`make_agent` builds one from a string
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -23,7 +24,18 @@ from tools_registry.validation import ToolSet
 from .role_sampling import TOOL_CHOICES, role_sampling
 from .spaces import AssistantMessageSpace, random_text
 
-__all__ = ["Agent", "LLMAgent", "OracleAgent", "RandomAgent", "check_agent_spec", "make_agent"]
+__all__ = ["Agent", "LLMAgent", "OracleAgent", "RandomAgent", "check_agent_spec", "make_agent", "turn_seed"]
+
+
+def turn_seed(seed: int, task_id: str | None, turn: int) -> int:
+    """The sampling seed of one assistant turn: a 31-bit hash of (task id, episode seed, turn index).
+
+    Every turn of an episode, and the same episode seed on another task, gets its own random stream.
+    One seed for all calls would replay the same random numbers at every turn (and on every task
+    with the same episode seed), so sampled rewards would not be independent draws.
+    """
+    digest = hashlib.blake2b(f"{task_id}\x00{seed}\x00{turn}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "little") & 0x7FFFFFFF
 
 
 class Agent(ABC):
@@ -53,7 +65,8 @@ class LLMAgent(Agent):
         backend: An ``LLMBackend`` or a model string (``openai:...``, ``vllm:...``, ``hf:...``).
         sampling: Sampling options for every call (e.g. ``{"temperature": 0.7, "max_tokens": 1024}``);
             defaults: ``ROLE_DEFAULTS["agent"]``, then the backend's ``default_sampling``.
-        seed_sampling: Pass the episode seed as the sampling ``seed`` (reproducible where served).
+        seed_sampling: Send a sampling ``seed`` derived from the episode seed, the task and the turn
+            (:func:`turn_seed`; reproducible where served, independent across turns and tasks).
         tool_choice: ``"auto"``, ``"required"`` (force a tool call), ``"none"`` or an OpenAI
             ``{"type": "function", "function": {"name": ...}}``; sent only on turns that offer tools.
             None sends nothing (the server's default, ``auto``).
@@ -84,10 +97,12 @@ class LLMAgent(Agent):
         self.seed_sampling = seed_sampling
         self.name = getattr(backend, "name", "llm")
         self._seed: int | None = None
+        self._task_id: str | None = None
 
     def reset(self, task: Task | None = None, seed: int | None = None) -> None:
-        """Remember the episode's seed (used as the sampling seed when ``seed_sampling``)."""
+        """Remember the episode's seed and task (the sampling seeds derive from them when ``seed_sampling``)."""
         self._seed = seed
+        self._task_id = task.id if task is not None else None
 
     async def aclose(self) -> None:
         """Close the model backend."""
@@ -102,7 +117,7 @@ class LLMAgent(Agent):
         return twin
 
     def used_sampling(self) -> dict[str, Any]:
-        """The options every call sends (the episode seed and, on turns with tools, ``tool_choice`` added)."""
+        """The options every call sends (a per-turn seed and, on turns with tools, ``tool_choice`` added)."""
         out = dict(self.sampling)
         if self.tool_choice is not None:
             out["tool_choice"] = self.tool_choice
@@ -112,7 +127,8 @@ class LLMAgent(Agent):
         """Ask the model for the next assistant message given the observation."""
         sampling = dict(self.sampling)
         if self.seed_sampling and self._seed is not None and "seed" not in sampling:
-            sampling["seed"] = self._seed
+            turn = sum(1 for m in observation["messages"] if m.get("role") == "assistant")
+            sampling["seed"] = turn_seed(self._seed, self._task_id, turn)
         tools = observation["tools"] or None
         if tools and self.tool_choice is not None:
             sampling["tool_choice"] = self.tool_choice

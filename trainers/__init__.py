@@ -2,7 +2,8 @@
 
 Imports are lazy: ``import trainers`` loads neither torch, transformers nor trl. The CLI commands
 (``gem train sft|synthesizer|grpo|check-template``, ``gem eval``) live in :mod:`trainers.cli`;
-:mod:`trainers.testing` holds the learning checks' helpers (tiny domain model, flawed rollouts, broken templates).
+:mod:`trainers.testing` holds the learning checks' helpers (tiny domain model, flawed rollouts, broken templates)
+and :mod:`trainers.learning` the GRPO learning check's (mixed SFT, sampled evaluation, Fisher p-value).
 """
 
 from __future__ import annotations

@@ -110,13 +110,19 @@ class GemGRPOConfig(GRPOConfig):
     Adds the episode limits the rollout needs; ``max_completion_length`` bounds the whole episode's
     completion (model turns plus the tool and user messages between them). bf16 resolves as in
     :class:`GemSFTConfig`. The paper gives no RL recipe: the learning rate and scheduler follow its SFT
-    choices scaled down for RL; everything else is TRL's default.
+    choices scaled down for RL; ``beta`` (the KL coefficient to the starting model) is the GRPO
+    paper's 0.04 instead of TRL's 0: a multi-turn episode is mostly turns the reward does not decide,
+    and without the KL term Adam's dense updates move them too until episodes break there (measured
+    in docs/learning.md). Everything else is TRL's default.
     """
 
     learning_rate: float = field(default=1e-6, metadata={"help": "Peak learning rate."})
     lr_scheduler_type: str = field(default="cosine", metadata={"help": "Scheduler."})
     warmup_steps: float = field(default=0.1, metadata={"help": "Warmup: steps, or a ratio in [0, 1)."})
     weight_decay: float = field(default=0.05, metadata={"help": "AdamW weight decay."})
+    beta: float = field(
+        default=0.04, metadata={"help": "KL coefficient to the starting (reference) model; 0 loads no reference."}
+    )
     max_completion_length: int | None = field(
         default=4096, metadata={"help": "Token budget of one episode after the prompt (model + env tokens)."}
     )

@@ -10,6 +10,8 @@ environment's reward, and that breaking one link (the loss mask, the tool-call f
   call, so the episode is real and scores 0 (data from a teacher that fails some tasks).
 - :func:`broken_template`: TRL's Qwen3 training template with the loss mask or the tool-call format
   broken on purpose.
+
+The GRPO learning check's pieces are in :mod:`trainers.learning`.
 """
 
 from __future__ import annotations
@@ -130,11 +132,17 @@ class FlawedOracleAgent(OracleAgent):
 
 
 def write_rollouts(
-    env_ids: Iterable[str], path: str | Path, *, flawed: bool = False, tasks: list[str] | None = None
+    env_ids: Iterable[str],
+    path: str | Path,
+    *,
+    flawed: bool = False,
+    tasks: list[str] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
 ) -> list[float]:
     """Append one oracle rollout per task as corpus rows to ``path``; return the episodes' rewards.
 
-    With ``flawed``, each task also gets one :class:`FlawedOracleAgent` rollout.
+    With ``flawed``, each task also gets one :class:`FlawedOracleAgent` rollout. ``env_kwargs`` go to
+    ``make_env`` (e.g. ``{"tools": "compiled"}``).
     """
     import asyncio
 
@@ -144,9 +152,10 @@ def write_rollouts(
     agents = [OracleAgent(), FlawedOracleAgent()] if flawed else [OracleAgent()]
     rewards: list[float] = []
     for env_id in env_ids:
-        ids = [t.id for t in make_env(env_id).tasks if tasks is None or t.id in tasks]
+        make = partial(make_env, env_id, **(env_kwargs or {}))
+        ids = [t.id for t in make().tasks if tasks is None or t.id in tasks]
         for agent in agents:
-            recs = asyncio.run(arollout(partial(make_env, env_id), agent, len(ids), task_ids=ids, output=path))
+            recs = asyncio.run(arollout(make, agent, len(ids), task_ids=ids, output=path))
             rewards += [float(r.reward) for r in recs]
     return rewards
 
@@ -154,8 +163,8 @@ def write_rollouts(
 def synth_domains(out: str | Path, corpus: str | Path | None = None, limit: int | None = None) -> list[Path]:
     """Run ``gem synth run CORPUS --model fake`` into ``out``; return its domain folders (sorted).
 
-    The fake teacher's domains have no tools.py and the compile stage does not exist yet, so their
-    tools run on the replay backend (the outputs recorded in each task's reference).
+    The fake teacher writes a program per tool and the compile stage certifies them, so the domains
+    run on compiled tools (``tools="compiled"``; see docs/compile.md).
     """
     from typer.testing import CliRunner
 

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from gem_env.agents import LLMAgent, OracleAgent, make_agent
+from gem_env.agents import LLMAgent, OracleAgent, make_agent, turn_seed
 from gem_env.cli.rollout import register
 from gem_env.env import ToolUseEnv
 from gem_env.llm.testing import LoopbackOpenAIServer, ScriptedBackend
@@ -78,8 +78,29 @@ def test_llm_agent_on_scripted_backend_with_raw_text(tiny_domain):
     assert rec.reward == 1.0 and rec.agent == "scripted:scripted"
     assert rec.messages[2]["reasoning_content"] == "look it up"
     first = llm.calls[0]
-    assert first["caller"] == "agent" and first["sampling"] == {"temperature": 0.0, "seed": 4, "max_tokens": 1024}
+    seed = turn_seed(4, "chair-price", 0)
+    assert first["caller"] == "agent" and first["sampling"] == {"temperature": 0.0, "seed": seed, "max_tokens": 1024}
     assert first["tools"][0]["type"] == "function"
+
+
+def test_llm_agent_samples_each_turn_and_task_with_its_own_seed(tiny_domain):
+    """One seed for every call would replay the same random numbers at each turn and on each task."""
+    replies = [
+        '<tool_call>{"name": "get_item", "arguments": {"item_id": "I-2"}}</tool_call>',
+        "The chair is $80.",
+    ]
+
+    def seeds(task_id, seed):
+        llm = ScriptedBackend(replies * 4)
+        run_episode(ToolUseEnv(tiny_domain), LLMAgent(llm, sampling={"temperature": 1.0}), task_id=task_id, seed=seed)
+        return [c["sampling"]["seed"] for c in llm.calls]
+
+    first = seeds("chair-price", 4)
+    assert len(first) == 2 and first[0] != first[1]  # the two turns draw from different streams
+    assert seeds("chair-price", 4) == first  # reproducible
+    assert seeds("chair-price", 5)[0] != first[0]
+    other = next(t.id for t in ToolUseEnv(tiny_domain).tasks if t.id != "chair-price")
+    assert seeds(other, 4)[0] != first[0]  # same episode seed, another task: another stream
 
 
 def test_llm_agent_over_loopback_http(tiny_domain):

@@ -41,3 +41,4 @@ def test_overrides_and_config_file(tmp_path):
         build_config(GemSFTConfig, config_file=tmp_path / "bad.json", output_dir=str(tmp_path))
     g = build_config(GemGRPOConfig, overrides=["num_generations=2", "max_turns=3"], output_dir=str(tmp_path))
     assert g.num_generations == 2 and g.max_turns == 3
+    assert g.beta == 0.04  # a KL anchor to the starting model (TRL: 0); see docs/learning.md

@@ -24,19 +24,25 @@ def ray_cluster():
 
 
 def half_oracle_responder():
-    """Answers like the task's reference when the request's seed is even; gives up when it is odd."""
+    """Answers like the task's reference in episodes with an even seed; gives up in those with an odd one.
+
+    The request carries the turn's sampling seed (``turn_seed(episode seed, task, turn)``); the episode
+    seed is found by recomputing it.
+    """
+    from gem_env.agents import turn_seed
     from gem_env.registration import resolve_domain
 
     by_opening = {}
     for t in resolve_domain(ENV).tasks:
         opening = next(m.content for m in t.reference if m.role == "user")
-        by_opening[opening] = [m.to_dict(arguments_as="json") for m in t.reference if m.role == "assistant"]
+        by_opening[opening] = (t.id, [m.to_dict(arguments_as="json") for m in t.reference if m.role == "assistant"])
 
     def respond(body):
         msgs = body["messages"]
-        ref = by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
+        task_id, ref = by_opening[next(m["content"] for m in msgs if m["role"] == "user")]
         k = sum(1 for m in msgs if m["role"] == "assistant")
-        if body.get("seed", 0) % 2 or k >= len(ref):
+        episode_seed = next(s for s in range(64) if turn_seed(s, task_id, k) == body["seed"])
+        if episode_seed % 2 or k >= len(ref):
             return {"role": "assistant", "content": "I cannot help."}
         return ref[k]
 

@@ -1,0 +1,193 @@
+"""The GRPO learning check: an SFT model right about half the time, sampled evaluation, GRPO, and the odds.
+
+``tests/trainers/test_learning_grpo.py`` and ``benchmarks/learn_grpo.py`` use these:
+
+- :func:`mixed_sft`: a tiny domain model SFT-trained on one oracle and one flawed rollout per task.
+- :func:`sampled_rewards`: ``gem eval`` at temperature 1 with independent per-turn seeds.
+- :func:`grpo_rewards`: ``gem train grpo`` with the step rewards it logged.
+- :func:`gain_p_value`: the one-sided Fisher exact test that a gain is chance.
+- :func:`decision_probabilities`: the exact probability of the right argument where the oracle and
+  flawed rollouts part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tools_registry.errors import ConfigError
+
+from .testing import build_domain_model, write_rollouts
+
+__all__ = ["decision_probabilities", "gain_p_value", "grpo_rewards", "mixed_sft", "sampled_rewards"]
+
+
+def mixed_sft(
+    root: str | Path,
+    env_ids: list[str],
+    *,
+    epochs: int,
+    lr: float = 2e-2,
+    hidden: int = 64,
+    tasks: list[str] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> Path:
+    """SFT a tiny domain model on one oracle and one flawed rollout per task; return the checkpoint.
+
+    The model memorises both episodes, so at the flawed write call it picks the right or the garbled
+    argument about half the time (reward 1 or 0): a policy GRPO can improve.
+    """
+    from .config import GemSFTConfig
+    from .sft import train_sft
+
+    root = Path(root)
+    rows = root / "rows.jsonl"
+    rows.unlink(missing_ok=True)
+    write_rollouts(env_ids, rows, flawed=True, tasks=tasks, env_kwargs=env_kwargs)
+    base = build_domain_model(root / "base", env_ids, hidden_size=hidden)
+    n = sum(1 for _ in rows.open(encoding="utf-8"))
+    cfg = GemSFTConfig(
+        output_dir=str(root / "sft"),
+        num_train_epochs=epochs,
+        per_device_train_batch_size=n,
+        gradient_accumulation_steps=1,
+        learning_rate=lr,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        logging_steps=10,
+        save_strategy="no",
+        disable_tqdm=True,
+        max_length=4096,
+        dataset_num_proc=None,
+        seed=0,
+    )
+    train_sft(rows, base, config=cfg)
+    return root / "sft"
+
+
+def sampled_rewards(
+    model_dir: str | Path,
+    env_ids: list[str],
+    out: str | Path,
+    *,
+    k: int,
+    seed: int = 0,
+    tasks: list[str] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> list[float]:
+    """``gem eval`` at temperature 1: the env reward of each of ``k`` episodes per task.
+
+    Every turn of every episode samples from its own seeded stream (``gem_env.agents.turn_seed``),
+    so the rewards are independent draws; ``seed`` offsets the episode seeds (use another for a
+    second evaluation).
+    """
+    import json
+
+    from .evaluate import evaluate
+
+    evaluate(
+        f"hf:{model_dir}",
+        env_ids,
+        k=k,
+        seed=seed,
+        tasks=tasks,
+        sampling={"temperature": 1.0, "max_tokens": 120},
+        env_kwargs=env_kwargs,
+        output_dir=out,
+        concurrency=16,
+    )
+    lines = (Path(out) / "episodes.jsonl").read_text(encoding="utf-8").splitlines()
+    return [float(json.loads(x)["meta"]["extra"]["reward"]) for x in lines]
+
+
+def grpo_rewards(
+    root: str | Path,
+    sft: str | Path,
+    env_ids: list[str],
+    *,
+    steps: int,
+    lr: float = 1e-3,
+    beta: float = 0.1,
+    generations: int = 8,
+    tasks: list[str] | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+) -> list[float]:
+    """``gem train grpo`` from ``sft`` into ``root/grpo``; the mean env reward of each step's episodes.
+
+    ``beta`` is the KL coefficient to the SFT model: without it the dense Adam updates also move the
+    memorised turns the reward does not decide, and the episodes break there (docs/learning.md).
+    """
+    from .config import GemGRPOConfig
+    from .grpo import train_grpo
+
+    cfg = GemGRPOConfig(
+        output_dir=str(Path(root) / "grpo"),
+        max_steps=steps,
+        per_device_train_batch_size=generations,
+        num_generations=generations,
+        max_completion_length=1536,
+        max_turns=8,
+        turn_max_new_tokens=120,
+        learning_rate=lr,
+        beta=beta,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+        weight_decay=0.0,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        temperature=1.0,
+        seed=0,
+    )
+    return train_grpo(env_ids, sft, config=cfg, tasks=tasks, env_kwargs=env_kwargs).env_rewards()
+
+
+def gain_p_value(before: list[float], after: list[float]) -> float:
+    """One-sided Fisher exact test: the chance of at least this many successes after, if nothing changed.
+
+    Rewards are read as successes (1) and failures (anything else). Under "no change" both samples come
+    from one success rate; given the total number of successes, the count after then follows a
+    hypergeometric law, whose upper tail is returned.
+    """
+    from math import comb
+
+    n1, n2 = len(before), len(after)
+    s1, s2 = sum(r >= 1.0 for r in before), sum(r >= 1.0 for r in after)
+    total = s1 + s2
+    tail = sum(comb(n2, x) * comb(n1, total - x) for x in range(s2, min(n2, total) + 1))
+    return tail / comb(n1 + n2, total)
+
+
+def decision_probabilities(model_dir: str | Path, rows: str | Path) -> list[float]:
+    """The model's probability of the oracle's token where each oracle rollout and its flawed twin part.
+
+    ``rows`` is a :func:`mixed_sft` corpus: per task an oracle row and a flawed row, identical up to
+    the garbled argument. Both are rendered with the checkpoint's template; the first token where
+    they differ is the decision the reward hangs on. Exact (no sampling): the GRPO test's quick check.
+    """
+    import json
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in Path(rows).read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        extra = row["meta"]["extra"]
+        pairs.setdefault((extra["env_id"], extra["task_id"]), {})[extra["agent"]] = row
+    out: list[float] = []
+    for key, pair in sorted(pairs.items()):
+        if set(pair) != {"oracle", "flawed-oracle"}:
+            raise ConfigError(f"{rows}: task {key} needs one oracle and one flawed-oracle row")
+        good, bad = (
+            list(tok.apply_chat_template(pair[a]["messages"], tools=pair[a].get("tools"), return_dict=False))
+            for a in ("oracle", "flawed-oracle")
+        )
+        cut = next(i for i, (x, y) in enumerate(zip(good, bad)) if x != y)
+        with torch.no_grad():
+            logits = model(torch.tensor([good[:cut]])).logits[0, -1].float()
+        out.append(float(torch.softmax(logits, -1)[good[cut]]))
+    return out
