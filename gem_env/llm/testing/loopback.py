@@ -180,14 +180,16 @@ class LoopbackOpenAIServer:
     async def _completions(self, request: Any) -> Any:
         from aiohttp import web
 
-        body = orjson.loads(await request.read())
+        raw = await request.read()
+        body = orjson.loads(raw)
+        prompt_tokens = max(1, len(raw) // 4)  # a token is about 4 bytes (as in the prefix-cache model)
         index = next(self._counter)
         self.stats["requests"] += 1
         fault = self._fault_for(index, body)
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         if self._slots is None:
-            return await self._answer(request, body, index, fault, web, arrived, [0.0])
+            return await self._answer(request, body, index, fault, web, arrived, [0.0], prompt_tokens)
         # A slot's time is counted in the server's schedule: its service starts when it became free
         # (or when the request arrived, if later), and its wake-up lag (this Python loop busy with
         # other requests) is not charged to the slot. A late wake-up delays this reply, not the
@@ -196,7 +198,7 @@ class LoopbackOpenAIServer:
         free_since = await self._slots.get()
         lag = [0.0]
         try:
-            return await self._answer(request, body, index, fault, web, max(arrived, free_since), lag)
+            return await self._answer(request, body, index, fault, web, max(arrived, free_since), lag, prompt_tokens)
         finally:
             self._slots.put_nowait(loop.time() - lag[0])
 
@@ -220,7 +222,15 @@ class LoopbackOpenAIServer:
         return total - cached
 
     async def _answer(
-        self, request: Any, body: dict, index: int, fault: str | None, web: Any, start: float, lag: list[float]
+        self,
+        request: Any,
+        body: dict,
+        index: int,
+        fault: str | None,
+        web: Any,
+        start: float,
+        lag: list[float],
+        prompt_tokens: int,
     ) -> Any:
         """Answer after the latency counted from ``start``; ``lag[0]`` gets how late the loop woke."""
         latency = self.latency_s
@@ -254,7 +264,6 @@ class LoopbackOpenAIServer:
         if "choices" not in out:
             msg = out
             finish = "tool_calls" if msg.get("tool_calls") else "stop"
-            prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
             out = {
                 "id": f"chatcmpl-{index}",
                 "object": "chat.completion",
@@ -262,7 +271,7 @@ class LoopbackOpenAIServer:
                 "model": body.get("model", self.model),
                 "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}],
                 "usage": {
-                    "prompt_tokens": prompt,
+                    "prompt_tokens": prompt_tokens,
                     "completion_tokens": len(str(msg.get("content") or "").split())
                     + 8 * len(msg.get("tool_calls") or []),
                     "total_tokens": 0,
@@ -356,9 +365,13 @@ class LoopbackOpenAIServer:
 
 
 def _serve_in_child(kwargs: dict[str, Any], queue: Any) -> None:
+    import gc
+
     async def main() -> None:
         server = LoopbackOpenAIServer(**kwargs)
         await server.start()
+        gc.freeze()  # what is loaded now lives as long as the process: out of the collector's scans
+        gc.set_threshold(5000, *gc.get_threshold()[1:])  # fewer collections of each request's short-lived objects
         queue.put(server.url)
         await asyncio.Event().wait()
 
