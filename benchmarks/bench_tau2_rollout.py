@@ -129,7 +129,7 @@ async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[in
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", default="airline")
-    ap.add_argument("--episodes", type=int, default=300)
+    ap.add_argument("--episodes", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.1)
     ap.add_argument("--slots", type=int, default=64)
     ap.add_argument("--concurrency", type=int, default=96)
