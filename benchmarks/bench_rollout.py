@@ -132,6 +132,40 @@ async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[in
     return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
 
 
+def zero_overhead_share(turns: list[int], concurrency: int, slots: int, latency: float) -> float:
+    """The share of the ideal a client with no overhead at all would reach on the same episodes.
+
+    A closed loop: ``concurrency`` workers take episodes in order (episode ``i`` makes ``turns[i]``
+    requests, one after another), the server serves ``slots`` requests at once for ``latency``
+    each, first come first served. What is lost is the run's drain: at the end fewer episodes are
+    left in flight than there are slots.
+    """
+    import heapq
+
+    queue = iter(turns)
+    waiting: list[tuple[float, int, int]] = []  # (time the request arrives, seq, requests left)
+    seq = 0
+    for _ in range(concurrency):
+        n = next(queue, None)
+        if n:
+            waiting.append((0.0, seq, n))
+            seq += 1
+    heapq.heapify(waiting)
+    free = [0.0] * slots  # when each slot is free
+    end = 0.0
+    while waiting:
+        arrive, _, left = heapq.heappop(waiting)
+        start = max(arrive, heapq.heappop(free))
+        done = start + latency
+        heapq.heappush(free, done)
+        end = max(end, done)
+        nxt = left - 1 or next(queue, 0)  # the episode's next request, or the worker's next episode
+        if nxt:
+            heapq.heappush(waiting, (done, seq, nxt))
+            seq += 1
+    return sum(turns) * latency / slots / end if end else 0.0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domain", default="photo-framing")
@@ -187,6 +221,11 @@ def main() -> None:
     print(
         f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
         f"{len(records) / seconds:.1f} episodes/s, {requests / seconds:.0f} requests/s"
+    )
+    floor = zero_overhead_share([r.turns for r in records], args.concurrency, args.slots, args.latency)
+    print(
+        f"baseline, a client with zero overhead on the same episodes (simulated): {floor:.1%} of ideal "
+        f"(the rest is the run's drain) -> this client reached {ideal / seconds / floor:.1%} of that"
     )
     print(
         f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
