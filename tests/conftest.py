@@ -40,10 +40,6 @@ OPT_IN = {
         "opt-in: needs vLLM in this interpreter and GEM_VLLM_MODEL_DIR=<model folder>",
     ),
     "gpu": ("GEM_GPU", "opt-in: needs a CUDA GPU; set GEM_GPU=1"),
-    "long_training": (
-        "GEM_LONG_TRAINING",
-        "opt-in: minutes of CPU training per test; set GEM_LONG_TRAINING=1",
-    ),
 }
 
 

@@ -136,7 +136,6 @@ def test_sft_on_oracle_rollouts_memorises_the_tasks(setup):
 
 
 @pytest.mark.slow
-@pytest.mark.long_training  # two more trainings of the memorise test's length: run with GEM_LONG_TRAINING=1
 @pytest.mark.parametrize("link", ["mask", "tool_call_format"])
 def test_a_broken_link_keeps_the_reward_low(setup, link):
     from trainers.testing import broken_template
