@@ -109,13 +109,10 @@ async def run(
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
 
 
-async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
-    """The bare LLM client sends the rollout's requests again; return (requests, wall s, client CPU s)."""
+async def send_bare(url: str, requests: list, concurrency: int, http: str) -> tuple[int, float, float]:
+    """The bare LLM client sends ``(messages, tools)`` requests; return (requests, wall s, client CPU s)."""
     from gem_env.llm import make_backend
 
-    requests = [
-        (r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"
-    ]
     backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
     await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
     queue = iter(requests)
@@ -130,6 +127,14 @@ async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[in
     finally:
         await backend.aclose()
     return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
+
+
+async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
+    """The bare LLM client sends the rollout's requests again; return (requests, wall s, client CPU s)."""
+    requests = [
+        (r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"
+    ]
+    return await send_bare(url, requests, concurrency, http)
 
 
 def zero_overhead_share(turns: list[int], concurrency: int, slots: int, latency: float) -> float:

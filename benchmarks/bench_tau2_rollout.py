@@ -10,7 +10,7 @@ over the wall time, as in ``bench_rollout.py``. Baselines in the same run: the b
 sending the rollout's agent requests again (no env, no user, no reward), and ``bench_rollout.py``'s
 replayed-user rollout of a bundled domain (python tools) with the same settings.
 
-    python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 300] [--latency 0.1] [--slots 64] [--http direct]
+    python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 1000] [--latency 0.1] [--slots 64] [--http direct]
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def run(url: str, domain: str, episodes: int, concurrency: int, http: str)
 
 async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
     """The bare LLM client sends the rollout's agent requests again; return (requests, wall s, client CPU s)."""
-    from gem_env.llm import make_backend
+    from bench_rollout import send_bare
 
     requests = [
         (r.messages[:j], r.tools)
@@ -110,20 +110,7 @@ async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[in
         for j, m in enumerate(r.messages)
         if m["role"] == "assistant" and j > 1
     ]
-    backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
-    await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
-    queue = iter(requests)
-
-    async def worker() -> None:
-        for msgs, tools in queue:
-            await backend.chat(msgs, tools=tools, caller="bare")
-
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    try:
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    finally:
-        await backend.aclose()
-    return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
+    return await send_bare(url, requests, concurrency, http)
 
 
 def main() -> None:
