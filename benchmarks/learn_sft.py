@@ -58,7 +58,7 @@ def main() -> None:
     import torch
     from transformers import TrainerCallback
 
-    from trainers.config import GemSFTConfig
+    from trainers.learning import overfit_sft_config
     from trainers.sft import save_trained_template, train_sft, trained_template
     from trainers.testing import broken_template, build_domain_model, synth_domains, write_rollouts
 
@@ -110,22 +110,8 @@ def main() -> None:
                     flush=True,
                 )
 
-        cfg = GemSFTConfig(
-            output_dir=str(root / "sft"),
-            num_train_epochs=args.epochs,
-            per_device_train_batch_size=args.batch,
-            gradient_accumulation_steps=1,
-            learning_rate=args.lr,
-            warmup_steps=0,
-            lr_scheduler_type="constant",
-            weight_decay=0.0,
-            logging_steps=1,
-            save_strategy="no",
-            disable_tqdm=True,
-            max_length=4096,
-            dataset_num_proc=None,
-            seed=0,
-            **extra,
+        cfg = overfit_sft_config(
+            root / "sft", epochs=args.epochs, batch=args.batch, lr=args.lr, logging_steps=1, **extra
         )
         train_start = time.perf_counter()
         res = train_sft(rows, base, config=cfg, callbacks=[EvalEvery()])

@@ -19,7 +19,40 @@ from tools_registry.errors import ConfigError
 
 from .testing import build_domain_model, write_rollouts
 
-__all__ = ["decision_probabilities", "gain_p_value", "grpo_rewards", "mixed_sft", "sampled_rewards"]
+__all__ = [
+    "decision_probabilities",
+    "gain_p_value",
+    "grpo_rewards",
+    "mixed_sft",
+    "overfit_sft_config",
+    "sampled_rewards",
+]
+
+
+def overfit_sft_config(output_dir: str | Path, *, epochs: float, batch: int, lr: float, **extra: Any) -> Any:
+    """A ``GemSFTConfig`` for memorising a few rows: constant learning rate, no warm-up or decay, no saves.
+
+    ``extra`` overrides or adds fields (``logging_steps``, ``chat_template_path``, ...).
+    """
+    from .config import GemSFTConfig
+
+    fields: dict[str, Any] = {
+        "output_dir": str(output_dir),
+        "num_train_epochs": epochs,
+        "per_device_train_batch_size": batch,
+        "gradient_accumulation_steps": 1,
+        "learning_rate": lr,
+        "warmup_steps": 0,
+        "lr_scheduler_type": "constant",
+        "weight_decay": 0.0,
+        "logging_steps": 10,
+        "save_strategy": "no",
+        "disable_tqdm": True,
+        "max_length": 4096,
+        "dataset_num_proc": None,
+        "seed": 0,
+    }
+    return GemSFTConfig(**{**fields, **extra})
 
 
 def mixed_sft(
@@ -37,7 +70,6 @@ def mixed_sft(
     The model memorises both episodes, so at the flawed write call it picks the right or the garbled
     argument about half the time (reward 1 or 0): a policy GRPO can improve.
     """
-    from .config import GemSFTConfig
     from .sft import train_sft
 
     root = Path(root)
@@ -46,22 +78,7 @@ def mixed_sft(
     write_rollouts(env_ids, rows, flawed=True, tasks=tasks, env_kwargs=env_kwargs)
     base = build_domain_model(root / "base", env_ids, hidden_size=hidden)
     n = sum(1 for _ in rows.open(encoding="utf-8"))
-    cfg = GemSFTConfig(
-        output_dir=str(root / "sft"),
-        num_train_epochs=epochs,
-        per_device_train_batch_size=n,
-        gradient_accumulation_steps=1,
-        learning_rate=lr,
-        warmup_steps=0,
-        lr_scheduler_type="constant",
-        weight_decay=0.0,
-        logging_steps=10,
-        save_strategy="no",
-        disable_tqdm=True,
-        max_length=4096,
-        dataset_num_proc=None,
-        seed=0,
-    )
+    cfg = overfit_sft_config(root / "sft", epochs=epochs, batch=n, lr=lr)
     train_sft(rows, base, config=cfg)
     return root / "sft"
 
