@@ -656,7 +656,7 @@ class ToolUseEnv(gym.Env):
 
     def _outcome(self) -> EpisodeOutcome:
         return EpisodeOutcome(
-            setup=self._active_setup(), messages=self._messages, calls=list(self._calls), final_state=self.backend.state
+            self._active_setup(), self._messages, list(self._calls), final_state_json=self.backend.state_json()
         )
 
     def _scored(self, result: RewardResult, info: dict[str, Any]) -> float:

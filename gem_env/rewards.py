@@ -47,14 +47,36 @@ class ExecutedCall(NamedTuple):
     ok: bool
 
 
-@dataclass
 class EpisodeOutcome:
-    """What a reward sees at the end of an episode."""
+    """What a reward sees at the end of an episode.
 
-    setup: EpisodeSetup
-    messages: list[dict[str, Any]]
-    calls: list[ExecutedCall]
-    final_state: dict[str, Any]
+    The final state is given as a dict (``final_state``) or as JSON bytes (``final_state_json``,
+    what a backend serialises cheaply; parsed on first use of ``final_state``).
+    """
+
+    __slots__ = ("setup", "messages", "calls", "final_state_json", "_final_state")
+
+    def __init__(
+        self,
+        setup: EpisodeSetup,
+        messages: list[dict[str, Any]],
+        calls: list[ExecutedCall],
+        final_state: dict[str, Any] | None = None,
+        *,
+        final_state_json: bytes | None = None,
+    ):
+        if (final_state is None) == (final_state_json is None):
+            raise TypeError("EpisodeOutcome needs exactly one of final_state and final_state_json")
+        self.setup, self.messages, self.calls = setup, messages, calls
+        self.final_state_json = final_state_json
+        self._final_state = final_state
+
+    @property
+    def final_state(self) -> dict[str, Any]:
+        """The state the episode ended in, as a JSON dict."""
+        if self._final_state is None:
+            self._final_state = orjson.loads(self.final_state_json or b"{}")
+        return self._final_state
 
 
 @dataclass
@@ -84,7 +106,7 @@ class Reward(ABC):
         return self.score(outcome)
 
 
-_EXPECTED: dict[int, tuple[Any, Any, Any, Any]] = {}  # id(task) -> (task, initial, expected, canonical)
+_EXPECTED: dict[int, tuple[Any, ...]] = {}  # id(task) -> (task, initial, expected, canonical, expected JSON)
 
 
 def expected_state(setup: EpisodeSetup) -> tuple[Any, Any]:
@@ -99,8 +121,14 @@ def expected_state(setup: EpisodeSetup) -> tuple[Any, Any]:
             setup.initial_state,
             expected,
             canonical_state(expected) if expected is not None else None,
+            orjson.dumps(expected) if expected is not None else None,
         )
     return hit[2], hit[3]
+
+
+def _expected_json(setup: EpisodeSetup) -> bytes | None:
+    expected_state(setup)
+    return _EXPECTED[id(setup.task)][4]
 
 
 class StateMatch(Reward):
@@ -113,6 +141,8 @@ class StateMatch(Reward):
         expected, canonical = expected_state(outcome.setup)
         if expected is None:
             return RewardResult(1.0, {"state": 1.0}, {"state": "not checked"})
+        if outcome.final_state_json is not None and outcome.final_state_json == _expected_json(outcome.setup):
+            return RewardResult(1.0, {"state": 1.0})  # the same bytes: no need to parse them
         final = outcome.final_state
         if final == expected or canonical == canonical_state(final):
             return RewardResult(1.0, {"state": 1.0})

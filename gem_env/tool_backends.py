@@ -32,6 +32,8 @@ from tools_registry.records import Domain, Message, Task
 from tools_registry.reference import TOOL_EXCEPTIONS
 from tools_registry.specs import ToolSpec
 
+from .state_reuse import PRISTINE_STATES
+
 __all__ = [
     "TOOL_BACKENDS",
     "EpisodeSetup",
@@ -105,6 +107,10 @@ class ToolBackend(ABC):
     def state(self) -> dict[str, Any]:
         """The current state as a JSON dict (a copy the caller may keep)."""
 
+    def state_json(self) -> bytes:
+        """The current state as JSON bytes (what the episode's outcome carries to the rewards)."""
+        return orjson.dumps(self.state)
+
     @abstractmethod
     def snapshot(self) -> Any:
         """An immutable snapshot of the backend's episode state."""
@@ -133,15 +139,39 @@ class PythonToolBackend(ToolBackend):
 
     kind = "python"
 
-    def __init__(self, toolkit: type[Toolkit]):
+    def __init__(self, toolkit: type[Toolkit], reuse_states: bool = True):
         if not (isinstance(toolkit, type) and issubclass(toolkit, Toolkit)):
             raise ConfigError(f"PythonToolBackend needs a Toolkit subclass, got {toolkit!r}")
         self.toolkit = toolkit
+        self.reuse_states = reuse_states and toolkit.dump_state is Toolkit.dump_state
         self._kit: Toolkit | None = None
+        self._setup: EpisodeSetup | None = None
+        self._version = 0  # bumped by every call and restore: a cached serialisation is stale after one
+        self._json: tuple[int, bytes] | None = None  # (self._version when serialised, the bytes)
 
     def reset(self, setup: EpisodeSetup) -> None:
-        """Build the toolkit on the task's initial state."""
-        self._kit = self.toolkit(self.toolkit.State.model_validate_json(setup.initial_state_json))
+        """Build the toolkit on the task's initial state (a spare pristine one when there is one)."""
+        self._give_back()
+        model = self.toolkit.State
+        state = PRISTINE_STATES.take(setup, model) if self.reuse_states else None
+        if state is None:
+            state = model.model_validate_json(setup.initial_state_json)
+            if self.reuse_states and PRISTINE_STATES.pristine(setup, model) is None:
+                PRISTINE_STATES.learn(setup, model, model.__pydantic_serializer__.to_json(state))
+        self._kit, self._setup, self._version, self._json = self.toolkit(state), setup, 0, None
+
+    def _give_back(self) -> None:
+        """Keep the ending episode's state for a later one if it is still pristine (see ``state_reuse``)."""
+        kit, setup, done = self._kit, self._setup, self._json
+        self._kit = self._setup = self._json = None
+        if (
+            self.reuse_states
+            and kit is not None
+            and setup is not None
+            and done is not None
+            and done[0] == self._version
+        ):
+            PRISTINE_STATES.give_back(setup, self.toolkit.State, kit.state, done[1])
 
     def call(self, name: str, arguments: dict[str, Any], history: list[dict[str, Any]]) -> str:
         """Run the toolkit's Python tool and return its JSON result."""
@@ -152,6 +182,7 @@ class PythonToolBackend(ToolBackend):
             if isinstance(value, (dict, list)):
                 arguments = copy.deepcopy(arguments)
                 break
+        self._version += 1
         return format_tool_output(kit.call(name, arguments))
 
     @property
@@ -160,6 +191,18 @@ class PythonToolBackend(ToolBackend):
         if self._kit is None:
             return {}
         return self._kit.dump_state()
+
+    def state_json(self) -> bytes:
+        """The toolkit's state as JSON bytes (serialised by its model; ``dump_state``'s when overridden)."""
+        if self._kit is None:
+            return b"{}"
+        if self._json is not None and self._json[0] == self._version:
+            return self._json[1]
+        if type(self._kit).dump_state is not Toolkit.dump_state:
+            return orjson.dumps(self._kit.dump_state())
+        out = self._kit.state.__pydantic_serializer__.to_json(self._kit.state)
+        self._json = (self._version, out)
+        return out
 
     def snapshot(self) -> bytes:
         """The toolkit's state as JSON bytes."""
@@ -170,6 +213,7 @@ class PythonToolBackend(ToolBackend):
     def restore(self, snapshot: bytes) -> None:
         """Rebuild the toolkit on the state of a ``snapshot``."""
         self._kit = self.toolkit(self.toolkit.State.model_validate_json(snapshot))
+        self._version, self._json = self._version + 1, None
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Rebuild the toolkit on ``state``."""
@@ -190,6 +234,10 @@ class JsonStateBackend(ToolBackend):
     def state(self) -> dict[str, Any]:
         """A copy of the current state."""
         return orjson.loads(orjson.dumps(self._state))
+
+    def state_json(self) -> bytes:
+        """The current state as JSON bytes."""
+        return orjson.dumps(self._state)
 
     def snapshot(self) -> tuple[bytes, tuple[RecordedCall, ...]]:
         """The state (as JSON bytes) and the calls recorded so far."""
@@ -392,6 +440,10 @@ class ReplayToolBackend(ToolBackend):
     def state(self) -> dict[str, Any]:
         """A copy of the current state."""
         return orjson.loads(orjson.dumps(self._state))
+
+    def state_json(self) -> bytes:
+        """The current state as JSON bytes."""
+        return orjson.dumps(self._state)
 
     def snapshot(self) -> tuple[bytes, tuple[tuple[Any, int], ...], int]:
         """The state (as JSON bytes), the replay counters and the misses."""
