@@ -21,8 +21,10 @@ entries are computed once per process, so hashing a 7 MB DB costs a join instead
 :func:`db_signature` is what the episode environments use as their DB hash: a hash of only what
 differs from the shared DB (entries changed, added or deleted, in JSON; plus every non-table
 field). Two copies of the same shared DB get equal signatures exactly when tau2's hashes are
-equal, and that comparison (gold DB vs the agent's DB, both copies of one shared DB) is the only
-use tau2's evaluator makes of the hash; a signature costs a few entries' dumps instead of 7 MB.
+equal (entries compared as orjson's sorted-key JSON, which is equal exactly when tau2's
+``json.dumps`` text is: :func:`_sig_dumps`), and that comparison (gold DB vs the agent's DB, both
+copies of one shared DB) is the only use tau2's evaluator makes of the hash; a signature costs a
+few entries' dumps instead of 7 MB.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import json
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 __all__ = ["CopyOnAccessDict", "db_hash", "db_signature", "private_copy", "tree_copy"]
 
@@ -252,6 +256,36 @@ def db_hash(db: Any) -> str:
     return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
 
 
+_SIG_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _sig_dumps(value: Any) -> str:
+    """JSON text that is equal for two values exactly when ``_dumps`` (tau2's) text is.
+
+    orjson with sorted keys; what orjson cannot or would not write as ``json.dumps(default=str)``
+    does (datetimes, dataclasses, integers past 64 bits, lone surrogates) goes through ``str`` or
+    ``_dumps`` itself, marked so that the two kinds never compare equal. tau2's enums are ``str``
+    enums, written as their value by both. NaN and the infinities are the exception: orjson writes
+    them as null (json as NaN, Infinity); no tau2 DB or tool produces them.
+    """
+    try:
+        return orjson.dumps(value, default=str, option=_SIG_OPTIONS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return "\0" + _dumps(value)
+
+
+_SIG_FRAGMENTS: dict[int, tuple[Any, str]] = {}  # id(shared entry) -> (entry, its _sig_dumps), kept alive by the entry
+
+
+def _sig_fragment(entry: Any) -> str:
+    hit = _SIG_FRAGMENTS.get(id(entry))
+    if hit is None or hit[0] is not entry:
+        hit = _SIG_FRAGMENTS[id(entry)] = (entry, _sig_dumps(entry.model_dump()))
+    return hit[1]
+
+
 def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
     """What differs from the base: only keys the view touched can differ (reads copy, writes mark)."""
     base = table._base
@@ -264,8 +298,8 @@ def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
         if v is _MISSING:
             deleted.append(str(k))
             continue
-        frag = _dumps(v.model_dump())
-        if b is _MISSING or frag != _fragment(b, True):
+        frag = _sig_dumps(v.model_dump())
+        if b is _MISSING or frag != _sig_fragment(b):
             changed[str(k)] = frag
     return {"base": id(base), "changed": dict(sorted(changed.items())), "deleted": sorted(deleted)}
 
@@ -279,4 +313,4 @@ def db_signature(db: Any) -> str:
             parts[name] = _changes(value)
         else:
             parts[name] = db.model_dump(include={name})[name]
-    return "sig:" + hashlib.sha256(_dumps(parts).encode()).hexdigest()
+    return "sig:" + hashlib.sha256(_sig_dumps(parts).encode()).hexdigest()
