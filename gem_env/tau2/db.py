@@ -286,6 +286,56 @@ def _sig_fragment(entry: Any) -> str:
     return hit[1]
 
 
+@lru_cache(maxsize=256)
+def _plain_model(cls: type) -> bool:
+    """Whether ``model_dump`` of ``cls`` is its fields' values as stored (no custom serializers)."""
+    decorators = getattr(cls, "__pydantic_decorators__", None)
+    return decorators is not None and not decorators.field_serializers and not decorators.model_serializers
+
+
+def _same(v: Any, b: Any) -> bool:
+    """True only when ``v`` (a private copy) holds exactly what ``b`` (its shared original) holds.
+
+    Same types and equal values all the way down, shared atoms recognised by identity and nested
+    copy-on-access tables by their touched keys only; then their dumps are equal too. False means
+    "not proven": the caller compares dumps.
+    """
+    if v is b:
+        return True
+    t = type(v)
+    if t is not type(b):
+        return False
+    if t in _ATOMS:
+        return v == b and (t is not float or str(v) == str(b))  # 0.0 and -0.0 are == but dump apart
+    if t is list:
+        return len(v) == len(b) and all(_same(x, y) for x, y in zip(v, b))
+    if t is dict:
+        return v.keys() == b.keys() and all(_same(x, b[k]) for k, x in v.items())
+    if t is CopyOnAccessDict:
+        return False  # a table inside a shared entry is a plain dict; a view here is not proven equal
+    if not _plain_model(t) or v.__pydantic_extra__ != b.__pydantic_extra__:
+        return False
+    theirs = b.__dict__
+    mine = v.__dict__
+    if mine.keys() != theirs.keys():
+        return False
+    for name, x in mine.items():
+        y = theirs[name]
+        if x is y:
+            continue
+        if type(x) is CopyOnAccessDict and x._base is y:
+            if dict.__len__(x) != len(y):
+                return False
+            for k in x._dirty:
+                xk, yk = dict.get(x, k, _MISSING), y.get(k, _MISSING)
+                if (xk is _MISSING) != (yk is _MISSING) or (xk is not _MISSING and not _same(xk, yk)):
+                    return False
+            continue
+        if not _same(x, y):
+            return False
+    return True
+
+
 def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
     """What differs from the base: only keys the view touched can differ (reads copy, writes mark)."""
     base = table._base
@@ -297,6 +347,8 @@ def _changes(table: CopyOnAccessDict) -> dict[str, Any]:
             continue
         if v is _MISSING:
             deleted.append(str(k))
+            continue
+        if b is not _MISSING and _same(v, b):  # a copy that was only read: no dump needed
             continue
         frag = _sig_dumps(v.model_dump())
         if b is _MISSING or frag != _sig_fragment(b):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import enum
 import math
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gem_env.tau2.db import _dumps, _sig_dumps
+from gem_env.tau2.db import _dumps, _sig_dumps, db_hash
 
 _scalars = (
     st.none()
@@ -62,3 +64,95 @@ def test_near_misses_stay_apart():
 
 def test_non_finite_floats_are_the_documented_exception():
     assert _sig_dumps(math.inf) == _sig_dumps(None) != _sig_dumps(0.0)
+
+
+_FIELDS = ("status", "actual_departure_time_est", "origin", "total_baggages", "insurance", "flights")
+
+
+def _change(entry: Any, field: str, how: str) -> None:
+    """Set ``entry.field`` to what it holds (a new equal object), something else, or a look-alike."""
+    if field not in entry.__dict__:
+        return
+    old = entry.__dict__[field]
+    if how == "same":
+        new = copy.deepcopy(old)
+    elif how == "lookalike":  # equal in Python, apart in JSON
+        new = float(old) if type(old) is int else [] if type(old) is list and not old else old
+        if type(old) is list and old:
+            new = list(old)
+    else:
+        new = (
+            old + 1
+            if type(old) is int
+            else f"{old}x"
+            if isinstance(old, str)
+            else old[:-1]
+            if type(old) is list
+            else "x"
+        )
+    object.__setattr__(entry, field, new)
+
+
+_op = st.tuples(
+    st.sampled_from(["flight", "date", "reservation"]),
+    st.integers(0, 2),
+    st.integers(0, 2),
+    st.sampled_from(_FIELDS),
+    st.sampled_from(["read", "same", "lookalike", "other", "delete"]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(ops_a=st.lists(_op, max_size=6), ops_b=st.lists(_op, max_size=6))
+def test_signatures_agree_with_tau2_hashes_after_random_edits(ops_a, ops_b):
+    """Two episode copies of airline's DB, edited at random: equal signatures exactly when tau2's hashes are."""
+    from gem_env.tau2.data import domain_store
+
+    store = domain_store("airline")
+    flights = list(store.db.flights)[:3]
+    reservations = list(store.db.reservations)[:3]
+
+    def play(ops):
+        kit = store.new_environment().tools
+        for kind, i, j, field, how in ops:
+            if kind == "reservation":
+                table, key = kit.db.reservations, reservations[i]
+                if key not in table:
+                    continue
+                entry = table[key]
+            else:
+                if flights[i] not in kit.db.flights:
+                    continue
+                flight = kit.db.flights[flights[i]]
+                if kind == "flight":
+                    table, key, entry = kit.db.flights, flights[i], flight
+                else:
+                    table, key = flight.dates, list(flight.dates)[j]
+                    if key not in table:
+                        continue
+                    entry = table[key]
+            if how == "delete":
+                del table[key]
+            elif how != "read":
+                _change(entry, field, how)
+        return kit
+
+    a, b = play(ops_a), play(ops_b)
+    assert (a.get_db_hash() == b.get_db_hash()) == (db_hash(a.db) == db_hash(b.db))
+
+
+def test_look_alike_edits_change_the_signature():
+    from gem_env.tau2.data import domain_store
+
+    store = domain_store("airline")
+    untouched = store.new_environment().tools
+    for field, how in [
+        ("total_baggages", "lookalike"),
+        ("origin", "same"),
+        ("flights", "same"),
+        ("insurance", "other"),
+    ]:
+        kit = store.new_environment().tools
+        _change(kit.db.reservations[next(iter(store.db.reservations))], field, how)
+        assert (kit.get_db_hash() == untouched.get_db_hash()) == (db_hash(kit.db) == db_hash(untouched.db)), field
+        assert (db_hash(kit.db) == db_hash(untouched.db)) == (how == "same"), field
