@@ -286,11 +286,18 @@ def _sig_fragment(entry: Any) -> str:
     return hit[1]
 
 
-@lru_cache(maxsize=256)
+_PLAIN: dict[type, bool] = {}
+
+
 def _plain_model(cls: type) -> bool:
     """Whether ``model_dump`` of ``cls`` is its fields' values as stored (no custom serializers)."""
-    decorators = getattr(cls, "__pydantic_decorators__", None)
-    return decorators is not None and not decorators.field_serializers and not decorators.model_serializers
+    hit = _PLAIN.get(cls)
+    if hit is None:
+        decorators = getattr(cls, "__pydantic_decorators__", None)
+        hit = _PLAIN[cls] = bool(
+            decorators is not None and not decorators.field_serializers and not decorators.model_serializers
+        )
+    return hit
 
 
 def _same(v: Any, b: Any) -> bool:
