@@ -3,15 +3,18 @@
 Building a Python toolkit's state (a pydantic model from the task's initial JSON) is the biggest
 cost of a reset: a photo-framing state is 13 KB of JSON and about a thousand objects. Episodes
 that only read (a status question, a refused request) end with the state they started from, and
-the environment serialises every final state for the reward anyway. When those bytes equal the
-setup's *pristine* bytes (its initial state, validated and serialised by the same model), the
-model is returned here and the next episode of the same setup starts from it instead of
-validating the JSON again.
+the environment serialises every final state for the reward anyway. A state is returned here,
+and the next episode of the same setup starts from it instead of validating the JSON again, when
+both hold:
 
-The check is on the serialised state, not on the tools' ``mutates`` flags: a tool that writes
-without saying so, or writes and then undoes it, is judged by what the state is at the end. What
-the bytes cannot see (a list field replaced by a tuple with the same items) is a toolkit bug that
-validation would also have let through.
+- no tool declared ``mutates=True`` ran in the episode (only those assign; an assignment could
+  leave two places of the state sharing one object, which the bytes would not show), and
+- the final bytes equal the setup's *pristine* bytes (its initial state, validated and serialised
+  by the same model): a tool that writes without declaring it is caught by what the state is at
+  the end.
+
+What neither check can see (a read tool that swaps a list for a tuple with the same items) is a
+toolkit bug that validation would have let through as well.
 """
 
 from __future__ import annotations

@@ -146,6 +146,8 @@ class PythonToolBackend(ToolBackend):
         self.reuse_states = reuse_states and toolkit.dump_state is Toolkit.dump_state
         self._kit: Toolkit | None = None
         self._setup: EpisodeSetup | None = None
+        self._writers = toolkit.writing_tools()
+        self._wrote = False  # a tool declared as writing ran this episode (or a restore replaced the state)
         self._version = 0  # bumped by every call and restore: a cached serialisation is stale after one
         self._json: tuple[int, bytes] | None = None  # (self._version when serialised, the bytes)
 
@@ -159,6 +161,7 @@ class PythonToolBackend(ToolBackend):
             if self.reuse_states and PRISTINE_STATES.pristine(setup, model) is None:
                 PRISTINE_STATES.learn(setup, model, model.__pydantic_serializer__.to_json(state))
         self._kit, self._setup, self._version, self._json = self.toolkit(state), setup, 0, None
+        self._wrote = False
 
     def _give_back(self) -> None:
         """Keep the ending episode's state for a later one if it is still pristine (see ``state_reuse``)."""
@@ -166,6 +169,7 @@ class PythonToolBackend(ToolBackend):
         self._kit = self._setup = self._json = None
         if (
             self.reuse_states
+            and not self._wrote
             and kit is not None
             and setup is not None
             and done is not None
@@ -183,6 +187,8 @@ class PythonToolBackend(ToolBackend):
                 arguments = copy.deepcopy(arguments)
                 break
         self._version += 1
+        if name in self._writers:
+            self._wrote = True
         return format_tool_output(kit.call(name, arguments))
 
     @property
@@ -213,7 +219,7 @@ class PythonToolBackend(ToolBackend):
     def restore(self, snapshot: bytes) -> None:
         """Rebuild the toolkit on the state of a ``snapshot``."""
         self._kit = self.toolkit(self.toolkit.State.model_validate_json(snapshot))
-        self._version, self._json = self._version + 1, None
+        self._version, self._json, self._wrote = self._version + 1, None, True
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Rebuild the toolkit on ``state``."""

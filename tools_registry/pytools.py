@@ -178,6 +178,11 @@ class Toolkit:
         return [spec.model_copy(deep=True) for _, spec in cls._tools.values()]
 
     @classmethod
+    def writing_tools(cls) -> frozenset[str]:
+        """The names of the tools declared ``mutates=True``."""
+        return frozenset(name for name, (_, spec) in cls._tools.items() if spec.mutates)
+
+    @classmethod
     def tool_names(cls) -> list[str]:
         """The names of the toolkit's tools."""
         return list(cls._tools)

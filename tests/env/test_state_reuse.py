@@ -157,3 +157,19 @@ def test_state_match_on_bytes_equals_on_dicts(tiny_domain, final, same):
     on_bytes = StateMatch().score(EpisodeOutcome(setup, [], [], final_state_json=orjson.dumps(state)))
     assert (on_bytes.value, on_bytes.parts, on_bytes.details) == (on_dict.value, on_dict.parts, on_dict.details)
     assert on_dict.value == (1.0 if same else 0.0)
+
+
+def test_a_writing_tool_that_changed_nothing_still_rules_reuse_out(tiny_domain):
+    """Only declared writers assign, and an assignment may alias parts of the state: never reused after one."""
+    PRISTINE_STATES.clear()
+    setup = _setup(tiny_domain, "chair-price")
+    b = PythonToolBackend(tiny_domain.toolkit)
+    try:
+        _episode(b, setup, [("place_order", {"item_id": "I-1", "quantity": 9})])  # refused: nothing written
+    except Exception as exc:  # the environment turns this into an error observation
+        assert "quantity" in str(exc)
+    assert b.state_json() == PRISTINE_STATES.pristine(setup, tiny_domain.toolkit.State)
+    kept = b._kit.state
+    b.reset(setup)
+    assert b._kit.state is not kept
+    assert tiny_domain.toolkit.writing_tools() == {"place_order", "cancel_order"}
