@@ -39,7 +39,10 @@ def to_tau2_messages(
 
     The system message is dropped; a task's message history (tau2 objects) is kept as is; calls
     whose arguments could not be read never ran and are left out with their tool messages; the
-    simulated user's tool calls are put back before the user message they preceded.
+    simulated user's tool calls are put back before the user message they preceded. The objects
+    are built without validation (``model_construct``: the fields are already of tau2's types, and
+    validating every message was a quarter of the reward's time); their timestamps are set as
+    tau2 sets them.
     """
     t2 = require_tau2()
     out: list[Any] = []
@@ -51,13 +54,19 @@ def to_tau2_messages(
     for i, m in enumerate(messages):
         for uc in by_at.pop(i, ()):
             out.append(
-                t2.UserMessage(
+                t2.UserMessage.model_construct(
                     role="user",
                     content=None,
-                    tool_calls=[t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")],
+                    tool_calls=[
+                        t2.ToolCall.model_construct(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")
+                    ],
                 )
             )
-            out.append(t2.ToolMessage(id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error))
+            out.append(
+                t2.ToolMessage.model_construct(
+                    id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error
+                )
+            )
         role = m.get("role")
         if role == "system":
             continue
@@ -70,18 +79,24 @@ def to_tau2_messages(
                 fn = c["function"]
                 if isinstance(fn.get("arguments"), dict):
                     calls.append(
-                        t2.ToolCall(id=c["id"], name=fn["name"], arguments=fn["arguments"], requestor="assistant")
+                        t2.ToolCall.model_construct(
+                            id=c["id"], name=fn["name"], arguments=fn["arguments"], requestor="assistant"
+                        )
                     )
                 else:
                     skip.add(c["id"])
             content = m.get("content")
             if calls or content:
-                out.append(t2.AssistantMessage(role="assistant", content=content or None, tool_calls=calls or None))
+                out.append(
+                    t2.AssistantMessage.model_construct(
+                        role="assistant", content=content or None, tool_calls=calls or None
+                    )
+                )
         elif role == "tool":
             if m.get("tool_call_id") not in skip:
                 content = m.get("content")
                 out.append(
-                    t2.ToolMessage(
+                    t2.ToolMessage.model_construct(
                         id=m.get("tool_call_id") or "",
                         role="tool",
                         content=content,
@@ -90,17 +105,23 @@ def to_tau2_messages(
                     )
                 )
         elif role == "user":
-            out.append(t2.UserMessage(role="user", content=m.get("content") or ""))
+            out.append(t2.UserMessage.model_construct(role="user", content=m.get("content") or ""))
     for at in sorted(by_at):  # user calls after the last message (the user stopped right after them)
         for uc in by_at[at]:
             out.append(
-                t2.UserMessage(
+                t2.UserMessage.model_construct(
                     role="user",
                     content=None,
-                    tool_calls=[t2.ToolCall(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")],
+                    tool_calls=[
+                        t2.ToolCall.model_construct(id=uc.id, name=uc.name, arguments=uc.arguments, requestor="user")
+                    ],
                 )
             )
-            out.append(t2.ToolMessage(id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error))
+            out.append(
+                t2.ToolMessage.model_construct(
+                    id=uc.id, role="tool", content=uc.content, requestor="user", error=uc.error
+                )
+            )
     return out
 
 
