@@ -169,48 +169,54 @@ class PhotoFramingToolkit(Toolkit):
         """Check a configuration against every constraint and price it (raises ToolError)."""
         s = self.state.settings
         frame = self.state.frames.get(frame_id)
-        require(frame is not None, f"frame {frame_id} not found")
-        assert frame is not None
-        require(frame.in_stock, f"frame {frame_id} is out of stock")
+        if frame is None:
+            raise ToolError(f"frame {frame_id} not found")
+        if not frame.in_stock:
+            raise ToolError(f"frame {frame_id} is out of stock")
         glazing = self.state.glazing.get(glazing_id)
-        require(glazing is not None, f"glazing {glazing_id} not found")
-        assert glazing is not None
-        require(delivery in ("ship", "pickup"), "delivery must be 'ship' or 'pickup'")
+        if glazing is None:
+            raise ToolError(f"glazing {glazing_id} not found")
+        if delivery not in ("ship", "pickup"):
+            raise ToolError("delivery must be 'ship' or 'pickup'")
         w, h = float(artwork_width_in), float(artwork_height_in)
-        require(min(w, h) >= s.min_artwork_side_in, f"artwork sides must be at least {_num(s.min_artwork_side_in)} in")
-        require((mat_id is None) == (mat_width_in is None), "mat_id and mat_width_in must be given together")
+        if not min(w, h) >= s.min_artwork_side_in:  # messages are built only when a check fails
+            raise ToolError(f"artwork sides must be at least {_num(s.min_artwork_side_in)} in")
+        if (mat_id is None) != (mat_width_in is None):
+            raise ToolError("mat_id and mat_width_in must be given together")
         mat = None
         border = 0.0
         if mat_id is not None:
             mat = self.state.mats.get(mat_id)
-            require(mat is not None, f"mat {mat_id} not found")
-            require(frame.accepts_mat, f"frame {frame_id} does not accept a mat")
+            if mat is None:
+                raise ToolError(f"mat {mat_id} not found")
+            if not frame.accepts_mat:
+                raise ToolError(f"frame {frame_id} does not accept a mat")
             short_min, long_min = s.mat_min_artwork_in
-            require(
-                min(w, h) >= short_min and max(w, h) >= long_min,
-                f"artwork {_num(w)}x{_num(h)} in is below the {_num(short_min)}x{_num(long_min)} in minimum for a mat",
-            )
+            if not (min(w, h) >= short_min and max(w, h) >= long_min):
+                raise ToolError(
+                    f"artwork {_num(w)}x{_num(h)} in is below the {_num(short_min)}x{_num(long_min)} in minimum for a mat"
+                )
             border = float(mat_width_in)  # type: ignore[arg-type]
-            require(
-                border in s.mat_widths_in, f"mat width must be one of {', '.join(_num(x) for x in s.mat_widths_in)} in"
-            )
+            if border not in s.mat_widths_in:
+                raise ToolError(f"mat width must be one of {', '.join(_num(x) for x in s.mat_widths_in)} in")
         ow, oh = w + 2 * border, h + 2 * border
         ui = ow + oh
-        require(
-            frame.min_united_inches <= ui <= frame.max_united_inches,
-            f"outer size {_num(ow)}x{_num(oh)} in ({_num(ui)} UI) is outside frame {frame_id}'s "
-            f"{frame.min_united_inches}-{frame.max_united_inches} UI range",
-        )
-        require(
-            ui <= glazing.max_united_inches,
-            f"{glazing.name.lower()} is limited to {glazing.max_united_inches} UI; this piece is {_num(ui)} UI",
-        )
-        if delivery == "ship":
-            require(
-                ui <= s.max_ship_united_inches,
-                f"pieces over {s.max_ship_united_inches} UI cannot be shipped; this piece is {_num(ui)} UI",
+        if not frame.min_united_inches <= ui <= frame.max_united_inches:
+            raise ToolError(
+                f"outer size {_num(ow)}x{_num(oh)} in ({_num(ui)} UI) is outside frame {frame_id}'s "
+                f"{frame.min_united_inches}-{frame.max_united_inches} UI range"
             )
-            require(glazing.kind == "acrylic", "glass glazing cannot be shipped")
+        if not ui <= glazing.max_united_inches:
+            raise ToolError(
+                f"{glazing.name.lower()} is limited to {glazing.max_united_inches} UI; this piece is {_num(ui)} UI"
+            )
+        if delivery == "ship":
+            if not ui <= s.max_ship_united_inches:
+                raise ToolError(
+                    f"pieces over {s.max_ship_united_inches} UI cannot be shipped; this piece is {_num(ui)} UI"
+                )
+            if glazing.kind != "acrylic":
+                raise ToolError("glass glazing cannot be shipped")
         D = lambda x: Decimal(str(x))  # noqa: E731
         frame_p = D(frame.price_per_united_inch) * D(ui)
         glazing_p = D(glazing.price_per_sq_in) * D(ow) * D(oh)
