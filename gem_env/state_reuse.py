@@ -29,13 +29,16 @@ class PristineStates:
     """Per setup: its pristine state bytes and a few spare validated states equal to them.
 
     Args:
-        per_setup: Spare states kept per setup (about the number of its episodes in flight).
+        per_setup: Spare states kept per setup.
+        max_spares: Spare states kept in all (each is a whole validated state in memory).
         max_setups: Setups remembered; past it, the pool is cleared (states are rebuilt on demand).
     """
 
-    def __init__(self, per_setup: int = 64, max_setups: int = 4096):
+    def __init__(self, per_setup: int = 16, max_spares: int = 512, max_setups: int = 4096):
         self.per_setup = per_setup
+        self.max_spares = max_spares
         self.max_setups = max_setups
+        self._spares = 0
         self._lock = threading.Lock()
         # id(setup) -> (setup, model class, pristine bytes, spare states); the setup is held so its id stays unique
         self._pools: dict[int, tuple[Any, type, bytes, list[Any]]] = {}
@@ -46,7 +49,10 @@ class PristineStates:
         if entry is None or entry[0] is not setup or entry[1] is not model or not entry[3]:
             return None
         with self._lock:
-            return entry[3].pop() if entry[3] else None
+            if not entry[3]:
+                return None
+            self._spares -= 1
+            return entry[3].pop()
 
     def pristine(self, setup: Any, model: type) -> bytes | None:
         """The setup's pristine bytes, once :meth:`learn` has seen them."""
@@ -60,6 +66,9 @@ class PristineStates:
         with self._lock:
             if len(self._pools) >= self.max_setups:
                 self._pools.clear()
+                self._spares = 0
+            old = self._pools.get(id(setup))
+            self._spares -= len(old[3]) if old is not None else 0
             self._pools[id(setup)] = (setup, model, fresh_bytes, [])
 
     def give_back(self, setup: Any, model: type, state: Any, final_bytes: bytes) -> bool:
@@ -68,15 +77,21 @@ class PristineStates:
         if entry is None or entry[0] is not setup or entry[1] is not model or entry[2] != final_bytes:
             return False
         with self._lock:
-            if len(entry[3]) >= self.per_setup:
+            if len(entry[3]) >= self.per_setup or self._spares >= self.max_spares:
                 return False
             entry[3].append(state)
+            self._spares += 1
         return True
 
     def clear(self) -> None:
         """Forget every setup and spare state."""
         with self._lock:
             self._pools.clear()
+            self._spares = 0
+
+    def __len__(self) -> int:
+        """Spare states held."""
+        return self._spares
 
 
 #: The process-wide pool ``PythonToolBackend`` uses.

@@ -130,8 +130,13 @@ def test_pool_bounds():
     assert not pool.give_back(setups[0], dict, {"a": 2}, b"{}")  # one spare per setup
     assert not pool.give_back(setups[1], dict, {}, b'{"x":1}')  # not pristine
     assert not pool.give_back(setups[0], list, [], b"{}")  # another model
+    assert len(pool) == 1
     pool.learn(setups[2], dict, b"{}")  # a third setup clears the pool
-    assert pool.take(setups[0], dict) is None and pool.pristine(setups[2], dict) == b"{}"
+    assert pool.take(setups[0], dict) is None and pool.pristine(setups[2], dict) == b"{}" and len(pool) == 0
+    few = PristineStates(per_setup=4, max_spares=3)
+    few.learn(setups[0], dict, b"{}")
+    assert [few.give_back(setups[0], dict, {}, b"{}") for _ in range(4)] == [True, True, True, False]
+    assert few.take(setups[0], dict) == {} and len(few) == 2
 
 
 _json = st.recursive(
