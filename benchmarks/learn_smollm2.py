@@ -27,20 +27,26 @@ from pathlib import Path
 ENV = "gem/photo-framing-v0"
 
 
-def run_gem(args: list[str], log: Path) -> dict:
-    """Run ``gem ARGS`` (this interpreter's) with output to ``log``; its wall seconds and peak RSS in MiB."""
-    print("$ gem " + shlex.join(args), flush=True)
+def run(cmd: list[str], log: Path) -> dict:
+    """Run ``cmd`` with output to ``log``; its wall seconds and peak RSS in MiB (``wait4``'s, this child's own).
+
+    A child's peak RSS starts at its parent's (fork), so the heavy work all runs in children and this
+    process stays small.
+    """
     t0 = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from gem_env.cli import main; main()", *args], stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
+    if code := os.waitstatus_to_exitcode(status):
         tail = log.read_text(encoding="utf-8").splitlines()[-20:]
-        raise SystemExit(f"gem {args[0]} failed (exit {proc.returncode}):\n" + "\n".join(tail))
+        raise SystemExit(f"{shlex.join(cmd[:4])}... failed (exit {code}):\n" + "\n".join(tail))
     return {"seconds": round(time.perf_counter() - t0, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024)}
+
+
+def run_gem(args: list[str], log: Path) -> dict:
+    """``gem ARGS`` with this interpreter, printed first (see :func:`run`)."""
+    print("$ gem " + shlex.join(args), flush=True)
+    return run([sys.executable, "-c", "from gem_env.cli import main; main()", *args], log)
 
 
 def eval_args(model: Path, tasks: str, out: Path, max_tokens: int) -> list[str]:
@@ -71,7 +77,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="Keep the run's files here (the checkpoint is reused).")
     args = ap.parse_args()
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    from trainers.learning import overfit_sft_flags, smollm2_checkpoint
+    from trainers.learning import overfit_sft_flags  # light: heavy imports live in the children
 
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
@@ -79,9 +85,8 @@ def main() -> None:
         stages: dict[str, dict] = {}
         base = root / "base"
         if not (base / "model.safetensors").is_file():
-            t0 = time.perf_counter()
-            smollm2_checkpoint(base)
-            stages["convert"] = {"seconds": round(time.perf_counter() - t0, 1)}
+            code = "import sys; from trainers.learning import smollm2_checkpoint; smollm2_checkpoint(sys.argv[1])"
+            stages["convert"] = run([sys.executable, "-c", code, str(base)], root / "convert.log")
         n = len(args.tasks.split(","))
         rows = root / "rows.jsonl"
         rows.unlink(missing_ok=True)

@@ -69,7 +69,7 @@ def test_sft_on_oracle_rollouts_raises_smollm2s_reward(tmp_path):
         f"hf:{base}",
         "-o",
         str(sft),
-        *overfit_sft_flags(epochs=8, lr=2e-4),
+        *overfit_sft_flags(epochs=6, lr=2e-4),
     )
     after = _greedy_reward(sft, tmp_path / "eval-after")
     assert after > before, (before, after)
