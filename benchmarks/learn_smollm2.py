@@ -37,7 +37,8 @@ def run(cmd: list[str], log: Path) -> dict:
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
-    if code := os.waitstatus_to_exitcode(status):
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+    if code:
         tail = log.read_text(encoding="utf-8").splitlines()[-20:]
         raise SystemExit(f"{shlex.join(cmd[:4])}... failed (exit {code}):\n" + "\n".join(tail))
     return {"seconds": round(time.perf_counter() - t0, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024)}
