@@ -6,9 +6,11 @@ user requests - tau2's user simulator prompt, run through gem's ``openai:`` back
 opening ("Task <id>: <reason for call>") and then ``###STOP###`` once the agent has answered.
 The client is ``arollout`` over ``gem/tau2-<domain>-v0`` with an ``LLMAgent``; every episode is
 scored by tau2's evaluator. The figure is the server's ideal time (requests x latency / slots)
-over the wall time, as in ``bench_rollout.py``. Baselines in the same run: the bare LLM client
-sending the rollout's agent requests again (no env, no user, no reward), and ``bench_rollout.py``'s
-replayed-user rollout of a bundled domain (python tools) with the same settings.
+over the wall time, as in ``bench_rollout.py``, beside the share a client with no overhead at all
+would reach on the same episodes (their lengths vary, so the run's drain costs more than in
+``bench_rollout.py``). Baselines in the same run: the bare LLM client sending the rollout's agent
+requests again (no env, no user, no reward), and ``bench_rollout.py``'s replayed-user rollout of a
+bundled domain (python tools) with the same settings.
 
     python benchmarks/bench_tau2_rollout.py [--domain airline] [--episodes 1000] [--latency 0.1] [--slots 64] [--http direct]
 """
@@ -100,6 +102,11 @@ async def run(url: str, domain: str, episodes: int, concurrency: int, http: str)
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
 
 
+def requests_of(record: object) -> int:
+    """An episode's requests: each user and assistant message but tau2's fixed greeting came from the server."""
+    return sum(1 for m in record.messages if m["role"] in ("assistant", "user")) - 1  # type: ignore[attr-defined]
+
+
 async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
     """The bare LLM client sends the rollout's agent requests again; return (requests, wall s, client CPU s)."""
     from bench_rollout import send_bare
@@ -154,6 +161,15 @@ def main() -> None:
         f"wall {seconds:.2f}s, ideal {ideal:.2f}s -> {ideal / seconds:.1%} of the server's ideal throughput; "
         f"{len(records) / seconds:.1f} episodes/s"
     )
+    from bench_rollout import zero_overhead_share
+
+    per_episode = [requests_of(r) for r in records]  # agent and user requests, one after another
+    if sum(per_episode) == requests:
+        floor = zero_overhead_share(per_episode, args.concurrency, args.slots, args.latency)
+        print(
+            f"baseline, a client with zero overhead on the same episodes (simulated): {floor:.1%} of ideal "
+            f"(the rest is the run's drain) -> this client reached {ideal / seconds / floor:.1%} of that"
+        )
     print(
         f"mean reward {sum(rewards) / len(rewards):.3f}; failed episodes {sum(1 for r in records if r.error)}; "
         f"client CPU {cpu:.1f}s = {cpu / requests * 1000:.2f} ms per request; peak RSS {peak_mb:.0f} MiB; "
