@@ -421,12 +421,12 @@ class ToolUseEnv(gym.Env):
                     try:
                         answer: _Answer = self.backend.call(request.name, request.arguments, self._messages)
                     except CAUGHT_TOOL_ERRORS as exc:
-                        answer = exc
+                        answer = exc.with_traceback(None)  # its frames would hold the episode in a cycle
                 elif request is _USER_REPLY:
                     try:
                         answer = self._active_user().reply(self._messages)
                     except GemError as exc:
-                        answer = exc
+                        answer = exc.with_traceback(None)  # its frames would hold the episode in a cycle
                 else:
                     answer = self.reward_fn.score(self._outcome())
                 request = core.send(answer)
@@ -443,12 +443,12 @@ class ToolUseEnv(gym.Env):
                     try:
                         answer: _Answer = await self.backend.acall(request.name, request.arguments, self._messages)
                     except CAUGHT_TOOL_ERRORS as exc:
-                        answer = exc
+                        answer = exc.with_traceback(None)  # its frames would hold the episode in a cycle
                 elif request is _USER_REPLY:
                     try:
                         answer = await self._active_user().areply(self._messages)
                     except GemError as exc:
-                        answer = exc
+                        answer = exc.with_traceback(None)  # its frames would hold the episode in a cycle
                 else:
                     answer = await self.reward_fn.ascore(self._outcome())
                 request = core.send(answer)

@@ -81,3 +81,59 @@ def test_rollout_raises_the_young_gc_threshold_only_while_it_runs():
         assert gc.get_threshold()[0] == 777
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("mode", ["step", "astep"])
+def test_a_failed_tool_call_leaves_no_reference_cycle(tiny_domain, mode):
+    """The caught error's traceback would tie its frames (the toolkit, the episode) into a cycle
+    that only the cycle collector frees; the error observation needs its message only."""
+    import asyncio
+    import gc
+    import weakref
+
+    env = make_env(tiny_domain, tools="python")
+    env.reset(seed=0, options={"task_id": "chair-price"})
+    kit = weakref.ref(env.backend._kit)
+    call = {"id": "c1", "type": "function", "function": {"name": "get_item", "arguments": '{"item_id": "I-9"}'}}
+    action = {"role": "assistant", "content": "", "tool_calls": [call]}
+    gc.disable()
+    try:
+        obs, *_ = env.step(action) if mode == "step" else asyncio.run(env.astep(action))
+        assert obs["messages"][-1]["content"] == "Error: no item I-9"
+        env.reset(seed=1, options={"task_id": "chair-price"})  # the episode's toolkit is dropped
+        assert kit() is None, "the failed call's frames keep the old toolkit alive until a GC pass"
+    finally:
+        gc.enable()
+
+
+def test_rollout_workers_send_their_first_requests_while_later_ones_start():
+    """Started together, every worker would build its env before any request left the loop."""
+    import asyncio
+
+    from gem_env.agents import Agent
+    from gem_env.rollout import arollout
+
+    events: list[str] = []
+    base = make_env("photo-framing", tools="python")
+
+    def factory():
+        events.append("build")
+        return make_env(base.loaded, tools="python")
+
+    class Probe(Agent):
+        name = "probe"
+
+        def clone(self):
+            return self
+
+        def reset(self, task=None, seed=None):
+            pass
+
+        async def act(self, obs):
+            await asyncio.sleep(0)  # a request handed to the transport resumes one loop turn later
+            events.append("sent")
+            return {"role": "assistant", "content": "done"}
+
+    asyncio.run(arollout(factory, Probe(), 8, concurrency=8))
+    assert events.count("build") == 8
+    assert events.index("sent") < len(events) - events[::-1].index("build") - 1, events
