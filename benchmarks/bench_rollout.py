@@ -12,7 +12,7 @@ serving at most ``--slots`` requests at once. The client is ``gem rollout``'s Py
 The server's ideal time is ``requests x latency / slots``; the figure printed is ideal / actual,
 with peak memory (RSS) of the client process. Every episode must score 1.0.
 
-    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 96]
+    python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 192]
         [--http direct] [--gc-threshold N]
 """
 
@@ -180,8 +180,9 @@ def main() -> None:
     ap.add_argument(
         "--concurrency",
         type=int,
-        default=96,
-        help="episodes in flight; above the slot count so a slot never waits on the client between an episode's requests",
+        default=192,
+        help="episodes in flight; three times the slot count, so a slot never waits on the client between an "
+        "episode's requests and the run's drain (fewer episodes left than slots) starts late",
     )
     ap.add_argument(
         "--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)"
