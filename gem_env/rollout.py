@@ -350,7 +350,8 @@ async def _start_staggered(worker: Callable[[], Awaitable[None]], count: int) ->
     A worker builds its env and its first request before it first waits. Started all at once, the
     loop would run every worker's setup back to back before any request went out (96 workers:
     about 170 ms of an idle server); one turn apart, the first requests are on the wire while the
-    later workers still build theirs. Cancelling this cancels every worker started.
+    later workers still build theirs. A worker's error (or cancelling this) cancels the others,
+    which unwind before the error leaves.
     """
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -361,6 +362,7 @@ async def _start_staggered(worker: Callable[[], Awaitable[None]], count: int) ->
     except BaseException:
         for t in tasks:
             t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # they unwind (close what they opened) before it leaves
         raise
 
 

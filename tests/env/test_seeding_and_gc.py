@@ -137,3 +137,36 @@ def test_rollout_workers_send_their_first_requests_while_later_ones_start():
     asyncio.run(arollout(factory, Probe(), 8, concurrency=8))
     assert events.count("build") == 8
     assert events.index("sent") < len(events) - events[::-1].index("build") - 1, events
+
+
+def test_a_worker_error_stops_the_other_workers_before_it_leaves_arollout(tmp_path):
+    """A configuration mistake stops the run; no worker keeps running (writing to a closed file)."""
+    import asyncio
+
+    from gem_env.agents import Agent
+    from gem_env.rollout import arollout
+    from tools_registry.errors import ConfigError
+
+    class Breaks(Agent):
+        name = "breaks"
+        calls = 0
+
+        def clone(self):
+            return self
+
+        def reset(self, task=None, seed=None):
+            pass
+
+        async def act(self, obs):
+            Breaks.calls += 1
+            if Breaks.calls == 5:
+                raise ConfigError("the agent is misconfigured")
+            await asyncio.sleep(0.01)
+            return {"role": "assistant", "content": "done"}
+
+    async def main():
+        with pytest.raises(ConfigError, match="misconfigured"):
+            await arollout("photo-framing", Breaks(), 50, concurrency=4, output=tmp_path / "rows.jsonl")
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(main()) == []
