@@ -2,7 +2,8 @@
 
 Baseline in the same run: the bare LLM client (``backend.chat``, no env, no agent) sends the same
 requests the rollout sent (every episode's conversation up to each assistant turn) against the
-same server; the rollout's client CPU per request is printed beside it, with the ratio.
+same server, under the same young-generation GC threshold; the rollout's client CPU per request
+is printed beside it, with the ratio.
 
 A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process via
 ``loopback_server_process``) answers
@@ -109,9 +110,18 @@ async def run(
     return records, time.perf_counter() - started, backend.usage.total.calls - calls_before, time.process_time() - cpu0
 
 
-async def send_bare(url: str, requests: list, concurrency: int, http: str) -> tuple[int, float, float]:
-    """The bare LLM client sends ``(messages, tools)`` requests; return (requests, wall s, client CPU s)."""
+async def send_bare(
+    url: str, requests: list, concurrency: int, http: str, gc_threshold: int | None = None
+) -> tuple[int, float, float]:
+    """The bare LLM client sends ``(messages, tools)`` requests; return (requests, wall s, client CPU s).
+
+    It runs under the rollout's young-generation GC threshold (``gc_threshold``; None: arollout's
+    default, 0: Python's own), so the two are compared under the same collector settings.
+    """
+    import contextlib
+
     from gem_env.llm import make_backend
+    from gem_env.rollout import YOUNG_GC_THRESHOLD, young_gc_threshold
 
     backend = make_backend("openai:loopback", base_url=url, concurrency=concurrency, http=http, max_retries=0)
     await backend.chat(requests[0][0], tools=requests[0][1])  # warm-up
@@ -121,20 +131,24 @@ async def send_bare(url: str, requests: list, concurrency: int, http: str) -> tu
         for msgs, tools in queue:
             await backend.chat(msgs, tools=tools, caller="bare")
 
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    try:
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    finally:
-        await backend.aclose()
-    return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
+    threshold = YOUNG_GC_THRESHOLD if gc_threshold is None else gc_threshold
+    with young_gc_threshold(threshold) if threshold else contextlib.nullcontext():
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        try:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        finally:
+            await backend.aclose()
+        return len(requests), time.perf_counter() - t0, time.process_time() - cpu0
 
 
-async def bare(url: str, records: list, concurrency: int, http: str) -> tuple[int, float, float]:
+async def bare(
+    url: str, records: list, concurrency: int, http: str, gc_threshold: int | None = None
+) -> tuple[int, float, float]:
     """The bare LLM client sends the rollout's requests again; return (requests, wall s, client CPU s)."""
     requests = [
         (r.messages[:j], r.tools) for r in records for j, m in enumerate(r.messages) if m["role"] == "assistant"
     ]
-    return await send_bare(url, requests, concurrency, http)
+    return await send_bare(url, requests, concurrency, http, gc_threshold)
 
 
 def zero_overhead_share(turns: list[int], concurrency: int, slots: int, latency: float) -> float:
@@ -202,7 +216,7 @@ def main() -> None:
         records, seconds, requests, client_cpu = asyncio.run(
             run(url, args.domain, args.episodes, args.concurrency, args.http, gc_threshold=args.gc_threshold)
         )
-        bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http))
+        bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http, args.gc_threshold))
     from gem_env.registration import make_env
     from gem_env.rollout import rollout
 
@@ -244,7 +258,7 @@ def main() -> None:
         f"on one core"
     )
     print(
-        f"baseline, bare LLM client sending the same {bare_n} requests: {bare_per:.3f} ms per request "
+        f"baseline, bare LLM client sending the same {bare_n} requests (same GC threshold): {bare_per:.3f} ms per request "
         f"({bare_n * args.latency / args.slots / bare_s:.1%} of ideal) -> rollout/bare CPU = {per / bare_per:.2f}x"
     )
     steps = sum(r.turns for r in offline)
