@@ -118,8 +118,6 @@ async def send_bare(
     It runs under the rollout's young-generation GC threshold (``gc_threshold``; None: arollout's
     default, 0: Python's own), so the two are compared under the same collector settings.
     """
-    import contextlib
-
     from gem_env.llm import make_backend
     from gem_env.rollout import YOUNG_GC_THRESHOLD, young_gc_threshold
 
@@ -131,8 +129,7 @@ async def send_bare(
         for msgs, tools in queue:
             await backend.chat(msgs, tools=tools, caller="bare")
 
-    threshold = YOUNG_GC_THRESHOLD if gc_threshold is None else gc_threshold
-    with young_gc_threshold(threshold) if threshold else contextlib.nullcontext():
+    with young_gc_threshold(YOUNG_GC_THRESHOLD if gc_threshold is None else gc_threshold):  # never lowers it
         cpu0, t0 = time.process_time(), time.perf_counter()
         try:
             await asyncio.gather(*(worker() for _ in range(concurrency)))
