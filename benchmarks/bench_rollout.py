@@ -3,7 +3,10 @@
 Baseline in the same run: the bare LLM client (``backend.chat``, no env, no agent) sends the same
 requests the rollout sent (every episode's conversation up to each assistant turn) against the
 same server, under the same young-generation GC threshold; the rollout's client CPU per request
-is printed beside it, with the ratio.
+is printed beside it, with the ratio. The rollout's CPU is split too: what the envs' ``areset``
+and ``astep`` ran (tools, tool state, replayed user, reward: the domain's simulation, timed per
+resumption by ``EnvCpu``) and the rest, the rollout loop itself (agent, LLM client, records,
+scheduling), each beside the bare client's.
 
 A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process via
 ``loopback_server_process``) answers
@@ -24,6 +27,7 @@ import asyncio
 import os
 import resource
 import time
+from typing import Any
 
 
 class OracleResponder:
@@ -63,6 +67,54 @@ class OracleResponder:
         return reply
 
 
+class EnvCpu:
+    """Thread CPU spent inside the envs' ``areset`` and ``astep`` during a rollout (tools, state, user, reward).
+
+    :meth:`wrap` times an env's two coroutines only while they run (each resumption is timed, a
+    suspension is not), so what the event loop does for other episodes in between is not counted.
+    The rollout's client CPU less this is what the rollout loop itself costs (agent, LLM client,
+    records, scheduling); the collector's pauses are charged to whichever side triggered them.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, env: Any) -> Any:
+        """``env`` with its ``areset`` and ``astep`` timed (instance attributes; the class is untouched)."""
+        for name in ("areset", "astep"):
+            method = getattr(env, name)
+
+            async def timed(*args: Any, _method: Any = method, **kwargs: Any) -> Any:
+                return await _Timed(_method(*args, **kwargs), self)
+
+            setattr(env, name, timed)
+        return env
+
+
+class _Timed:
+    """Awaits a coroutine, adding the thread CPU of each of its resumptions to ``meter.seconds``."""
+
+    def __init__(self, coro: Any, meter: EnvCpu):
+        self.coro, self.meter = coro, meter
+
+    def __await__(self) -> Any:
+        coro, meter, clock = self.coro, self.meter, time.thread_time
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            t0 = clock()
+            try:
+                step = coro.send(value) if error is None else coro.throw(error)
+            except StopIteration as done:  # re-raising it would be a RuntimeError in a generator
+                return done.value
+            finally:
+                meter.seconds += clock() - t0
+            try:
+                value, error = (yield step), None
+            except BaseException as exc:  # a cancellation goes into the coroutine
+                value, error = None, exc
+
+
 async def run(
     url: str | list[str],
     domain: str,
@@ -71,10 +123,11 @@ async def run(
     http: str,
     routing: str | None = None,
     gc_threshold: int | None = None,
+    env_cpu: EnvCpu | None = None,
 ) -> tuple[list, float, int, float]:
     """Roll out ``episodes`` against the server(s); return (records, wall s, requests, client CPU s).
 
-    Several URLs (or a ``routing``) put the agent on an endpoint pool.
+    Several URLs (or a ``routing``) put the agent on an endpoint pool; ``env_cpu`` times the envs.
     """
     from gem_env.agents import LLMAgent
     from gem_env.llm import make_backend
@@ -93,12 +146,13 @@ async def run(
     env = make_env(domain, tools="python")
     task_ids = [t.id for t in env.tasks]
     await backend.chat([{"role": "user", "content": next(m.content for m in env.tasks[0].reference)}])  # warm-up
+    meter = env_cpu.wrap if env_cpu is not None else (lambda e: e)
     calls_before = backend.usage.total.calls
     started = time.perf_counter()
     cpu0 = time.process_time()
     try:
         records = await arollout(
-            lambda: make_env(env.loaded, tools="python"),
+            lambda: meter(make_env(env.loaded, tools="python")),
             LLMAgent(backend),
             episodes,
             concurrency=concurrency,
@@ -210,8 +264,17 @@ def main() -> None:
     with loopback_server_process(
         responder=OracleResponder(args.domain), latency_s=args.latency, max_concurrency=args.slots
     ) as url:
+        env_cpu = EnvCpu()
         records, seconds, requests, client_cpu = asyncio.run(
-            run(url, args.domain, args.episodes, args.concurrency, args.http, gc_threshold=args.gc_threshold)
+            run(
+                url,
+                args.domain,
+                args.episodes,
+                args.concurrency,
+                args.http,
+                gc_threshold=args.gc_threshold,
+                env_cpu=env_cpu,
+            )
         )
         bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http, args.gc_threshold))
     from gem_env.registration import make_env
@@ -257,6 +320,12 @@ def main() -> None:
     print(
         f"baseline, bare LLM client sending the same {bare_n} requests (same GC threshold): {bare_per:.3f} ms per request "
         f"({bare_n * args.latency / args.slots / bare_s:.1%} of ideal) -> rollout/bare CPU = {per / bare_per:.2f}x"
+    )
+    env_per = env_cpu.seconds / requests * 1000
+    print(
+        f"of which the envs' own work (areset/astep: tools, tool state, user, reward; thread CPU): {env_per:.3f} ms "
+        f"per request; the rollout loop without it (agent, LLM client, records, scheduling): {per - env_per:.3f} ms "
+        f"= {(per - env_per) / bare_per:.2f}x the bare client's"
     )
     steps = sum(r.turns for r in offline)
     print(
