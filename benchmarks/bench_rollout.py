@@ -17,7 +17,7 @@ The server's ideal time is ``requests x latency / slots``; the figure printed is
 with peak memory (RSS) of the client process. Every episode must score 1.0.
 
     python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 192]
-        [--http direct] [--gc-threshold N]
+        [--http direct] [--gc-threshold N] [--paced-delay 0.01]
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import os
 import resource
 import time
 from typing import Any
+
+from gem_env.agents import OracleAgent
 
 
 class OracleResponder:
@@ -65,6 +67,26 @@ class OracleResponder:
         if self.per_episode:
             reply = {**reply, "content": f"{reply.get('content') or ''} (episode {body.get('seed')})"}
         return reply
+
+
+class PacedOracle(OracleAgent):
+    """The oracle agent, waiting ``delay`` seconds before each reply as an agent behind a server does.
+
+    Unpaced, an in-process oracle episode runs from reset to reward without yielding to the event
+    loop; paced, the episodes in flight interleave and the loop idles between turns, as in a
+    rollout against a server, with no HTTP work at all.
+    """
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+
+    def clone(self) -> PacedOracle:
+        return PacedOracle(self.delay)
+
+    async def act(self, observation: dict[str, Any]) -> dict[str, Any]:
+        await asyncio.sleep(self.delay)
+        return await super().act(observation)
 
 
 class EnvCpu:
@@ -253,6 +275,12 @@ def main() -> None:
         "--http", default="direct", help="openai backend transport: direct, aiohttp, httpx (see OpenAIBackend)"
     )
     ap.add_argument(
+        "--paced-delay",
+        type=float,
+        default=0.01,
+        help="seconds each oracle turn waits in the paced in-process run (episodes interleave, the loop idles)",
+    )
+    ap.add_argument(
         "--gc-threshold",
         type=int,
         default=None,
@@ -281,15 +309,23 @@ def main() -> None:
     from gem_env.rollout import rollout
 
     env = make_env(args.domain, tools="python")
+    tight, paced = EnvCpu(), EnvCpu()
     t0 = time.perf_counter()
     offline = rollout(
-        lambda: make_env(env.loaded, tools="python"),
+        lambda: tight.wrap(make_env(env.loaded, tools="python")),
         "oracle",
         args.episodes,
         concurrency=args.concurrency,
         task_ids=[t.id for t in env.tasks],
     )
     offline_s = time.perf_counter() - t0
+    paced_run = rollout(
+        lambda: paced.wrap(make_env(env.loaded, tools="python")),
+        PacedOracle(args.paced_delay),
+        args.episodes,
+        concurrency=args.concurrency,
+        task_ids=[t.id for t in env.tasks],
+    )
     ideal = requests * args.latency / args.slots
     rewards = [r.reward for r in records]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -330,7 +366,14 @@ def main() -> None:
     steps = sum(r.turns for r in offline)
     print(
         f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "
-        f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward"
+        f"{offline_s / steps * 1e6:.0f} us per agent turn incl. reset, user and reward; the envs' own work "
+        f"{tight.seconds / steps * 1e6:.0f} us per turn"
+    )
+    paced_steps = sum(r.turns for r in paced_run)
+    print(
+        f"the same, paced (each oracle turn first waits {args.paced_delay * 1000:g} ms, as an agent behind a server "
+        f"does; no HTTP): the envs' own work {paced.seconds / paced_steps * 1e6:.0f} us per turn "
+        f"({paced.seconds / paced_steps / (tight.seconds / steps):.2f}x unpaced)"
     )
 
 
