@@ -61,7 +61,7 @@ def rollout_command(
 ) -> None:
     """Roll an agent out on a gem environment; print the mean reward."""
     from gem_env.agents import LLMAgent, check_agent_spec, make_agent
-    from gem_env.llm.pool import read_endpoints
+    from gem_env.llm.pool import endpoint_table, read_endpoints
     from gem_env.registration import make_env
     from gem_env.role_sampling import parse_sampling
     from gem_env.rollout import arollout, check_output, summarize
@@ -83,7 +83,7 @@ def rollout_command(
         if spec.startswith("openai:"):
             opts.update(endpoints)
         backend = make_backend(spec, **opts)
-        opened.append(backend)
+        opened.append((role, backend))
         return backend
 
     sampling = {
@@ -153,7 +153,7 @@ def rollout_command(
                 resume=resume,
             )
         finally:  # HTTP sessions belong to this event loop: close them in it
-            for backend in opened:
+            for _, backend in opened:
                 await backend.aclose()
 
     records = asyncio.run(run())
@@ -164,6 +164,6 @@ def rollout_command(
         + (f"; {skipped} finished earlier, skipped" if skipped else "")
         + (f"; wrote {output}" if output else "")
     )
-    for backend in opened:  # per-endpoint counts of endpoint pools
+    for role, backend in opened:  # per-endpoint counts of endpoint pools, as a Ray run reports them
         if hasattr(backend.usage, "endpoints"):
-            typer.echo(backend.usage.summary())
+            typer.echo(f"{role} endpoints:\n{endpoint_table(backend.usage.as_dict()['endpoints'])}")

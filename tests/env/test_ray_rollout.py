@@ -116,6 +116,24 @@ def test_cli_ray_rollout_resume_and_pool(tiny_domain, tmp_path):
     assert len(rows(out)) == 12
 
 
+def test_cli_one_process_pool_reports_endpoints_as_a_ray_run_does(tiny_domain, tmp_path):
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)
+    with (
+        LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as a,
+        LoopbackOpenAIServer(oracle_responder(tiny_domain.tasks)) as b,
+    ):
+        args = ["rollout", str(tiny_domain.path), "--agent", "openai:loopback", "--tasks", "all", "-n", "6"]
+        res = CliRunner().invoke(app, [*args, "--base-url", a.url, "--base-url", b.url, "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "6 episodes, mean reward 1.000, 0 failed" in res.output
+    table = res.output[res.output.index("agent endpoints:") :].splitlines()
+    assert table[1].split()[:3] == ["endpoint", "requests", "ok"], res.output
+    oks = {row.split()[0]: int(row.split()[2]) for row in table[3:5]}
+    assert oks == {a.url: a.stats["ok"], b.url: b.stats["ok"]} and sum(oks.values()) > 0, res.output
+
+
 def _writer_pids(directory: Path) -> set[int]:
     """Processes holding one of ``directory``'s part files open (this test's Ray workers)."""
     pids = set()

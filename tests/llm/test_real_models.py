@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import jsonschema
+import orjson
 import pytest
 
 from gem_env.llm import make_backend
@@ -116,3 +117,73 @@ def test_vllm_server_chat_json_tool_and_concurrency():
     jsonschema.validate(tool.tool_calls[0]["function"]["arguments"], TOOLS[0]["function"]["parameters"])
     assert len(many) == 32 and all(r.content for r in many)
     assert backend.usage.callers["burst"].calls == 32 and backend.usage.callers["burst"].errors == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.vllm_server
+@pytest.mark.slow
+@vllm_server
+def test_vllm_server_behind_an_endpoint_pool_with_a_dead_replica(tmp_path):
+    """``gem rollout`` against a file of replicas: the real vLLM server and one that refuses connections.
+
+    Every episode finishes on the live server; the dead one is backed off after its refusals, and
+    the usage report shows both.
+    """
+    import typer
+    from typer.testing import CliRunner
+
+    from gem_env.cli.rollout import register
+
+    live = os.environ["GEM_VLLM_URL"].rstrip("/")
+    model = _vllm_backend().model
+    dead = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    (tmp_path / "replicas.txt").write_text(f"# two replicas, one down\n{dead}\n\n{live}\n")
+    out = tmp_path / "rows.jsonl"
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)
+    res = CliRunner().invoke(
+        app,
+        [
+            "rollout",
+            "gem/photo-framing-v0",
+            "--agent",
+            f"openai:{model}",
+            "--base-url",
+            str(tmp_path / "replicas.txt"),
+            "-n",
+            "4",
+            "--tasks",
+            "all",
+            "--concurrency",
+            "4",
+            "--max-turns",
+            "3",
+            "--sampling",
+            "agent.max_tokens=24",
+            "--sampling",
+            "agent.temperature=0",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "4 episodes" in res.output and "0 failed" in res.output, res.output
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    extras = [r["meta"]["extra"] for r in rows]
+    assert len(rows) == 4 and all(e["error"] is None for e in extras), extras
+    assert all(any(m["role"] == "assistant" and m.get("content") for m in r["messages"]) for r in rows)
+    table = res.output[res.output.index("agent endpoints:") :]
+    live_row = next(line.split() for line in table.splitlines() if line.startswith(live))
+    dead_row = next(line.split() for line in table.splitlines() if line.startswith(dead))
+    # endpoint requests ok failed moved backoffs sticky mean_s
+    assert int(live_row[2]) == sum(e["turns"] for e in extras), table
+    assert int(dead_row[2]) == 0 and int(dead_row[3]) >= 1 and int(dead_row[5]) >= 1, table
