@@ -189,8 +189,8 @@ def eval_cmd(
     ray_address: str | None = typer.Option(None, "--ray-address", help="A running Ray cluster to join (with --ray)."),
 ) -> None:
     """Evaluate a model: k rollouts per task, Avg@k / Pass@k / pass^k per env and overall."""
+    from gem_env.llm.pool import endpoint_table, read_endpoints
     from gem_env.role_sampling import parse_sampling
-    from gem_env.llm.pool import read_endpoints
 
     from .evaluate import evaluate
 
@@ -219,6 +219,9 @@ def eval_cmd(
         ray_address=ray_address,
     )
     typer.echo(res.table)
+    for role, usage in (res.summary.get("usage") or {}).items():  # endpoint pools, as gem rollout prints them
+        if isinstance(usage, dict) and usage.get("endpoints"):
+            typer.echo(f"{role} endpoints:\n{endpoint_table(usage['endpoints'])}")
     typer.echo(f"results: {output / 'results.json'}  episodes: {output / 'episodes.jsonl'}")
 
 

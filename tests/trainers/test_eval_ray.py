@@ -114,6 +114,19 @@ def test_eval_on_ray_matches_one_process_and_resumes(tmp_path):
         assert "50.00" in r.output and len(rows(tmp_path / "two")) == 10, "nothing ran twice"
 
 
+def test_gem_eval_in_one_process_prints_each_pool_endpoint_table(tmp_path):
+    with LoopbackOpenAIServer(half_oracle_responder()) as a, LoopbackOpenAIServer(half_oracle_responder()) as b:
+        args = ["eval", "--model", "openai:loopback", "--env", ENV, "-k", "2", "--max-tasks", "3"]
+        r = CliRunner().invoke(_app(), [*args, "--base-url", a.url, "--base-url", b.url, "-o", str(tmp_path / "e")])
+    assert r.exit_code == 0, r.output
+    table = r.output[r.output.index("agent endpoints:") :].splitlines()
+    assert table[1].split()[:3] == ["endpoint", "requests", "ok"], r.output
+    oks = {row.split()[0]: int(row.split()[2]) for row in table[3:5]}
+    assert oks == {a.url: a.stats["ok"], b.url: b.stats["ok"]} and sum(oks.values()) > 0, r.output
+    saved = json.loads((tmp_path / "e" / "results.json").read_text())["summary"]["usage"]["agent"]["endpoints"]
+    assert {u: e["ok"] for u, e in saved.items()} == oks
+
+
 def test_eval_on_ray_needs_a_model_string():
     from gem_env.agents import OracleAgent
     from tools_registry.errors import ConfigError
