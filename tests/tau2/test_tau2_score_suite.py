@@ -190,8 +190,9 @@ def test_gem_eval_cli_passes_the_judge_model(monkeypatch, tmp_path):
 
     seen = {}
 
-    class Result:
+    class Result:  # what the CLI reads of an EvalResult
         table = "table"
+        summary: dict = {}
 
     def fake(model, envs, **kwargs):
         seen.update(kwargs, model=model)
