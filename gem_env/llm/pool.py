@@ -52,11 +52,16 @@ def episode_affinity() -> Iterator[dict[int, int]]:
         _AFFINITY.reset(token)
 
 
+#: Largest endpoint file read (a file of URLs is a few hundred bytes; a larger one is a wrong path).
+MAX_ENDPOINT_FILE_BYTES = 1 << 20
+
+
 def read_endpoints(values: Sequence[str] | str | None) -> list[str]:
     """Endpoint URLs from URLs and files of URLs (one per line; blank lines and ``#`` comments skipped).
 
     Raises:
-        ConfigError: A value is neither a URL nor a readable file, or a file names no URL.
+        ConfigError: A value is neither a URL nor a readable file of UTF-8 text (at most
+            ``MAX_ENDPOINT_FILE_BYTES``), or a file names no URL.
     """
     if values is None:
         return []
@@ -68,7 +73,18 @@ def read_endpoints(values: Sequence[str] | str | None) -> list[str]:
         path = Path(value)
         if not path.is_file():
             raise ConfigError(f"--base-url {value!r} is neither a URL (http://host:port/v1) nor a file of URLs")
-        urls = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_ENDPOINT_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"endpoint file {value}: cannot read it ({exc.strerror or exc})") from None
+        if len(raw) > MAX_ENDPOINT_FILE_BYTES:
+            raise ConfigError(f"endpoint file {value}: over {MAX_ENDPOINT_FILE_BYTES} bytes, not a file of URLs")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"endpoint file {value}: not UTF-8 text (byte {exc.start})") from None
+        urls = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         urls = [u for u in urls if u]
         bad = [u for u in urls if "://" not in u]
         if bad or not urls:

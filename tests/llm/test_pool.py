@@ -6,6 +6,8 @@ import asyncio
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gem_env.llm import make_backend
 from gem_env.llm.pool import EndpointPool, episode_affinity, read_endpoints
@@ -47,6 +49,39 @@ def test_make_backend_builds_a_pool_and_reads_url_files(tmp_path):
         read_endpoints([str(tmp_path / "bad.txt")])
     with pytest.raises(ConfigError, match="routing"):
         EndpointPool("m", base_urls=["http://x/v1"], routing="random")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.one_of(
+        st.binary(max_size=300),
+        st.lists(
+            st.one_of(st.sampled_from(["http://a:1/v1", "# c", "", "  ", "https://b/v1 # x"]), st.text(max_size=30)),
+            max_size=8,
+        ).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")),
+    ),
+    extra=st.lists(st.text(max_size=40), max_size=3),
+)
+def test_endpoint_files_and_values_give_urls_or_a_config_error(tmp_path, content, extra):
+    f = tmp_path / "urls.txt"
+    f.write_bytes(content)
+    try:
+        urls = read_endpoints([str(f), *extra])
+    except ConfigError as exc:
+        assert str(exc)
+        return
+    assert urls and all(isinstance(u, str) and "://" in u and u == u.strip() for u in urls)
+    assert len(urls) == len(set(urls))
+
+
+def test_an_endpoint_file_that_is_not_text_or_too_big_is_a_config_error(tmp_path):
+    f = tmp_path / "model.bin"
+    f.write_bytes(b"\xff\xfe\x00http://a/v1\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        read_endpoints([str(f)])
+    f.write_bytes(b"http://a/v1\n" * (1 << 17))
+    with pytest.raises(ConfigError, match="not a file of URLs"):
+        read_endpoints([str(f)])
 
 
 def test_least_outstanding_spreads_requests_and_counts_them_per_endpoint():
