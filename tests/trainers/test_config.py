@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tools_registry.errors import ConfigError
 
@@ -42,3 +44,27 @@ def test_overrides_and_config_file(tmp_path):
     g = build_config(GemGRPOConfig, overrides=["num_generations=2", "max_turns=3"], output_dir=str(tmp_path))
     assert g.num_generations == 2 and g.max_turns == 3
     assert g.beta == 0.04  # a KL anchor to the starting model (TRL: 0); see docs/learning.md
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    suffix=st.sampled_from([".json", ".yaml"]),
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.text(alphabet=st.sampled_from(list("ab:{}[]-\n \t'\"#&*!|>%@`,0.9seed")), max_size=80).map(str.encode),
+        st.dictionaries(st.sampled_from(["seed", "num_train_epochs", "nope", "1"]), st.integers(), max_size=3).map(
+            lambda d: json.dumps(d).encode()
+        ),
+    ),
+)
+def test_a_config_file_gives_known_options_or_a_config_error(tmp_path, suffix, content):
+    from trainers.config import GemSFTConfig, load_config_file
+
+    f = tmp_path / f"c{suffix}"
+    f.write_bytes(content)
+    try:
+        data = load_config_file(GemSFTConfig, f)
+    except ConfigError as exc:
+        assert str(exc)
+        return
+    assert isinstance(data, dict) and set(data) <= {"seed", "num_train_epochs"}
