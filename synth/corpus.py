@@ -59,7 +59,10 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
         with open(path, "rb") as fh:
             head = fh.read(64).lstrip()
         if head.startswith(b"["):  # one JSON array of rows
-            rows = orjson.loads(path.read_bytes())
+            try:
+                rows = orjson.loads(path.read_bytes())
+            except orjson.JSONDecodeError as exc:
+                raise ConfigError(f"{path}: not a valid JSON array of rows: {exc}") from None
             yield from (r for r in rows if isinstance(r, dict))
             return
     with open(path, "rb") as fh:
@@ -73,6 +76,16 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             if not isinstance(row, dict):
                 raise ConfigError(f"{path}:{lineno}: expected a JSON object per line")
             yield row
+
+
+def _text(path: Path) -> str:
+    """A text file's content; one that is not UTF-8 is a ConfigError naming it (before anything is run)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); convert it (iconv -t UTF-8) or move it out of the corpus"
+        ) from None
 
 
 def _parquet(path: Path) -> Iterator[dict[str, Any]]:
@@ -121,12 +134,7 @@ def read_rows(
             elif f.suffix == ".parquet":
                 rows = _parquet(f)
             else:
-                rows = [
-                    {
-                        "id": str(f.relative_to(path) if path.is_dir() else f.name),
-                        "text": f.read_text(encoding="utf-8"),
-                    }
-                ]
+                rows = [{"id": str(f.relative_to(path) if path.is_dir() else f.name), "text": _text(f)}]
             for row in rows:
                 yield str(f), row
         return

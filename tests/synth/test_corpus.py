@@ -2,6 +2,8 @@
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synth.corpus import read_corpus, segment_text
 from synth.dedup import Decontaminator, Deduplicator, load_benchmark_texts
@@ -100,3 +102,39 @@ def test_json_array_file_and_joined_fields(tmp_path):
     assert seg.text == "How to fix a tap\nShut the valve.\nOpen the tap." and seg.id == "w1"
     with pytest.raises(ConfigError, match="no 'body' field"):
         list(read_corpus(p, text_field="title+body"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    suffix=st.sampled_from([".jsonl", ".json", ".txt", ".md"]),
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.lists(
+            st.one_of(
+                st.sampled_from(
+                    ['{"id": "a", "text": "Open the lid and pour the water in until it is full."}', "[", ""]
+                ),
+                st.text(max_size=40),
+            ),
+            max_size=5,
+        ).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")),
+    ),
+)
+def test_a_corpus_file_gives_segments_or_a_config_error(tmp_path, suffix, content):
+    f = tmp_path / f"corpus{suffix}"
+    f.write_bytes(content)
+    try:
+        segs = list(read_corpus(f, min_chars=1))
+    except ConfigError as exc:
+        assert str(exc)
+        return
+    assert all(s.text and s.text == s.text.strip() and len(s.hash) == 64 for s in segs)
+
+
+def test_a_text_file_that_is_not_utf8_names_itself(tmp_path):
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Open the lid and pour the water in slowly until full. " * 3)
+    (folder / "latin1.txt").write_bytes("Fülle den Kessel bis zur Markierung auf. ".encode("latin-1") * 3)
+    with pytest.raises(ConfigError, match=r"latin1\.txt: not UTF-8 text"):
+        list(read_corpus(folder))
