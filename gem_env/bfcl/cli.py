@@ -53,9 +53,9 @@ def score_command(
     official: bool = typer.Option(True, "--official/--no-official", help="Also score with bfcl-eval's evaluation."),
 ) -> None:
     """Score recorded model outputs with our environment (and bfcl-eval's own evaluation, to compare)."""
-    from .results import score_with_bfcl_eval, score_with_env
+    from .results import read_result_file, score_with_bfcl_eval, score_with_env
 
-    rows = [json.loads(line) for line in Path(result_file).read_text().splitlines() if line.strip()]
+    rows = read_result_file(result_file)
     ours = score_with_env(rows, category, data_dir=data_dir)
     typer.echo(f"gem env:   {sum(ours.values())}/{len(ours)} = {100 * sum(ours.values()) / max(1, len(ours)):.2f}%")
     if official:

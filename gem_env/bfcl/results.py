@@ -24,7 +24,14 @@ from ..agents import Agent
 from .components import conversation_to_result
 from .data import load_entries, resolve_data_dir
 
-__all__ = ["EVAL_MODEL", "ResultReplayAgent", "score_with_bfcl_eval", "score_with_env", "write_result_file"]
+__all__ = [
+    "EVAL_MODEL",
+    "ResultReplayAgent",
+    "read_result_file",
+    "score_with_bfcl_eval",
+    "score_with_env",
+    "write_result_file",
+]
 
 #: The bfcl-eval model whose handler decodes results (an OpenAI function-calling model: its
 #: decoder is bfcl-eval's ``convert_to_function_call``). No request is ever sent.
@@ -69,7 +76,10 @@ class ResultReplayAgent(Agent):
         turn = sum(1 for m in observation["messages"] if m.get("role") == "user") - 1
         if turn != self._turn:
             self._turn, self._next = turn, 0
-        steps = self._steps[turn] if 0 <= turn < len(self._steps) else []
+        turns = self._steps if isinstance(self._steps, list) else []  # an error text: inference failed
+        steps = turns[turn] if 0 <= turn < len(turns) else []
+        if not isinstance(steps, list):
+            steps = [steps]
         if self._next >= len(steps):
             return {"role": "assistant", "content": ""}
         step = steps[self._next]
@@ -84,6 +94,27 @@ class ResultReplayAgent(Agent):
                     )
             return {"role": "assistant", "content": None, "tool_calls": calls}
         return {"role": "assistant", "content": step if isinstance(step, str) else json.dumps(step)}
+
+
+def read_result_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The lines of a BFCL result file, each a JSON object with a string ``id``.
+
+    A ``result`` that is not a list of turns (bfcl-eval writes an error text when inference
+    failed) replays as a model that said nothing, and so scores 0.
+
+    Raises:
+        ConfigError: The file cannot be read, a line is not JSON, or a row is not an object with an id.
+    """
+    from ..score import read_rows
+
+    rows = read_rows(Path(path))
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            raise ConfigError(f"{path}: row {n} is not a BFCL result line (a JSON object with a string 'id')")
+        row.setdefault("result", [])
+    if not rows:
+        raise ConfigError(f"{path}: no result lines")
+    return rows
 
 
 def score_with_env(

@@ -6,6 +6,8 @@ import json
 
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gem_env.bfcl import ENV_IDS
@@ -14,6 +16,10 @@ from gem_env.bfcl.suite import COLUMNS, SUITE_ENV_IDS, render_paper_table, rende
 from tools_registry.errors import ConfigError
 
 pytestmark = pytest.mark.bfcl
+
+
+def _json_children(children):
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=3)
 
 
 def _summary(values):
@@ -93,3 +99,38 @@ def test_cli_score(app, tmp_path):
     r = CliRunner().invoke(app, ["bfcl", "score", str(path), "-c", "base"])
     assert r.exit_code == 0, r.output
     assert "gem env:   2/4" in r.output and "bfcl-eval: 2/4" in r.output and "differ: none" in r.output
+
+
+def test_cli_score_names_a_bad_result_file(app, tmp_path):
+    path = tmp_path / "r.json"
+    for content, why in [
+        ('{"id": "multi_turn_base_0", "result": []}\nnot json\n', "line 2: not JSON"),
+        ('{"id": 7, "result": []}\n', "row 1 is not a BFCL result line"),
+        ("\n\n", "no result lines"),
+        (b"\xff\xfe", "not JSON"),
+    ]:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        r = CliRunner().invoke(app, ["bfcl", "score", str(path), "-c", "base", "--no-official"])
+        assert r.exit_code != 0 and why in str(r.exception or r.output), (content, r.output, r.exception)
+        assert isinstance(r.exception, (ConfigError, SystemExit)), r.exception
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    result=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8), _json_children, max_leaves=12)
+)
+def test_the_result_replay_agent_plays_any_json_result_without_raising(result):
+    import asyncio
+
+    from gem_env.bfcl.results import ResultReplayAgent
+
+    class Task:
+        id = "t"
+
+    agent = ResultReplayAgent({"t": result})
+    agent.reset(Task())
+    messages = [{"role": "user", "content": "go"}]
+    for _ in range(6):
+        reply = asyncio.run(agent.act({"messages": messages}))
+        assert reply["role"] == "assistant" and (isinstance(reply.get("content"), str) or reply.get("tool_calls"))
+        messages += [reply, {"role": "user", "content": "next"}]
