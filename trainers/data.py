@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from tools_registry.errors import ConfigError, ParseError
+from tools_registry.errors import ConfigError, GemError, ParseError
 from tools_registry.records import parse_arguments
 from tools_registry.specs import ToolSpec
 
@@ -49,9 +49,10 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         head = fh.read(1)
         fh.seek(0)
         if head == b"[":  # a JSON array file
-            data = orjson.loads(fh.read())
-            if not isinstance(data, list):
-                raise ConfigError(f"{path}: expected a JSON array of rows")
+            try:
+                data = orjson.loads(fh.read())
+            except orjson.JSONDecodeError as exc:
+                raise ConfigError(f"{path}: not a valid JSON array of rows: {exc}") from None
             yield from data
             return
         for lineno, line in enumerate(fh, 1):
@@ -102,8 +103,11 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
     ``{"type": "function", ...}``; every other key and value is kept as is.
 
     Raises:
-        ConfigError: No ``messages`` list, a message without a role, or unparseable arguments.
+        ConfigError: Not an object, no ``messages`` list, a message without a role, a tool call
+            without a function, unparseable arguments, or tools that are not tool specs.
     """
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {type(row).__name__}")
     messages = row.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ConfigError(f"{where}: expected a non-empty 'messages' list")
@@ -113,9 +117,13 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
             raise ConfigError(f"{where}: message {i} has no role")
         if m.get("tool_calls"):
             m = dict(m)
+            if not isinstance(m["tool_calls"], list):
+                raise ConfigError(f"{where}: message {i}: tool_calls must be a list")
             calls = []
-            for c in m["tool_calls"]:
-                fn = c.get("function", {})
+            for j, c in enumerate(m["tool_calls"]):
+                fn = c.get("function") if isinstance(c, dict) else None
+                if not isinstance(fn, dict):
+                    raise ConfigError(f"{where}: message {i}: tool call {j} has no 'function' object")
                 if isinstance(fn.get("arguments"), (str, bytes)) or fn.get("arguments") is None:
                     try:
                         args = parse_arguments(fn.get("arguments"))
@@ -127,10 +135,21 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
         out_msgs.append(m)
     tools = row.get("tools") or []
     if isinstance(tools, (str, bytes)):
-        tools = orjson.loads(tools)
-    out_tools = [
-        t if isinstance(t, dict) and t.get("type") == "function" else ToolSpec.from_openai(t).to_openai() for t in tools
-    ]
+        try:
+            tools = orjson.loads(tools)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"{where}: 'tools' is not JSON: {exc}") from None
+    if not isinstance(tools, list):
+        raise ConfigError(f"{where}: 'tools' must be a list of tool specs, got {type(tools).__name__}")
+    out_tools = []
+    for j, t in enumerate(tools):
+        if isinstance(t, dict) and t.get("type") == "function":
+            out_tools.append(t)
+            continue
+        try:
+            out_tools.append(ToolSpec.from_openai(t).to_openai())
+        except (GemError, ValueError) as exc:  # ValueError: pydantic's ValidationError
+            raise ConfigError(f"{where}: tool {j} is not a tool spec: {str(exc)[:200]}") from None
     out: dict[str, Any] = {"messages": out_msgs, "tools": out_tools}
     if isinstance(row.get("chat_template_kwargs"), dict):
         out["chat_template_kwargs"] = row["chat_template_kwargs"]

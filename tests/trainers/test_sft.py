@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tools_registry.errors import ConfigError
 from trainers.data import corpus_dataset, load_corpus, normalize_row, render_row
@@ -135,3 +137,69 @@ def test_sft_refuses_rows_without_assistant_tokens(tiny_model, tiny_tokenizer, t
     rows = [{"messages": [{"role": "user", "content": "hello"}], "tools": []}]
     with pytest.raises(ConfigError, match="assistant"):
         build_sft_trainer(rows, tiny_model, config=_cfg(tmp_path), tokenizer=tiny_tokenizer)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda c: (
+        st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["role", "content", "function", "x"]), c, max_size=3)
+    ),
+    max_leaves=10,
+)
+_ROW = st.fixed_dictionaries(
+    {},
+    optional={
+        "messages": st.one_of(
+            _JSON,
+            st.lists(
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["user", "assistant", "tool"])},
+                    optional={
+                        "content": _JSON,
+                        "tool_calls": st.one_of(
+                            _JSON,
+                            st.lists(
+                                st.fixed_dictionaries(
+                                    {},
+                                    optional={
+                                        "function": st.one_of(
+                                            _JSON,
+                                            st.fixed_dictionaries(
+                                                {"name": _JSON}, optional={"arguments": _JSON | st.just('{"a": 1')}
+                                            ),
+                                        )
+                                    },
+                                ),
+                                max_size=2,
+                            ),
+                        ),
+                    },
+                ),
+                max_size=3,
+            ),
+        ),
+        "tools": st.one_of(_JSON, st.just("[not json"), st.lists(_JSON, max_size=2)),
+        "chat_template_kwargs": _JSON,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.one_of(_ROW, _JSON), min_size=1, max_size=3),
+    as_array=st.booleans(),
+    garbage=st.binary(max_size=40),
+)
+def test_a_corpus_file_gives_training_rows_or_a_config_error(tmp_path, rows, as_array, garbage):
+    import orjson
+
+    f = tmp_path / "c.jsonl"
+    body = orjson.dumps(rows) if as_array else b"\n".join(orjson.dumps(r) for r in rows)
+    for content in (body, body + b"\n" + garbage):
+        f.write_bytes(content)
+        try:
+            out = load_corpus(f)
+        except ConfigError as exc:
+            assert str(exc)
+            continue
+        assert out and all(isinstance(r["messages"], list) and isinstance(r["tools"], list) for r in out)
