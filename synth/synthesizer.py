@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from gem_env.llm.parsing import parse_json
-from tools_registry.errors import ParseError
+from tools_registry.errors import ConfigError, ParseError
 from tools_registry.records import Trajectory
 
 from .convert import (
@@ -115,13 +116,21 @@ def build_pairs(
 
     The source text comes from ``texts[source_id]`` or the row's ``SynthMeta.source_text``; rows
     with neither are skipped. Call ids are made canonical before serialising.
+
+    Raises:
+        ConfigError: A row is not a trajectory row (``Trajectory.to_row()``'s shape).
     """
     system = instruction(prompts_dir)
     out = []
-    for row in corpus_rows:
-        traj = load_trajectory(row)
-        sid = traj.meta.provenance.source_id
-        text = (texts or {}).get(sid or "") or SynthMeta.of(traj).source_text
+    for n, row in enumerate(corpus_rows):
+        if not isinstance(row, dict):
+            raise ConfigError(f"corpus row {n}: expected a JSON object, got {type(row).__name__}")
+        try:
+            traj = load_trajectory(row)
+            sid = traj.meta.provenance.source_id
+            text = (texts or {}).get(sid or "") or SynthMeta.of(traj).source_text
+        except ValidationError as exc:
+            raise ConfigError(f"corpus row {n}: not a trajectory row: {str(exc)[:300]}") from None
         if not text:
             continue
         traj = canonical_ids(traj)

@@ -21,7 +21,15 @@ from tools_registry.errors import ConfigError, GemError, ParseError
 from tools_registry.records import parse_arguments
 from tools_registry.specs import ToolSpec
 
-__all__ = ["corpus_dataset", "corpus_features", "iter_corpus_files", "load_corpus", "normalize_row", "render_row"]
+__all__ = [
+    "corpus_dataset",
+    "corpus_features",
+    "iter_corpus_files",
+    "iter_rows",
+    "load_corpus",
+    "normalize_row",
+    "render_row",
+]
 
 _JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
 
@@ -156,6 +164,15 @@ def normalize_row(row: dict[str, Any], *, where: str = "row") -> dict[str, Any]:
     return out
 
 
+def iter_rows(file: Path) -> Iterator[Any]:
+    """The rows of one corpus file (JSONL, JSON array, Parquet, a ``save_to_disk`` folder), as stored.
+
+    Raises:
+        ConfigError: A line or the array is not JSON.
+    """
+    return _read_arrow_rows(file) if (file.is_dir() or file.suffix == ".parquet") else _read_jsonl(file)
+
+
 def load_corpus(path: str | Path, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Load training rows from a corpus file or folder (JSONL shards, JSON, Parquet, ``save_to_disk``).
 
@@ -166,8 +183,7 @@ def load_corpus(path: str | Path, *, limit: int | None = None) -> list[dict[str,
     """
     rows: list[dict[str, Any]] = []
     for f in iter_corpus_files(path):
-        reader = _read_arrow_rows(f) if (f.is_dir() or f.suffix == ".parquet") else _read_jsonl(f)
-        for n, row in enumerate(reader):
+        for n, row in enumerate(iter_rows(f)):
             rows.append(normalize_row(row, where=f"{f.name} row {n}"))
             if limit is not None and len(rows) >= limit:
                 return rows

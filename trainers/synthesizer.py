@@ -10,25 +10,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from tools_registry.errors import ConfigError
 
-from .data import iter_corpus_files
+from .data import iter_corpus_files, iter_rows
 
 __all__ = ["load_texts", "synthesizer_rows", "train_synthesizer"]
 
 
 def load_texts(path: str | Path | None) -> dict[str, str] | None:
-    """Source texts by id from JSONL lines ``{"id", "text"}`` (None: the rows carry their text)."""
+    """Source texts by id from JSONL lines ``{"id", "text"}`` (None: the rows carry their text).
+
+    Raises:
+        ConfigError: A line is not JSON, or a row is not an object with an ``id`` and a string ``text``.
+    """
     if path is None:
         return None
     out: dict[str, str] = {}
     for f in iter_corpus_files(path):
-        for line in f.read_bytes().splitlines():
-            if line.strip():
-                rec = orjson.loads(line)
-                out[str(rec["id"])] = rec["text"]
+        for n, rec in enumerate(iter_rows(f)):
+            if not isinstance(rec, dict) or rec.get("id") is None or not isinstance(rec.get("text"), str):
+                raise ConfigError(f"{f.name} row {n}: expected an object with an 'id' and a string 'text'")
+            out[str(rec["id"])] = rec["text"]
     return out
 
 
@@ -39,9 +41,7 @@ def synthesizer_rows(
     from synth.synthesizer import build_pairs
 
     if isinstance(corpus, (str, Path)):
-        rows: list[dict[str, Any]] = []
-        for f in iter_corpus_files(corpus):
-            rows += [orjson.loads(x) for x in f.read_bytes().splitlines() if x.strip()]
+        rows: list[dict[str, Any]] = [row for f in iter_corpus_files(corpus) for row in iter_rows(f)]
     else:
         rows = list(corpus)
     text_map = texts if isinstance(texts, dict) or texts is None else load_texts(texts)

@@ -203,3 +203,23 @@ def test_a_corpus_file_gives_training_rows_or_a_config_error(tmp_path, rows, as_
             assert str(exc)
             continue
         assert out and all(isinstance(r["messages"], list) and isinstance(r["tools"], list) for r in out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.one_of(_ROW, _JSON, st.just({"messages": [{"role": "user", "content": "hi"}]})), max_size=3),
+    texts=st.lists(st.one_of(_JSON, st.fixed_dictionaries({"id": _JSON, "text": _JSON})), max_size=3),
+)
+def test_synthesizer_pairs_from_any_corpus_rows_or_a_config_error(tmp_path, rows, texts):
+    import orjson
+
+    from trainers.synthesizer import synthesizer_rows
+
+    (tmp_path / "corpus.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
+    (tmp_path / "texts.jsonl").write_bytes(b"\n".join(orjson.dumps(t) for t in texts))
+    try:
+        out = synthesizer_rows(tmp_path / "corpus.jsonl", tmp_path / "texts.jsonl")
+    except ConfigError as exc:
+        assert str(exc)
+        return
+    assert out and all(r["messages"][-1]["role"] == "assistant" for r in out)
