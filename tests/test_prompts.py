@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import gem_env.prompts as gp
 import synth.prompts as sp
@@ -50,3 +52,27 @@ def test_fill_is_one_pass_and_strict():
         gp.fill("{{a}}", a=1, b=2)
     with pytest.raises(ConfigError, match="---user---"):
         p.fill(**values)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=120) | st.text(max_size=80).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_an_override_template_of_any_bytes_loads_or_is_a_config_error(tmp_path, content):
+    folder = tmp_path / "p"
+    folder.mkdir(exist_ok=True)
+    (folder / "judge.md").write_bytes(content)
+    gp._read.cache_clear()
+    try:
+        prompt = gp.load_prompt("judge", prompts_dir=folder)
+    except ConfigError as exc:
+        assert "judge.md" in str(exc)
+        return
+    assert prompt.path.parent == folder and prompt.text == content.decode("utf-8")
+
+
+def test_a_chat_template_file_that_is_not_text_is_a_config_error(tmp_path):
+    from trainers.templates import known_template
+
+    f = tmp_path / "t.jinja"
+    f.write_bytes(b"{{ messages }}\xff")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        known_template(str(f))

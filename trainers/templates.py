@@ -80,7 +80,10 @@ def known_template(name: str) -> str:
         return SMOLLM2_TEMPLATE
     p = Path(name)
     if p.is_file():
-        return p.read_text(encoding="utf-8")
+        try:
+            return p.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"chat template {p} is not UTF-8 text (byte {exc.start})") from None
     raise ConfigError(f"unknown template {name!r}: use {', '.join(KNOWN_TEMPLATES)} or a .jinja file")
 
 

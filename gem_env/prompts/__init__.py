@@ -132,7 +132,12 @@ def template_names(folder: Path) -> dict[str, list[int | None]]:
 
 @lru_cache(maxsize=128)
 def _read(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"prompt template {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"prompt template {path}: cannot read it ({exc.strerror or exc})") from None
 
 
 def find_prompt(name: str, folders: list[Path], *, version: int | None = None, versioned: bool = False) -> Prompt:
