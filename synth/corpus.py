@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from tools_registry.errors import ConfigError
+from tools_registry.limits import read_text_file
 
 from .records import Segment
 
@@ -78,16 +79,6 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             yield row
 
 
-def _text(path: Path) -> str:
-    """A text file's content; one that is not UTF-8 is a ConfigError naming it (before anything is run)."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start}); convert it (iconv -t UTF-8) or move it out of the corpus"
-        ) from None
-
-
 def _parquet(path: Path) -> Iterator[dict[str, Any]]:
     try:
         import pyarrow.parquet as pq
@@ -134,7 +125,12 @@ def read_rows(
             elif f.suffix == ".parquet":
                 rows = _parquet(f)
             else:
-                rows = [{"id": str(f.relative_to(path) if path.is_dir() else f.name), "text": _text(f)}]
+                rows = [
+                    {
+                        "id": str(f.relative_to(path) if path.is_dir() else f.name),
+                        "text": read_text_file(f, "corpus file"),
+                    }
+                ]
             for row in rows:
                 yield str(f), row
         return

@@ -10,6 +10,7 @@ The limits are documented in docs/guarantees.md.
 from __future__ import annotations
 
 import reprlib
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "clean_text",
     "json_problem",
+    "read_text_file",
     "safe_repr",
 ]
 
@@ -162,3 +164,24 @@ def safe_repr(value: Any, limit: int = 300) -> str:
     except Exception:  # noqa: BLE001 - a hostile __repr__: describe the type only
         text = f"<{type(value).__name__}>"
     return clean_text(text[:limit])
+
+
+def read_text_file(path: str | Path, what: str, *, max_bytes: int | None = None) -> str:
+    """A user's file as UTF-8 text, or a ConfigError that names it (``what``: e.g. "config file").
+
+    Raises:
+        ConfigError: The file cannot be read, is over ``max_bytes``, or is not UTF-8 text.
+    """
+    from .errors import ConfigError
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ConfigError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise ConfigError(f"{what} {path}: over {max_bytes} bytes, not a {what}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from trl import GRPOConfig, SFTConfig
 
 from tools_registry.errors import ConfigError
+from tools_registry.limits import read_text_file
 
 __all__ = [
     "PAPER_SFT_DEFAULTS",
@@ -198,12 +199,7 @@ def load_config_file(cls: type, path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"config file {p} does not exist")
-    try:
-        text = p.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"config file {p}: cannot read it ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {p} is not UTF-8 text (byte {exc.start})") from None
+    text = read_text_file(p, "config file")
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
 

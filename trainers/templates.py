@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools_registry.errors import ConfigError
+from tools_registry.limits import read_text_file
 
 __all__ = [
     "KNOWN_TEMPLATES",
@@ -80,10 +81,7 @@ def known_template(name: str) -> str:
         return SMOLLM2_TEMPLATE
     p = Path(name)
     if p.is_file():
-        try:
-            return p.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"chat template {p} is not UTF-8 text (byte {exc.start})") from None
+        return read_text_file(p, "chat template")
     raise ConfigError(f"unknown template {name!r}: use {', '.join(KNOWN_TEMPLATES)} or a .jinja file")
 
 

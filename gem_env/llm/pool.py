@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools_registry.errors import BackendError, ConfigError
+from tools_registry.limits import read_text_file
 
 from .base import LLMBackend
 from .types import ChatReply, Usage
@@ -73,17 +74,7 @@ def read_endpoints(values: Sequence[str] | str | None) -> list[str]:
         path = Path(value)
         if not path.is_file():
             raise ConfigError(f"--base-url {value!r} is neither a URL (http://host:port/v1) nor a file of URLs")
-        try:
-            with path.open("rb") as fh:
-                raw = fh.read(MAX_ENDPOINT_FILE_BYTES + 1)
-        except OSError as exc:
-            raise ConfigError(f"endpoint file {value}: cannot read it ({exc.strerror or exc})") from None
-        if len(raw) > MAX_ENDPOINT_FILE_BYTES:
-            raise ConfigError(f"endpoint file {value}: over {MAX_ENDPOINT_FILE_BYTES} bytes, not a file of URLs")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"endpoint file {value}: not UTF-8 text (byte {exc.start})") from None
+        text = read_text_file(path, "file of URLs", max_bytes=MAX_ENDPOINT_FILE_BYTES)
         urls = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         urls = [u for u in urls if u]
         bad = [u for u in urls if "://" not in u]

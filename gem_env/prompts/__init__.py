@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tools_registry.errors import ConfigError
+from tools_registry.limits import read_text_file
 
 __all__ = [
     "BUNDLED_DIR",
@@ -132,12 +133,7 @@ def template_names(folder: Path) -> dict[str, list[int | None]]:
 
 @lru_cache(maxsize=128)
 def _read(path: str) -> str:
-    try:
-        return Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"prompt template {path} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"prompt template {path}: cannot read it ({exc.strerror or exc})") from None
+    return read_text_file(path, "prompt template")
 
 
 def find_prompt(name: str, folders: list[Path], *, version: int | None = None, versioned: bool = False) -> Prompt:
