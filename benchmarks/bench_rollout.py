@@ -6,7 +6,11 @@ same server, under the same young-generation GC threshold; the rollout's client 
 is printed beside it, with the ratio. The rollout's CPU is split too: what the envs' ``areset``
 and ``astep`` ran (tools, tool state, replayed user, reward: the domain's simulation, timed per
 resumption by ``EnvCpu``) and the rest, the rollout loop itself (agent, LLM client, records,
-scheduling), each beside the bare client's.
+scheduling), each beside the bare client's; and the envs' part once more, into building and
+serialising the tool state (the backend's ``reset`` and ``state_json``) and the rest. The
+rollout and the bare client run ``--repeats`` times in pairs, alternating which goes first (on a
+shared machine the speed drifts by tens of percent within minutes); each pair is printed, then
+the median and range of the ratios.
 
 A loopback server (``gem_env.llm.testing.LoopbackOpenAIServer``, in its own process via
 ``loopback_server_process``) answers
@@ -17,7 +21,7 @@ The server's ideal time is ``requests x latency / slots``; the figure printed is
 with peak memory (RSS) of the client process. Every episode must score 1.0.
 
     python benchmarks/bench_rollout.py [--episodes 1000] [--latency 0.1] [--slots 64] [--concurrency 192]
-        [--http direct] [--gc-threshold N] [--paced-delay 0.01]
+        [--http direct] [--gc-threshold N] [--paced-delay 0.01] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import time
 from typing import Any
 
@@ -100,9 +105,15 @@ class EnvCpu:
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.state_seconds = 0.0  # the part of ``seconds`` spent building and serialising tool states
 
     def wrap(self, env: Any) -> Any:
-        """``env`` with its ``areset`` and ``astep`` timed (instance attributes; the class is untouched)."""
+        """``env`` with its ``areset`` and ``astep`` timed (instance attributes; the class is untouched).
+
+        The tool backend's ``reset`` (build the episode's tool state) and ``state_json`` (serialise
+        it for the reward) are timed apart as well, into :attr:`state_seconds`; they run inside
+        ``areset`` and ``astep``, so that time is also in :attr:`seconds`.
+        """
         for name in ("areset", "astep"):
             method = getattr(env, name)
 
@@ -110,6 +121,20 @@ class EnvCpu:
                 return await _Timed(_method(*args, **kwargs), self)
 
             setattr(env, name, timed)
+        backend = getattr(env, "backend", None)
+        for name in ("reset", "state_json"):
+            method = getattr(backend, name, None)
+            if method is None:
+                continue
+
+            def timed_sync(*args: Any, _method: Any = method, **kwargs: Any) -> Any:
+                t0 = time.thread_time()
+                try:
+                    return _method(*args, **kwargs)
+                finally:
+                    self.state_seconds += time.thread_time() - t0
+
+            setattr(backend, name, timed_sync)
         return env
 
 
@@ -224,6 +249,25 @@ async def bare(
     return await send_bare(url, requests, concurrency, http, gc_threshold)
 
 
+def pair_figures(pair: dict[str, Any], latency: float, slots: int) -> dict[str, float]:
+    """One rollout/bare pair's figures: CPU in ms per request, the ratios to the bare client, share of ideal."""
+    ours, theirs = pair["rollout"], pair["bare"]
+    n = ours["requests"]
+    rollout_ms, bare_ms = ours["cpu"] / n * 1000, theirs["cpu"] / theirs["requests"] * 1000
+    env_ms, state_ms = ours["env"].seconds / n * 1000, ours["env"].state_seconds / n * 1000
+    return {
+        "rollout": rollout_ms,
+        "bare": bare_ms,
+        "env": env_ms,
+        "state": state_ms,
+        "loop": rollout_ms - env_ms,
+        "ratio": rollout_ms / bare_ms,
+        "loop_ratio": (rollout_ms - env_ms) / bare_ms,
+        "free_state_ratio": (rollout_ms - state_ms) / bare_ms,
+        "share": n * latency / slots / ours["seconds"],
+    }
+
+
 def zero_overhead_share(turns: list[int], concurrency: int, slots: int, latency: float) -> float:
     """The share of the ideal a client with no overhead at all would reach on the same episodes.
 
@@ -281,30 +325,58 @@ def main() -> None:
         help="seconds each oracle turn waits in the paced in-process run (episodes interleave, the loop idles)",
     )
     ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rollout/bare pairs, alternating which runs first; the ratios' median and range are printed",
+    )
+    ap.add_argument(
         "--gc-threshold",
         type=int,
         default=None,
         help="young-generation GC threshold during the rollout (default: arollout's; 0: Python's own)",
     )
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error("--repeats must be at least 1")
     from gem_env.llm.testing import loopback_server_process
 
+    pairs: list[dict[str, Any]] = []
     with loopback_server_process(
         responder=OracleResponder(args.domain), latency_s=args.latency, max_concurrency=args.slots
     ) as url:
-        env_cpu = EnvCpu()
-        records, seconds, requests, client_cpu = asyncio.run(
-            run(
-                url,
-                args.domain,
-                args.episodes,
-                args.concurrency,
-                args.http,
-                gc_threshold=args.gc_threshold,
-                env_cpu=env_cpu,
+
+        def rollout_once() -> dict[str, Any]:
+            meter = EnvCpu()
+            out = asyncio.run(
+                run(
+                    url,
+                    args.domain,
+                    args.episodes,
+                    args.concurrency,
+                    args.http,
+                    gc_threshold=args.gc_threshold,
+                    env_cpu=meter,
+                )
             )
-        )
-        bare_n, bare_s, bare_cpu = asyncio.run(bare(url, records, args.concurrency, args.http, args.gc_threshold))
+            return dict(zip(("records", "seconds", "requests", "cpu"), out, strict=True), env=meter)
+
+        def bare_once(records: list) -> dict[str, Any]:
+            out = asyncio.run(bare(url, records, args.concurrency, args.http, args.gc_threshold))
+            return dict(zip(("requests", "seconds", "cpu"), out, strict=True))
+
+        for i in range(args.repeats):  # pairs alternate their order, so a drift of the machine hits both sides
+            if i % 2 == 0:  # the first pair must start with a rollout: the bare client replays its requests
+                ours = rollout_once()
+                theirs = bare_once(pairs[0]["rollout"]["records"] if pairs else ours["records"])
+            else:
+                theirs = bare_once(pairs[0]["rollout"]["records"])
+                ours = rollout_once()
+            pairs.append({"rollout": ours, "bare": theirs})
+    first = pairs[0]["rollout"]
+    records, seconds, requests, client_cpu = first["records"], first["seconds"], first["requests"], first["cpu"]
+    env_cpu = first["env"]
+    bare_n, bare_s, bare_cpu = (pairs[0]["bare"][k] for k in ("requests", "seconds", "cpu"))
     from gem_env.registration import make_env
     from gem_env.rollout import rollout
 
@@ -363,6 +435,33 @@ def main() -> None:
         f"per request; the rollout loop without it (agent, LLM client, records, scheduling): {per - env_per:.3f} ms "
         f"= {(per - env_per) / bare_per:.2f}x the bare client's"
     )
+    state_per = env_cpu.state_seconds / requests * 1000
+    print(
+        f"  the envs' work split: tool state (built for each episode, serialised for its reward) {state_per:.3f} ms "
+        f"per request; the rest (tools, user, reward, bookkeeping) {env_per - state_per:.3f} ms; a free tool state "
+        f"would leave rollout/bare at {(per - state_per) / bare_per:.2f}x"
+    )
+    if len(pairs) > 1:
+        rows = [pair_figures(p, args.latency, args.slots) for p in pairs]
+        print(f"{len(rows)} rollout/bare pairs, alternating which ran first (ms per request):")
+        for i, r in enumerate(rows, 1):
+            print(
+                f"  pair {i}: rollout {r['rollout']:.3f} (envs {r['env']:.3f}, of which tool state {r['state']:.3f}; "
+                f"loop {r['loop']:.3f}), bare {r['bare']:.3f} -> {r['ratio']:.2f}x, loop {r['loop_ratio']:.2f}x, "
+                f"free state {r['free_state_ratio']:.2f}x; {r['share']:.1%} of ideal"
+            )
+        for key, what in (
+            ("ratio", "rollout/bare CPU"),
+            ("loop_ratio", "rollout loop without the envs / bare"),
+            ("free_state_ratio", "rollout less the tool state / bare"),
+            ("share", "share of the server's ideal"),
+        ):
+            values = [r[key] for r in rows]
+            fmt = "{:.1%}" if key == "share" else "{:.2f}x"
+            print(
+                f"median {what}: {fmt.format(statistics.median(values))} "
+                f"(range {fmt.format(min(values))}-{fmt.format(max(values))})"
+            )
     steps = sum(r.turns for r in offline)
     print(
         f"framework alone (oracle agent in process, no server): {len(offline) / offline_s:.0f} episodes/s, "

@@ -92,3 +92,65 @@ def test_the_meter_passes_errors_and_cancellation_through():
         asyncio.run(cancel_midway())
     assert 0.015 <= meter.seconds - before < 0.06  # the first burn ran; the second never did
     assert type(env).areset is _Env.areset  # the class is untouched: only this instance is timed
+
+
+class _Backend:
+    def reset(self, setup: str) -> str:
+        _burn(0.02)
+        return f"state of {setup}"
+
+    def state_json(self) -> bytes:
+        _burn(0.02)
+        return b"{}"
+
+
+class _EnvWithState(_Env):
+    """An env whose reset builds a tool state and whose step serialises it, as the real one does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backend = _Backend()
+
+    async def areset(self, *, seed: int) -> tuple[str, int]:
+        built = self.backend.reset(f"task {seed}")
+        out = await super().areset(seed=seed)
+        return built, out[1]
+
+    async def astep(self, action: str) -> str:
+        out = await super().astep(action)
+        assert self.backend.state_json() == b"{}"
+        return out
+
+
+def test_the_meter_splits_the_tool_state_out_of_the_envs_work():
+    bench = _bench()
+    meter = bench.EnvCpu()
+    env = meter.wrap(_EnvWithState())
+
+    async def main() -> tuple:
+        return await env.areset(seed=2), await env.astep("go")
+
+    assert asyncio.run(main()) == (("state of task 2", 2), "GO")
+    # reset and state_json burnt 40 ms of the env's 100 ms; both are inside the env's time
+    assert 0.035 <= meter.state_seconds < 0.08, meter.state_seconds
+    assert 0.09 <= meter.seconds < 0.2, meter.seconds
+    assert meter.state_seconds < meter.seconds
+    assert type(env.backend).reset is _Backend.reset  # only this instance's backend is timed
+
+
+def test_pair_figures_are_per_request_and_relative_to_the_bare_client():
+    bench = _bench()
+    meter = bench.EnvCpu()
+    meter.seconds, meter.state_seconds = 0.3, 0.1
+    pair = {
+        "rollout": {"requests": 1000, "cpu": 1.2, "seconds": 2.0, "env": meter},
+        "bare": {"requests": 1000, "cpu": 0.8, "seconds": 1.9},
+    }
+    got = bench.pair_figures(pair, latency=0.1, slots=64)
+    assert got["rollout"] == pytest.approx(1.2) and got["bare"] == pytest.approx(0.8)
+    assert got["env"] == pytest.approx(0.3) and got["state"] == pytest.approx(0.1)
+    assert got["loop"] == pytest.approx(0.9)
+    assert got["ratio"] == pytest.approx(1.5)
+    assert got["loop_ratio"] == pytest.approx(0.9 / 0.8)
+    assert got["free_state_ratio"] == pytest.approx(1.1 / 0.8)
+    assert got["share"] == pytest.approx(1000 * 0.1 / 64 / 2.0)
