@@ -443,7 +443,10 @@ def main() -> None:
     )
     if len(pairs) > 1:
         rows = [pair_figures(p, args.latency, args.slots) for p in pairs]
-        print(f"{len(rows)} rollout/bare pairs, alternating which ran first (ms per request):")
+        print(
+            f"{len(rows)} rollout/bare pairs, alternating which ran first (ms per request; the throughput above is "
+            f"pair 1's, a fresh process's as a user's run is):"
+        )
         for i, r in enumerate(rows, 1):
             print(
                 f"  pair {i}: rollout {r['rollout']:.3f} (envs {r['env']:.3f}, of which tool state {r['state']:.3f}; "
@@ -454,10 +457,9 @@ def main() -> None:
             ("ratio", "rollout/bare CPU"),
             ("loop_ratio", "rollout loop without the envs / bare"),
             ("free_state_ratio", "rollout less the tool state / bare"),
-            ("share", "share of the server's ideal"),
         ):
             values = [r[key] for r in rows]
-            fmt = "{:.1%}" if key == "share" else "{:.2f}x"
+            fmt = "{:.2f}x"
             print(
                 f"median {what}: {fmt.format(statistics.median(values))} "
                 f"(range {fmt.format(min(values))}-{fmt.format(max(values))})"
