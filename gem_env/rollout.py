@@ -432,6 +432,8 @@ def finished_episodes(path: Path, env_id: str | None, seed: int, n: int, task_id
                 extra = orjson.loads(line)["meta"]["extra"]
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 continue  # not a rollout row: other content in the file is left alone
+            if not isinstance(extra, dict):
+                continue  # not a rollout row either
             i = extra.get("seed", -1) - seed if isinstance(extra.get("seed"), int) else -1
             if not 0 <= i < n or (env_id is not None and extra.get("env_id") != env_id):
                 continue

@@ -111,11 +111,13 @@ def build_pairs(
     texts: dict[str, str] | None = None,
     *,
     prompts_dir: str | None = None,
+    where: str = "corpus",
 ) -> list[dict[str, Any]]:
     """Chat rows ``{"messages": [system: instruction, user: source text, assistant: serialisation], "meta"}``.
 
     The source text comes from ``texts[source_id]`` or the row's ``SynthMeta.source_text``; rows
-    with neither are skipped. Call ids are made canonical before serialising.
+    with neither are skipped. Call ids are made canonical before serialising. ``where`` names the
+    rows in errors (a file name: ``"<where> row <n>: ..."``).
 
     Raises:
         ConfigError: A row is not a trajectory row (``Trajectory.to_row()``'s shape).
@@ -124,16 +126,19 @@ def build_pairs(
     out = []
     for n, row in enumerate(corpus_rows):
         if not isinstance(row, dict):
-            raise ConfigError(f"corpus row {n}: expected a JSON object, got {type(row).__name__}")
+            raise ConfigError(f"{where} row {n}: expected a JSON object, got {type(row).__name__}")
         try:
             traj = load_trajectory(row)
             sid = traj.meta.provenance.source_id
             text = (texts or {}).get(sid or "") or SynthMeta.of(traj).source_text
         except ValidationError as exc:
-            raise ConfigError(f"corpus row {n}: not a trajectory row: {str(exc)[:300]}") from None
+            raise ConfigError(f"{where} row {n}: not a trajectory row: {str(exc)[:300]}") from None
         if not text:
             continue
-        traj = canonical_ids(traj)
+        try:
+            traj = canonical_ids(traj)
+        except ParseError as exc:  # a call the compact form cannot hold (no name, unreadable arguments)
+            raise ConfigError(f"{where} row {n}: not a trajectory row: {exc}") from None
         out.append(
             {
                 "messages": [

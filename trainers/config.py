@@ -194,7 +194,7 @@ def load_config_file(cls: type, path: str | Path) -> dict[str, Any]:
     """Read a JSON or YAML mapping of config fields.
 
     Raises:
-        ConfigError: Missing file, not a mapping, or an unknown key.
+        ConfigError: Missing file, not UTF-8 JSON or YAML, not a mapping of string keys, or an unknown key.
     """
     p = Path(path)
     if not p.is_file():
@@ -203,17 +203,22 @@ def load_config_file(cls: type, path: str | Path) -> dict[str, Any]:
     if p.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
+        # PyYAML's constructors also raise ValueError (an int over 4300 digits, month 13) and
+        # AttributeError (a malformed !!timestamp); deep nesting exhausts the stack
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, AttributeError, RecursionError) as exc:
             raise ConfigError(f"config file {p} is not valid YAML: {str(exc)[:300]}") from None
     else:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, an int over 4300 digits, deep nesting
             raise ConfigError(f"config file {p} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {p} must hold a mapping of options, got {type(data).__name__}")
+    names = [k for k in data if not isinstance(k, str)]
+    if names:  # YAML keys can be numbers, booleans, dates or null
+        raise ConfigError(f"config file {p}: option names must be strings, got {names[0]!r}")
     _check_keys(cls, data, str(p))
     return data
 

@@ -37,19 +37,24 @@ def load_texts(path: str | Path | None) -> dict[str, str] | None:
 def synthesizer_rows(
     corpus: str | Path | list[dict[str, Any]], texts: str | Path | dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
-    """Training rows ``{"messages", "tools": []}`` for the synthesizer, from a validated corpus."""
+    """Training rows ``{"messages", "tools": []}`` for the synthesizer, from a validated corpus.
+
+    Raises:
+        ConfigError: A file cannot be read, a row is not a trajectory row, or no row has its source text.
+    """
     from synth.synthesizer import build_pairs
 
-    if isinstance(corpus, (str, Path)):
-        rows: list[dict[str, Any]] = [row for f in iter_corpus_files(corpus) for row in iter_rows(f)]
+    if isinstance(corpus, (str, Path)):  # errors name the file and its row
+        shards: list[tuple[str, list[Any]]] = [(f.name, list(iter_rows(f))) for f in iter_corpus_files(corpus)]
     else:
-        rows = list(corpus)
+        shards = [("corpus", list(corpus))]
     text_map = texts if isinstance(texts, dict) or texts is None else load_texts(texts)
-    pairs = build_pairs(rows, text_map)
+    pairs = [pair for where, rows in shards for pair in build_pairs(rows, text_map, where=where)]
     if not pairs:
+        files = " and ".join(str(p) for p in (corpus, texts) if isinstance(p, (str, Path)))
         raise ConfigError(
-            "no synthesizer pair could be built: rows need their source text "
-            "(meta.extra.source_text, or --texts with {id, text} lines)"
+            f"no synthesizer pair could be built{' from ' + files if files else ''}: rows need their source "
+            "text (meta.extra.source_text, or --texts with {id, text} lines)"
         )
     return [{"messages": p["messages"], "tools": []} for p in pairs]
 

@@ -1,8 +1,8 @@
 """What untrusted names, schemas and files cannot do: one test per escape the project refuses.
 
-Torn-tail repair removes only the torn row; env ids never name folders; export names never leave
-DEST; ``$ref`` never fetches or reads a file; a hostile ``pattern`` cannot hold a step; schemas and
-arguments have size limits with clear errors.
+Torn-tail repair removes only the torn row and a resume skips rows not its own; env ids never name
+folders; export names never leave DEST; ``$ref`` never fetches or reads a file; a hostile ``pattern``
+cannot hold a step; schemas and arguments have size limits with clear errors.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from gem_env.registration import make_env
-from gem_env.rollout import cut_torn_tail
+from gem_env.rollout import cut_torn_tail, finished_episodes
 from synth.export import export_sharegpt
 from tools_registry.errors import ArgumentError, ConfigError, ToolDefinitionError
 from tools_registry.limits import MAX_ARGUMENT_BYTES, MAX_SCHEMA_BYTES
@@ -40,6 +40,14 @@ def test_torn_tail_repair_of_a_single_torn_row(tmp_path):
     p = tmp_path / "rows.jsonl"
     p.write_bytes(b"z" * (3 << 20))
     assert cut_torn_tail(p) == 3 << 20 and p.read_bytes() == b""
+
+
+def test_resume_leaves_rows_whose_meta_extra_is_not_an_object_alone(tmp_path):
+    """Found by benchmarks/fuzz_input_files.py: an AttributeError escaped the resume scan."""
+    p = tmp_path / "rows.jsonl"
+    other = b'{"meta": {"extra": "s"}}\n{"meta": {"extra": [1]}}\n{"meta": {"extra": null}}\n'
+    p.write_bytes(other + orjson.dumps({"meta": {"extra": {"env_id": "gem/x-v0", "seed": 3}}}) + b"\n")
+    assert finished_episodes(p, "gem/x-v0", 0, 5, None) == {3}
 
 
 # ---- 5. env ids and names never become paths ------------------------------------------------------

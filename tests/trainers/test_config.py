@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -68,3 +69,43 @@ def test_a_config_file_gives_known_options_or_a_config_error(tmp_path, suffix, c
         assert str(exc)
         return
     assert isinstance(data, dict) and set(data) <= {"seed", "num_train_epochs"}
+
+
+#: Python's limit on the digits of an int read from text (3.10.7 and later); older versions read any.
+_INT_DIGITS_LIMIT = pytest.mark.skipif(not hasattr(sys, "get_int_max_str_digits"), reason="no int digits limit")
+
+
+@pytest.mark.parametrize(
+    "name, content, why",
+    [
+        pytest.param(
+            "c.json",
+            b'{"seed": ' + b"1" * 5000 + b"}",
+            "not valid JSON: Exceeds the limit",
+            marks=_INT_DIGITS_LIMIT,
+            id="json-long-int",
+        ),
+        pytest.param("c.json", b'{"seed": ' + b"[" * 5000, "not valid JSON: maximum recursion depth", id="json-deep"),
+        pytest.param(
+            "c.yaml",
+            b"seed: " + b"1" * 5000,
+            "not valid YAML: Exceeds the limit",
+            marks=_INT_DIGITS_LIMIT,
+            id="yaml-long-int",
+        ),
+        pytest.param("c.yaml", b"seed: " + b"{" * 3000, "not valid YAML: maximum recursion depth", id="yaml-deep"),
+        pytest.param("c.yaml", b"seed: !!timestamp 2001-13-99", "not valid YAML", id="yaml-bad-timestamp-tag"),
+        pytest.param("c.yaml", b"seed: 2001-13-01", "not valid YAML: month must be in 1..12", id="yaml-month-13"),
+        pytest.param("c.yaml", b"seed: 7\n1: 2\n", "option names must be strings, got 1", id="yaml-int-key"),
+        pytest.param("c.yaml", b"null: 2\n", "option names must be strings, got None", id="yaml-null-key"),
+    ],
+)
+def test_a_config_file_the_parser_chokes_on_is_a_config_error_naming_it(tmp_path, name, content, why):
+    """Found by benchmarks/fuzz_input_files.py: these escaped as ValueError, RecursionError, AttributeError, TypeError."""
+    from trainers.config import GemSFTConfig, load_config_file
+
+    f = tmp_path / name
+    f.write_bytes(content)
+    with pytest.raises(ConfigError, match=why) as info:
+        load_config_file(GemSFTConfig, f)
+    assert str(f) in str(info.value)

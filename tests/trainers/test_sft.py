@@ -223,3 +223,35 @@ def test_synthesizer_pairs_from_any_corpus_rows_or_a_config_error(tmp_path, rows
         assert str(exc)
         return
     assert out and all(r["messages"][-1]["role"] == "assistant" for r in out)
+
+
+_USER_ONLY = {"messages": [{"role": "user", "content": "hi"}]}
+_NAMELESS_CALL = {
+    "messages": [{"role": "assistant", "tool_calls": [{"id": "c1", "function": {"name": "", "arguments": {}}}]}],
+    "meta": {"provenance": {"source_id": "a"}},
+}
+
+
+@pytest.mark.parametrize(
+    "corpus, texts, why",
+    [
+        pytest.param(
+            [{"messages": [{"rolg": "user"}]}], [], r"shard\.jsonl row 0: not a trajectory row", id="not-a-row"
+        ),
+        pytest.param([_USER_ONLY, 1.5], [], r"shard\.jsonl row 1: expected a JSON object", id="not-an-object"),
+        pytest.param([_USER_ONLY], [], r"built from \S+shard\.jsonl and \S+texts\.jsonl", id="no-source-text"),
+        pytest.param(
+            [_NAMELESS_CALL], [{"id": "a", "text": "How to."}], r"shard\.jsonl row 0: .*has no name", id="nameless-call"
+        ),
+    ],
+)
+def test_synthesizer_pair_errors_name_the_file(tmp_path, corpus, texts, why):
+    """Found by benchmarks/fuzz_input_files.py: these said "corpus row <n>", named no file, or were a ParseError."""
+    import orjson
+
+    from trainers.synthesizer import synthesizer_rows
+
+    (tmp_path / "shard.jsonl").write_bytes(b"\n".join(orjson.dumps(r) for r in corpus))
+    (tmp_path / "texts.jsonl").write_bytes(b"\n".join(orjson.dumps(t) for t in texts))
+    with pytest.raises(ConfigError, match=why):
+        synthesizer_rows(tmp_path / "shard.jsonl", tmp_path / "texts.jsonl")
