@@ -20,6 +20,12 @@ raising frame) is printed once with its first input, which ``--save`` keeps. The
     prompt          gem_env.prompts.load_prompt on an override folder, then filled
     chat-template   trainers.templates.known_template (a .jinja file)
     rollout-resume  gem_env.rollout.rollout(..., output=..., resume=True) over a damaged output file
+    domain-json     tools_registry.domains.load_domain on photo-framing with its domain.json mutated, then one
+                    oracle episode (a DomainError or ToolDefinitionError is a ConfigError and counts as one)
+    domain-tasks    the same, its tasks.jsonl mutated (tools.py is code, trusted by design: never mutated)
+    score-rows      gem_env.score.read_rows then score_rows on photo-framing, as ``gem score`` reads its file
+    synth-store     synth.store.finished_ids (what ``gem synth run --resume`` reads) on an output folder
+                    whose corpus/ shard is mutated
 
 Prints per reader the tries, outcomes, tries per second and the slowest try; exits 1 on any bug.
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import random
 import re
@@ -43,9 +50,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools_registry.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tools_registry.domains import LoadedDomain
 
 #: Hostile pieces inserted into a file (the YAML ones reach the config reader's .yaml files).
 TOKENS: tuple[bytes, ...] = (
@@ -153,10 +163,19 @@ def _seeds() -> dict[str, list[tuple[str, bytes]]]:
         ],
         "chat-template": [(".jinja", SMOLLM2_TEMPLATE.encode())],
         "rollout-resume": [(".jsonl", rollout_rows), (".jsonl", _lines(*({"meta": r["meta"]} for r in rows)))],
+        "domain-json": [(".json", (_bundled_domain().path / "domain.json").read_bytes())],
+        "domain-tasks": [(".jsonl", (_bundled_domain().path / "tasks.jsonl").read_bytes())],
+        "score-rows": [
+            (".jsonl", _lines(*({"task_id": r["meta"]["extra"]["task_id"], "messages": r["messages"]} for r in rows)))
+        ],
+        "synth-store": [(".jsonl", SYNTH_ROWS)],
     }
 
 
 ROLLOUT_ENV = "gem/photo-framing-v0"
+
+#: A synth output shard as ``ShardWriter`` writes it: two kept rows (their ids in meta.provenance).
+SYNTH_ROWS = _lines(*({**row, "meta": {"provenance": {"source_id": f"src-{n}"}}} for n, row in enumerate(SFT_ROWS)))
 
 
 def _rollout_rows() -> bytes:
@@ -167,6 +186,14 @@ def _rollout_rows() -> bytes:
         out = Path(tmp) / "rows.jsonl"
         rollout(ROLLOUT_ENV, "oracle", 2, output=out, concurrency=1)
         return out.read_bytes()
+
+
+@functools.cache
+def _bundled_domain() -> LoadedDomain:
+    """photo-framing as bundled, its tools.py imported once (each try reuses that toolkit)."""
+    from gem_env.resolution import resolve_domain
+
+    return resolve_domain(ROLLOUT_ENV)
 
 
 # --- the readers: each reads the mutated file ``path`` (its folder is fresh for every try) ---
@@ -255,6 +282,46 @@ def read_rollout_resume(path: Path) -> object:
     return rollout(ROLLOUT_ENV, "oracle", 2, output=path, resume=True, concurrency=1)
 
 
+def _domain_episode(path: Path) -> object:
+    """Load the domain folder holding ``path`` (the other files as bundled), then play one oracle episode.
+
+    The folder is loaded uncached and without importing tools.py: the bundled toolkit stands in (tools.py
+    is never mutated). A ConfigError from the episode that names one of the loaded tasks is the expected
+    failure too, and is passed on naming the file.
+    """
+    from gem_env.registration import make_env
+    from gem_env.rollout import rollout
+    from tools_registry.domains import LoadedDomain, load_domain
+
+    bundled = _bundled_domain()
+    for name in ("domain.json", "tasks.jsonl"):
+        if name != path.name:
+            shutil.copyfile(bundled.path / name, path.parent / name)
+    loaded = load_domain(path.parent, load_tools=False)
+    loaded = LoadedDomain(domain=loaded.domain, tasks=loaded.tasks, path=loaded.path, toolkit=bundled.toolkit)
+    try:
+        return rollout(make_env(loaded), "oracle", 1, concurrency=1)
+    except ConfigError as exc:
+        if not any(t.id in str(exc) for t in loaded.tasks):
+            raise
+        raise ConfigError(f"{path}: a task was refused: {exc}") from exc
+
+
+def read_scored_rows(path: Path) -> object:
+    from gem_env.score import read_rows, score_rows
+
+    return score_rows(ROLLOUT_ENV, read_rows(path), source=str(path))
+
+
+def read_synth_store(path: Path) -> object:
+    from synth.store import finished_ids
+
+    corpus = path.parent / "out" / "corpus"
+    corpus.mkdir(parents=True)
+    path.rename(corpus / path.name)
+    return finished_ids(path.parent / "out")
+
+
 @dataclass(frozen=True)
 class Reader:
     """One reader under test: the file name (stem) it is given and the call that reads it."""
@@ -276,6 +343,10 @@ READERS: tuple[Reader, ...] = (
     Reader("prompt", "judge", read_prompt),
     Reader("chat-template", "template", read_chat_template),
     Reader("rollout-resume", "rows", read_rollout_resume),
+    Reader("domain-json", "domain", _domain_episode),
+    Reader("domain-tasks", "tasks", _domain_episode),
+    Reader("score-rows", "rows", read_scored_rows),
+    Reader("synth-store", "part-000-00000", read_synth_store),
 )
 
 

@@ -19,7 +19,15 @@ import gymnasium as gym
 import orjson
 
 from tools_registry.domains import LoadedDomain
-from tools_registry.errors import ArgumentError, ConfigError, GemError, ParseError, SimulatorError, UnknownToolError
+from tools_registry.errors import (
+    ArgumentError,
+    ConfigError,
+    GemError,
+    ParseError,
+    SimulatorError,
+    ToolDefinitionError,
+    UnknownToolError,
+)
 from tools_registry.limits import MAX_ARGUMENT_BYTES, MAX_TEXT_CHARS, clean_text, json_problem, safe_repr
 from tools_registry.pytools import format_tool_error
 from tools_registry.records import Domain, Task, parse_arguments
@@ -210,7 +218,8 @@ class ToolUseEnv(gym.Env):
         else:
             self.tasks = list(self.loaded.tasks)
         if not self.tasks:
-            raise ConfigError(f"domain '{self.domain.name}' has no tasks")
+            where = f" ({self.loaded.path / 'tasks.jsonl'})" if self.loaded.path is not None else ""
+            raise ConfigError(f"domain '{self.domain.name}' has no tasks{where}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']}, not {render_mode!r}")
         self.render_mode = render_mode
@@ -315,7 +324,12 @@ class ToolUseEnv(gym.Env):
                 initial_state=initial,
                 initial_state_json=orjson.dumps(initial),
             )
-            hit = self._setups[task.id] = (setup, ToolSet(specs), [s.to_openai() for s in specs])
+            try:
+                toolset = ToolSet(specs)
+            except ToolDefinitionError as exc:
+                where = f"task {task.id!r} of domain {self.domain.name!r}"
+                raise ToolDefinitionError([f"{where}: {p}" for p in exc.problems]) from None
+            hit = self._setups[task.id] = (setup, toolset, [s.to_openai() for s in specs])
             if len(_SHARED_SETUPS) >= 4096:
                 _SHARED_SETUPS.clear()
             _SHARED_SETUPS[(id(task), id(self.domain))] = (task, self.domain, hit)  # holds both: ids stay unique

@@ -113,7 +113,16 @@ def expected_state(setup: EpisodeSetup) -> tuple[Any, Any]:
     """``(expected final state or None, its canonical form)`` of a setup, computed once per task."""
     hit = _EXPECTED.get(id(setup.task))
     if hit is None or hit[0] is not setup.task or hit[1] is not setup.initial_state:
-        expected = expected_final_state(setup.initial_state, setup.task.criteria)
+        import jsonpatch
+        import jsonpointer
+
+        try:
+            expected = expected_final_state(setup.initial_state, setup.task.criteria)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise ConfigError(
+                f"task {setup.task.id!r} of domain {setup.domain.name!r}: criteria.final_state does not apply "
+                f"to the initial state: {exc}"
+            ) from None
         if len(_EXPECTED) > 4096:
             _EXPECTED.clear()
         hit = _EXPECTED[id(setup.task)] = (

@@ -60,6 +60,8 @@ def _norm_message(m: Any, where: str) -> dict[str, Any]:
     if not isinstance(m, dict) or m.get("role") not in _ROLES:
         raise ConfigError(f"{where}: not an OpenAI message with a role in {_ROLES}: {str(m)[:120]}")
     out = dict(m)
+    if not isinstance(m.get("tool_calls") or [], list):
+        raise ConfigError(f"{where}: tool_calls must be a list, got {type(m['tool_calls']).__name__}")
     calls = []
     for c in m.get("tool_calls") or ():
         fn = c.get("function") if isinstance(c, dict) else None
@@ -185,8 +187,13 @@ def _replay(env: Any, user: Any, task_id: str, messages: list[dict[str, Any]]) -
     return float(reward), info.get("reward_breakdown", {})
 
 
-def score_rows(env_id: str, rows: Iterable[Any], *, env_kwargs: dict[str, Any] | None = None) -> list[RowScore]:
-    """Score recorded conversations on ``env_id`` (see the module doc); one result per row, in order."""
+def score_rows(
+    env_id: str, rows: Iterable[Any], *, env_kwargs: dict[str, Any] | None = None, source: str | None = None
+) -> list[RowScore]:
+    """Score recorded conversations on ``env_id`` (see the module doc); one result per row, in order.
+
+    ``source`` (the rows' file) opens the message of a ConfigError about a row.
+    """
     env, user = _make(env_id, dict(env_kwargs or {}))
     try:
         checked = check_rows(rows, {t.id for t in env.tasks})
@@ -195,5 +202,9 @@ def score_rows(env_id: str, rows: Iterable[Any], *, env_kwargs: dict[str, Any] |
             reward, breakdown = _replay(env, user, tid, msgs)
             out.append(RowScore(i, tid, reward, breakdown))
         return out
+    except ConfigError as exc:
+        if source is None:
+            raise
+        raise ConfigError(f"{source}: {exc}") from None
     finally:
         env.close()

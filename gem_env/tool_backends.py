@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonpatch
 import orjson
+from pydantic import ValidationError
 
 from tools_registry.errors import ConfigError, ToolError
 from tools_registry.pytools import Toolkit, format_tool_output
@@ -157,7 +158,13 @@ class PythonToolBackend(ToolBackend):
         model = self.toolkit.State
         state = PRISTINE_STATES.take(setup, model) if self.reuse_states else None
         if state is None:
-            state = model.model_validate_json(setup.initial_state_json)
+            try:
+                state = model.model_validate_json(setup.initial_state_json)
+            except ValidationError as exc:
+                raise ConfigError(
+                    f"task {setup.task.id!r} of domain {setup.domain.name!r}: the initial state does not fit "
+                    f"{model.__name__}: {str(exc)[:500]}"
+                ) from None
             if self.reuse_states and PRISTINE_STATES.pristine(setup, model) is None:
                 PRISTINE_STATES.learn(setup, model, model.__pydantic_serializer__.to_json(state))
         self._kit, self._setup, self._version, self._json = self.toolkit(state), setup, 0, None

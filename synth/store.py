@@ -9,7 +9,8 @@ Layout of OUT:
     domains/<name>/                   a domain folder per kept trajectory (gym.make("gem/<name>-v0"))
 An item is finished when its row is in corpus/ or drops/. Each row is one ``os.write`` of a whole
 line on an O_APPEND descriptor; a run killed mid-write leaves at most a torn last line, which
-``repair`` cuts off before a resume reads anything.
+``repair`` cuts off before a resume reads anything. Any other damaged line is a ConfigError naming the file
+and line; a row without a readable id does not count as finished.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tools_registry.errors import ConfigError
 
 __all__ = ["ShardWriter", "finished_ids", "iter_rows", "next_run_number", "repair"]
 
@@ -83,9 +86,15 @@ def iter_rows(directory: str | Path) -> Iterator[dict[str, Any]]:
     """Every complete row of every shard in ``directory``, in file order."""
     for path in sorted(Path(directory).glob("part-*.jsonl")):
         with open(path, "rb") as fh:
-            for line in fh:
+            for n, line in enumerate(fh, 1):
                 if line.endswith(b"\n") and line.strip():
-                    yield orjson.loads(line)
+                    try:
+                        row = orjson.loads(line)
+                    except orjson.JSONDecodeError as exc:
+                        raise ConfigError(f"{path} line {n}: not JSON ({exc})") from None
+                    if not isinstance(row, dict):
+                        raise ConfigError(f"{path} line {n}: expected a JSON object, got {type(row).__name__}")
+                    yield row
 
 
 def finished_ids(out: str | Path) -> set[str]:
@@ -96,11 +105,14 @@ def finished_ids(out: str | Path) -> set[str]:
         if (out / sub).is_dir():
             repair(out / sub)
     for row in iter_rows(out / "corpus"):
-        sid = row.get("meta", {}).get("provenance", {}).get("source_id")
-        if sid is not None:
+        meta = row.get("meta")
+        provenance = meta.get("provenance") if isinstance(meta, dict) else None
+        sid = provenance.get("source_id") if isinstance(provenance, dict) else None
+        if isinstance(sid, str):
             done.add(sid)
     for row in iter_rows(out / "drops"):
-        done.add(row["id"])
+        if isinstance(row.get("id"), str):
+            done.add(row["id"])
     return done
 
 

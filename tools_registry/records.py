@@ -253,6 +253,21 @@ class Criteria(Record):
     )
     communicate: list[str] = Field(default_factory=list, description="Facts the agent must state to the user.")
     rubric: list[str] = Field(default_factory=list, description="Rubric items for an LLM judge.")
+
+    @field_validator("final_state")
+    @classmethod
+    def _patch_is_well_formed(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """Each operation has a known ``op`` and JSON Pointer paths (whether it applies is checked per state)."""
+        if value is not None:
+            import jsonpatch
+            import jsonpointer
+
+            try:
+                jsonpatch.JsonPatch(value)
+            except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, AttributeError) as exc:
+                raise ValueError(f"not a JSON Patch: {exc}") from None
+        return value
+
     reward_basis: list[Literal["state", "actions", "communicate", "judge"]] = Field(
         default_factory=_default_reward_basis,
         description="Reward parts whose product is the episode reward.",

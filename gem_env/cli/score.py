@@ -37,7 +37,7 @@ def score_command(
         kwargs["judge_model"] = judge_model
     if task_split:
         kwargs["task_split"] = task_split
-    results = score_rows(env_id, read_rows(file), env_kwargs=kwargs)
+    results = score_rows(env_id, read_rows(file), env_kwargs=kwargs, source=file)
     if json_out:
         for r in results:
             typer.echo(orjson.dumps(r.to_json(), default=str).decode())

@@ -247,3 +247,71 @@ def test_tasks_cover_required_patterns(loaded):
         assert t.user.turns == [m.content for m in t.reference if m.role == "user"]
         spoken = " ".join(m.content or "" for m in t.reference if m.role == "assistant").lower()
         assert all(c.lower() in spoken for c in t.criteria.communicate), t.id
+
+
+def test_a_task_whose_state_or_tools_break_is_a_config_error_naming_it(loaded):
+    from gem_env.registration import make_env
+    from tools_registry.domains import LoadedDomain
+    from tools_registry.errors import ConfigError, ToolDefinitionError
+
+    task = loaded.tasks[0]
+    state = copy.deepcopy(loaded.domain.initial_state)
+    state["customers"] = []
+    bad_state = task.model_copy(update={"initial_state": state})
+    tool = loaded.domain.tools[0].model_copy(update={"parameters": {"type": "x"}})
+    bad_tools = task.model_copy(update={"tools": [tool]})
+    for bad, error in ((bad_state, ConfigError), (bad_tools, ToolDefinitionError)):
+        env = make_env(LoadedDomain(domain=loaded.domain, tasks=[bad], path=loaded.path, toolkit=loaded.toolkit))
+        with pytest.raises(error, match=f"task '{task.id}' of domain 'photo-framing'"):
+            env.reset(options={"task_id": task.id})
+
+
+def test_a_final_state_that_is_not_a_json_patch_names_its_line(loaded, tmp_path):
+    """Found by benchmarks/fuzz_input_files.py: a malformed patch loaded, then raised InvalidJsonPatch in the reward."""
+    import shutil
+
+    import orjson
+
+    from tools_registry.domains import load_domain
+    from tools_registry.errors import DomainError
+
+    lines = (loaded.path / "tasks.jsonl").read_bytes().splitlines()
+    for bad_patch in ([{"op": 1, "path": "/orders"}], [{"op": "add", "path": "orders", "value": 1}], [{"path": "/a"}]):
+        row = orjson.loads(lines[1])
+        row["criteria"]["final_state"] = bad_patch
+        folder = tmp_path / f"d{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        shutil.copyfile(loaded.path / "domain.json", folder / "domain.json")
+        (folder / "tasks.jsonl").write_bytes(b"\n".join([lines[0], orjson.dumps(row), *lines[2:]]))
+        with pytest.raises(DomainError, match=r"tasks\.jsonl:2: .*not a JSON Patch"):
+            load_domain(folder, load_tools=False)
+
+
+def test_a_final_state_that_does_not_apply_is_a_config_error_naming_the_task(loaded):
+    from gem_env.registration import make_env
+    from tools_registry.domains import LoadedDomain
+    from tools_registry.errors import ConfigError
+
+    task = next(t for t in loaded.tasks if t.criteria.final_state)
+    criteria = task.criteria.model_copy(update={"final_state": [{"op": "remove", "path": "/no/such/part"}]})
+    bad = task.model_copy(update={"criteria": criteria})
+    env = make_env(LoadedDomain(domain=loaded.domain, tasks=[bad], path=loaded.path, toolkit=loaded.toolkit))
+    env.reset(options={"task_id": task.id})
+    with pytest.raises(ConfigError, match=f"task '{task.id}' of domain 'photo-framing': criteria.final_state"):
+        for m in task.reference:
+            if m.role == "assistant":
+                env.step(m.to_dict())
+
+
+def test_a_domain_folder_without_tasks_names_its_tasks_file(loaded, tmp_path):
+    import shutil
+
+    from gem_env.registration import make_env
+    from tools_registry.domains import LoadedDomain, load_domain
+    from tools_registry.errors import ConfigError
+
+    shutil.copyfile(loaded.path / "domain.json", tmp_path / "domain.json")
+    (tmp_path / "tasks.jsonl").write_bytes(b"\n")
+    empty = load_domain(tmp_path, load_tools=False)
+    with pytest.raises(ConfigError, match=r"has no tasks \(.*tasks\.jsonl\)"):
+        make_env(LoadedDomain(domain=empty.domain, tasks=[], path=empty.path, toolkit=loaded.toolkit))

@@ -16,8 +16,10 @@ import sys
 import time
 
 import orjson
+import pytest
 
 from synth.store import finished_ids, iter_rows, repair
+from tools_registry.errors import ConfigError
 
 RUNNER = r"""
 import asyncio, sys
@@ -115,3 +117,24 @@ def test_repair_cuts_torn_lines(tmp_path):
     p.write_bytes(b'{"a": 1}\n{"a": 2}\n{"a"')
     assert repair(tmp_path) == 1 and p.read_bytes() == b'{"a": 1}\n{"a": 2}\n'
     assert repair(tmp_path) == 0
+
+
+def test_a_damaged_row_is_a_config_error_naming_its_line(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    p = tmp_path / "corpus" / "part-000-00000.jsonl"
+    p.write_bytes(b'{"meta": {"provenance": {"source_id": "a"}}}\n{"meta": \xff}\n')
+    with pytest.raises(ConfigError, match=r"part-000-00000\.jsonl line 2: not JSON"):
+        finished_ids(tmp_path)
+    p.write_bytes(b"[1]\n")
+    with pytest.raises(ConfigError, match=r"part-000-00000\.jsonl line 1: expected a JSON object, got list"):
+        list(iter_rows(tmp_path / "corpus"))
+
+
+def test_rows_without_a_readable_id_are_not_finished(tmp_path):
+    for sub, rows in (
+        ("corpus", [{"meta": []}, {"meta": {"provenance": "x"}}, {"meta": {"provenance": {"source_id": "a"}}}]),
+        ("drops", [{}, {"id": "b"}]),
+    ):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "part-000-00000.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    assert finished_ids(tmp_path) == {"a", "b"}

@@ -62,6 +62,10 @@ def test_score_cli_json_and_table(tmp_path):
             [{"task_id": "update_task_1", "messages": [{"role": "robot", "content": "x"}]}],
             "row 0 .* message 0: not an OpenAI",
         ),
+        (
+            [{"task_id": "update_task_1", "messages": [{"role": "assistant", "tool_calls": 1.5}]}],
+            "row 0 .* message 0: tool_calls must be a list, got float",
+        ),
     ],
 )
 def test_bad_rows_name_the_row(rows, message):
@@ -73,6 +77,13 @@ def test_score_cli_bad_row_exit_code(tmp_path):
     path = _write(tmp_path / "bad.jsonl", [{"task_id": "nope", "messages": [{"role": "user", "content": "x"}]}])
     r = CliRunner().invoke(app, ["score", "gem/tau2-mock-v0", path, "--json"])
     assert r.exit_code != 0 and r.stdout == ""
+
+
+def test_score_cli_bad_row_names_the_file(tmp_path):
+    path = _write(tmp_path / "bad.jsonl", [{"task_id": "update_task_1", "messages": [{"role": "robot"}]}])
+    r = CliRunner().invoke(app, ["score", "gem/tau2-mock-v0", path])
+    assert r.exit_code != 0 and isinstance(r.exception, ConfigError)
+    assert str(r.exception).startswith(f"{path}: row 0 ")
 
 
 def test_score_bundled_domain_references():
